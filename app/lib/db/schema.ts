@@ -1,0 +1,29 @@
+import { bigint, boolean, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+
+/**
+ * One row per user: their GitHub App installation and the ctx repo they picked.
+ *
+ * The repo columns are nullable although the seed marks them NOT NULL: the seed's own flow
+ * saves the installation in the callback and the repo one step later, so a row without a
+ * repo is a real state ("installed, repo not chosen yet"). `user_id` is Supabase's
+ * `auth.users.id`; there is no foreign key because the local stack has no `auth` schema.
+ * Row level security is on with no policies: only the server's database role reads it.
+ */
+export const userGithubConfigs = pgTable("user_github_configs", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  userId: uuid("user_id").notNull().unique(),
+
+  installationId: bigint("installation_id", { mode: "number" }).notNull(),
+  githubUsername: text("github_username"),
+
+  repoFullName: text("repo_full_name"),
+  repoId: bigint("repo_id", { mode: "number" }),
+  repoUrl: text("repo_url"),
+  defaultBranch: text("default_branch").default("main"),
+
+  isActive: boolean("is_active").notNull().default(true),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+}).enableRLS();
+
+export type UserGithubConfig = typeof userGithubConfigs.$inferSelect;

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { applyMigrations, startEmbeddedPostgres } from "./postgres";
+
+describe("the committed migrations", () => {
+  it("create the seed's table with row level security on", async () => {
+    const sql = postgres(inject("databaseUrl"), { max: 1 });
+    try {
+      const columns = await sql<{ column_name: string }[]>`
+        select column_name from information_schema.columns
+        where table_schema = 'public' and table_name = 'user_github_configs' order by ordinal_position`;
+      expect(columns.map((c) => c.column_name)).toEqual([
+        "id",
+        "user_id",
+        "installation_id",
+        "github_username",
+        "repo_full_name",
+        "repo_id",
+        "repo_url",
+        "default_branch",
+        "is_active",
+        "created_at",
+        "updated_at",
+      ]);
+      const [table] = await sql`select relrowsecurity from pg_class where oid = 'public.user_github_configs'::regclass`;
+      expect(table?.relrowsecurity).toBe(true);
+    } finally {
+      await sql.end();
+    }
+  });
+});
+
+describe("embedded Postgres", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "ctx4-pglite-"));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("keeps its data in its folder across restarts, and re-applying migrations changes nothing", async () => {
+    const userId = crypto.randomUUID();
+    const first = await startEmbeddedPostgres({ port: 0, dataDir });
+    await applyMigrations(first.url);
+    const writer = postgres(first.url, { max: 1 });
+    await writer`insert into user_github_configs (user_id, installation_id) values (${userId}, 42)`;
+    await writer.end();
+    await first.stop();
+
+    const second = await startEmbeddedPostgres({ port: 0, dataDir });
+    await applyMigrations(second.url);
+    const reader = postgres(second.url, { max: 1 });
+    const rows = await reader`select installation_id from user_github_configs where user_id = ${userId}`;
+    await reader.end();
+    await second.stop();
+    expect(rows).toEqual([{ installation_id: "42" }]);
+  });
+});
