@@ -31,9 +31,15 @@ async function main() {
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
 
-  run("app", "npx", ["react-router", "dev", "--port", String(ports.app), "--strictPort"], {
-    CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: database.url,
-  }, stop);
+  run(
+    "app",
+    "npx",
+    ["react-router", "dev", "--port", String(ports.app), "--strictPort"],
+    {
+      CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: database.url,
+    },
+    stop,
+  );
   log("dev", `app: http://localhost:${ports.app}`);
 }
 
