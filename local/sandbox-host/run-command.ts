@@ -1,0 +1,97 @@
+import { spawn } from "node:child_process";
+import { CappedCollector, type CappedOutput } from "./capped-output";
+
+export type RunOptions = {
+  command: string;
+  /** An existing directory; checked by the caller. */
+  cwd: string;
+  /** The whole environment of the command: nothing is inherited from this process. */
+  env: Record<string, string>;
+  timeoutMs: number;
+  maxOutputBytes: number;
+};
+
+export type RunResult = {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  stdout: CappedOutput;
+  stderr: CappedOutput;
+  durationMs: number;
+};
+
+export type RunningCommand = { result: Promise<RunResult>; kill(): void };
+
+// Once bash has exited and its group is killed, only a process that left the group (setsid)
+// can still hold the output pipes open; stop waiting for it after this long.
+const PIPE_DRAIN_MS = 1_000;
+
+/**
+ * Runs `bash -lc command` in its own process group (detached), stdin closed, output capped.
+ * On timeout or kill() the whole group gets SIGKILL, so background jobs die too; when bash
+ * exits by itself its leftover background jobs are killed as well, so no exec leaves
+ * processes behind.
+ */
+export function runCommand(options: RunOptions): RunningCommand {
+  const started = performance.now();
+  const child = spawn("bash", ["-lc", options.command], {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stdout = new CappedCollector(child.stdout, options.maxOutputBytes);
+  const stderr = new CappedCollector(child.stderr, options.maxOutputBytes);
+  let timedOut = false;
+  let exited = false;
+  let drainTimer: NodeJS.Timeout | undefined;
+
+  // The group id is bash's pid. Only signal it while bash is alive or at the moment it is
+  // reaped: later the id could in theory be reused by an unrelated process group.
+  const killGroup = () => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // ESRCH: every process of the group is already gone.
+    }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup();
+  }, options.timeoutMs);
+
+  const result = new Promise<RunResult>((resolve, reject) => {
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("exit", () => {
+      exited = true;
+      clearTimeout(timer);
+      killGroup();
+      drainTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, PIPE_DRAIN_MS);
+    });
+    child.on("close", (exitCode, signal) => {
+      clearTimeout(drainTimer);
+      resolve({
+        exitCode,
+        signal,
+        timedOut,
+        stdout: stdout.result(),
+        stderr: stderr.result(),
+        durationMs: Math.round(performance.now() - started),
+      });
+    });
+  });
+
+  return {
+    result,
+    kill() {
+      if (!exited) killGroup();
+    },
+  };
+}

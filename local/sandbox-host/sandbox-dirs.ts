@@ -1,0 +1,62 @@
+import { lstat, mkdir, realpath, rm, stat } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+
+/** A request the caller got wrong: the server answers it with 400 and this message. */
+export class BadRequestError extends Error {}
+
+/**
+ * One directory per sandbox under the root. Ids are validated before they get here; the
+ * checks below still make sure no path leaves the root, whatever a command did on disk
+ * (a symlink planted by a command must not move the next command elsewhere).
+ */
+export class SandboxDirs {
+  private constructor(private readonly root: string) {}
+
+  /** Creates the root if needed and keeps its real path, so later comparisons see through symlinks. */
+  static async open(rootDir: string): Promise<SandboxDirs> {
+    await mkdir(rootDir, { recursive: true });
+    return new SandboxDirs(await realpath(rootDir));
+  }
+
+  private pathOf(id: string): string {
+    const dir = join(this.root, id);
+    if (relative(this.root, dir) !== id) throw new BadRequestError("sandbox id escapes the sandbox root");
+    return dir;
+  }
+
+  /** The sandbox's directory, created on first use. */
+  async ensure(id: string): Promise<string> {
+    const dir = this.pathOf(id);
+    await mkdir(dir, { recursive: true });
+    const info = await lstat(dir);
+    if (!info.isDirectory()) throw new BadRequestError(`sandbox ${id} is not a plain directory`);
+    return dir;
+  }
+
+  /**
+   * The real directory a command should run in. `cwd` is relative to the sandbox; `..`
+   * segments and absolute paths are refused outright, and a symlink that resolves outside
+   * the sandbox is refused after resolving.
+   */
+  async resolveCwd(sandboxDir: string, cwd: string | undefined): Promise<string> {
+    if (cwd === undefined) return sandboxDir;
+    if (isAbsolute(cwd)) throw new BadRequestError("cwd must be relative to the sandbox directory");
+    if (cwd.split(/[\\/]/).includes("..")) throw new BadRequestError("cwd must not contain '..'");
+    let real: string;
+    try {
+      real = await realpath(resolve(sandboxDir, cwd));
+    } catch {
+      throw new BadRequestError("cwd does not exist in the sandbox");
+    }
+    if (real !== sandboxDir && !real.startsWith(sandboxDir + sep)) {
+      throw new BadRequestError("cwd leads out of the sandbox directory");
+    }
+    if (!(await stat(real)).isDirectory()) throw new BadRequestError("cwd is not a directory");
+    return real;
+  }
+
+  /** Removes the sandbox and everything in it; a missing one is already removed. */
+  async remove(id: string): Promise<void> {
+    await rm(this.pathOf(id), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,97 @@
+import { type RunningCommand, runCommand } from "./run-command";
+import type { SandboxDirs } from "./sandbox-dirs";
+import type { ExecRequest } from "./validation";
+
+export type ExecResponse = {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  /** Bytes the command wrote, counted past the cap too. */
+  stdoutBytes: number;
+  stderrBytes: number;
+  durationMs: number;
+};
+
+/**
+ * The sandboxes of this host: where their commands run and which are running now, so that
+ * destroying a sandbox (or stopping the host) can kill them. Commands of one sandbox are not
+ * serialised here: the caller owns that.
+ */
+export class Sandboxes {
+  private readonly running = new Map<string, Set<RunningCommand>>();
+
+  constructor(private readonly dirs: SandboxDirs) {}
+
+  /** Runs a command; `signal` aborting (the client went away) kills its process group. */
+  async exec(id: string, request: ExecRequest, signal: AbortSignal): Promise<ExecResponse> {
+    const dir = await this.dirs.ensure(id);
+    const cwd = await this.dirs.resolveCwd(dir, request.cwd);
+    const command = runCommand({
+      command: request.command,
+      cwd,
+      env: { ...commandBaseEnv(dir), ...request.env },
+      timeoutMs: request.timeoutMs,
+      maxOutputBytes: request.maxOutputBytes,
+    });
+    const ofSandbox = this.running.get(id) ?? new Set();
+    this.running.set(id, ofSandbox.add(command));
+    const kill = () => command.kill();
+    signal.addEventListener("abort", kill, { once: true });
+    if (signal.aborted) kill();
+    try {
+      const result = await command.result;
+      const encode = (bytes: Buffer) => bytes.toString(request.encoding);
+      return {
+        exitCode: result.exitCode,
+        signal: result.signal,
+        timedOut: result.timedOut,
+        stdout: encode(result.stdout.bytes),
+        stderr: encode(result.stderr.bytes),
+        stdoutTruncated: result.stdout.truncated,
+        stderrTruncated: result.stderr.truncated,
+        stdoutBytes: result.stdout.totalBytes,
+        stderrBytes: result.stderr.totalBytes,
+        durationMs: result.durationMs,
+      };
+    } finally {
+      signal.removeEventListener("abort", kill);
+      ofSandbox.delete(command);
+      if (ofSandbox.size === 0 && this.running.get(id) === ofSandbox) this.running.delete(id);
+    }
+  }
+
+  /** Kills the sandbox's running commands, waits for them, then removes its directory. */
+  async destroy(id: string): Promise<void> {
+    await this.killAll(this.running.get(id));
+    await this.dirs.remove(id);
+  }
+
+  /** Kills every running command of every sandbox and waits for them to end. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running.values()].map((commands) => this.killAll(commands)));
+  }
+
+  private async killAll(commands: Set<RunningCommand> | undefined): Promise<void> {
+    const list = [...(commands ?? [])];
+    for (const command of list) command.kill();
+    await Promise.allSettled(list.map((command) => command.result));
+  }
+}
+
+/**
+ * The host's own environment holds the local stack's secret, so a command starts from this
+ * minimal one instead (PATH is not secret and keeps tools such as node reachable).
+ */
+function commandBaseEnv(sandboxDir: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    HOME: sandboxDir,
+    LANG: "C.UTF-8",
+    TERM: "dumb",
+    GIT_TERMINAL_PROMPT: "0",
+  };
+}

@@ -1,0 +1,96 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { checkLocalRequest, isLoopbackHost } from "../guard";
+import { HttpError, readJsonBody, sendJson } from "./http";
+import { BadRequestError, SandboxDirs } from "./sandbox-dirs";
+import { Sandboxes } from "./sandboxes";
+import { describeIssues, execRequestSchema, sandboxIdSchema } from "./validation";
+
+export type SandboxHostOptions = { port: number; rootDir: string; localSecret: string };
+export type RunningSandboxHost = { url: string; stop(): Promise<void> };
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const SANDBOX_ROUTE = /^\/sandboxes\/([^/]*)(\/exec)?$/;
+
+/**
+ * The local sandbox host: runs real bash and git in one directory per sandbox, for the
+ * Worker's "local" sandbox backend. Listens on 127.0.0.1 only; every route but /healthz needs
+ * a loopback Host and the local stack's secret (see ../guard.ts). Port 0 picks a free port.
+ */
+export async function startSandboxHost(options: SandboxHostOptions): Promise<RunningSandboxHost> {
+  const sandboxes = new Sandboxes(await SandboxDirs.open(options.rootDir));
+  const server = createServer((request, response) => {
+    route(request, response, sandboxes, options.localSecret).catch((error: unknown) => fail(response, error));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, "127.0.0.1", resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      const closed = new Promise((resolve) => server.close(resolve));
+      await sandboxes.stopAll();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+async function route(request: IncomingMessage, response: ServerResponse, sandboxes: Sandboxes, secret: string) {
+  const path = (request.url ?? "/").split("?")[0] ?? "/";
+  if (path === "/healthz") {
+    if (!isLoopbackHost(request.headers.host)) throw new HttpError(403, "Only loopback hosts may call the local stack.");
+    allowMethod(request, "GET");
+    return sendJson(response, 200, { ok: true });
+  }
+  const verdict = checkLocalRequest(request, secret);
+  if (!verdict.ok) throw new HttpError(verdict.status, verdict.message);
+
+  const match = SANDBOX_ROUTE.exec(path);
+  if (!match) throw new HttpError(404, "no such route");
+  const id = parseSandboxId(match[1] ?? "");
+  if (match[2]) {
+    allowMethod(request, "POST");
+    const parsed = execRequestSchema.safeParse(await readJsonBody(request, MAX_BODY_BYTES));
+    if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error));
+    // A client that disconnects mid-command no longer wants it: kill it rather than let it run on.
+    const clientGone = new AbortController();
+    response.on("close", () => {
+      if (!response.writableFinished) clientGone.abort();
+    });
+    return sendJson(response, 200, await sandboxes.exec(id, parsed.data, clientGone.signal));
+  }
+  allowMethod(request, "DELETE");
+  await sandboxes.destroy(id);
+  response.writeHead(204).end();
+}
+
+function parseSandboxId(raw: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, "sandbox id is not valid percent-encoding");
+  }
+  const parsed = sandboxIdSchema.safeParse(decoded);
+  if (!parsed.success) throw new HttpError(400, `sandbox id ${describeIssues(parsed.error).replace(/^body: /, "")}`);
+  return parsed.data;
+}
+
+function allowMethod(request: IncomingMessage, method: string) {
+  if (request.method !== method) throw new HttpError(405, `use ${method} here`, { allow: method });
+}
+
+function fail(response: ServerResponse, error: unknown) {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  if (error instanceof HttpError) return sendJson(response, error.status, { error: error.message }, error.headers);
+  if (error instanceof BadRequestError) return sendJson(response, 400, { error: error.message });
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`[sandbox-host] ${message}`);
+  sendJson(response, 500, { error: message });
+}
