@@ -1,0 +1,236 @@
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isRunning, startTestHost, TEST_SECRET, type TestHost, waitFor } from "./test-host";
+
+let host: TestHost;
+beforeAll(async () => {
+  host = await startTestHost();
+});
+afterAll(() => host.stop());
+
+const pidsIn = (text: string) => text.trim().split(/\s+/).map(Number);
+
+describe("running a command", () => {
+  it("reports exit codes, stdout and stderr apart", async () => {
+    const ok = await host.exec("codes", { command: "echo out; echo err >&2" });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ exitCode: 0, signal: null, timedOut: false, stdout: "out\n", stderr: "err\n" });
+    expect(ok.body.durationMs).toBeGreaterThanOrEqual(0);
+
+    expect((await host.exec("codes", { command: "exit 7" })).body.exitCode).toBe(7);
+    const missing = await host.exec("codes", { command: "no-such-command-here" });
+    expect(missing.body.exitCode).toBe(127);
+    expect(missing.body.stderr).toContain("not found");
+    const syntax = await host.exec("codes", { command: "if then fi (" });
+    expect(syntax.body.exitCode).toBe(2);
+    expect(syntax.body.stderr).toContain("syntax error");
+  });
+
+  it("closes stdin, so a command reading it ends at once", async () => {
+    const reply = await host.exec("stdin", { command: "cat; echo done", timeoutMs: 5_000 });
+    expect(reply.body).toMatchObject({ exitCode: 0, stdout: "done\n", timedOut: false });
+  });
+
+  it("passes the request's env and nothing of the host's", async () => {
+    const before = process.env.LOCAL_STACK_SECRET;
+    process.env.LOCAL_STACK_SECRET = TEST_SECRET;
+    try {
+      const reply = await host.exec("env", { command: "env", env: { GREETING: "hello world", GIT_AUTHOR_NAME: "bot" } });
+      const env = reply.body.stdout;
+      expect(env).toContain("GREETING=hello world\n");
+      expect(env).toContain("GIT_AUTHOR_NAME=bot\n");
+      expect(env).toContain(`HOME=${join(realpathSync(host.rootDir), "env")}\n`);
+      expect(env).toContain("LANG=C.UTF-8\n");
+      expect(env).toContain("TERM=dumb\n");
+      expect(env).toContain("GIT_TERMINAL_PROMPT=0\n");
+      expect(env).not.toContain(TEST_SECRET);
+      expect(env).not.toContain("LOCAL_STACK_SECRET");
+      expect(env).not.toContain("VITEST");
+    } finally {
+      if (before === undefined) delete process.env.LOCAL_STACK_SECRET;
+      else process.env.LOCAL_STACK_SECRET = before;
+    }
+  });
+
+  it("runs real git", async () => {
+    const reply = await host.exec("git", {
+      command: "git init -q -b main repo && cd repo && echo hi > a.md && git add a.md && git commit -qm first && git log --format=%s",
+      env: { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" },
+    });
+    expect(reply.body).toMatchObject({ exitCode: 0, stdout: "first\n" });
+  });
+});
+
+describe("the working directory", () => {
+  it("defaults to the sandbox directory, which is created on first use", async () => {
+    expect(existsSync(join(host.rootDir, "cwd"))).toBe(false);
+    const reply = await host.exec("cwd", { command: "pwd; mkdir -p sub/dir; ln -s sub/dir inside; ln -s / out; ln -s .. up; touch file" });
+    expect(reply.body.stdout).toBe(`${join(realpathSync(host.rootDir), "cwd")}\n`);
+  });
+
+  it("may be a folder inside it, also through a symlink that stays inside", async () => {
+    const sandboxDir = join(realpathSync(host.rootDir), "cwd");
+    expect((await host.exec("cwd", { command: "pwd -P", cwd: "sub/dir" })).body.stdout).toBe(`${sandboxDir}/sub/dir\n`);
+    expect((await host.exec("cwd", { command: "pwd -P", cwd: "inside" })).body.stdout).toBe(`${sandboxDir}/sub/dir\n`);
+    expect((await host.exec("cwd", { command: "pwd -P", cwd: "./sub" })).body.stdout).toBe(`${sandboxDir}/sub\n`);
+  });
+
+  it("refuses '..', absolute paths, symlinks leading out, and what is no folder", async () => {
+    const refused = {
+      "..": "'..'",
+      "sub/../..": "'..'",
+      "sub/..": "'..'",
+      "../codes": "'..'",
+      "/": "relative",
+      "/tmp": "relative",
+      out: "leads out",
+      up: "leads out",
+      "up/codes": "leads out",
+      missing: "does not exist",
+      file: "not a directory",
+    };
+    for (const [cwd, message] of Object.entries(refused)) {
+      const reply = await host.exec("cwd", { command: "touch ran-here", cwd });
+      expect(reply.status, cwd).toBe(400);
+      expect(reply.body.error, cwd).toContain(message);
+    }
+    expect(existsSync(join(host.rootDir, "cwd", "ran-here"))).toBe(false);
+    expect(existsSync(join(host.rootDir, "ran-here"))).toBe(false);
+  });
+});
+
+describe("the time limit", () => {
+  it("kills the whole process group and says so, leaving no orphan", async () => {
+    const reply = await host.exec("timeout", {
+      command: "echo $$; sleep 100 & echo $!; (sleep 100; echo never) & echo $!; wait",
+      timeoutMs: 500,
+    });
+    expect(reply.body).toMatchObject({ timedOut: true, exitCode: null, signal: "SIGKILL" });
+    expect(reply.body.durationMs).toBeGreaterThanOrEqual(500);
+    expect(reply.body.durationMs).toBeLessThan(5_000);
+    const pids = pidsIn(reply.body.stdout);
+    expect(pids).toHaveLength(3);
+    expect(await waitFor(() => pids.every((pid) => !isRunning(pid)))).toBe(true);
+  });
+
+  it("does not wait on, or leave behind, background jobs of a command that ended", async () => {
+    const reply = await host.exec("timeout", { command: "sleep 100 & echo $!", timeoutMs: 60_000 });
+    expect(reply.body).toMatchObject({ timedOut: false, exitCode: 0 });
+    expect(reply.body.durationMs).toBeLessThan(5_000);
+    const [pid] = pidsIn(reply.body.stdout);
+    expect(await waitFor(() => !isRunning(pid ?? 0))).toBe(true);
+  });
+});
+
+describe("output", () => {
+  it("is capped per stream, with truncation flags and the full byte counts", async () => {
+    const reply = await host.exec("caps", { command: "printf 0123456789; printf abcd >&2", maxOutputBytes: 4 });
+    expect(reply.body).toMatchObject({
+      stdout: "0123",
+      stdoutTruncated: true,
+      stdoutBytes: 10,
+      stderr: "abcd",
+      stderrTruncated: false,
+      stderrBytes: 4,
+    });
+  });
+
+  it("reads a 100 MB output to the end without keeping it", async () => {
+    const started = Date.now();
+    const reply = await host.exec("caps", {
+      command: "head -c 100000000 /dev/zero; head -c 30000000 /dev/zero >&2; echo finished >&2",
+      maxOutputBytes: 1024,
+      encoding: "base64",
+    });
+    expect(reply.body).toMatchObject({ exitCode: 0, timedOut: false, stdoutTruncated: true, stderrTruncated: true });
+    expect(reply.body.stdoutBytes).toBe(100_000_000);
+    expect(reply.body.stderrBytes).toBe(30_000_009);
+    expect(Buffer.from(reply.body.stdout, "base64")).toEqual(Buffer.alloc(1024));
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it("returns binary output exactly in base64", async () => {
+    const reply = await host.exec("binary", {
+      command: "head -c 65536 /dev/urandom > blob; for i in $(seq 0 255); do printf \"\\\\$(printf %o $i)\"; done; cat blob",
+      encoding: "base64",
+    });
+    const bytes = Buffer.from(reply.body.stdout, "base64");
+    const allBytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    expect(bytes.subarray(0, 256)).toEqual(allBytes);
+    expect(bytes.subarray(256)).toEqual(readFileSync(join(host.rootDir, "binary", "blob")));
+    expect(reply.body.stdoutBytes).toBe(256 + 65536);
+  });
+
+  it("replaces invalid UTF-8 in utf8 mode", async () => {
+    const reply = await host.exec("binary", { command: "printf 'caf\\xc3\\xa9 \\xff\\xfe ok'" });
+    expect(reply.body.stdout).toBe("café \uFFFD\uFFFD ok");
+  });
+});
+
+describe("several sandboxes", () => {
+  it("run in parallel and cannot reach each other's files by relative paths", async () => {
+    const stamps = "date +%s%N; sleep 1; date +%s%N";
+    const started = Date.now();
+    const [one, two, again] = await Promise.all([
+      host.exec("one", { command: `echo mine > private.txt; ${stamps}` }),
+      host.exec("two", { command: stamps }),
+      host.exec("two", { command: stamps }),
+    ]);
+    expect(Date.now() - started).toBeLessThan(1_900);
+    const [oneStart = 0, oneEnd = 0] = pidsIn(one.body.stdout);
+    for (const other of [two, again]) {
+      const [start = 0, end = 0] = pidsIn(other.body.stdout);
+      expect(start).toBeLessThan(oneEnd);
+      expect(oneStart).toBeLessThan(end);
+    }
+
+    const peek = await host.exec("two", { command: "cat private.txt" });
+    expect(peek.body.exitCode).toBe(1);
+    expect(peek.body.stdout).toBe("");
+    expect((await host.exec("two", { command: "cat private.txt", cwd: "../one" })).status).toBe(400);
+    expect((await host.exec("one", { command: "cat private.txt" })).body.stdout).toBe("mine\n");
+  });
+});
+
+describe("stopping commands", () => {
+  it("kills the process group when the client disconnects", async () => {
+    const pidFile = join(host.rootDir, "gone", "pid");
+    const client = new AbortController();
+    const pending = host.exec("gone", { command: "sleep 100 & echo $! > pid; wait", timeoutMs: 60_000 }, { signal: client.signal });
+    pending.catch(() => undefined);
+    expect(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").endsWith("\n"))).toBe(true);
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    expect(isRunning(pid)).toBe(true);
+    client.abort();
+    await expect(pending).rejects.toThrow();
+    expect(await waitFor(() => !isRunning(pid))).toBe(true);
+  });
+
+  it("destroying a sandbox kills its commands and removes its files", async () => {
+    const sandboxDir = join(host.rootDir, "doomed");
+    const running = host.exec("doomed", { command: "mkdir -p a/b && echo x > a/b/c; sleep 100 & echo $! > pid; wait", timeoutMs: 60_000 });
+    expect(await waitFor(() => existsSync(join(sandboxDir, "pid")) && readFileSync(join(sandboxDir, "pid"), "utf8").endsWith("\n"))).toBe(true);
+    const pid = Number(readFileSync(join(sandboxDir, "pid"), "utf8"));
+
+    const destroyed = await host.send("DELETE", "/sandboxes/doomed");
+    expect(destroyed.status).toBe(204);
+    expect(existsSync(sandboxDir)).toBe(false);
+    expect(isRunning(pid)).toBe(false);
+    expect((await running).body).toMatchObject({ timedOut: false, exitCode: null, signal: "SIGKILL" });
+
+    expect((await host.send("DELETE", "/sandboxes/doomed")).status).toBe(204);
+    expect((await host.send("DELETE", "/sandboxes/never-made")).status).toBe(204);
+  });
+
+  it("stopping the host kills running commands", async () => {
+    const other = await startTestHost();
+    const pidFile = join(other.rootDir, "s", "pid");
+    const running = other.exec("s", { command: "sleep 100 & echo $! > pid; wait", timeoutMs: 60_000 });
+    running.catch(() => undefined);
+    expect(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").endsWith("\n"))).toBe(true);
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    await other.stop();
+    expect(isRunning(pid)).toBe(false);
+  });
+});
