@@ -1,0 +1,192 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { type RepoContent, seedFiles } from "./seed";
+import type { Repo } from "./state";
+
+/**
+ * The bare repositories on disk, one per emulated repo at `<dataDir>/repos/<owner>/<name>.git`,
+ * and the few git operations the emulator itself needs. Bare repos are created on first use.
+ */
+
+export const ZERO_SHA = "0000000000000000000000000000000000000000";
+export type Person = { name: string; email: string };
+export type CommitInfo = {
+  sha: string;
+  message: string;
+  author: Person & { date: string };
+  committer: Person & { date: string };
+  added: string[];
+  removed: string[];
+  modified: string[];
+};
+
+/** Git run with no user or system config, so the machine's settings never change what we store. */
+export const GIT_ENV = {
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_TERMINAL_PROMPT: "0",
+};
+
+export function runGit(
+  args: string[],
+  options: { gitDir?: string; input?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", options.gitDir ? [`--git-dir=${options.gitDir}`, ...args] : args, {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...GIT_ENV, ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") }),
+    );
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+async function gitOk(gitDir: string, args: string[], input?: string): Promise<string> {
+  const result = await runGit(args, { gitDir, input });
+  if (result.code !== 0) throw new Error(`git ${args[0]} failed: ${result.stderr.trim()}`);
+  return result.stdout.toString("utf8");
+}
+
+export class GitStore {
+  readonly root: string;
+  private readonly ready = new Map<number, Promise<string>>();
+  private readonly locks = new Map<number, Promise<unknown>>();
+
+  constructor(dataDir: string) {
+    this.root = join(dataDir, "repos");
+    mkdirSync(this.root, { recursive: true });
+  }
+
+  /** Relative to `root`, as `git http-backend` wants it in PATH_INFO. */
+  relativePath(repo: Repo): string {
+    return `${repo.owner.toLowerCase()}/${repo.name.toLowerCase()}.git`;
+  }
+
+  /** The bare repo's path, creating it (with its seed commit) the first time it is asked for. */
+  ensure(repo: Repo): Promise<string> {
+    let pending = this.ready.get(repo.id);
+    if (!pending) {
+      pending = this.create(repo);
+      this.ready.set(repo.id, pending);
+      pending.catch(() => this.ready.delete(repo.id));
+    }
+    return pending;
+  }
+
+  private async create(repo: Repo): Promise<string> {
+    const gitDir = join(this.root, this.relativePath(repo));
+    if (existsSync(join(gitDir, "HEAD"))) return gitDir;
+    mkdirSync(dirname(gitDir), { recursive: true });
+    await gitOk(gitDir, ["init", "--bare", "--quiet", "--initial-branch=main", gitDir]);
+    const files = seedFiles(repo.content as RepoContent, repo.name);
+    if (files) {
+      const owner = { name: repo.owner, email: `${repo.owner}@users.noreply.github.com` };
+      // A fixed date makes seeded repos identical, commit ids included, on every machine.
+      await this.commit(gitDir, { branch: "main", author: owner, message: "Initial commit", files, date: 1704067200 });
+    }
+    return gitDir;
+  }
+
+  /** Runs ref-changing work on one repo one at a time, so each push is seen with its exact before and after. */
+  withLock<T>(repo: Repo, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(repo.id) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.locks.set(repo.id, settled);
+    settled.then(() => {
+      if (this.locks.get(repo.id) === settled) this.locks.delete(repo.id);
+    });
+    return next;
+  }
+
+  async refs(gitDir: string): Promise<Map<string, string>> {
+    const text = await gitOk(gitDir, ["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"]);
+    const refs = new Map<string, string>();
+    for (const line of text.split("\n")) {
+      const [sha, name] = line.split(" ");
+      if (sha && name) refs.set(name, sha);
+    }
+    return refs;
+  }
+
+  async head(gitDir: string, branch: string): Promise<string | undefined> {
+    const result = await runGit(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`], { gitDir });
+    return result.code === 0 ? result.stdout.toString("utf8").trim() : undefined;
+  }
+
+  /**
+   * One commit on `branch` from a map of path → content (null deletes), via `git fast-import`:
+   * one process however many files. fast-import refuses to move a branch that changed meanwhile.
+   */
+  async commit(
+    gitDir: string,
+    change: { branch: string; author: Person; message: string; files: Record<string, string | null>; date?: number },
+  ): Promise<string> {
+    const parent = await this.head(gitDir, change.branch);
+    const when = `${change.date ?? Math.floor(Date.now() / 1000)} +0000`;
+    const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+    const lines = [
+      `commit refs/heads/${change.branch}`,
+      `author ${change.author.name} <${change.author.email}> ${when}`,
+      `committer GitHub <noreply@github.com> ${when}`,
+      data(change.message),
+    ];
+    if (parent) lines.push(`from ${parent}`);
+    for (const [path, content] of Object.entries(change.files)) {
+      lines.push(content === null ? `D ${path}` : `M 100644 inline ${path}\n${data(content)}`);
+    }
+    await gitOk(gitDir, ["fast-import", "--quiet", "--date-format=raw"], `${lines.join("\n")}\n`);
+    const sha = await this.head(gitDir, change.branch);
+    if (!sha) throw new Error("fast-import left no branch head");
+    return sha;
+  }
+
+  async isAncestor(gitDir: string, ancestor: string, descendant: string): Promise<boolean> {
+    const result = await runGit(["merge-base", "--is-ancestor", ancestor, descendant], { gitDir });
+    return result.code === 0;
+  }
+
+  async readFile(gitDir: string, ref: string, path: string): Promise<Buffer | undefined> {
+    const result = await runGit(["cat-file", "blob", `${ref}:${path}`], { gitDir });
+    return result.code === 0 ? result.stdout : undefined;
+  }
+
+  /** Commits reachable from `after` but not `before` (oldest first, at most `limit`), with their file changes. */
+  async commitsBetween(gitDir: string, before: string, after: string, limit = 20): Promise<CommitInfo[]> {
+    const range = before === ZERO_SHA ? [after] : [`${before}..${after}`];
+    const format = "%H%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B%x1e";
+    const text = await gitOk(gitDir, ["log", `--max-count=${limit}`, `--format=${format}`, ...range]);
+    const commits: CommitInfo[] = [];
+    for (const record of text.split("\x1e").reverse()) {
+      const [sha, an, ae, ad, cn, ce, cd, message] = record.replace(/^\n/, "").split("\x00");
+      if (sha?.length !== 40) continue;
+      const changes = await gitOk(gitDir, ["diff-tree", "-r", "--root", "--no-commit-id", "--name-status", sha]);
+      const info: CommitInfo = {
+        sha,
+        message: (message ?? "").replace(/\n+$/, ""),
+        author: { name: an ?? "", email: ae ?? "", date: ad ?? "" },
+        committer: { name: cn ?? "", email: ce ?? "", date: cd ?? "" },
+        added: [],
+        removed: [],
+        modified: [],
+      };
+      for (const line of changes.split("\n")) {
+        const [status, path] = line.split("\t");
+        if (!status || !path) continue;
+        if (status === "A") info.added.push(path);
+        else if (status === "D") info.removed.push(path);
+        else info.modified.push(path);
+      }
+      commits.push(info);
+    }
+    return commits;
+  }
+}

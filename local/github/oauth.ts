@@ -1,0 +1,104 @@
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { EmulatorContext } from "./context";
+import { type Route, readParams, route } from "./http";
+
+/**
+ * `POST /login/oauth/access_token`: exchanges the code from the install redirect for a user
+ * token (`ghu_`, 8 hours, with a `ghr_` refresh token, as GitHub Apps issue by default), or a
+ * refresh token for a new pair. Failures are GitHub's: HTTP 200 with an `error` body.
+ */
+
+const USER_TOKEN_TTL_SECONDS = 8 * 60 * 60;
+const REFRESH_TOKEN_TTL_SECONDS = 184 * 24 * 60 * 60;
+const ERROR_DOCS =
+  "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors";
+
+const ERRORS = {
+  incorrect_client_credentials: "The client_id and/or client_secret passed are incorrect.",
+  redirect_uri_mismatch: "The redirect_uri MUST match the registered callback URL for this application.",
+  bad_verification_code: "The code passed is incorrect or expired.",
+  bad_refresh_token: "The refresh token passed is incorrect or expired.",
+} as const;
+
+export function oauthRoutes(ctx: EmulatorContext): Route[] {
+  return [
+    route("POST", /^\/login\/oauth\/access_token$/, async (request, response) => {
+      const params = await readParams(request, new URL(request.url ?? "/", ctx.base));
+      const one = (name: string) => {
+        const value = params[name];
+        return typeof value === "string" ? value : undefined;
+      };
+      const app = ctx.options.app;
+      const reply = (body: Record<string, string | number>) => send(request, response, body);
+      const fail = (error: keyof typeof ERRORS) =>
+        reply({ error, error_description: ERRORS[error], error_uri: `${ERROR_DOCS}#${error.replaceAll("_", "-")}` });
+
+      if (!same(one("client_id"), app.clientId) || !same(one("client_secret"), app.clientSecret)) {
+        return fail("incorrect_client_credentials");
+      }
+      const redirectUri = one("redirect_uri");
+      if (redirectUri !== undefined && !withinCallback(redirectUri, app.callbackUrl))
+        return fail("redirect_uri_mismatch");
+
+      let login: string;
+      if (one("grant_type") === "refresh_token") {
+        const refresh = one("refresh_token");
+        const record = refresh ? ctx.state.findToken(refresh) : undefined;
+        if (!refresh || record?.kind !== "refresh" || !record.login) return fail("bad_refresh_token");
+        ctx.state.revokeToken(refresh);
+        login = record.login;
+      } else {
+        const code = one("code");
+        const found = code ? ctx.state.takeCode(code) : undefined;
+        if (!found || found.clientId !== app.clientId) return fail("bad_verification_code");
+        login = found.login;
+      }
+
+      const access = ctx.state.issueToken({ kind: "user", login }, USER_TOKEN_TTL_SECONDS);
+      const refresh = ctx.state.issueToken({ kind: "refresh", login }, REFRESH_TOKEN_TTL_SECONDS);
+      reply({
+        access_token: access.token,
+        expires_in: USER_TOKEN_TTL_SECONDS,
+        refresh_token: refresh.token,
+        refresh_token_expires_in: REFRESH_TOKEN_TTL_SECONDS,
+        token_type: "bearer",
+        scope: "",
+      });
+    }),
+  ];
+}
+
+/** JSON when asked for it, GitHub's form encoding otherwise. */
+function send(request: IncomingMessage, response: ServerResponse, body: Record<string, string | number>) {
+  const json = (request.headers.accept ?? "").includes("application/json");
+  const text = json
+    ? JSON.stringify(body)
+    : new URLSearchParams(
+        Object.entries(body).map(([key, value]): [string, string] => [key, String(value)]),
+      ).toString();
+  response.writeHead(200, {
+    "content-type": json ? "application/json; charset=utf-8" : "application/x-www-form-urlencoded; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+  });
+  response.end(text);
+}
+
+function same(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** GitHub accepts a redirect_uri on the callback URL's host and port, at its path or below it. */
+function withinCallback(candidate: string, callback: string): boolean {
+  try {
+    const given = new URL(candidate);
+    const registered = new URL(callback);
+    return given.origin === registered.origin && given.pathname.startsWith(registered.pathname);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,290 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { ACCOUNTS, type Account, FIRST_CREATED_REPO_ID, type RepoContent, SEED_REPOS } from "./seed";
+
+/**
+ * Everything the emulator knows, in memory, with the durable part (installations, tokens,
+ * created repositories) written to `<dataDir>/state.json` after each change so that
+ * `npm run dev` survives a restart. Tokens and codes are kept only as SHA-256 hashes:
+ * the state file never holds a usable credential.
+ */
+
+export const permissionLevelSchema = z.enum(["read", "write", "admin"]);
+export const permissionsSchema = z.record(z.string(), permissionLevelSchema);
+export type Permissions = z.infer<typeof permissionsSchema>;
+
+/** What our App asks for on its settings page: read and write its repos' contents. */
+export const APP_PERMISSIONS: Permissions = { contents: "write", metadata: "read" };
+export const APP_EVENTS = ["push"];
+
+const repoSchema = z.object({
+  id: z.number(),
+  owner: z.string(),
+  name: z.string(),
+  description: z.string(),
+  content: z.enum(["ctx", "readme", "empty"]),
+  createdAt: z.string(),
+});
+const installationSchema = z.object({
+  id: z.number(),
+  account: z.string(),
+  repositorySelection: z.enum(["all", "selected"]),
+  repositoryIds: z.array(z.number()),
+  permissions: permissionsSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  suspendedAt: z.string().nullable(),
+});
+const tokenSchema = z.object({
+  hash: z.string(),
+  kind: z.enum(["installation", "user", "refresh"]),
+  expiresAt: z.number(),
+  installationId: z.number().optional(),
+  login: z.string().optional(),
+  permissions: permissionsSchema.optional(),
+  repositoryIds: z.array(z.number()).optional(),
+});
+const persistedSchema = z.object({
+  nextInstallationId: z.number(),
+  nextRepoId: z.number(),
+  repos: z.array(repoSchema),
+  installations: z.array(installationSchema),
+  tokens: z.array(tokenSchema),
+});
+
+export type Repo = z.infer<typeof repoSchema>;
+export type Installation = z.infer<typeof installationSchema>;
+export type Token = z.infer<typeof tokenSchema>;
+export type OAuthCode = { login: string; clientId: string; expiresAt: number };
+
+const CODE_TTL_MS = 10 * 60 * 1000;
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+export function hashSecret(value: string): string {
+  return createHash("sha256").update(value).digest("hex");
+}
+
+/** `ghs_`/`ghu_`/`ghr_` plus 36 alphanumerics, like GitHub's own tokens. */
+export function newToken(prefix: "ghs" | "ghu" | "ghr"): string {
+  const bytes = randomBytes(36);
+  let body = "";
+  for (const byte of bytes) body += ALPHANUMERIC[byte % ALPHANUMERIC.length];
+  return `${prefix}_${body}`;
+}
+
+export class EmulatorState {
+  readonly accounts = new Map<string, Account>(ACCOUNTS.map((account) => [account.login.toLowerCase(), account]));
+  private readonly repos = new Map<number, Repo>();
+  private readonly installations = new Map<number, Installation>();
+  private readonly tokens = new Map<string, Token>();
+  private readonly codes = new Map<string, OAuthCode>();
+  private nextInstallationId = 70_000_001;
+  private nextRepoId = FIRST_CREATED_REPO_ID;
+  private readonly file: string;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.file = join(dataDir, "state.json");
+    const epoch = new Date(Date.UTC(2024, 0, 1)).toISOString();
+    for (const seed of SEED_REPOS) this.repos.set(seed.id, { ...seed, createdAt: epoch });
+    this.load();
+  }
+
+  account(login: string): Account | undefined {
+    return this.accounts.get(login.toLowerCase());
+  }
+
+  /** Accounts a signed-in user may install on or see installations of: themselves and their orgs. */
+  accountsOf(login: string): Account[] {
+    const user = this.account(login);
+    if (user?.type !== "User") return [];
+    return [user, ...[...this.accounts.values()].filter((account) => account.members.includes(user.login))];
+  }
+
+  users(): Account[] {
+    return [...this.accounts.values()].filter((account) => account.type === "User");
+  }
+
+  repo(owner: string, name: string): Repo | undefined {
+    const full = `${owner}/${name}`.toLowerCase();
+    return [...this.repos.values()].find((repo) => `${repo.owner}/${repo.name}`.toLowerCase() === full);
+  }
+
+  repoById(id: number): Repo | undefined {
+    return this.repos.get(id);
+  }
+
+  reposOf(owner: string): Repo[] {
+    return [...this.repos.values()]
+      .filter((repo) => repo.owner.toLowerCase() === owner.toLowerCase())
+      .sort((a, b) => a.id - b.id);
+  }
+
+  createRepo(owner: Account, name: string, content: RepoContent, description = ""): Repo {
+    const repo: Repo = {
+      id: this.nextRepoId++,
+      owner: owner.login,
+      name,
+      description,
+      content,
+      createdAt: new Date().toISOString(),
+    };
+    this.repos.set(repo.id, repo);
+    this.save();
+    return repo;
+  }
+
+  installation(id: number): Installation | undefined {
+    return this.installations.get(id);
+  }
+
+  allInstallations(): Installation[] {
+    return [...this.installations.values()].sort((a, b) => a.id - b.id);
+  }
+
+  installationOn(accountLogin: string): Installation | undefined {
+    return [...this.installations.values()].find((i) => i.account.toLowerCase() === accountLogin.toLowerCase());
+  }
+
+  installationsVisibleTo(login: string): Installation[] {
+    const logins = new Set(this.accountsOf(login).map((account) => account.login));
+    return [...this.installations.values()].filter((i) => logins.has(i.account)).sort((a, b) => a.id - b.id);
+  }
+
+  createInstallation(account: Account, selection: "all" | "selected", repositoryIds: number[]): Installation {
+    const now = new Date().toISOString();
+    const installation: Installation = {
+      id: this.nextInstallationId++,
+      account: account.login,
+      repositorySelection: selection,
+      repositoryIds: selection === "all" ? [] : [...new Set(repositoryIds)],
+      permissions: { ...APP_PERMISSIONS },
+      createdAt: now,
+      updatedAt: now,
+      suspendedAt: null,
+    };
+    this.installations.set(installation.id, installation);
+    this.save();
+    return installation;
+  }
+
+  /** Changes which repositories an installation reaches, and returns what was added and removed. */
+  updateInstallationRepos(installation: Installation, selection: "all" | "selected", repositoryIds: number[]) {
+    const before = this.reachableRepos(installation);
+    installation.repositorySelection = selection;
+    installation.repositoryIds = selection === "all" ? [] : [...new Set(repositoryIds)];
+    installation.updatedAt = new Date().toISOString();
+    this.save();
+    const after = this.reachableRepos(installation);
+    const beforeIds = new Set(before.map((repo) => repo.id));
+    const afterIds = new Set(after.map((repo) => repo.id));
+    return {
+      added: after.filter((repo) => !beforeIds.has(repo.id)),
+      removed: before.filter((repo) => !afterIds.has(repo.id)),
+    };
+  }
+
+  setSuspended(installation: Installation, suspended: boolean): void {
+    installation.suspendedAt = suspended ? new Date().toISOString() : null;
+    installation.updatedAt = new Date().toISOString();
+    this.save();
+  }
+
+  deleteInstallation(installation: Installation): void {
+    this.installations.delete(installation.id);
+    for (const [hash, token] of this.tokens) if (token.installationId === installation.id) this.tokens.delete(hash);
+    this.save();
+  }
+
+  reachableRepos(installation: Installation): Repo[] {
+    const owned = this.reposOf(installation.account);
+    if (installation.repositorySelection === "all") return owned;
+    const ids = new Set(installation.repositoryIds);
+    return owned.filter((repo) => ids.has(repo.id));
+  }
+
+  /** What an installation token reaches now: its installation's repos, narrowed by the token's own list. */
+  tokenRepos(token: Token): Repo[] {
+    const installation = token.installationId ? this.installations.get(token.installationId) : undefined;
+    if (!installation) return [];
+    const reachable = this.reachableRepos(installation);
+    if (!token.repositoryIds) return reachable;
+    const ids = new Set(token.repositoryIds);
+    return reachable.filter((repo) => ids.has(repo.id));
+  }
+
+  issueToken(fields: Omit<Token, "hash" | "expiresAt">, ttlSeconds: number): { token: string; record: Token } {
+    const prefix = fields.kind === "installation" ? "ghs" : fields.kind === "user" ? "ghu" : "ghr";
+    const token = newToken(prefix);
+    const record: Token = { ...fields, hash: hashSecret(token), expiresAt: Date.now() + ttlSeconds * 1000 };
+    this.tokens.set(record.hash, record);
+    this.pruneExpired();
+    this.save();
+    return { token, record };
+  }
+
+  /** The live record of a presented token, or undefined when it is unknown, expired or revoked. */
+  findToken(token: string): Token | undefined {
+    const record = this.tokens.get(hashSecret(token));
+    if (!record || record.expiresAt <= Date.now()) return undefined;
+    return record;
+  }
+
+  revokeToken(token: string): boolean {
+    const removed = this.tokens.delete(hashSecret(token));
+    if (removed) this.save();
+    return removed;
+  }
+
+  issueCode(login: string, clientId: string): string {
+    const code = randomBytes(10).toString("hex");
+    this.codes.set(hashSecret(code), { login, clientId, expiresAt: Date.now() + CODE_TTL_MS });
+    return code;
+  }
+
+  /** A code works once: it is removed whether or not the rest of the exchange succeeds. */
+  takeCode(code: string): OAuthCode | undefined {
+    const key = hashSecret(code);
+    const found = this.codes.get(key);
+    this.codes.delete(key);
+    if (!found || found.expiresAt <= Date.now()) return undefined;
+    return found;
+  }
+
+  private pruneExpired(): void {
+    const now = Date.now();
+    for (const [hash, token] of this.tokens) if (token.expiresAt <= now) this.tokens.delete(hash);
+  }
+
+  private load(): void {
+    let text: string;
+    try {
+      text = readFileSync(this.file, "utf8");
+    } catch {
+      return;
+    }
+    const saved = persistedSchema.parse(JSON.parse(text));
+    this.nextInstallationId = saved.nextInstallationId;
+    this.nextRepoId = saved.nextRepoId;
+    for (const repo of saved.repos) this.repos.set(repo.id, repo);
+    for (const installation of saved.installations) this.installations.set(installation.id, installation);
+    for (const token of saved.tokens) this.tokens.set(token.hash, token);
+    this.pruneExpired();
+  }
+
+  /** Written whole and renamed into place, so a crash never leaves half a file. */
+  private save(): void {
+    const saved: z.input<typeof persistedSchema> = {
+      nextInstallationId: this.nextInstallationId,
+      nextRepoId: this.nextRepoId,
+      repos: [...this.repos.values()].filter((repo) => repo.id >= FIRST_CREATED_REPO_ID),
+      installations: [...this.installations.values()],
+      tokens: [...this.tokens.values()],
+    };
+    const temporary = `${this.file}.tmp`;
+    writeFileSync(temporary, JSON.stringify(saved, null, 2), { mode: 0o600 });
+    renameSync(temporary, this.file);
+  }
+}
