@@ -9,13 +9,15 @@ import { startSandboxHost } from "./server";
 async function main() {
   const localSecret = process.env.LOCAL_STACK_SECRET;
   if (!localSecret) {
-    throw new Error("LOCAL_STACK_SECRET is not set: the sandbox host runs commands and answers only callers that know it.");
+    throw new Error(
+      "LOCAL_STACK_SECRET is not set: the sandbox host runs commands and answers only callers that know it.",
+    );
   }
-  const port = Number(process.env.SANDBOX_HOST_PORT ?? 4020);
+  const port = Number(process.env.SANDBOX_HOST_PORT || 4020);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new Error(`SANDBOX_HOST_PORT must be a port number, not "${process.env.SANDBOX_HOST_PORT}".`);
   }
-  const rootDir = resolve(process.env.SANDBOX_HOST_ROOT ?? ".data/sandboxes");
+  const rootDir = resolve(process.env.SANDBOX_HOST_ROOT || ".data/sandboxes");
   const host = await startSandboxHost({ port, rootDir, localSecret });
   process.stdout.write(`ready ${host.url}\n`);
 

@@ -22,7 +22,7 @@ describe("who may call the sandbox host", () => {
   });
 
   it("refuses a missing or wrong secret and a non-loopback Host before running anything", async () => {
-    const cases = [
+    const cases: { headers: Record<string, string>; status: number }[] = [
       { headers: { [LOCAL_SECRET_HEADER]: "" }, status: 401 },
       { headers: { [LOCAL_SECRET_HEADER]: "wrong" }, status: 401 },
       { headers: { host: "evil.example" }, status: 403 },
@@ -45,7 +45,21 @@ describe("who may call the sandbox host", () => {
 
 describe("sandbox ids", () => {
   it("refuses ids that could escape the root, or are empty", async () => {
-    const bad = ["..", ".", "%2e%2e", "%2E", ".hidden", "a%2Fb", "..%2F..%2Fetc", "%2F", "a%00b", "a%20b", "%E0%A4%A", "-x", "x".repeat(129)];
+    const bad = [
+      "..",
+      ".",
+      "%2e%2e",
+      "%2E",
+      ".hidden",
+      "a%2Fb",
+      "..%2F..%2Fetc",
+      "%2F",
+      "a%00b",
+      "a%20b",
+      "%E0%A4%A",
+      "-x",
+      "x".repeat(129),
+    ];
     for (const id of bad) {
       for (const [method, path] of [
         ["POST", `/sandboxes/${id}/exec`],

@@ -41,7 +41,8 @@ export async function startSandboxHost(options: SandboxHostOptions): Promise<Run
 async function route(request: IncomingMessage, response: ServerResponse, sandboxes: Sandboxes, secret: string) {
   const path = (request.url ?? "/").split("?")[0] ?? "/";
   if (path === "/healthz") {
-    if (!isLoopbackHost(request.headers.host)) throw new HttpError(403, "Only loopback hosts may call the local stack.");
+    if (!isLoopbackHost(request.headers.host))
+      throw new HttpError(403, "Only loopback hosts may call the local stack.");
     allowMethod(request, "GET");
     return sendJson(response, 200, { ok: true });
   }

@@ -49,7 +49,11 @@ export async function startTestHost() {
           response.on("data", (chunk: Buffer) => chunks.push(chunk));
           response.on("end", () => {
             const text = Buffer.concat(chunks).toString("utf8");
-            resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text ? JSON.parse(text) : undefined });
+            resolve({
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              body: text ? JSON.parse(text) : undefined,
+            });
           });
         },
       );

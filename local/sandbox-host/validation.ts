@@ -7,7 +7,10 @@ import { z } from "zod";
  */
 export const sandboxIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+    "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit",
+  );
 
 export const MAX_TIMEOUT_MS = 600_000;
 export const MAX_OUTPUT_BYTES = 100 * 1024 * 1024;
