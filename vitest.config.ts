@@ -13,10 +13,14 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             main: "./workers/app.ts",
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { hyperdrives: { HYPERDRIVE: inject("databaseUrl") } },
+            miniflare: {
+              hyperdrives: { HYPERDRIVE: inject("stack").databaseUrl },
+              bindings: inject("stack").workerVars,
+            },
           })),
         ],
-        test: { name: "workers", include: ["app/**/*.test.{ts,tsx}", "workers/**/*.test.ts"] },
+        // The first request transforms every route module on demand, which takes seconds.
+        test: { name: "workers", include: ["app/**/*.test.{ts,tsx}", "workers/**/*.test.ts"], testTimeout: 30_000 },
       },
       {
         extends: true,

@@ -1,6 +1,9 @@
 import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration } from "react-router";
 import type { Route } from "./+types/root";
 import "./app.css";
+import { sessionMiddleware } from "./lib/auth/session.server";
+
+export const middleware: Route.MiddlewareFunction[] = [sessionMiddleware];
 
 export function Layout({ children }: { children: React.ReactNode }) {
   return (

@@ -1,74 +1,159 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { applyMigrations, startEmbeddedPostgres } from "./postgres";
+import { createInterface } from "node:readline";
+import { stripVTControlCharacters } from "node:util";
+import { loadLocalStack, ports, workerVars, writeDevVars } from "./dev-config";
+import { applyMigrations, type RunningPostgres, startEmbeddedPostgres } from "./postgres";
 
 /**
- * `npm run dev`: the whole product on this machine. Starts embedded Postgres (unless
- * DATABASE_URL points at a server), applies migrations, then runs the app under Vite.
- * Ctrl-C, or any piece dying, stops everything.
+ * `npm run dev`: the whole product on this machine, offline. Embedded Postgres (unless
+ * DATABASE_URL), the Supabase Auth emulator with its mailbox, the GitHub emulator, the
+ * sandbox host, and the app under Vite. `--preview` serves the built Worker with
+ * `wrangler dev` instead. Ctrl-C, or any piece dying, stops everything.
  */
-const ports = {
-  postgres: Number(process.env.POSTGRES_PORT ?? 54322),
-  app: Number(process.env.APP_PORT ?? 5173),
-};
-
-const children: ChildProcess[] = [];
+const preview = process.argv.includes("--preview");
+const startedAt = performance.now();
+const children = new Set<ChildProcess>();
+let database: RunningPostgres | undefined;
 let stopping = false;
 
 async function main() {
-  const database = process.env.DATABASE_URL
-    ? { url: process.env.DATABASE_URL, stop: async () => undefined }
-    : await startEmbeddedPostgres({ port: ports.postgres, dataDir: ".data/postgres" });
-  await applyMigrations(database.url);
-  log("postgres", `ready at ${redactPassword(database.url)}`);
-
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    for (const child of children) child.kill("SIGTERM");
-    await database.stop();
-    process.exit(code);
-  };
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
 
-  run(
-    "app",
-    "npx",
-    ["react-router", "dev", "--port", String(ports.app), "--strictPort"],
-    {
-      CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: database.url,
-    },
-    stop,
-  );
-  log("dev", `app: http://localhost:${ports.app}`);
+  const stack = loadLocalStack(".data/local-stack.json");
+  const vars = workerVars(stack, {
+    auth: `http://127.0.0.1:${ports.auth}`,
+    github: `http://127.0.0.1:${ports.github}`,
+  });
+  if (writeDevVars(".dev.vars", vars) === "kept") log("dev", "using your own .dev.vars (it has no generated marker)");
+  const appUrl = `http://localhost:${ports.app}`;
+  const shared = { LOCAL_STACK_SECRET: stack.localSecret };
+
+  const postgresReady = startPostgres();
+  const servicesReady = Promise.all([
+    service("auth", "local/auth/main.ts", {
+      ...shared,
+      AUTH_EMULATOR_PORT: String(ports.auth),
+      MAILBOX_PORT: String(ports.mailbox),
+      SUPABASE_PUBLISHABLE_KEY: stack.supabasePublishableKey,
+      AUTH_SITE_URL: appUrl,
+    }),
+    service("github", "local/github/main.ts", {
+      ...shared,
+      GITHUB_EMULATOR_PORT: String(ports.github),
+      GITHUB_APP_ID: String(stack.githubApp.id),
+      GITHUB_APP_SLUG: stack.githubApp.slug,
+      GITHUB_APP_CLIENT_ID: stack.githubApp.clientId,
+      GITHUB_APP_CLIENT_SECRET: stack.githubApp.clientSecret,
+      GITHUB_APP_PUBLIC_KEY: stack.githubApp.publicKeyPem,
+      GITHUB_WEBHOOK_SECRET: stack.githubApp.webhookSecret,
+      GITHUB_WEBHOOK_URL: `${appUrl}/api/github/webhook`,
+      GITHUB_APP_CALLBACK_URL: `${appUrl}/api/github/callback`,
+    }),
+    service("sandbox", "local/sandbox-host/main.ts", { ...shared, SANDBOX_HOST_PORT: String(ports.sandboxHost) }),
+  ]);
+  const databaseUrl = await postgresReady;
+  const appEnv = { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: databaseUrl };
+  const appReady = preview
+    ? build().then(() => run("app", bin("wrangler"), ["dev", "--port", String(ports.app)], appEnv, /Ready on/))
+    : run("app", bin("react-router"), ["dev", "--port", String(ports.app), "--strictPort"], appEnv, /Local:/);
+  await Promise.all([servicesReady, appReady]);
+
+  log("dev", `ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+  log("dev", `app           ${appUrl}`);
+  log("dev", `mailbox       http://localhost:${ports.mailbox}  (magic links land here)`);
+  log("dev", `GitHub        http://localhost:${ports.github}/apps/${stack.githubApp.slug}/installations/new`);
 }
 
-function run(name: string, command: string, args: string[], env: Record<string, string>, stop: (code: number) => void) {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  const prefix = (chunk: Buffer) => {
-    for (const line of chunk.toString().split("\n")) if (line.trim()) log(name, line);
-  };
-  child.stdout?.on("data", prefix);
-  child.stderr?.on("data", prefix);
-  child.on("exit", (code) => {
-    if (stopping) return;
-    log(name, `exited with ${code ?? "a signal"}; stopping everything`);
-    stop(code || 1);
+async function startPostgres(): Promise<string> {
+  if (process.env.DATABASE_URL) {
+    await applyMigrations(process.env.DATABASE_URL);
+    log("postgres", "using DATABASE_URL");
+    return process.env.DATABASE_URL;
+  }
+  database = await startEmbeddedPostgres({ port: ports.postgres, dataDir: ".data/postgres" });
+  await applyMigrations(database.url);
+  log("postgres", `embedded, on 127.0.0.1:${ports.postgres}, data in .data/postgres`);
+  return database.url;
+}
+
+function service(name: string, entry: string, env: Record<string, string>) {
+  return run(name, process.execPath, ["--import", "tsx", entry], env, /^ready /);
+}
+
+function build() {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(bin("react-router"), ["build"], { stdio: ["ignore", "pipe", "pipe"] });
+    pipeLines("build", child);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`build failed with ${code}`))));
   });
+}
+
+const bin = (name: string) => `node_modules/.bin/${name}`;
+
+/**
+ * Starts a child in its own process group (so stopping it also stops what it spawned, such
+ * as workerd) with a log prefix; resolves when one of its lines matches `ready`.
+ */
+function run(name: string, command: string, args: string[], env: Record<string, string>, ready: RegExp) {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    children.add(child);
+    pipeLines(name, child, (line) => ready.test(line) && resolve());
+    child.on("exit", (code, signal) => {
+      children.delete(child);
+      if (stopping) return;
+      log(name, `exited (${signal ?? code}); stopping everything`);
+      reject(new Error(`${name} exited`));
+      void stop(1);
+    });
+  });
+}
+
+function pipeLines(name: string, child: ChildProcess, onLine?: (line: string) => void) {
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on("line", (line) => {
+      if (line.trim()) log(name, line);
+      onLine?.(stripVTControlCharacters(line));
+    });
+  }
+}
+
+async function stop(code: number) {
+  if (stopping) return;
+  stopping = true;
+  await Promise.all(
+    [...children].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once("exit", () => resolve());
+          signalGroup(child, "SIGTERM");
+          setTimeout(() => signalGroup(child, "SIGKILL"), 3000).unref();
+        }),
+    ),
+  );
+  await database?.stop();
+  process.exit(code);
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    // The group is already gone.
+  }
 }
 
 function log(name: string, line: string) {
   process.stdout.write(`${`[${name}]`.padEnd(11)} ${line}\n`);
 }
 
-function redactPassword(url: string) {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = "***";
-  return parsed.toString();
-}
-
 main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  log("dev", error instanceof Error ? error.message : String(error));
+  void stop(1);
 });

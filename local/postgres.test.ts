@@ -7,7 +7,7 @@ import { applyMigrations, startEmbeddedPostgres } from "./postgres";
 
 describe("the committed migrations", () => {
   it("create the seed's table with row level security on", async () => {
-    const sql = postgres(inject("databaseUrl"), { max: 1 });
+    const sql = postgres(inject("stack").databaseUrl, { max: 1 });
     try {
       const columns = await sql<{ column_name: string }[]>`
         select column_name from information_schema.columns
@@ -22,6 +22,7 @@ describe("the committed migrations", () => {
         "repo_url",
         "default_branch",
         "is_active",
+        "inactive_reason",
         "created_at",
         "updated_at",
       ]);

@@ -1,40 +1,64 @@
-import { randomBytes } from "node:crypto";
-import postgres from "postgres";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { applyMigrations, startEmbeddedPostgres } from "../local/postgres";
+import { startAuthEmulator } from "../local/auth/server";
+import { generateLocalStack, workerVars } from "../local/dev-config";
+import { startGitHubEmulator } from "../local/github/server";
+import { startTestDatabase } from "./test-database";
+
+export type TestStack = {
+  databaseUrl: string;
+  localSecret: string;
+  authUrl: string;
+  mailboxUrl: string;
+  githubUrl: string;
+  /** The Worker's vars and secrets, pointing at the emulators below. */
+  workerVars: Record<string, string>;
+};
 
 declare module "vitest" {
   export interface ProvidedContext {
-    databaseUrl: string;
+    stack: TestStack;
   }
 }
 
+/** The site the Worker under test believes it is served from. */
+export const TEST_SITE = "http://ctx4.test";
+
 /**
- * Every test run gets a database of its own, migrated from the committed migrations:
- * a fresh database on the server in DATABASE_URL, or a throw-away embedded one.
+ * The local stack, once per test run: a fresh database, the Supabase Auth and GitHub
+ * emulators on free ports, and fresh keys and secrets. Tests in both projects use it.
  */
 export default async function setup(project: TestProject) {
-  const database = process.env.DATABASE_URL
-    ? await createDatabaseOn(process.env.DATABASE_URL)
-    : await startEmbeddedPostgres({ port: 0 });
-  await applyMigrations(database.url);
-  project.provide("databaseUrl", database.url);
-  return () => database.stop();
-}
+  const dataDir = mkdtempSync(join(tmpdir(), "ctx4-test-"));
+  const stack = generateLocalStack();
+  const database = await startTestDatabase();
+  const auth = await startAuthEmulator({
+    port: 0,
+    mailboxPort: 0,
+    dataDir: join(dataDir, "auth"),
+    localSecret: stack.localSecret,
+    publishableKey: stack.supabasePublishableKey,
+    siteUrl: TEST_SITE,
+  });
+  const github = await startGitHubEmulator({
+    port: 0,
+    dataDir: join(dataDir, "github"),
+    localSecret: stack.localSecret,
+    app: { ...stack.githubApp, callbackUrl: `${TEST_SITE}/api/github/callback` },
+  });
 
-async function createDatabaseOn(serverUrl: string) {
-  const name = `ctx4_test_${Date.now()}_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  // Hyperdrive requires a password in its connection string; trust auth ignores it.
-  url.password ||= "postgres";
-  return {
-    url: url.toString(),
-    async stop() {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
+  project.provide("stack", {
+    databaseUrl: database.url,
+    localSecret: stack.localSecret,
+    authUrl: auth.url,
+    mailboxUrl: auth.mailboxUrl,
+    githubUrl: github.url,
+    workerVars: workerVars(stack, { auth: auth.url, github: github.url }),
+  });
+  return async () => {
+    await Promise.all([auth.stop(), github.stop(), database.stop()]);
+    rmSync(dataDir, { recursive: true, force: true });
   };
 }

@@ -3,6 +3,12 @@ import { connectDatabase } from "../app/lib/db/client.server";
 import { getUserGithubConfig } from "../app/lib/db/queries.server";
 import type { UserGithubConfig } from "../app/lib/db/schema";
 
+const INSTALL_STATE_TTL_MS = 10 * 60 * 1000;
+
+export type InstallStateCheck = "valid" | "unknown" | "expired" | "other-session";
+
+type StoredInstallState = { sessionId: string; expiresAt: number };
+
 /**
  * One user's workspace, addressed by `idFromName(userId)`. It serves every MCP session of
  * that user and owns their config, installation token and sandbox, so two users never share
@@ -29,9 +35,45 @@ export class UserWorkspace extends DurableObject<Env> {
     this.#config = undefined;
   }
 
+  /**
+   * A `state` for GitHub's install page: random, single-use, valid for 10 minutes and only
+   * for the sign-in session that asked for it. Kept here, in this user's own object, so a
+   * state issued to another user is simply unknown.
+   */
+  async issueInstallState(sessionId: string): Promise<string> {
+    const now = Date.now();
+    const stored = await this.ctx.storage.list<StoredInstallState>({ prefix: "install-state:" });
+    const expired = [...stored].filter(([, value]) => value.expiresAt <= now).map(([key]) => key);
+    if (expired.length > 0) await this.ctx.storage.delete(expired);
+
+    const state = base64url(crypto.getRandomValues(new Uint8Array(32)));
+    await this.ctx.storage.put<StoredInstallState>(`install-state:${state}`, {
+      sessionId,
+      expiresAt: now + INSTALL_STATE_TTL_MS,
+    });
+    return state;
+  }
+
+  /** Checks a `state` that came back from GitHub, and uses it up whatever the outcome. */
+  async consumeInstallState(state: string, sessionId: string): Promise<InstallStateCheck> {
+    const key = `install-state:${state}`;
+    const stored = await this.ctx.storage.get<StoredInstallState>(key);
+    if (!stored) return "unknown";
+    await this.ctx.storage.delete(key);
+    if (stored.expiresAt <= Date.now()) return "expired";
+    return stored.sessionId === sessionId ? "valid" : "other-session";
+  }
+
   #userId(): string {
     const name = this.ctx.id.name;
     if (!name) throw new Error("UserWorkspace must be addressed with idFromName(userId)");
     return name;
   }
+}
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replaceAll("=", "");
 }

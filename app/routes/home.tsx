@@ -1,3 +1,7 @@
+import { Link } from "react-router";
+import { buttonClass } from "../components/button";
+import { Page } from "../components/page";
+import { getUser } from "../lib/auth/session.server";
 import type { Route } from "./+types/home";
 
 export function meta(_: Route.MetaArgs) {
@@ -11,15 +15,62 @@ export function meta(_: Route.MetaArgs) {
   ];
 }
 
-export default function Home() {
+export function loader({ context }: Route.LoaderArgs) {
+  return { email: getUser(context)?.email ?? null };
+}
+
+const STEPS = [
+  ["Sign in", "With your email: we send you a link."],
+  ["Pick a private repo", "Install our GitHub App on the one repository you want as your AI's memory."],
+  ["Connect your AI", "Paste one URL into Claude, ChatGPT, Cursor or Claude Code."],
+] as const;
+
+const FACTS = [
+  ["Yours", "The memory is plain Markdown files in your own GitHub repository. Take it anywhere."],
+  ["Visible", "Every change your AI makes is a commit by ctx4-ai[bot]: see it, diff it, revert it."],
+  ["Shared", "Every assistant you connect reads and writes the same memory."],
+] as const;
+
+export default function Home({ loaderData }: Route.ComponentProps) {
   return (
-    <main className="mx-auto max-w-3xl px-6 py-24">
-      <p className="text-sm font-medium tracking-wide text-emerald-700 uppercase">ctx4-ai</p>
-      <h1 className="mt-4 text-4xl font-semibold tracking-tight sm:text-5xl">A memory for your AI that you own.</h1>
-      <p className="mt-6 text-lg text-stone-600">
-        Your assistant reads and writes a private GitHub repository of yours through MCP. Every change is a commit you
-        can see, diff and revert.
-      </p>
-    </main>
+    <Page email={loaderData.email}>
+      <section className="py-8 sm:py-16">
+        <p className="text-sm font-medium tracking-wide text-emerald-700 uppercase">ctx4-ai</p>
+        <h1 className="mt-4 max-w-2xl text-4xl font-semibold tracking-tight sm:text-5xl">
+          A memory for your AI that you own.
+        </h1>
+        <p className="mt-6 max-w-2xl text-lg text-stone-600">
+          Your assistant reads and writes a private GitHub repository of yours through MCP. Every change is a commit you
+          can see, diff and revert.
+        </p>
+        <div className="mt-8">
+          <Link to={loaderData.email ? "/me" : "/login?returnTo=/onboarding"} className={buttonClass()}>
+            {loaderData.email ? "Open your dashboard" : "Get started"}
+          </Link>
+        </div>
+      </section>
+      <section aria-labelledby="how-heading" className="border-t border-stone-200 py-10">
+        <h2 id="how-heading" className="text-lg font-semibold">
+          Three steps, two minutes
+        </h2>
+        <ol className="mt-4 grid gap-4 sm:grid-cols-3">
+          {STEPS.map(([title, text], index) => (
+            <li key={title} className="rounded-lg border border-stone-200 bg-white p-4">
+              <p className="text-sm text-stone-500">Step {index + 1}</p>
+              <p className="mt-1 font-medium">{title}</p>
+              <p className="mt-1 text-sm text-stone-600">{text}</p>
+            </li>
+          ))}
+        </ol>
+      </section>
+      <section aria-label="Why ctx4-ai" className="grid gap-6 border-t border-stone-200 py-10 sm:grid-cols-3">
+        {FACTS.map(([title, text]) => (
+          <div key={title}>
+            <h3 className="font-medium">{title}</h3>
+            <p className="mt-1 text-sm text-stone-600">{text}</p>
+          </div>
+        ))}
+      </section>
+    </Page>
   );
 }

@@ -1,7 +1,7 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "./client.server";
-import { type UserGithubConfig, userGithubConfigs } from "./schema";
+import { type InactiveReason, type UserGithubConfig, userGithubConfigs } from "./schema";
 
 export type Installation = {
   installationId: number;
@@ -41,6 +41,7 @@ export async function saveInstallation(db: Database, userId: string, installatio
         repoUrl: keepIfSameInstallation(userGithubConfigs.repoUrl),
         defaultBranch: keepIfSameInstallation(userGithubConfigs.defaultBranch, sql`'main'`),
         isActive: true,
+        inactiveReason: null,
         updatedAt: sql`now()`,
       },
     })
@@ -56,7 +57,7 @@ export async function saveSelectedRepo(
 ): Promise<UserGithubConfig | undefined> {
   const [row] = await db
     .update(userGithubConfigs)
-    .set({ ...repo, isActive: true, updatedAt: sql`now()` })
+    .set({ ...repo, isActive: true, inactiveReason: null, updatedAt: sql`now()` })
     .where(eq(userGithubConfigs.userId, userId))
     .returning();
   return row;
@@ -69,4 +70,52 @@ export async function deleteUserGithubConfig(db: Database, userId: string): Prom
     .where(eq(userGithubConfigs.userId, userId))
     .returning({ id: userGithubConfigs.id });
   return rows.length > 0;
+}
+
+const affectedUsers = { userId: userGithubConfigs.userId };
+
+/**
+ * Records that GitHub access stopped (from a webhook). Returns the users affected. Applying
+ * the same event twice changes nothing more, so duplicate deliveries are harmless.
+ */
+export async function markInstallationInactive(db: Database, installationId: number, reason: InactiveReason) {
+  return db
+    .update(userGithubConfigs)
+    .set({ isActive: false, inactiveReason: reason, updatedAt: sql`now()` })
+    .where(eq(userGithubConfigs.installationId, installationId))
+    .returning(affectedUsers);
+}
+
+/** The installation is usable again (unsuspended): re-activates rows it had suspended. */
+export async function markInstallationUnsuspended(db: Database, installationId: number) {
+  return db
+    .update(userGithubConfigs)
+    .set({ isActive: true, inactiveReason: null, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(userGithubConfigs.installationId, installationId),
+        eq(userGithubConfigs.inactiveReason, "installation_suspended"),
+      ),
+    )
+    .returning(affectedUsers);
+}
+
+/** Repos were taken out of (or put back into) an installation: flags or clears the users who picked them. */
+export async function markReposReachable(db: Database, installationId: number, repoIds: number[], reachable: boolean) {
+  if (repoIds.length === 0) return [];
+  return db
+    .update(userGithubConfigs)
+    .set(
+      reachable
+        ? { isActive: true, inactiveReason: null, updatedAt: sql`now()` }
+        : { isActive: false, inactiveReason: "repo_removed", updatedAt: sql`now()` },
+    )
+    .where(
+      and(
+        eq(userGithubConfigs.installationId, installationId),
+        inArray(userGithubConfigs.repoId, repoIds),
+        reachable ? eq(userGithubConfigs.inactiveReason, "repo_removed") : sql`true`,
+      ),
+    )
+    .returning(affectedUsers);
 }

@@ -1,5 +1,8 @@
 import { bigint, boolean, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
+export const INACTIVE_REASONS = ["installation_deleted", "installation_suspended", "repo_removed"] as const;
+export type InactiveReason = (typeof INACTIVE_REASONS)[number];
+
 /**
  * One row per user: their GitHub App installation and the ctx repo they picked.
  *
@@ -22,6 +25,8 @@ export const userGithubConfigs = pgTable("user_github_configs", {
   defaultBranch: text("default_branch").default("main"),
 
   isActive: boolean("is_active").notNull().default(true),
+  // Why GitHub access stopped, from webhooks; null while active. The dashboard shows the fix.
+  inactiveReason: text("inactive_reason", { enum: INACTIVE_REASONS }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }).enableRLS();

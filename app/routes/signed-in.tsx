@@ -1,0 +1,14 @@
+import { Outlet } from "react-router";
+import { requireUser } from "../lib/auth/session.server";
+import type { Route } from "./+types/signed-in";
+
+/** Every page below needs a signed-in user; visitors go to login and come back. */
+export const middleware: Route.MiddlewareFunction[] = [
+  ({ request, context }) => {
+    requireUser(context, request);
+  },
+];
+
+export default function SignedIn() {
+  return <Outlet />;
+}

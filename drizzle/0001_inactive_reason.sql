@@ -1,0 +1,1 @@
+ALTER TABLE "user_github_configs" ADD COLUMN "inactive_reason" text;
