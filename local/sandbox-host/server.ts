@@ -54,13 +54,13 @@ async function route(request: IncomingMessage, response: ServerResponse, sandbox
   const id = parseSandboxId(match[1] ?? "");
   if (match[2]) {
     allowMethod(request, "POST");
-    const parsed = execRequestSchema.safeParse(await readJsonBody(request, MAX_BODY_BYTES));
-    if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error));
     // A client that disconnects mid-command no longer wants it: kill it rather than let it run on.
     const clientGone = new AbortController();
     response.on("close", () => {
       if (!response.writableFinished) clientGone.abort();
     });
+    const parsed = execRequestSchema.safeParse(await readJsonBody(request, MAX_BODY_BYTES));
+    if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error));
     return sendJson(response, 200, await sandboxes.exec(id, parsed.data, clientGone.signal));
   }
   allowMethod(request, "DELETE");
@@ -76,7 +76,7 @@ function parseSandboxId(raw: string): string {
     throw new HttpError(400, "sandbox id is not valid percent-encoding");
   }
   const parsed = sandboxIdSchema.safeParse(decoded);
-  if (!parsed.success) throw new HttpError(400, `sandbox id ${describeIssues(parsed.error).replace(/^body: /, "")}`);
+  if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error, "sandbox id"));
   return parsed.data;
 }
 

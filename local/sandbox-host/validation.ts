@@ -35,6 +35,6 @@ export const execRequestSchema = z.strictObject({
 export type ExecRequest = z.infer<typeof execRequestSchema>;
 
 /** One line naming each bad field, without echoing values (env values may be secrets). */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
+export function describeIssues(error: z.ZodError, subject = "body"): string {
+  return error.issues.map((issue) => `${issue.path.join(".") || subject}: ${issue.message}`).join("; ");
 }
