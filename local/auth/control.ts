@@ -10,7 +10,7 @@ export const CONTROL_PREFIX = "/_local/";
  * `GET /_local/users` lists users, `DELETE /_local/users` removes them all with their
  * sessions. Guarded like every private local route: loopback Host plus the stack secret.
  */
-export function handleControl(context: AuthContext, request: IncomingMessage, response: ServerResponse): void {
+export function handleControl(context: AuthContext, request: IncomingMessage, response: ServerResponse) {
   const verdict = checkLocalRequest(request, context.localSecret);
   if (!verdict.ok) return sendJson(response, verdict.status, { message: verdict.message });
   if (requestUrl(request).pathname !== `${CONTROL_PREFIX}users`)

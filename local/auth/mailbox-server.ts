@@ -12,7 +12,7 @@ const messagesQuery = z.object({ to: z.string().min(1).optional() });
  * other sites (DNS rebinding) out. `GET /` is the page, `/api/messages` the JSON for tests.
  */
 export function createMailboxHandler(mailbox: Mailbox) {
-  return (request: IncomingMessage, response: ServerResponse): void => {
+  return (request: IncomingMessage, response: ServerResponse) => {
     if (!isLoopbackHost(request.headers.host)) {
       return sendJson(response, 403, { message: "Only loopback hosts may open the mailbox." });
     }

@@ -52,7 +52,10 @@ export class SessionStore {
 
   /** Ends sessions as `/logout` scopes do; refresh tokens die with their session. */
   logout(session: Session, scope: "global" | "local" | "others"): void {
-    if (scope === "local") return this.end(session.id);
+    if (scope === "local") {
+      this.end(session.id);
+      return;
+    }
     for (const other of [...this.#sessions.values()]) {
       if (other.userId !== session.userId) continue;
       if (scope === "others" && other.id === session.id) continue;

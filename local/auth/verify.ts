@@ -31,7 +31,7 @@ const verifyQuery = z.object({
  * `/token?grant_type=pkce`; an implicit one with the session in the fragment. A bad or
  * used link redirects with GoTrue's error parameters instead.
  */
-export function handleVerifyLink(context: AuthContext, request: IncomingMessage, response: ServerResponse): void {
+export function handleVerifyLink(context: AuthContext, request: IncomingMessage, response: ServerResponse) {
   const query = verifyQuery.parse(Object.fromEntries(requestUrl(request).searchParams));
   const redirectTo = context.redirects.pick(query.redirect_to, request.headers.referer);
   if (!query.token) throw badRequest("validation_failed", "Verify requires a token or a token hash");
