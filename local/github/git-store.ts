@@ -45,6 +45,8 @@ export function runGit(
     child.on("close", (code) =>
       resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") }),
     );
+    // git may exit before reading all its input (a failed command); that is reported by its exit code.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(options.input ?? "");
   });
 }
@@ -132,7 +134,8 @@ export class GitStore {
   ): Promise<string> {
     const parent = await this.head(gitDir, change.branch);
     const when = `${change.date ?? Math.floor(Date.now() / 1000)} +0000`;
-    const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+    // A blank line would end the commit early, so each `data` block is followed by exactly one LF (from the join).
+    const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}`;
     const lines = [
       `commit refs/heads/${change.branch}`,
       `author ${change.author.name} <${change.author.email}> ${when}`,

@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installationToken, startTestStack, type TestStack } from "./test-support";
+
+let stack: TestStack;
+let ids: { alice: number; acme: number; bob: number };
+beforeAll(async () => {
+  stack = await startTestStack();
+  const control = stack.emulator.control;
+  ids = {
+    alice: (await control.createInstallation("alice", { repositories: ["ctx", "empty"] })).id,
+    acme: (await control.createInstallation("acme", { repository_selection: "all" })).id,
+    bob: (await control.createInstallation("bob", { repositories: ["ctx"] })).id,
+  };
+});
+afterAll(() => stack.stop());
+
+const get = (path: string, token?: string) =>
+  fetch(`${stack.emulator.url}${path}`, { headers: token ? { authorization: `token ${token}` } : {} });
+
+async function userToken(login: string): Promise<string> {
+  const { code } = await stack.emulator.control.oauthCode(login);
+  const { authentication } = await stack.app.oauth.createToken({ code });
+  return authentication.token;
+}
+
+describe("installation repositories", () => {
+  it("pages through more than 100 repos: per_page, page, Link and total_count", async () => {
+    const token = await installationToken(stack.app, ids.acme);
+    const seen: string[] = [];
+    let next: string | undefined = `${stack.emulator.url}/installation/repositories?per_page=50`;
+    const pages: { size: number; link: string | null; total: number }[] = [];
+    while (next) {
+      const response = await fetch(next, { headers: { authorization: `token ${token}` } });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { total_count: number; repositories: { full_name: string }[] };
+      const link = response.headers.get("link");
+      pages.push({ size: body.repositories.length, link, total: body.total_count });
+      seen.push(...body.repositories.map((repo) => repo.full_name));
+      next = link?.match(/<([^>]+)>; rel="next"/)?.[1];
+    }
+    expect(pages.map((page) => page.size)).toEqual([50, 50, 21]);
+    expect(pages.every((page) => page.total === 121)).toBe(true);
+    expect(pages[0]?.link).toContain('rel="last"');
+    expect(pages[0]?.link).toContain("page=3");
+    expect(pages[2]?.link).toContain('rel="prev"');
+    expect(pages[2]?.link).not.toContain('rel="next"');
+    expect(new Set(seen).size).toBe(121);
+    expect(seen).toContain("acme/service-120");
+  });
+
+  it("is followed to the end by @octokit/app's eachRepository", async () => {
+    const names: string[] = [];
+    for await (const { repository } of stack.app.eachRepository.iterator({ installationId: ids.acme })) {
+      names.push(repository.full_name);
+    }
+    expect(names).toHaveLength(121);
+  });
+
+  it("defaults to 30 per page and caps per_page at 100", async () => {
+    const token = await installationToken(stack.app, ids.acme);
+    const byDefault = (await (await get("/installation/repositories", token)).json()) as { repositories: unknown[] };
+    expect(byDefault.repositories).toHaveLength(30);
+    const capped = (await (await get("/installation/repositories?per_page=500", token)).json()) as {
+      repositories: unknown[];
+    };
+    expect(capped.repositories).toHaveLength(100);
+  });
+
+  it("lists only what a narrowed token reaches, with the token's permissions", async () => {
+    const token = await installationToken(stack.app, ids.alice, {
+      repositoryNames: ["empty"],
+      permissions: { contents: "read" },
+    });
+    const body = (await (await get("/installation/repositories", token)).json()) as {
+      total_count: number;
+      repositories: { full_name: string; permissions: { push: boolean; pull: boolean } }[];
+    };
+    expect(body.total_count).toBe(1);
+    expect(body.repositories[0]).toMatchObject({ full_name: "alice/empty", permissions: { push: false, pull: true } });
+  });
+});
+
+describe("GET /repos/{owner}/{repo}", () => {
+  it("answers for a repo the token reaches, with what our app stores", async () => {
+    const octokit = await stack.app.getInstallationOctokit(ids.alice);
+    const { data } = await octokit.request("GET /repos/{owner}/{repo}", { owner: "alice", repo: "ctx" });
+    expect(data).toMatchObject({
+      id: 500_001,
+      full_name: "alice/ctx",
+      private: true,
+      default_branch: "main",
+      clone_url: `${stack.emulator.url}/alice/ctx.git`,
+      owner: { login: "alice" },
+      permissions: { push: true, pull: true },
+    });
+  });
+
+  it("is 404 for a repo of another installation, one outside the selection, or one that does not exist", async () => {
+    const octokit = await stack.app.getInstallationOctokit(ids.alice);
+    for (const [owner, repo] of [
+      ["bob", "ctx"],
+      ["alice", "notes"],
+      ["alice", "missing"],
+    ] as const) {
+      await expect(octokit.request("GET /repos/{owner}/{repo}", { owner, repo })).rejects.toMatchObject({
+        status: 404,
+        response: { data: { message: "Not Found" } },
+      });
+    }
+  });
+
+  it("is 401 Bad credentials for a revoked, unknown or missing token", async () => {
+    const token = await installationToken(stack.app, ids.bob);
+    expect((await get("/repos/bob/ctx", token)).status).toBe(200);
+    const revoke = await fetch(`${stack.emulator.url}/installation/token`, {
+      method: "DELETE",
+      headers: { authorization: `token ${token}` },
+    });
+    expect(revoke.status).toBe(204);
+    const revoked = await get("/repos/bob/ctx", token);
+    expect(revoked.status).toBe(401);
+    expect(await revoked.json()).toMatchObject({ message: "Bad credentials" });
+    expect((await get("/repos/bob/ctx", `ghs_${"x".repeat(36)}`)).status).toBe(401);
+    expect((await get("/repos/bob/ctx")).status).toBe(401);
+  });
+});
+
+describe("GET /user/installations", () => {
+  it("lists the installations on accounts the token's user can access, and only those", async () => {
+    const alice = await userToken("alice");
+    expect(alice).toMatch(/^ghu_[A-Za-z0-9]{36}$/);
+    const body = (await (await get("/user/installations", alice)).json()) as {
+      total_count: number;
+      installations: { id: number; account: { login: string } }[];
+    };
+    expect(body.total_count).toBe(2);
+    expect(body.installations.map((item) => item.id).sort()).toEqual([ids.alice, ids.acme].sort());
+
+    const bob = (await (await get("/user/installations", await userToken("bob"))).json()) as {
+      installations: { id: number }[];
+    };
+    expect(bob.installations.map((item) => item.id)).toEqual([ids.bob]);
+
+    const user = (await (await get("/user", alice)).json()) as { login: string; id: number };
+    expect(user).toMatchObject({ login: "alice", id: 1001 });
+  });
+
+  it("refuses an installation token", async () => {
+    const response = await get("/user/installations", await installationToken(stack.app, ids.acme));
+    expect(response.status).toBe(403);
+  });
+
+  it("lists an installation's repos for the user, 404 for another user's installation", async () => {
+    const alice = await userToken("alice");
+    const own = await get(`/user/installations/${ids.alice}/repositories`, alice);
+    const body = (await own.json()) as { total_count: number };
+    expect(body.total_count).toBe(2);
+    expect((await get(`/user/installations/${ids.bob}/repositories`, alice)).status).toBe(404);
+  });
+});
