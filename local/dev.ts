@@ -53,7 +53,11 @@ async function main() {
     service("sandbox", "local/sandbox-host/main.ts", { ...shared, SANDBOX_HOST_PORT: String(ports.sandboxHost) }),
   ]);
   const databaseUrl = await postgresReady;
-  const appEnv = { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: databaseUrl };
+  const appEnv = {
+    CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: databaseUrl,
+    // We are offline by design; do not try to download Cloudflare's request metadata.
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  };
   const appReady = preview
     ? build().then(() => run("app", bin("wrangler"), ["dev", "--port", String(ports.app)], appEnv, /Ready on/))
     : run("app", bin("react-router"), ["dev", "--port", String(ports.app), "--strictPort"], appEnv, /Local:/);

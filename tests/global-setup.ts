@@ -7,24 +7,8 @@ import { generateLocalStack, workerVars } from "../local/dev-config";
 import { startGitHubEmulator } from "../local/github/server";
 import { startTestDatabase } from "./test-database";
 
-export type TestStack = {
-  databaseUrl: string;
-  localSecret: string;
-  authUrl: string;
-  mailboxUrl: string;
-  githubUrl: string;
-  /** The Worker's vars and secrets, pointing at the emulators below. */
-  workerVars: Record<string, string>;
-};
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    stack: TestStack;
-  }
-}
-
 /** The site the Worker under test believes it is served from. */
-export const TEST_SITE = "http://ctx4.test";
+const TEST_SITE = "http://ctx4.test";
 
 /**
  * The local stack, once per test run: a fresh database, the Supabase Auth and GitHub
@@ -50,6 +34,7 @@ export default async function setup(project: TestProject) {
   });
 
   project.provide("stack", {
+    site: TEST_SITE,
     databaseUrl: database.url,
     localSecret: stack.localSecret,
     authUrl: auth.url,

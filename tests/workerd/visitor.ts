@@ -2,7 +2,7 @@ import { exports } from "cloudflare:workers";
 import { inject } from "vitest";
 import { emulatorControl } from "../../local/github/control-client";
 
-export const SITE = "http://ctx4.test";
+export const SITE = inject("stack").site;
 
 /**
  * A browser stand-in for tests inside workerd: it keeps cookies and talks to the Worker

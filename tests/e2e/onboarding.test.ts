@@ -1,0 +1,80 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { launchBrowser, screenshot } from "./browser";
+import { type E2EStack, startE2EStack } from "./stack";
+
+let stack: E2EStack;
+let browser: Browser;
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startE2EStack(), launchBrowser()]);
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+it("walks a new person from sign-up to their MCP URL, then changes repo and disconnects", async () => {
+  const page = await browser.newPage();
+  const email = `newcomer-${Date.now()}@example.com`;
+
+  await page.goto(stack.appUrl);
+  await screenshot(page, "01-landing");
+  await page.getByRole("link", { name: "Get started" }).click();
+
+  await page.getByLabel("Email").fill(email);
+  await screenshot(page, "02-login");
+  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+  await expect(page.getByText("Check your email")).toBeDefined();
+  await page.getByText("Check your email").waitFor();
+  await screenshot(page, "03-check-email");
+
+  await page.goto(stack.mailboxUrl);
+  await screenshot(page, "04-mailbox");
+  await page.locator("article", { hasText: email }).getByRole("link").first().click();
+
+  await page.waitForURL(/\/onboarding\/connect-github$/);
+  await screenshot(page, "05-connect-github");
+  await page.getByRole("button", { name: "Install on GitHub" }).click();
+
+  await page.waitForURL(new RegExp(`^${stack.githubUrl}/`));
+  await page.getByLabel("Username").selectOption("alice");
+  await screenshot(page, "06-github-sign-in");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "alice", exact: true }).click();
+  await page.getByLabel("Only select repositories").check();
+  await page.getByLabel("ctx", { exact: true }).check();
+  await page.getByLabel("notes", { exact: true }).check();
+  await screenshot(page, "07-github-install");
+  await page.getByRole("button", { name: "Install" }).click();
+
+  await page.waitForURL(/\/onboarding\/select-repo$/);
+  await screenshot(page, "08-select-repo");
+  const radios = page.getByRole("radio");
+  expect(await radios.count()).toBe(2);
+  await page.getByLabel("alice/ctx").check();
+  await page.getByRole("button", { name: "Use this repository" }).click();
+
+  await page.waitForURL(/\/me$/);
+  await expect(page.getByRole("link", { name: "alice/ctx" }).getAttribute("href")).resolves.toBe(
+    `${stack.githubUrl}/alice/ctx`,
+  );
+  expect(await page.getByLabel("MCP URL").inputValue()).toBe(`${stack.appUrl}/mcp`);
+  await page.getByRole("tab", { name: "Claude Code" }).click();
+  await page.getByText(`claude mcp add --transport http ctx4-ai ${stack.appUrl}/mcp`).waitFor();
+  await screenshot(page, "09-dashboard");
+
+  await page.getByRole("link", { name: "Change repository" }).click();
+  await page.getByLabel("alice/notes").check();
+  await page.getByRole("button", { name: "Use this repository" }).click();
+  await page.waitForURL(/\/me$/);
+  await page.getByRole("link", { name: "alice/notes" }).waitFor();
+  await screenshot(page, "10-changed-repo");
+
+  await page.getByRole("link", { name: "Disconnect" }).click();
+  await screenshot(page, "11-confirm-disconnect");
+  await page.getByRole("button", { name: "Yes, disconnect" }).click();
+  await page.waitForURL(/\/onboarding\/connect-github$/);
+  await screenshot(page, "12-disconnected");
+  await page.goto(`${stack.appUrl}/me`);
+  await page.waitForURL(/\/onboarding\/connect-github$/);
+});
