@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type RepoContent, seedFiles } from "./seed";
+import { seedFiles } from "./seed";
 import type { Repo } from "./state";
 
 /**
@@ -88,7 +88,7 @@ export class GitStore {
     if (existsSync(join(gitDir, "HEAD"))) return gitDir;
     mkdirSync(dirname(gitDir), { recursive: true });
     await gitOk(gitDir, ["init", "--bare", "--quiet", "--initial-branch=main", gitDir]);
-    const files = seedFiles(repo.content as RepoContent, repo.name);
+    const files = seedFiles(repo.content, repo.name);
     if (files) {
       const owner = { name: repo.owner, email: `${repo.owner}@users.noreply.github.com` };
       // A fixed date makes seeded repos identical, commit ids included, on every machine.

@@ -4,7 +4,7 @@ import type { z } from "zod";
 
 /** Small HTTP helpers shared by the GitHub-shaped routes and the control API. */
 
-export const DOCS = "https://docs.github.com/rest";
+const DOCS = "https://docs.github.com/rest";
 
 export type Handler = (request: IncomingMessage, response: ServerResponse, params: string[]) => Promise<void> | void;
 export type Route = { method: string; pattern: RegExp; handler: Handler };

@@ -32,7 +32,7 @@ export function oauthRoutes(ctx: EmulatorContext): Route[] {
       const app = ctx.options.app;
       const reply = (body: Record<string, string | number>) => send(request, response, body);
       const fail = (error: keyof typeof ERRORS) =>
-        reply({ error, error_description: ERRORS[error], error_uri: `${ERROR_DOCS}#${error.replaceAll("_", "-")}` });
+        reply({ error, error_description: ERRORS[error], error_uri: `${ERROR_DOCS}/#${error.replaceAll("_", "-")}` });
 
       if (!same(one("client_id"), app.clientId) || !same(one("client_secret"), app.clientSecret)) {
         return fail("incorrect_client_credentials");

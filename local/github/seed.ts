@@ -16,7 +16,7 @@ export const ACCOUNTS: Account[] = [
 ];
 
 /** How many numbered repositories `acme` has: more than GitHub's largest page of 100. */
-export const ACME_REPO_COUNT = 120;
+const ACME_REPO_COUNT = 120;
 
 /** Ids of repositories created later (control API) start here, after every seeded id. */
 export const FIRST_CREATED_REPO_ID = 600_000;
@@ -37,7 +37,7 @@ export const SEED_REPOS: RepoSeed[] = [
 ];
 
 /** The files of a repository made from the ctx template, as our product expects to find them. */
-export const CTX_TEMPLATE: Record<string, string> = {
+const CTX_TEMPLATE: Record<string, string> = {
   "README.md": "# ctx\n\nThis repository is the memory of an AI assistant, kept by ctx4-ai.\n",
   "resources/instructions.md": [
     "# Instructions",

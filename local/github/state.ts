@@ -11,7 +11,7 @@ import { ACCOUNTS, type Account, FIRST_CREATED_REPO_ID, type RepoContent, SEED_R
  * the state file never holds a usable credential.
  */
 
-export const permissionLevelSchema = z.enum(["read", "write", "admin"]);
+const permissionLevelSchema = z.enum(["read", "write", "admin"]);
 export const permissionsSchema = z.record(z.string(), permissionLevelSchema);
 export type Permissions = z.infer<typeof permissionsSchema>;
 
@@ -62,12 +62,12 @@ export type OAuthCode = { login: string; clientId: string; expiresAt: number };
 const CODE_TTL_MS = 10 * 60 * 1000;
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-export function hashSecret(value: string): string {
+function hashSecret(value: string): string {
   return createHash("sha256").update(value).digest("hex");
 }
 
 /** `ghs_`/`ghu_`/`ghr_` plus 36 alphanumerics, like GitHub's own tokens. */
-export function newToken(prefix: "ghs" | "ghu" | "ghr"): string {
+function newToken(prefix: "ghs" | "ghu" | "ghr"): string {
   const bytes = randomBytes(36);
   let body = "";
   for (const byte of bytes) body += ALPHANUMERIC[byte % ALPHANUMERIC.length];

@@ -7,7 +7,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "@octokit/app";
 import { Octokit } from "@octokit/core";
-import { LOCAL_SECRET_HEADER } from "../guard";
 import { type RunningGitHubEmulator, startGitHubEmulator } from "./server";
 
 /** Shared set-up for the emulator's tests: a fresh emulator, an App client, a webhook receiver and git. */
@@ -101,10 +100,6 @@ export async function installationToken(
 ): Promise<string> {
   const auth = (await app.octokit.auth({ type: "installation", installationId, ...narrowing })) as { token: string };
   return auth.token;
-}
-
-export function controlHeaders(localSecret: string): Record<string, string> {
-  return { [LOCAL_SECRET_HEADER]: localSecret };
 }
 
 export function basic(token: string): string {

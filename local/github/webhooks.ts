@@ -21,7 +21,7 @@ export type Delivery = {
 const TIMEOUT_MS = 10_000;
 const KEPT_DELIVERIES = 500;
 
-export function signPayload(secret: string, body: string): { sha256: string; sha1: string } {
+function signPayload(secret: string, body: string): { sha256: string; sha1: string } {
   return {
     sha256: `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`,
     sha1: `sha1=${createHmac("sha1", secret).update(body).digest("hex")}`,
