@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import { checkLocalRequest, isLoopbackHost, LOCAL_SECRET_HEADER } from "./guard";
+import { checkLocalRequest, isLoopbackHost } from "./guard";
+import { LOCAL_SECRET_HEADER } from "./secret-header";
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 

@@ -1,15 +1,15 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { LOCAL_SECRET_HEADER } from "./secret-header";
 
 /**
  * The local stack runs commands and mints credentials, so only this machine's own tools may
  * call its private routes. Two checks:
  * - the Host header must name a loopback address, which defeats DNS rebinding (a page on
  *   evil.example resolving to 127.0.0.1 still sends `Host: evil.example`);
- * - the request must carry the stack's generated secret in this header, which a cross-site
- *   page cannot know or set without a CORS preflight we never answer.
+ * - the request must carry the stack's generated secret in LOCAL_SECRET_HEADER, which a
+ *   cross-site page cannot know or set without a CORS preflight we never answer.
  */
-export const LOCAL_SECRET_HEADER = "x-ctx4-local-secret";
 
 const LOOPBACK_HOSTNAMES = new Set(["127.0.0.1", "localhost", "[::1]"]);
 

@@ -1,5 +1,5 @@
-import { LOCAL_SECRET_HEADER } from "../guard";
-import type { Delivery } from "./webhooks";
+import { LOCAL_SECRET_HEADER } from "../secret-header";
+import type { Delivery } from "./delivery";
 
 /**
  * A typed client for the emulator's control API (`/_emulator/...`), for tests and the dev
@@ -53,6 +53,8 @@ export function emulatorControl(baseUrl: string, localSecret: string) {
   const repoPath = (fullName: string) => `/repos/${fullName.split("/").map(encodeURIComponent).join("/")}`;
 
   return {
+    createAccount: (account: { login: string; type?: "User" | "Organization"; members?: string[] }) =>
+      json<{ login: string; id: number; type: string }>("POST", "/accounts", account),
     createRepo: (owner: string, name: string, content: "ctx" | "readme" | "empty" = "empty") =>
       json<RepoJson>("POST", "/repos", { owner, name, content }),
     installations: () => json<InstallationJson[]>("GET", "/installations"),

@@ -37,6 +37,12 @@ const selectionSchema = z.object({
   repositories: z.array(z.string()).default([]),
 });
 
+const loginSchema = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "a GitHub login");
+const createAccountSchema = z.object({
+  login: loginSchema,
+  type: z.enum(["User", "Organization"]).default("User"),
+  members: z.array(loginSchema).default([]),
+});
 const createRepoSchema = z.object({
   owner: z.string(),
   name: repoNameSchema,
@@ -108,6 +114,13 @@ export function controlRoutes(ctx: EmulatorContext): Route[] {
         })),
       ),
     ),
+
+    control("POST", /^\/_emulator\/accounts$/, async (request, response) => {
+      const body = await readJson(request, createAccountSchema);
+      if (ctx.state.account(body.login)) return sendError(response, 422, `${body.login} already exists`);
+      if (body.type === "User" && body.members.length > 0) return sendError(response, 422, "users have no members");
+      sendJson(response, 201, ctx.state.createAccount(body.login, body.type, body.members));
+    }),
 
     control("POST", /^\/_emulator\/repos$/, async (request, response) => {
       const body = await readJson(request, createRepoSchema);

@@ -18,6 +18,9 @@ export const ACCOUNTS: Account[] = [
 /** How many numbered repositories `acme` has: more than GitHub's largest page of 100. */
 const ACME_REPO_COUNT = 120;
 
+/** Ids of accounts created later (control API) start here, after every seeded id. */
+export const FIRST_CREATED_ACCOUNT_ID = 3001;
+
 /** Ids of repositories created later (control API) start here, after every seeded id. */
 export const FIRST_CREATED_REPO_ID = 600_000;
 

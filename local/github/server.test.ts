@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_SECRET_HEADER } from "../guard";
+import { LOCAL_SECRET_HEADER } from "../secret-header";
 import { installationToken, keyPair, startTestStack, type TestStack, tempDir } from "./test-support";
 
 let stack: TestStack;

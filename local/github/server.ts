@@ -5,13 +5,13 @@ import { apiRoutes } from "./api";
 import { EmulatorContext } from "./context";
 import { controlRoutes } from "./control";
 import { type EmulatorControl, emulatorControl } from "./control-client";
+import type { Delivery } from "./delivery";
 import { gitRoutes } from "./git-http";
 import { BodyError, match, type Route, sendError } from "./http";
 import { installRoutes } from "./install-pages";
 import { oauthRoutes } from "./oauth";
 import { type EmulatorOptions, emulatorOptionsSchema } from "./options";
 import type { EmulatorState } from "./state";
-import type { Delivery } from "./webhooks";
 
 export type { EmulatorOptions } from "./options";
 

@@ -2,7 +2,14 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { ACCOUNTS, type Account, FIRST_CREATED_REPO_ID, type RepoContent, SEED_REPOS } from "./seed";
+import {
+  ACCOUNTS,
+  type Account,
+  FIRST_CREATED_ACCOUNT_ID,
+  FIRST_CREATED_REPO_ID,
+  type RepoContent,
+  SEED_REPOS,
+} from "./seed";
 
 /**
  * Everything the emulator knows, in memory, with the durable part (installations, tokens,
@@ -46,7 +53,15 @@ const tokenSchema = z.object({
   permissions: permissionsSchema.optional(),
   repositoryIds: z.array(z.number()).optional(),
 });
+const accountSchema = z.object({
+  login: z.string(),
+  id: z.number(),
+  type: z.enum(["User", "Organization"]),
+  name: z.string(),
+  members: z.array(z.string()),
+});
 const persistedSchema = z.object({
+  accounts: z.array(accountSchema).default([]),
   nextInstallationId: z.number(),
   nextRepoId: z.number(),
   repos: z.array(repoSchema),
@@ -82,6 +97,7 @@ export class EmulatorState {
   private readonly codes = new Map<string, OAuthCode>();
   private nextInstallationId = 70_000_001;
   private nextRepoId = FIRST_CREATED_REPO_ID;
+  private readonly createdAccounts: Account[] = [];
   private readonly file: string;
 
   constructor(dataDir: string) {
@@ -101,6 +117,21 @@ export class EmulatorState {
     const user = this.account(login);
     if (user?.type !== "User") return [];
     return [user, ...[...this.accounts.values()].filter((account) => account.members.includes(user.login))];
+  }
+
+  /** A new user or organisation, as signing up on github.com makes one. */
+  createAccount(login: string, type: Account["type"], members: string[]): Account {
+    const account: Account = {
+      login,
+      id: FIRST_CREATED_ACCOUNT_ID + this.createdAccounts.length,
+      type,
+      name: login,
+      members,
+    };
+    this.createdAccounts.push(account);
+    this.accounts.set(login.toLowerCase(), account);
+    this.save();
+    return account;
   }
 
   users(): Account[] {
@@ -266,6 +297,10 @@ export class EmulatorState {
       return;
     }
     const saved = persistedSchema.parse(JSON.parse(text));
+    for (const account of saved.accounts) {
+      this.createdAccounts.push(account);
+      this.accounts.set(account.login.toLowerCase(), account);
+    }
     this.nextInstallationId = saved.nextInstallationId;
     this.nextRepoId = saved.nextRepoId;
     for (const repo of saved.repos) this.repos.set(repo.id, repo);
@@ -277,6 +312,7 @@ export class EmulatorState {
   /** Written whole and renamed into place, so a crash never leaves half a file. */
   private save(): void {
     const saved: z.input<typeof persistedSchema> = {
+      accounts: this.createdAccounts,
       nextInstallationId: this.nextInstallationId,
       nextRepoId: this.nextRepoId,
       repos: [...this.repos.values()].filter((repo) => repo.id >= FIRST_CREATED_REPO_ID),

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import type { Delivery } from "./delivery";
 
 /**
  * Webhook deliveries, signed and headed as GitHub sends them. Deliveries go out one at a time
@@ -6,17 +7,6 @@ import { createHmac, randomUUID } from "node:crypto";
  * tests deterministic), are never retried (GitHub does not retry either) and time out after
  * 10 seconds. Each is remembered with its outcome for the control API.
  */
-
-export type Delivery = {
-  id: string;
-  event: string;
-  action: string | null;
-  deliveredAt: string | null;
-  status: "pending" | "delivered" | "failed" | "skipped";
-  statusCode: number | null;
-  error: string | null;
-  payload: Record<string, unknown>;
-};
 
 const TIMEOUT_MS = 10_000;
 const KEPT_DELIVERIES = 500;

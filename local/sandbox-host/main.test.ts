@@ -3,7 +3,7 @@ import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LOCAL_SECRET_HEADER } from "../guard";
+import { LOCAL_SECRET_HEADER } from "../secret-header";
 import { TEST_SECRET } from "./test-host";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;

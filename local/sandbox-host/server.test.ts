@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_SECRET_HEADER } from "../guard";
+import { LOCAL_SECRET_HEADER } from "../secret-header";
 import { startTestHost, type TestHost } from "./test-host";
 
 let host: TestHost;

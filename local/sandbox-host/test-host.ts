@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LOCAL_SECRET_HEADER } from "../guard";
+import { LOCAL_SECRET_HEADER } from "../secret-header";
 import type { ExecResponse } from "./sandboxes";
 import { startSandboxHost } from "./server";
 

@@ -1,6 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { inject } from "vitest";
 import { emulatorControl } from "../../local/github/control-client";
+import { LOCAL_SECRET_HEADER } from "../../local/secret-header";
 
 export const SITE = inject("stack").site;
 
@@ -10,6 +11,7 @@ export const SITE = inject("stack").site;
  */
 export class Visitor {
   readonly cookies = new Map<string, string>();
+  email: string | undefined;
 
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
@@ -39,6 +41,7 @@ export class Visitor {
 
   /** Signs in by magic link: asks for the email, opens the link from the mailbox. */
   async signIn(email: string, returnTo = "/me"): Promise<Response> {
+    this.email = email;
     const sent = await this.post("/login", { email, returnTo });
     if (sent.status !== 200) throw new Error(`login answered ${sent.status}`);
     const link = await latestMagicLink(email);
@@ -46,6 +49,16 @@ export class Visitor {
     const location = verified.headers.get("Location");
     if (!location?.startsWith(SITE)) throw new Error(`magic link redirected to ${location}`);
     return this.fetch(location);
+  }
+
+  /** The Supabase user id of a signed-in visitor, from the auth emulator's own records. */
+  async userId(): Promise<string> {
+    const { authUrl, localSecret } = inject("stack");
+    const response = await fetch(`${authUrl}/_local/users`, { headers: { [LOCAL_SECRET_HEADER]: localSecret } });
+    const users = (await response.json()) as { id: string; email: string }[];
+    const user = users.find((candidate) => candidate.email === this.email);
+    if (!user) throw new Error(`no user ${this.email}`);
+    return user.id;
   }
 }
 
@@ -70,4 +83,35 @@ export const uniqueEmail = (name: string) => `${name}-${crypto.randomUUID().slic
 export function githubControl() {
   const { githubUrl, localSecret } = inject("stack");
   return emulatorControl(githubUrl, localSecret);
+}
+
+/**
+ * A fresh GitHub user (and their repos) for one test, so tests never share an installation:
+ * GitHub allows one installation of an App per account.
+ */
+export async function newGitHubUser(repos: string[] = ["ctx"]) {
+  const control = githubControl();
+  const login = `user-${crypto.randomUUID().slice(0, 8)}`;
+  await control.createAccount({ login, type: "User" });
+  const created = await Promise.all(repos.map((name) => control.createRepo(login, name, "ctx")));
+  return { login, repos: created };
+}
+
+/**
+ * What GitHub does when the person installs the App with "Request user authorization during
+ * installation" on: an installation on `login`, then a redirect to our callback with a code.
+ */
+export async function installAndReturn(visitor: Visitor, login: string, repositories: string[]) {
+  const control = githubControl();
+  const start = await visitor.post("/onboarding/connect-github", {});
+  const state = new URL(start.headers.get("Location") ?? "").searchParams.get("state") ?? "";
+  const installation = await control.createInstallation(login, { repository_selection: "selected", repositories });
+  const { code } = await control.oauthCode(login);
+  const callback = `/api/github/callback?${new URLSearchParams({
+    code,
+    installation_id: String(installation.id),
+    setup_action: "install",
+    state,
+  })}`;
+  return { state, installation, code, callback, response: await visitor.fetch(callback) };
 }
