@@ -74,7 +74,10 @@ export function generateLocalStack(): LocalStack {
 }
 
 /** The Worker's configuration for the local stack: what production keeps in vars and secrets. */
-export function workerVars(stack: LocalStack, urls: { auth: string; github: string }): Record<string, string> {
+export function workerVars(
+  stack: LocalStack,
+  urls: { auth: string; github: string; sandboxHost: string },
+): Record<string, string> {
   return {
     SUPABASE_URL: urls.auth,
     SUPABASE_PUBLISHABLE_KEY: stack.supabasePublishableKey,
@@ -86,6 +89,9 @@ export function workerVars(stack: LocalStack, urls: { auth: string; github: stri
     GITHUB_APP_CLIENT_SECRET: stack.githubApp.clientSecret,
     GITHUB_APP_PRIVATE_KEY: stack.githubApp.privateKeyPem,
     GITHUB_WEBHOOK_SECRET: stack.githubApp.webhookSecret,
+    SANDBOX_BACKEND: "local",
+    SANDBOX_HOST_URL: urls.sandboxHost,
+    SANDBOX_HOST_SECRET: stack.localSecret,
   };
 }
 

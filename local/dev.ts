@@ -24,6 +24,7 @@ async function main() {
   const vars = workerVars(stack, {
     auth: `http://127.0.0.1:${ports.auth}`,
     github: `http://127.0.0.1:${ports.github}`,
+    sandboxHost: `http://127.0.0.1:${ports.sandboxHost}`,
   });
   if (writeDevVars(".dev.vars", vars) === "kept") log("dev", "using your own .dev.vars (it has no generated marker)");
   const appUrl = `http://localhost:${ports.app}`;

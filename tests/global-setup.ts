@@ -5,6 +5,7 @@ import type { TestProject } from "vitest/node";
 import { startAuthEmulator } from "../local/auth/server";
 import { generateLocalStack, workerVars } from "../local/dev-config";
 import { startGitHubEmulator } from "../local/github/server";
+import { startSandboxHost } from "../local/sandbox-host/server";
 import { startTestDatabase } from "./test-database";
 
 /** The site the Worker under test believes it is served from. */
@@ -26,6 +27,11 @@ export default async function setup(project: TestProject) {
     publishableKey: stack.supabasePublishableKey,
     siteUrl: TEST_SITE,
   });
+  const sandboxHost = await startSandboxHost({
+    port: 0,
+    rootDir: join(dataDir, "sandboxes"),
+    localSecret: stack.localSecret,
+  });
   const github = await startGitHubEmulator({
     port: 0,
     dataDir: join(dataDir, "github"),
@@ -40,10 +46,10 @@ export default async function setup(project: TestProject) {
     authUrl: auth.url,
     mailboxUrl: auth.mailboxUrl,
     githubUrl: github.url,
-    workerVars: workerVars(stack, { auth: auth.url, github: github.url }),
+    workerVars: workerVars(stack, { auth: auth.url, github: github.url, sandboxHost: sandboxHost.url }),
   });
   return async () => {
-    await Promise.all([auth.stop(), github.stop(), database.stop()]);
+    await Promise.all([auth.stop(), github.stop(), sandboxHost.stop(), database.stop()]);
     rmSync(dataDir, { recursive: true, force: true });
   };
 }

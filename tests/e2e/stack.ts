@@ -7,6 +7,7 @@ import { startAuthEmulator } from "../../local/auth/server";
 import { generateLocalStack, workerVars } from "../../local/dev-config";
 import { emulatorControl } from "../../local/github/control-client";
 import { startGitHubEmulator } from "../../local/github/server";
+import { startSandboxHost } from "../../local/sandbox-host/server";
 import { startTestDatabase } from "../test-database";
 
 /**
@@ -28,6 +29,11 @@ export async function startE2EStack() {
     publishableKey: stack.supabasePublishableKey,
     siteUrl: appUrl,
   });
+  const sandboxHost = await startSandboxHost({
+    port: 0,
+    rootDir: join(dir, "sandboxes"),
+    localSecret: stack.localSecret,
+  });
   const github = await startGitHubEmulator({
     port: 0,
     dataDir: join(dir, "github"),
@@ -39,7 +45,7 @@ export async function startE2EStack() {
     },
   });
   const envFile = join(dir, "worker.env");
-  const vars = workerVars(stack, { auth: auth.url, github: github.url });
+  const vars = workerVars(stack, { auth: auth.url, github: github.url, sandboxHost: sandboxHost.url });
   writeFileSync(
     envFile,
     Object.entries(vars)
@@ -84,7 +90,7 @@ export async function startE2EStack() {
     github: emulatorControl(github.url, stack.localSecret),
     async stop() {
       stopGroup(app);
-      await Promise.all([auth.stop(), github.stop(), database.stop()]);
+      await Promise.all([auth.stop(), github.stop(), sandboxHost.stop(), database.stop()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
