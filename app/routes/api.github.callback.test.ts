@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
+  configOf,
   githubControl,
   installAndReturn,
   location,
@@ -9,8 +10,6 @@ import {
   uniqueEmail,
   Visitor,
 } from "../../tests/workerd/visitor";
-import { connectDatabase } from "../lib/db/client.server";
-import { getUserGithubConfig } from "../lib/db/queries.server";
 
 async function signedIn(name: string) {
   const visitor = new Visitor();
@@ -18,16 +17,6 @@ async function signedIn(name: string) {
   const me = await visitor.fetch("/me");
   expect(location(me)).toBe("/onboarding/connect-github");
   return visitor;
-}
-
-async function configOf(visitor: Visitor) {
-  const userId = await visitor.userId();
-  const database = connectDatabase(env.HYPERDRIVE.connectionString);
-  try {
-    return await getUserGithubConfig(database.db, userId);
-  } finally {
-    await database.close();
-  }
 }
 
 describe("the GitHub callback", () => {

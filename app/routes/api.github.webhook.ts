@@ -22,33 +22,50 @@ const MAX_BODY_BYTES = 25 * 1024 * 1024;
  */
 export async function action({ request, context }: Route.ActionArgs) {
   const { env, db } = context.get(workerContext);
-  const signature = request.headers.get("X-Hub-Signature-256");
   const body = await request.text();
-  if (!signature || body.length > MAX_BODY_BYTES || !(await verify(env.GITHUB_WEBHOOK_SECRET, body, signature))) {
+  if (body.length > MAX_BODY_BYTES || !(await signedByGitHub(env, body, request.headers.get("X-Hub-Signature-256")))) {
     return Response.json({ error: "Invalid signature" }, { status: 401 });
   }
 
-  let payload: unknown;
-  try {
-    payload = JSON.parse(body);
-  } catch {
-    return Response.json({ error: "Body is not JSON" }, { status: 400 });
-  }
   const event = request.headers.get("X-GitHub-Event");
+  const payload = parseJson(body);
   let affected: { userId: string }[] = [];
   if (event === "installation") {
-    const { action, installation } = installationEvent.parse(payload);
+    const parsed = installationEvent.safeParse(payload);
+    if (!parsed.success) return malformed();
+    const { action, installation } = parsed.data;
     if (action === "deleted") affected = await markInstallationInactive(db, installation.id, "installation_deleted");
     if (action === "suspend") affected = await markInstallationInactive(db, installation.id, "installation_suspended");
     if (action === "unsuspend") affected = await markInstallationUnsuspended(db, installation.id);
   } else if (event === "installation_repositories") {
-    const parsed = repositoriesEvent.parse(payload);
+    const parsed = repositoriesEvent.safeParse(payload);
+    if (!parsed.success) return malformed();
+    const { installation, repositories_added: added, repositories_removed: removed } = parsed.data;
     const ids = (repos: { id: number }[]) => repos.map((repo) => repo.id);
     affected = [
-      ...(await markReposReachable(db, parsed.installation.id, ids(parsed.repositories_removed), false)),
-      ...(await markReposReachable(db, parsed.installation.id, ids(parsed.repositories_added), true)),
+      ...(await markReposReachable(db, installation.id, ids(removed), false)),
+      ...(await markReposReachable(db, installation.id, ids(added), true)),
     ];
   }
   await Promise.all(affected.map(({ userId }) => userWorkspace(env, userId).forgetConfig()));
   return Response.json({ ok: true, event, updated: affected.length });
 }
+
+async function signedByGitHub(env: Env, body: string, signature: string | null): Promise<boolean> {
+  if (!signature || !body) return false;
+  try {
+    return await verify(env.GITHUB_WEBHOOK_SECRET, body, signature);
+  } catch {
+    return false;
+  }
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+const malformed = () => Response.json({ error: "Unexpected payload" }, { status: 400 });

@@ -1,5 +1,7 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { inject } from "vitest";
+import { connectDatabase } from "../../app/lib/db/client.server";
+import { getUserGithubConfig } from "../../app/lib/db/queries.server";
 import { emulatorControl } from "../../local/github/control-client";
 import { LOCAL_SECRET_HEADER } from "../../local/secret-header";
 
@@ -114,4 +116,14 @@ export async function installAndReturn(visitor: Visitor, login: string, reposito
     state,
   })}`;
   return { state, installation, code, callback, response: await visitor.fetch(callback) };
+}
+
+/** The visitor's GitHub config as stored in Postgres. */
+export async function configOf(visitor: Visitor) {
+  const database = connectDatabase(env.HYPERDRIVE.connectionString);
+  try {
+    return await getUserGithubConfig(database.db, await visitor.userId());
+  } finally {
+    await database.close();
+  }
 }
