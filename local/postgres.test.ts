@@ -22,9 +22,9 @@ describe("the committed migrations", () => {
         "repo_url",
         "default_branch",
         "is_active",
-        "inactive_reason",
         "created_at",
         "updated_at",
+        "inactive_reason",
       ]);
       const [table] = await sql`select relrowsecurity from pg_class where oid = 'public.user_github_configs'::regclass`;
       expect(table?.relrowsecurity).toBe(true);

@@ -1,0 +1,86 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+
+/**
+ * `npm run dev` as a newcomer runs it: in a copy of this checkout (so nothing of ours in
+ * .data/ or .dev.vars is touched), on free ports, probed over HTTP, then stopped with Ctrl-C.
+ */
+const root = join(dirname(new URL(import.meta.url).pathname), "..");
+const copy = mkdtempSync(join(tmpdir(), "ctx4-dev-"));
+let dev: ChildProcess | undefined;
+
+afterAll(() => {
+  try {
+    if (dev?.pid) process.kill(-dev.pid, "SIGKILL");
+  } catch {
+    // Already stopped, as it should be.
+  }
+  rmSync(copy, { recursive: true, force: true });
+});
+
+it("starts the whole local stack, serves each piece, and stops on Ctrl-C", async () => {
+  const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: root })
+    .toString()
+    .split("\0")
+    .filter(Boolean);
+  for (const file of files) {
+    mkdirSync(dirname(join(copy, file)), { recursive: true });
+    cpSync(join(root, file), join(copy, file));
+  }
+  symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
+
+  const [app, postgres, auth, mailbox, github, sandboxHost] = await Promise.all(Array.from({ length: 6 }, freePort));
+  const env = {
+    ...process.env,
+    DATABASE_URL: "",
+    APP_PORT: String(app),
+    POSTGRES_PORT: String(postgres),
+    AUTH_EMULATOR_PORT: String(auth),
+    MAILBOX_PORT: String(mailbox),
+    GITHUB_EMULATOR_PORT: String(github),
+    SANDBOX_HOST_PORT: String(sandboxHost),
+  };
+  dev = spawn("npm", ["run", "dev"], { cwd: copy, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const log: string[] = [];
+  dev.stderr?.on("data", (chunk: Buffer) => log.push(chunk.toString()));
+  const ready = await new Promise<string>((resolve, reject) => {
+    dev?.stdout?.on("data", (chunk: Buffer) => {
+      log.push(chunk.toString());
+      const line = log.join("").match(/\[dev\]\s+ready in ([\d.]+) s/);
+      if (line?.[1]) resolve(line[1]);
+    });
+    dev?.on("exit", () => reject(new Error(`npm run dev exited:\n${log.join("")}`)));
+  });
+  console.log(`npm run dev was ready in ${ready} s`);
+
+  expect(await (await fetch(`http://localhost:${app}/`)).text()).toContain("A memory for your AI that you own.");
+  expect(await (await fetch(`http://localhost:${app}/healthz`)).json()).toEqual({ ok: true });
+  expect(await (await fetch(`http://localhost:${mailbox}/`)).text()).toContain("Local mailbox");
+  expect(await (await fetch(`http://localhost:${github}/apps/ctx4-ai/installations/new`)).text()).toContain(
+    "Sign in to GitHub",
+  );
+  expect((await fetch(`http://127.0.0.1:${sandboxHost}/healthz`)).status).toBe(200);
+
+  // A terminal's Ctrl-C signals the whole foreground group: npm and the launcher alike.
+  const exited = new Promise<void>((resolve) => dev?.on("exit", () => resolve()));
+  process.kill(-(dev.pid ?? 0), "SIGINT");
+  await exited;
+  for (const port of [app, postgres, auth, mailbox, github, sandboxHost]) {
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  }
+}, 120_000);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
