@@ -1,9 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, expect, it } from "vitest";
+import { freePort } from "./free-port";
 
 /**
  * `npm run dev` as a newcomer runs it: in a copy of this checkout (so nothing of ours in
@@ -73,14 +73,3 @@ it("starts the whole local stack, serves each piece, and stops on Ctrl-C", async
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
   }
 }, 120_000);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}

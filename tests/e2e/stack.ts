@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAuthEmulator } from "../../local/auth/server";
@@ -8,6 +7,7 @@ import { generateLocalStack, workerVars } from "../../local/dev-config";
 import { emulatorControl } from "../../local/github/control-client";
 import { startGitHubEmulator } from "../../local/github/server";
 import { startSandboxHost } from "../../local/sandbox-host/server";
+import { freePort } from "../free-port";
 import { startTestDatabase } from "../test-database";
 
 /**
@@ -127,18 +127,5 @@ function run(command: string, args: string[]) {
     const errors: string[] = [];
     child.stderr?.on("data", (chunk: Buffer) => errors.push(chunk.toString()));
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} failed:\n${errors.join("")}`))));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
   });
 }
