@@ -57,6 +57,9 @@ export function emulatorControl(baseUrl: string, localSecret: string) {
       json<{ login: string; id: number; type: string }>("POST", "/accounts", account),
     createRepo: (owner: string, name: string, content: "ctx" | "readme" | "empty" = "empty") =>
       json<RepoJson>("POST", "/repos", { owner, name, content }),
+    deleteRepo: async (fullName: string) => {
+      await call("DELETE", repoPath(fullName));
+    },
     installations: () => json<InstallationJson[]>("GET", "/installations"),
     createInstallation: (account: string, selection: RepoSelection & { sender?: string } = {}) =>
       json<InstallationJson>("POST", "/installations", { account, ...selection }),

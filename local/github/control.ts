@@ -3,7 +3,7 @@ import { z } from "zod";
 import { checkLocalRequest } from "../guard";
 import type { EmulatorContext } from "./context";
 import { type Route, readJson, route, sendError, sendJson } from "./http";
-import type { Account } from "./seed";
+import { type Account, FIRST_CREATED_REPO_ID } from "./seed";
 import type { Installation, Repo } from "./state";
 
 /**
@@ -131,6 +131,15 @@ export function controlRoutes(ctx: EmulatorContext): Route[] {
       const repo = ctx.state.createRepo(owner, body.name, body.content, body.description);
       await ctx.git.ensure(repo);
       sendJson(response, 201, ctx.repoJson(repo));
+    }),
+
+    control("DELETE", /^\/_emulator\/repos\/([^/]+)\/([^/]+)$/, async (_request, response, [owner = "", name = ""]) => {
+      const repo = findRepo(response, owner, name);
+      if (!repo) return;
+      if (repo.id < FIRST_CREATED_REPO_ID) return sendError(response, 422, "seeded repositories cannot be deleted");
+      ctx.state.deleteRepo(repo);
+      await ctx.git.remove(repo);
+      response.writeHead(204).end();
     }),
 
     control("GET", /^\/_emulator\/installations$/, (_request, response) =>

@@ -95,6 +95,22 @@ describe("git smart HTTP", () => {
     expect(pushed).toMatchObject({ sender: { login: "bob" }, head_commit: { modified: ["resources/context.md"] } });
   });
 
+  it("serves a partial clone and the blobs it left out, as GitHub does", async () => {
+    const token = await installationToken(stack.app, ids.alice);
+    const dir = join(work, "alice-partial");
+    const url = cloneUrl(stack.emulator.url, "alice/ctx", token);
+    const clone = await git(["clone", "-q", "--filter=blob:none", "--no-checkout", url, dir]);
+    expect(clone.stderr).not.toContain("filtering not recognized");
+    expect(clone.code).toBe(0);
+    expect((await git(["config", "remote.origin.promisor"], dir)).stdout.trim()).toBe("true");
+    const missing = await git(["rev-list", "--objects", "--missing=print", "HEAD"], dir);
+    expect(missing.stdout).toMatch(/^\?[0-9a-f]{40}$/m);
+
+    const checkout = await git(["checkout", "-q", "main"], dir);
+    expect(checkout.code, checkout.stderr).toBe(0);
+    expect(readFileSync(join(dir, "resources/context.md"), "utf8")).toContain("# Context");
+  });
+
   it("refuses a missing, unknown or revoked token with 401 and GitHub's Basic challenge", async () => {
     const token = await installationToken(stack.app, ids.bob, { repositoryNames: ["ctx"] });
     expect((await discovery("bob/ctx", token)).status).toBe(200);
@@ -136,6 +152,27 @@ describe("git smart HTTP", () => {
     const push = await git(["push", "-q", "origin", "HEAD:main"], dir);
     expect(push.code).not.toBe(0);
     expect(push.stderr).toContain("403");
+  });
+
+  it("forgets a deleted repository, so a new one of the same name starts afresh", async () => {
+    const control = stack.emulator.control;
+    await control.createAccount({ login: "carol", type: "User" });
+    const first = await control.createRepo("carol", "ctx", "ctx");
+    const { id } = await control.createInstallation("carol", { repository_selection: "all" });
+    const before = await control.branchHead("carol/ctx");
+
+    await control.deleteRepo("carol/ctx");
+    expect(await control.branchHead("carol/ctx")).toBeUndefined();
+    const token = await installationToken(stack.app, id);
+    expect((await discovery("carol/ctx", token)).status).toBe(404);
+    await expect(control.deleteRepo("alice/ctx")).rejects.toThrow(/422/);
+
+    const second = await control.createRepo("carol", "ctx", "readme");
+    expect(second.id).not.toBe(first.id);
+    const after = await control.branchHead("carol/ctx");
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+    expect(await control.readFile("carol/ctx", "README.md")).toBe("# ctx\n");
   });
 
   it("stops serving an installation's repos once it is suspended or deleted", async () => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { seedFiles } from "./seed";
 import type { Repo } from "./state";
@@ -95,6 +95,14 @@ export class GitStore {
       await this.commit(gitDir, { branch: "main", author: owner, message: "Initial commit", files, date: 1704067200 });
     }
     return gitDir;
+  }
+
+  /** Removes a repo's bare repository, so a new repo of the same name starts empty. */
+  remove(repo: Repo): Promise<void> {
+    return this.withLock(repo, async () => {
+      this.ready.delete(repo.id);
+      rmSync(join(this.root, this.relativePath(repo)), { recursive: true, force: true });
+    });
   }
 
   /** Runs ref-changing work on one repo one at a time, so each push is seen with its exact before and after. */

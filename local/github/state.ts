@@ -167,6 +167,15 @@ export class EmulatorState {
     return repo;
   }
 
+  /** Deletes a repository, as its owner can on github.com: installations stop reaching it. */
+  deleteRepo(repo: Repo): void {
+    this.repos.delete(repo.id);
+    for (const installation of this.installations.values()) {
+      installation.repositoryIds = installation.repositoryIds.filter((id) => id !== repo.id);
+    }
+    this.save();
+  }
+
   installation(id: number): Installation | undefined {
     return this.installations.get(id);
   }
