@@ -16,5 +16,6 @@ export default [
     route("api/github/callback", "routes/api.github.callback.tsx"),
     route("api/github/repos", "routes/api.github.repos.ts"),
     route("me", "routes/me.tsx"),
+    route("authorize", "routes/authorize.tsx"),
   ]),
 ] satisfies RouteConfig;

@@ -76,9 +76,10 @@ export function generateLocalStack(): LocalStack {
 /** The Worker's configuration for the local stack: what production keeps in vars and secrets. */
 export function workerVars(
   stack: LocalStack,
-  urls: { auth: string; github: string; sandboxHost: string },
+  urls: { app: string; auth: string; github: string; sandboxHost: string },
 ): Record<string, string> {
   return {
+    APP_ORIGIN: urls.app,
     SUPABASE_URL: urls.auth,
     SUPABASE_PUBLISHABLE_KEY: stack.supabasePublishableKey,
     GITHUB_API_URL: urls.github,

@@ -21,13 +21,14 @@ async function main() {
   process.on("SIGTERM", () => void stop(0));
 
   const stack = loadLocalStack(".data/local-stack.json");
+  const appUrl = `http://localhost:${ports.app}`;
   const vars = workerVars(stack, {
+    app: appUrl,
     auth: `http://127.0.0.1:${ports.auth}`,
     github: `http://127.0.0.1:${ports.github}`,
     sandboxHost: `http://127.0.0.1:${ports.sandboxHost}`,
   });
   if (writeDevVars(".dev.vars", vars) === "kept") log("dev", "using your own .dev.vars (it has no generated marker)");
-  const appUrl = `http://localhost:${ports.app}`;
   const shared = { LOCAL_STACK_SECRET: stack.localSecret };
 
   const postgresReady = startPostgres();

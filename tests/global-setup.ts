@@ -8,8 +8,8 @@ import { startGitHubEmulator } from "../local/github/server";
 import { startSandboxHost } from "../local/sandbox-host/server";
 import { startTestDatabase } from "./test-database";
 
-/** The site the Worker under test believes it is served from. */
-const TEST_SITE = "http://ctx4.test";
+/** The site the Worker under test believes it is served from (OAuth accepts plain http only on loopback). */
+const TEST_SITE = "http://localhost";
 
 /**
  * The local stack, once per test run: a fresh database, the Supabase Auth and GitHub
@@ -46,7 +46,7 @@ export default async function setup(project: TestProject) {
     authUrl: auth.url,
     mailboxUrl: auth.mailboxUrl,
     githubUrl: github.url,
-    workerVars: workerVars(stack, { auth: auth.url, github: github.url, sandboxHost: sandboxHost.url }),
+    workerVars: workerVars(stack, { app: TEST_SITE, auth: auth.url, github: github.url, sandboxHost: sandboxHost.url }),
   });
   return async () => {
     await Promise.all([auth.stop(), github.stop(), sandboxHost.stop(), database.stop()]);

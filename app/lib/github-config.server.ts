@@ -1,4 +1,4 @@
-import { type RouterContextProvider, redirect } from "react-router";
+import type { RouterContextProvider } from "react-router";
 import { requireUser } from "./auth/session.server";
 import { getUserGithubConfig } from "./db/queries.server";
 import { workerContext } from "./worker-context";
@@ -16,8 +16,4 @@ export function nextStep(config: { repoId: number | null } | null): string {
   if (!config) return "/onboarding/connect-github";
   if (config.repoId === null) return "/onboarding/select-repo";
   return "/me";
-}
-
-export function redirectToNextStep(config: { repoId: number | null } | null): Response {
-  return redirect(nextStep(config));
 }

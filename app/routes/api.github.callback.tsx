@@ -1,11 +1,12 @@
-import { data, Form, Link, redirect } from "react-router";
+import { data, Form, Link } from "react-router";
 import { z } from "zod";
 import { buttonClass, SubmitButton } from "../components/button";
 import { Notice } from "../components/notice";
 import { Page } from "../components/page";
 import { saveInstallation } from "../lib/db/queries.server";
 import { exchangeUserCode, findUserInstallation } from "../lib/github/app.server";
-import { loadUserConfig, nextStep } from "../lib/github-config.server";
+import { loadUserConfig } from "../lib/github-config.server";
+import { continueOnboarding } from "../lib/onboarding-return.server";
 import { userWorkspace } from "../lib/user-workspace.server";
 import type { Route } from "./+types/api.github.callback";
 
@@ -81,7 +82,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
     // acceptable for the installation we already verified for this user.
     if (setupAction !== "update" || config?.installationId !== installationId) return refuse("needs-authorization");
     await workspace.forgetConfig();
-    return redirect(nextStep(config));
+    return continueOnboarding(request, config);
   }
 
   let userToken: string;
@@ -95,7 +96,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 
   const saved = await saveInstallation(db, user.id, { installationId, githubUsername: installation.githubUsername });
   await workspace.forgetConfig();
-  return redirect(nextStep(saved));
+  return continueOnboarding(request, saved);
 }
 
 export default function GitHubCallback({ loaderData }: Route.ComponentProps) {

@@ -8,15 +8,16 @@ import { Page } from "../components/page";
 import { deleteUserGithubConfig } from "../lib/db/queries.server";
 import type { InactiveReason } from "../lib/db/schema";
 import { redirectToGitHubInstall } from "../lib/github/install-url.server";
-import { loadUserConfig, redirectToNextStep } from "../lib/github-config.server";
+import { loadUserConfig, nextStep } from "../lib/github-config.server";
 import { userWorkspace } from "../lib/user-workspace.server";
+import type { WorkerContext } from "../lib/worker-context";
 import type { Route } from "./+types/me";
 
 export const meta: Route.MetaFunction = () => [{ title: "Your memory · ctx4-ai" }];
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   const { user, config, env } = await loadUserConfig(context, request);
-  if (!config?.repoFullName) throw redirectToNextStep(config);
+  if (!config?.repoFullName) throw redirect(nextStep(config));
   return {
     email: user.email,
     githubUsername: config.githubUsername,
@@ -25,17 +26,39 @@ export async function loader({ request, context }: Route.LoaderArgs) {
     defaultBranch: config.defaultBranch,
     installationId: config.installationId,
     inactiveReason: config.isActive ? null : config.inactiveReason,
-    mcpUrl: new URL("/mcp", request.url).toString(),
+    mcpUrl: new URL("/mcp", env.APP_ORIGIN).toString(),
+    clients: await connectedClients(env, user.id),
   };
 }
 
-const intent = z.object({ intent: z.enum(["disconnect", "update-access"]) });
+async function connectedClients(env: WorkerContext["env"], userId: string) {
+  const { items } = await env.OAUTH_PROVIDER.listUserGrants(userId);
+  return items
+    .map((grant) => ({
+      grantId: grant.id,
+      name: typeof grant.metadata?.clientName === "string" ? grant.metadata.clientName : grant.clientId,
+      canWrite: grant.scope.includes("ctx:write"),
+      connectedAt: new Date(grant.createdAt * 1000).toISOString(),
+    }))
+    .sort((a, b) => b.connectedAt.localeCompare(a.connectedAt));
+}
+
+const intent = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("disconnect") }),
+  z.object({ intent: z.literal("update-access") }),
+  z.object({ intent: z.literal("revoke"), grantId: z.string().min(1).max(200) }),
+]);
 
 export async function action({ request, context }: Route.ActionArgs) {
   const { user, env, db } = await loadUserConfig(context, request);
   const parsed = intent.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) throw new Response("Unknown action", { status: 400 });
   if (parsed.data.intent === "update-access") return redirectToGitHubInstall(env, user);
+  if (parsed.data.intent === "revoke") {
+    // The provider revokes only a grant of this user's.
+    await env.OAUTH_PROVIDER.revokeGrant(parsed.data.grantId, user.id);
+    return redirect("/me");
+  }
   await deleteUserGithubConfig(db, user.id);
   await userWorkspace(env, user.id).forgetConfig();
   return redirect("/onboarding");
@@ -154,6 +177,44 @@ export default function Me({ loaderData }: Route.ComponentProps) {
             <CopyButton text={loaderData.mcpUrl} label="Copy URL" />
           </div>
           <ClientSetup mcpUrl={loaderData.mcpUrl} />
+        </section>
+
+        <section aria-labelledby="clients-heading" className="space-y-3">
+          <h2 id="clients-heading" className="text-lg font-semibold">
+            Connected AI clients
+          </h2>
+          {loaderData.clients.length === 0 ? (
+            <p className="text-sm text-stone-600">None yet. Clients appear here once you allow them.</p>
+          ) : (
+            <ul className="divide-y divide-stone-200 rounded-lg border border-stone-200 bg-white">
+              {loaderData.clients.map((client) => (
+                <li
+                  key={client.grantId}
+                  className="flex flex-wrap items-center justify-between gap-3 px-4 py-3 text-sm"
+                >
+                  <div>
+                    <p className="font-medium">{client.name}</p>
+                    <p className="text-stone-600">
+                      {client.canWrite ? "Read and write" : "Read only"} · connected{" "}
+                      <time dateTime={client.connectedAt}>{client.connectedAt.slice(0, 16).replace("T", " ")} UTC</time>
+                    </p>
+                  </div>
+                  <Form method="post">
+                    <input type="hidden" name="grantId" value={client.grantId} />
+                    <SubmitButton
+                      name="intent"
+                      value="revoke"
+                      variant="secondary"
+                      pendingLabel="Revoking…"
+                      aria-label={`Revoke ${client.name}`}
+                    >
+                      Revoke
+                    </SubmitButton>
+                  </Form>
+                </li>
+              ))}
+            </ul>
+          )}
         </section>
       </div>
     </Page>

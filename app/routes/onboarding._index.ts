@@ -1,7 +1,10 @@
-import { loadUserConfig, redirectToNextStep } from "../lib/github-config.server";
+import { redirect } from "react-router";
+import { loadUserConfig, nextStep } from "../lib/github-config.server";
+import { rememberReturnTo } from "../lib/onboarding-return.server";
 import type { Route } from "./+types/onboarding._index";
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   const { config } = await loadUserConfig(context, request);
-  return redirectToNextStep(config);
+  const returnTo = new URL(request.url).searchParams.get("returnTo");
+  return redirect(nextStep(config), { headers: await rememberReturnTo(returnTo) });
 }

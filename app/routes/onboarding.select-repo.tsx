@@ -7,6 +7,7 @@ import { Stepper } from "../components/stepper";
 import { saveSelectedRepo } from "../lib/db/queries.server";
 import { listInstallationRepos } from "../lib/github/app.server";
 import { loadUserConfig } from "../lib/github-config.server";
+import { continueOnboarding } from "../lib/onboarding-return.server";
 import { userWorkspace } from "../lib/user-workspace.server";
 import type { Route } from "./+types/onboarding.select-repo";
 
@@ -42,14 +43,14 @@ export async function action({ request, context }: Route.ActionArgs) {
       403,
     );
   }
-  await saveSelectedRepo(db, user.id, {
+  const saved = await saveSelectedRepo(db, user.id, {
     repoId: repo.id,
     repoFullName: repo.fullName,
     repoUrl: repo.cloneUrl,
     defaultBranch: repo.defaultBranch,
   });
   await userWorkspace(env, user.id).forgetConfig();
-  return redirect("/me");
+  return continueOnboarding(request, saved ?? null);
 }
 
 export default function SelectRepo({ loaderData }: Route.ComponentProps) {

@@ -45,7 +45,7 @@ export async function startE2EStack() {
     },
   });
   const envFile = join(dir, "worker.env");
-  const vars = workerVars(stack, { auth: auth.url, github: github.url, sandboxHost: sandboxHost.url });
+  const vars = workerVars(stack, { app: appUrl, auth: auth.url, github: github.url, sandboxHost: sandboxHost.url });
   writeFileSync(
     envFile,
     Object.entries(vars)

@@ -13,6 +13,7 @@ export const SITE = inject("stack").site;
  */
 export class Visitor {
   readonly cookies = new Map<string, string>();
+  readonly site = SITE;
   email: string | undefined;
 
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {

@@ -64,3 +64,69 @@ export async function listInstallationRepos(env: GitHubEnv, installationId: numb
     private: repo.private,
   }));
 }
+
+export type RepoToken = { token: string; expiresAt: number };
+
+export type GitHubAccessProblem = "installation_missing" | "installation_suspended" | "repo_unreachable";
+
+/** GitHub refused us access to the user's repo; the message says what the person can do about it. */
+export class GitHubAccessError extends Error {
+  override readonly name = "GitHubAccessError";
+  constructor(
+    readonly problem: GitHubAccessProblem,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const ACCESS_PROBLEMS: Record<number, [GitHubAccessProblem, string]> = {
+  404: [
+    "installation_missing",
+    "The ctx4-ai GitHub App is no longer installed on your account. Install it again from your ctx4-ai dashboard.",
+  ],
+  403: [
+    "installation_suspended",
+    "The ctx4-ai GitHub App is suspended on your account. Unsuspend it in GitHub's settings (Applications).",
+  ],
+  422: [
+    "repo_unreachable",
+    "The ctx4-ai GitHub App can no longer reach your repository (it was removed from the installation or deleted). Fix access or choose another repository on your ctx4-ai dashboard.",
+  ],
+};
+
+/**
+ * A fresh installation token that reaches only the one repo, with `contents: write` and
+ * nothing else (GitHub adds `metadata: read`). Valid for an hour.
+ */
+export async function mintRepoToken(env: GitHubEnv, installationId: number, repoId: number): Promise<RepoToken> {
+  try {
+    const { data } = await createGitHubApp(env).octokit.request(
+      "POST /app/installations/{installation_id}/access_tokens",
+      { installation_id: installationId, repository_ids: [repoId], permissions: { contents: "write" } },
+    );
+    return { token: data.token, expiresAt: Date.parse(data.expires_at) };
+  } catch (error) {
+    const problem = ACCESS_PROBLEMS[httpStatus(error) ?? 0];
+    if (problem) throw new GitHubAccessError(...problem);
+    throw error;
+  }
+}
+
+export type BotIdentity = { name: string; email: string };
+
+/**
+ * Who our commits are by: the App's bot user, with the noreply address GitHub links to it
+ * (`<id>+<slug>[bot]@users.noreply.github.com`). Any token may read it; we use the
+ * installation's so the call counts against its rate limit rather than an anonymous one.
+ */
+export async function findBotIdentity(env: Pick<Env, "GITHUB_API_URL" | "GITHUB_APP_SLUG">, token: string) {
+  const octokit = new Octokit({ auth: token, baseUrl: env.GITHUB_API_URL });
+  const { data } = await octokit.request("GET /users/{username}", { username: `${env.GITHUB_APP_SLUG}[bot]` });
+  return { name: data.login, email: `${data.id}+${data.login}@users.noreply.github.com` } satisfies BotIdentity;
+}
+
+function httpStatus(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null || !("status" in error)) return undefined;
+  return typeof error.status === "number" ? error.status : undefined;
+}

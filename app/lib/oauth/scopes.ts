@@ -1,0 +1,15 @@
+/**
+ * What an MCP client may do, as granted on the consent page. `ctx:read` alone exposes only
+ * read-only tools; `ctx:write` adds the tools that change the repo.
+ */
+export const SCOPES = {
+  "ctx:read": "Read your ctx repository: instructions, context and notes.",
+  "ctx:write": "Run commands in your ctx repository and commit and push changes as ctx4-ai[bot].",
+} as const;
+
+export type Scope = keyof typeof SCOPES;
+
+export const ALL_SCOPES = Object.keys(SCOPES) as Scope[];
+
+/** What the Worker stores with each grant and gets back with every validated token. */
+export type GrantProps = { userId: string };

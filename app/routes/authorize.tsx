@@ -1,0 +1,169 @@
+import { AuthorizationError, type ConsentDescription } from "@cloudflare/workers-oauth-provider";
+import { data, Form, redirect } from "react-router";
+import { z } from "zod";
+import { SubmitButton } from "../components/button";
+import { Notice } from "../components/notice";
+import { Page } from "../components/page";
+import { requireUser } from "../lib/auth/session.server";
+import { loadUserConfig } from "../lib/github-config.server";
+import { SCOPES } from "../lib/oauth/scopes";
+import { workerContext } from "../lib/worker-context";
+import type { Route } from "./+types/authorize";
+
+export const meta: Route.MetaFunction = () => [{ title: "Connect an AI client · ctx4-ai" }];
+
+/** The consent page's headers from the OAuth provider: its binding cookie and no framing. */
+export const headers: Route.HeadersFunction = ({ loaderHeaders, actionHeaders }) =>
+  new Headers([...loaderHeaders, ...actionHeaders]);
+
+/**
+ * An MCP client asks for access. The person signs in and finishes onboarding first (each
+ * comes back here), then sees who is asking, where access will be sent, and what it allows.
+ */
+export async function loader({ request, context }: Route.LoaderArgs) {
+  const { user, config, env } = await loadUserConfig(context, request);
+  const here = new URL(request.url);
+  if (!config?.repoFullName) {
+    throw redirect(`/onboarding?${new URLSearchParams({ returnTo: `${here.pathname}${here.search}` })}`);
+  }
+  const oauth = env.OAUTH_PROVIDER;
+  try {
+    const authRequest = await oauth.parseAuthRequest(request);
+    const details = await oauth.describeConsent(authRequest);
+    const consent = await oauth.beginConsent(authRequest);
+    return data(
+      {
+        email: user.email,
+        details: consentView(details),
+        repo: config.repoFullName,
+        handle: consent.handle,
+        error: null,
+      },
+      { headers: consent.headers },
+    );
+  } catch (error) {
+    if (error instanceof AuthorizationError && error.redirectTo) throw redirect(error.redirectTo);
+    if (error instanceof AuthorizationError) {
+      return data({ email: user.email, details: null, repo: null, handle: null, error: error.description }, 400);
+    }
+    throw error;
+  }
+}
+
+const decision = z.object({
+  handle: z.string().min(1).max(512),
+  decision: z.enum(["approve", "deny"]),
+  write: z.literal("on").optional(),
+});
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const user = requireUser(context, request);
+  const oauth = context.get(workerContext).env.OAUTH_PROVIDER;
+  const form = decision.safeParse(Object.fromEntries(await request.clone().formData()));
+  if (!form.success)
+    return data({ error: "This form was not filled in as expected. Start again from your AI client." }, 400);
+  try {
+    if (form.data.decision === "deny") {
+      const denied = await oauth.denyConsent(request, form.data.handle);
+      return new Response(null, { status: 302, headers: denied.headers });
+    }
+    const scope = form.data.write ? ["ctx:read", "ctx:write"] : ["ctx:read"];
+    const approved = await oauth.approveConsent(request, form.data.handle, { scope });
+    const client = await oauth.lookupClient(approved.request.clientId);
+    const { redirectTo } = await oauth.completeAuthorization({
+      request: approved.request,
+      userId: user.id,
+      metadata: { clientName: client?.clientName ?? approved.request.clientId },
+      scope,
+      props: { userId: user.id },
+    });
+    approved.headers.set("Location", redirectTo);
+    return new Response(null, { status: 302, headers: approved.headers });
+  } catch (error) {
+    if (error instanceof AuthorizationError) {
+      return data({ error: "This page expired or was already used. Start connecting again from your AI client." }, 400);
+    }
+    throw error;
+  }
+}
+
+function consentView(details: ConsentDescription) {
+  const requested = new Set(details.scope);
+  return {
+    clientName: details.clientName,
+    clientDomain: details.clientDomain ?? null,
+    redirectHost: details.redirectHost,
+    redirectIsLoopback: details.redirectIsLoopback,
+    // A client that asks for nothing in particular is offered everything.
+    offerWrite: requested.size === 0 || requested.has("ctx:write"),
+  };
+}
+
+export default function Authorize({ loaderData, actionData }: Route.ComponentProps) {
+  const { email, details, repo, handle } = loaderData;
+  const error = actionData?.error ?? loaderData.error;
+  if (!details || !handle) {
+    return (
+      <Page email={email}>
+        <div className="mx-auto max-w-xl">
+          <Notice tone="error" title="This connection request cannot be used">
+            <p>{error}</p>
+            <p>Start connecting again from your AI client.</p>
+          </Notice>
+        </div>
+      </Page>
+    );
+  }
+  return (
+    <Page email={email}>
+      <div className="mx-auto max-w-xl space-y-6">
+        <h1 className="text-2xl font-semibold tracking-tight">Allow {details.clientName} to use your memory?</h1>
+        {error ? <Notice tone="error" title={error} /> : null}
+        <div className="space-y-2 text-sm text-stone-700">
+          <p>
+            {details.clientDomain ? (
+              <>
+                Published by <strong>{details.clientDomain}</strong>.
+              </>
+            ) : (
+              "This app registered itself; its name is not verified."
+            )}{" "}
+            Access will be sent to <strong>{details.redirectHost}</strong>.
+          </p>
+          {details.redirectIsLoopback ? (
+            <Notice tone="warning" title="This sends access to an app on your computer">
+              <p>Continue only if you just started connecting from an AI app on this computer.</p>
+            </Notice>
+          ) : null}
+          <p>
+            It will work with <span className="font-mono">{repo}</span>.
+          </p>
+        </div>
+        <Form method="post" className="space-y-4">
+          <input type="hidden" name="handle" value={handle} />
+          <fieldset className="space-y-3 rounded-lg border border-stone-200 bg-white p-4">
+            <legend className="px-1 text-sm font-medium">It may</legend>
+            <div className="flex gap-3 text-sm">
+              <input id="scope-read" type="checkbox" checked disabled className="mt-1" />
+              <label htmlFor="scope-read">{SCOPES["ctx:read"]}</label>
+            </div>
+            {details.offerWrite ? (
+              <div className="flex gap-3 text-sm">
+                <input id="scope-write" name="write" type="checkbox" defaultChecked className="mt-1" />
+                <label htmlFor="scope-write">{SCOPES["ctx:write"]}</label>
+              </div>
+            ) : null}
+          </fieldset>
+          <div className="flex flex-wrap gap-3">
+            <SubmitButton name="decision" value="approve" pendingLabel="Allowing…">
+              Allow
+            </SubmitButton>
+            <SubmitButton name="decision" value="deny" variant="secondary" pendingLabel="Denying…">
+              Deny
+            </SubmitButton>
+          </div>
+        </Form>
+      </div>
+    </Page>
+  );
+}
