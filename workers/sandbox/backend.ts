@@ -1,0 +1,41 @@
+/**
+ * Where a user's commands run: one sandbox per user, holding the clone of their repo. Two
+ * implementations sit behind this: Cloudflare Sandbox containers in production and the local
+ * sandbox host in development and tests. Everything above this interface is the same for both.
+ */
+export interface SandboxBackend {
+  /** Runs `bash -lc command` in the sandbox and waits for it, whatever its outcome. */
+  exec(request: ExecRequest): Promise<ExecResult>;
+  /** Kills running commands and removes the sandbox with everything in it. */
+  destroy(): Promise<void>;
+}
+
+export type ExecRequest = {
+  command: string;
+  /** Relative to the sandbox's workspace directory; the workspace directory itself when absent. */
+  cwd?: string;
+  /** Added to the sandbox's own minimal environment for this command only. */
+  env?: Record<string, string>;
+  /** The command and everything it started are killed after this long. */
+  timeoutMs: number;
+  /** Per stream: output past this many bytes is counted but not kept. */
+  maxOutputBytes: number;
+};
+
+export type ExecResult = {
+  /** null when the command was killed. */
+  exitCode: number | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  /** Bytes the command wrote, counted past the cap too. */
+  stdoutBytes: number;
+  stderrBytes: number;
+};
+
+/** The sandbox could not be reached or refused the request: no command ran. */
+export class SandboxUnavailableError extends Error {
+  override readonly name = "SandboxUnavailableError";
+}

@@ -1,0 +1,107 @@
+import { getSandbox, type Sandbox } from "@cloudflare/sandbox";
+import type { ExecRequest, ExecResult, SandboxBackend } from "./backend";
+
+/** What we use of a Cloudflare Sandbox: running a command and destroying the container. */
+export type CloudflareSandboxSurface = Pick<Sandbox, "exec" | "destroy">;
+
+/**
+ * How long an idle sandbox keeps running. Every change is pushed at the end of each command,
+ * so sleeping loses nothing pushed; the cost of sleeping is the next cold start (container
+ * start and a fresh clone). Twenty minutes covers the pauses of a conversation (reading,
+ * thinking, a meeting) without paying for containers that nobody is talking to.
+ */
+export const SANDBOX_SLEEP_AFTER = "20m";
+
+/** The container's working directory (the Dockerfile's WORKDIR): the clone lives under it. */
+const WORKSPACE_DIR = "/workspace";
+
+/** Extra time the SDK call gets beyond the command's own limit: the limit is enforced in the sandbox. */
+const SDK_TIMEOUT_MARGIN_MS = 30_000;
+
+/**
+ * Gives a command the same limits the local sandbox host gives it: it runs in its own
+ * process group, which is killed when the time limit passes and when the command ends (so
+ * background jobs never outlive their exec); each stream keeps only its first bytes and
+ * counts the rest, read to the end so the command never blocks on a full pipe. The first line
+ * of stdout is ours: exit code, timed out, bytes past the cap on stdout and stderr. The
+ * command and its limits arrive as environment variables, never spliced into this text.
+ */
+const LIMITED_EXEC_SCRIPT = `
+ctx4_command=$CTX4_EXEC_COMMAND ctx4_limit=$CTX4_EXEC_TIMEOUT_MS ctx4_cap=$CTX4_EXEC_MAX_OUTPUT_BYTES
+unset CTX4_EXEC_COMMAND CTX4_EXEC_TIMEOUT_MS CTX4_EXEC_MAX_OUTPUT_BYTES
+exec 3>&2 2>/dev/null
+ctx4_dir=$(mktemp -d) || exit 125
+trap 'rm -rf "$ctx4_dir"' EXIT
+mkfifo "$ctx4_dir/out" "$ctx4_dir/err" || exit 125
+ctx4_keep() { head -c "$ctx4_cap" >"$1.kept"; wc -c >"$1.rest"; }
+ctx4_keep "$ctx4_dir/out" <"$ctx4_dir/out" &
+ctx4_keep "$ctx4_dir/err" <"$ctx4_dir/err" &
+ctx4_start=\${EPOCHREALTIME/./}
+timeout -k 1 "$((ctx4_limit / 1000)).$(printf '%03d' $((ctx4_limit % 1000)))" bash -lc "$ctx4_command" \\
+  </dev/null >"$ctx4_dir/out" 2>"$ctx4_dir/err" &
+ctx4_runner=$!
+wait "$ctx4_runner"
+ctx4_code=$?
+ctx4_elapsed_ms=$(( (\${EPOCHREALTIME/./} - ctx4_start) / 1000 ))
+kill -KILL -- "-$ctx4_runner"
+wait
+ctx4_timed_out=0
+if [ "$ctx4_elapsed_ms" -ge "$ctx4_limit" ] && { [ "$ctx4_code" = 124 ] || [ "$ctx4_code" = 137 ]; }; then
+  ctx4_timed_out=1
+fi
+printf '%s %s %s %s\\n' "$ctx4_code" "$ctx4_timed_out" "$(cat "$ctx4_dir/out.rest")" "$(cat "$ctx4_dir/err.rest")"
+cat "$ctx4_dir/out.kept"
+cat "$ctx4_dir/err.kept" >&3
+`;
+
+const HEADER = /^(\d+) ([01]) (\d+) (\d+)\n/;
+
+/** A user's Cloudflare Sandbox container, addressed by their user id. */
+export function cloudflareSandbox(namespace: DurableObjectNamespace<Sandbox>, sandboxId: string): SandboxBackend {
+  // A fresh shell per command (no default session): nothing set by one command leaks into the
+  // next, exactly as on the local sandbox host.
+  return sandboxBackendOver(
+    getSandbox(namespace, sandboxId, { sleepAfter: SANDBOX_SLEEP_AFTER, enableDefaultSession: false }),
+  );
+}
+
+/** The backend over the SDK's surface; separate from `cloudflareSandbox` so tests can give it a stub. */
+export function sandboxBackendOver(sandbox: CloudflareSandboxSurface): SandboxBackend {
+  return {
+    async exec(request: ExecRequest): Promise<ExecResult> {
+      const result = await sandbox.exec(LIMITED_EXEC_SCRIPT, {
+        cwd: request.cwd ? `${WORKSPACE_DIR}/${request.cwd}` : WORKSPACE_DIR,
+        env: {
+          ...request.env,
+          CTX4_EXEC_COMMAND: request.command,
+          CTX4_EXEC_TIMEOUT_MS: String(request.timeoutMs),
+          CTX4_EXEC_MAX_OUTPUT_BYTES: String(request.maxOutputBytes),
+        },
+        timeout: request.timeoutMs + SDK_TIMEOUT_MARGIN_MS,
+      });
+      const header = HEADER.exec(result.stdout);
+      if (!header) {
+        throw new Error(
+          `The sandbox could not run the command (exit ${result.exitCode}): ${result.stderr.slice(0, 500)}`,
+        );
+      }
+      const [, code = "0", timedOut, stdoutRest = "0", stderrRest = "0"] = header;
+      const stdout = result.stdout.slice(header[0].length);
+      return {
+        exitCode: timedOut === "1" ? null : Number(code),
+        timedOut: timedOut === "1",
+        stdout,
+        stderr: result.stderr,
+        stdoutTruncated: Number(stdoutRest) > 0,
+        stderrTruncated: Number(stderrRest) > 0,
+        stdoutBytes: byteLength(stdout) + Number(stdoutRest),
+        stderrBytes: byteLength(result.stderr) + Number(stderrRest),
+      };
+    },
+    async destroy(): Promise<void> {
+      await sandbox.destroy();
+    },
+  };
+}
+
+const byteLength = (text: string) => new TextEncoder().encode(text).byteLength;
