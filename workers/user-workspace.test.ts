@@ -27,7 +27,7 @@ describe("UserWorkspace", () => {
     await deleteUserGithubConfig(database.db, userId);
     expect(await workspace.config()).toMatchObject({ installationId: 11 });
 
-    await workspace.forgetConfig();
+    await workspace.configChanged();
     expect(await workspace.config()).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import { connectDatabase } from "../app/lib/db/client.server";
-import { getUserGithubConfig } from "../app/lib/db/queries.server";
 import type { UserGithubConfig } from "../app/lib/db/schema";
+import type { BashInput } from "./workspace/bash-input";
+import { type BashOutcome, type InstructionsOutcome, Workspace, type WorkspaceStats } from "./workspace/workspace";
 
 const INSTALL_STATE_TTL_MS = 10 * 60 * 1000;
 
@@ -15,24 +15,36 @@ type StoredInstallState = { sessionId: string; expiresAt: number };
  * state and one user's git work runs in one place.
  */
 export class UserWorkspace extends DurableObject<Env> {
-  #config: UserGithubConfig | null | undefined;
+  #workspace: Workspace | undefined;
 
-  /** The user's GitHub config, read from Postgres once and kept until `forgetConfig`. */
+  /** The user's GitHub config, read from Postgres once and kept until `reset` or `configChanged`. */
   async config(): Promise<UserGithubConfig | null> {
-    if (this.#config === undefined) {
-      const database = connectDatabase(this.env.HYPERDRIVE.connectionString);
-      try {
-        this.#config = (await getUserGithubConfig(database.db, this.#userId())) ?? null;
-      } finally {
-        this.ctx.waitUntil(database.close());
-      }
-    }
-    return this.#config;
+    return this.#ws().config();
   }
 
-  /** Called by the web app when the user changed repo or disconnected. */
-  async forgetConfig(): Promise<void> {
-    this.#config = undefined;
+  /** ctx_bash: runs a command in the user's clone; what it changed is committed and pushed. */
+  async bash(input: BashInput): Promise<BashOutcome> {
+    return this.#ws().bash(input);
+  }
+
+  /** ctx_instructions: the guide's material from the user's repo. */
+  async instructions(): Promise<InstructionsOutcome> {
+    return this.#ws().instructions();
+  }
+
+  /** The web app's disconnect and change of repo: config, token, sandbox and clone start over. */
+  async reset() {
+    return this.#ws().reset();
+  }
+
+  /** GitHub changed the installation (webhook) or it was re-authorised: re-read config, keep the clone. */
+  async configChanged(): Promise<void> {
+    return this.#ws().configChanged();
+  }
+
+  /** Token mints, Postgres queries and sandbox calls since this object started. */
+  async stats(): Promise<WorkspaceStats> {
+    return this.#ws().stats();
   }
 
   /**
@@ -62,6 +74,11 @@ export class UserWorkspace extends DurableObject<Env> {
     await this.ctx.storage.delete(key);
     if (stored.expiresAt <= Date.now()) return "expired";
     return stored.sessionId === sessionId ? "valid" : "other-session";
+  }
+
+  #ws(): Workspace {
+    this.#workspace ??= new Workspace(this.ctx.storage, this.env, this.#userId());
+    return this.#workspace;
   }
 
   #userId(): string {

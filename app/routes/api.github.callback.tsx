@@ -81,7 +81,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
     // GitHub may skip authorization when an existing installation is updated; that is only
     // acceptable for the installation we already verified for this user.
     if (setupAction !== "update" || config?.installationId !== installationId) return refuse("needs-authorization");
-    await workspace.forgetConfig();
+    await workspace.configChanged();
     return continueOnboarding(request, config);
   }
 
@@ -95,7 +95,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
   if (!installation) return refuse("installation-not-yours");
 
   const saved = await saveInstallation(db, user.id, { installationId, githubUsername: installation.githubUsername });
-  await workspace.forgetConfig();
+  await workspace.configChanged();
   return continueOnboarding(request, saved);
 }
 

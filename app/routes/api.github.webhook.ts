@@ -47,7 +47,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       ...(await markReposReachable(db, installation.id, ids(added), true)),
     ];
   }
-  await Promise.all(affected.map(({ userId }) => userWorkspace(env, userId).forgetConfig()));
+  await Promise.all(affected.map(({ userId }) => userWorkspace(env, userId).configChanged()));
   return Response.json({ ok: true, event, updated: affected.length });
 }
 

@@ -60,7 +60,7 @@ export async function action({ request, context }: Route.ActionArgs) {
     return redirect("/me");
   }
   await deleteUserGithubConfig(db, user.id);
-  await userWorkspace(env, user.id).forgetConfig();
+  await userWorkspace(env, user.id).reset();
   return redirect("/onboarding");
 }
 

@@ -49,7 +49,7 @@ export async function action({ request, context }: Route.ActionArgs) {
     repoUrl: repo.cloneUrl,
     defaultBranch: repo.defaultBranch,
   });
-  await userWorkspace(env, user.id).forgetConfig();
+  await userWorkspace(env, user.id).reset();
   return continueOnboarding(request, saved ?? null);
 }
 

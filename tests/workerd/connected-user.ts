@@ -1,0 +1,47 @@
+import { env } from "cloudflare:workers";
+import { connectDatabase } from "../../app/lib/db/client.server";
+import { saveInstallation, saveSelectedRepo } from "../../app/lib/db/queries.server";
+import { githubControl } from "./visitor";
+
+/** The user's own Durable Object, as the Worker addresses it. */
+export const workspaceOf = (userId: string) => env.USER_WORKSPACE.get(env.USER_WORKSPACE.idFromName(userId));
+
+/**
+ * A user who finished onboarding, without the browser: a fresh GitHub account with one repo
+ * (`ctx` template, one README, or empty), the App installed on it, and their config saved in
+ * Postgres as the web flow saves it.
+ */
+export async function connectedUser(content: "ctx" | "readme" | "empty" = "ctx") {
+  const control = githubControl();
+  const login = `user-${crypto.randomUUID().slice(0, 8)}`;
+  await control.createAccount({ login, type: "User" });
+  const repo = await control.createRepo(login, "ctx", content);
+  const installation = await control.createInstallation(login, {
+    repository_selection: "selected",
+    repositories: [repo.name],
+  });
+  const userId = crypto.randomUUID();
+  await saveConfig(userId, installation.id, login, repo);
+  return { userId, login, repo, installation, control, workspace: workspaceOf(userId) };
+}
+
+/** Saves a user's installation and chosen repo, as the callback and the repo picker do. */
+export async function saveConfig(
+  userId: string,
+  installationId: number,
+  login: string,
+  repo: { id: number; full_name: string; clone_url: string },
+) {
+  const database = connectDatabase(env.HYPERDRIVE.connectionString);
+  try {
+    await saveInstallation(database.db, userId, { installationId, githubUsername: login });
+    await saveSelectedRepo(database.db, userId, {
+      repoId: repo.id,
+      repoFullName: repo.full_name,
+      repoUrl: repo.clone_url,
+      defaultBranch: "main",
+    });
+  } finally {
+    await database.close();
+  }
+}

@@ -1,0 +1,139 @@
+import type { BotIdentity } from "../../app/lib/github/app.server";
+import type { ExecResult, SandboxBackend } from "../sandbox/backend";
+import { RUN_SCRIPT } from "./scripts";
+import { identityEnv } from "./sync";
+
+export type StreamOutput = { text: string; truncated: boolean; totalBytes: number };
+
+/** Where the clone's branch stands after the command: `ahead` is null when GitHub has no such branch yet. */
+export type BranchState = { head: string | null; branch: string | null; ahead: number | null };
+
+export type CommandOutcome = {
+  /** null when the command was killed (time limit). */
+  exitCode: number | null;
+  timedOut: boolean;
+  stdout: StreamOutput;
+  stderr: StreamOutput;
+  /** The commit made of what the command changed: its sha and git's name-status lines. */
+  commit: { sha: string; files: string[] } | null;
+  commitError?: string;
+  /** The clone (or its .git) is gone: the command removed it. */
+  cloneBroken: boolean;
+  state: BranchState | null;
+};
+
+export type CommandRequest = {
+  command: string;
+  commitMessage: string;
+  identity: BotIdentity;
+  timeoutMs: number;
+  /** Per stream, of the command's own output. */
+  maxOutputBytes: number;
+};
+
+/** Room on stdout for run.sh's report after the command's output. */
+const REPORT_RESERVE_BYTES = 64 * 1024;
+/** For committing what a killed command left behind: no user code runs then. */
+const SETTLE_TIMEOUT_MS = 60_000;
+
+/**
+ * Runs a command in the clone and commits what it changed, in one sandbox round trip. When
+ * the report is lost (time limit, output far past the cap), a second exec commits what the
+ * command left, so a change is never left out of history.
+ */
+export async function runInClone(sandbox: SandboxBackend, request: CommandRequest): Promise<CommandOutcome> {
+  const mark = newMark();
+  const result = await sandbox.exec({
+    command: RUN_SCRIPT,
+    env: {
+      ...identityEnv(request.identity),
+      CTX4_MARK: mark,
+      CTX4_COMMAND: request.command,
+      CTX4_COMMIT_MESSAGE: request.commitMessage,
+    },
+    timeoutMs: request.timeoutMs,
+    maxOutputBytes: request.maxOutputBytes + REPORT_RESERVE_BYTES,
+  });
+  const split = splitReport(result.stdout, mark);
+  const report = split.report ?? (await settle(sandbox, request));
+  const stdoutBytes = result.stdoutBytes - (split.report ? byteLength(result.stdout) - byteLength(split.output) : 0);
+  return {
+    exitCode: result.timedOut ? null : (report.exitCode ?? result.exitCode),
+    timedOut: result.timedOut,
+    stdout: capped(split.output, stdoutBytes, request.maxOutputBytes),
+    stderr: capped(result.stderr, result.stderrBytes, request.maxOutputBytes),
+    commit: report.commit,
+    commitError: report.commitError,
+    cloneBroken: report.cloneBroken,
+    state: report.state,
+  };
+}
+
+async function settle(sandbox: SandboxBackend, request: CommandRequest): Promise<Report> {
+  const mark = newMark();
+  const result: ExecResult = await sandbox.exec({
+    command: RUN_SCRIPT,
+    env: {
+      ...identityEnv(request.identity),
+      CTX4_MARK: mark,
+      CTX4_COMMAND: "",
+      CTX4_COMMIT_MESSAGE: request.commitMessage,
+    },
+    timeoutMs: SETTLE_TIMEOUT_MS,
+    maxOutputBytes: REPORT_RESERVE_BYTES,
+  });
+  const { report } = splitReport(result.stdout, mark);
+  if (!report) throw new Error(`Could not commit what the command left: ${result.stderr.slice(0, 500)}`);
+  return { ...report, exitCode: null };
+}
+
+type Report = Pick<CommandOutcome, "commit" | "commitError" | "cloneBroken" | "state"> & { exitCode: number | null };
+
+/** Separates the command's stdout from run.sh's report (the last one carrying this call's mark). */
+export function splitReport(stdout: string, mark: string): { output: string; report?: Report } {
+  const begin = stdout.lastIndexOf(`\n${mark} begin `);
+  if (begin < 0) return { output: stdout };
+  const endLine = `${mark} end\n`;
+  const end = stdout.indexOf(endLine, begin);
+  if (end < 0) return { output: stdout.slice(0, begin) };
+  const lines = stdout.slice(begin + 1, end).split("\n");
+  const output = stdout.slice(0, begin) + stdout.slice(end + endLine.length);
+  const [, , code = "-", status = ""] = (lines.shift() ?? "").split(" ");
+
+  let commitSha: string | undefined;
+  const files: string[] = [];
+  const errors: string[] = [];
+  const state: BranchState = { head: null, branch: null, ahead: null };
+  for (const line of lines) {
+    if (line.startsWith("# branch.oid ")) state.head = line.slice(13) === "(initial)" ? null : line.slice(13);
+    else if (line.startsWith("# branch.head ")) state.branch = line.slice(14) === "(detached)" ? null : line.slice(14);
+    else if (line.startsWith("# branch.ab ")) state.ahead = Number(/^\+(\d+)/.exec(line.slice(12))?.[1] ?? 0);
+    else if (line.startsWith("@commit ")) commitSha = line.slice(8);
+    else if (line.startsWith("! ")) errors.push(line.slice(2));
+    else if (line.includes("\t")) files.push(line);
+  }
+  const cloneBroken = status === "missing" || status === "no-git";
+  return {
+    output,
+    report: {
+      exitCode: code === "-" ? null : Number(code),
+      commit: status === "done" && commitSha ? { sha: commitSha, files } : null,
+      commitError: status === "failed" ? errors.join("\n") : undefined,
+      cloneBroken,
+      state: cloneBroken ? null : state,
+    },
+  };
+}
+
+function capped(text: string, totalBytes: number, maxBytes: number): StreamOutput {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.byteLength <= maxBytes) return { text, truncated: totalBytes > bytes.byteLength, totalBytes };
+  return { text: new TextDecoder().decode(bytes.subarray(0, maxBytes)), truncated: true, totalBytes };
+}
+
+const byteLength = (text: string) => new TextEncoder().encode(text).byteLength;
+
+function newMark(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `ctx4-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+}

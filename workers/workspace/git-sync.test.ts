@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import { connectedUser, saveConfig } from "../../tests/workerd/connected-user";
+import { REMOTE_FRESH_MS } from "./workspace";
+
+const webAuthor = { name: "Web Person", email: "web@example.com" };
+const pastFreshness = () => new Promise((resolve) => setTimeout(resolve, REMOTE_FRESH_MS + 200));
+
+describe("git sync through ctx_bash", () => {
+  it("clones on first use and commits an edit as the App's bot, visible on GitHub", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const first = await workspace.bash({ command: "ls resources && git log --format=%s" });
+    expect(first).toMatchObject({ ran: true, exitCode: 0, commit: null, publish: { state: "not-needed" } });
+    if (!first.ran) return;
+    expect(first.stdout.text).toContain("instructions.md");
+    expect(first.stdout.text).toContain("Initial commit");
+    expect(first.notes.join(" ")).toMatch(/^Cloned .*\/ctx \(main at [0-9a-f]{7}\)\.$/);
+
+    const edit = await workspace.bash({ command: "echo '# Trips' > knowledge/trips.md", comment: "Start trip notes" });
+    expect(edit).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+    if (!edit.ran || !edit.commit || edit.publish.state !== "pushed") throw new Error("no commit");
+    expect(edit.commit.files).toEqual(["A\tknowledge/trips.md"]);
+    expect(edit.publish.sha).toBe(edit.commit.sha);
+
+    expect(await control.branchHead(repo.full_name)).toBe(edit.commit.sha);
+    expect(await control.readFile(repo.full_name, "knowledge/trips.md")).toBe("# Trips\n");
+    const [latest] = await control.commits(repo.full_name);
+    expect(latest?.message).toBe("Start trip notes");
+    expect(latest?.author.name).toBe("ctx4-ai[bot]");
+    expect(latest?.author.email).toMatch(/^\d+\+ctx4-ai\[bot\]@users\.noreply\.github\.com$/);
+    expect(latest?.committer.email).toBe(latest?.author.email);
+  });
+
+  it("passes the comment to git as data: $(...), backticks and quotes run nothing", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const comment = "Note $(touch pwned-dollar) `touch pwned-tick` \"double\" 'single'; touch pwned-semi";
+    const result = await workspace.bash({ command: "echo x > note.md", comment });
+    expect(result).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    expect((await control.commits(repo.full_name))[0]?.message).toBe(comment);
+    const check = await workspace.bash({ command: "ls -a ~ . | grep pwned || echo none" });
+    expect(check).toMatchObject({ ran: true, stdout: { text: "none\n" }, commit: null });
+  });
+
+  it("shows the next command a commit made on GitHub in between", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    await control.commitFromWeb(repo.full_name, {
+      message: "Edit on the web",
+      author: webAuthor,
+      files: { "resources/context.md": "# Context\n\nEdited on github.com.\n" },
+    });
+    await pastFreshness();
+    const read = await workspace.bash({ command: "cat resources/context.md" });
+    expect(read).toMatchObject({ ran: true, stdout: { text: "# Context\n\nEdited on github.com.\n" } });
+    if (read.ran) expect(read.notes.join(" ")).toContain("Pulled new commits from GitHub");
+  });
+
+  it("merges a concurrent push from the web without losing either change", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    const web = await control.commitFromWeb(repo.full_name, {
+      message: "Web note",
+      author: webAuthor,
+      files: { "knowledge/web.md": "from the web\n" },
+    });
+    // Right after the first call the clone is trusted to be current, so this push is rejected first.
+    const result = await workspace.bash({ command: "echo 'from the AI' > knowledge/ai.md", comment: "AI note" });
+    expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+
+    expect(await control.readFile(repo.full_name, "knowledge/web.md")).toBe("from the web\n");
+    expect(await control.readFile(repo.full_name, "knowledge/ai.md")).toBe("from the AI\n");
+    const [top, second] = await control.commits(repo.full_name);
+    expect(top?.message).toBe("AI note");
+    expect(second?.sha).toBe(web.sha);
+    if (result.ran && result.publish.state === "pushed") expect(result.publish.sha).toBe(top?.sha);
+  });
+
+  it("keeps both sides of a conflicting edit: GitHub's on main, the AI's on a named side branch", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    const web = await control.commitFromWeb(repo.full_name, {
+      message: "Web edit",
+      author: webAuthor,
+      files: { "resources/context.md": "# Context\n\nThe web's version.\n" },
+    });
+    const result = await workspace.bash({
+      command: "printf '# Context\\n\\nThe AI version.\\n' > resources/context.md",
+      comment: "AI edit",
+    });
+    expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "side-branch" } });
+    if (!result.ran || result.publish.state !== "side-branch") return;
+    const { branch, sha, conflicts } = result.publish;
+    expect(branch).toMatch(/^ctx4-ai\/conflict-\d{8}-\d{6}-[0-9a-f]{7,}$/);
+    expect(conflicts).toEqual(["resources/context.md"]);
+    expect(sha).toBe(result.commit?.sha);
+
+    expect(await control.branchHead(repo.full_name)).toBe(web.sha);
+    expect(await control.readFile(repo.full_name, "resources/context.md")).toBe("# Context\n\nThe web's version.\n");
+    expect(await control.branchHead(repo.full_name, branch)).toBe(sha);
+    expect(await control.readFile(repo.full_name, "resources/context.md", branch)).toBe(
+      "# Context\n\nThe AI version.\n",
+    );
+
+    const after = await workspace.bash({ command: "cat resources/context.md; git status --porcelain" });
+    expect(after).toMatchObject({ ran: true, stdout: { text: "# Context\n\nThe web's version.\n" } });
+  });
+
+  it("starts an empty repo's branch with the first change", async () => {
+    const { workspace, repo, control } = await connectedUser("empty");
+    const first = await workspace.bash({ command: "ls -A" });
+    expect(first).toMatchObject({ ran: true, exitCode: 0, stdout: { text: ".git\n" } });
+    if (first.ran) expect(first.notes.join(" ")).toContain("it is empty");
+    const write = await workspace.bash({ command: "mkdir resources && echo hi > resources/context.md" });
+    expect(write).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    expect(await control.readFile(repo.full_name, "resources/context.md")).toBe("hi\n");
+  });
+
+  it("commits a command's own commit too, and pushes it", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const result = await workspace.bash({
+      command: "echo a > a.md && git add a.md && git commit -qm 'Committed by the command'",
+    });
+    expect(result).toMatchObject({ ran: true, commit: null, publish: { state: "pushed" } });
+    expect((await control.commits(repo.full_name))[0]?.message).toBe("Committed by the command");
+  });
+
+  it("starts from a fresh clone when the repo was deleted and a new one of that name selected", async () => {
+    const { userId, login, workspace, repo, control, installation } = await connectedUser();
+    await workspace.bash({ command: "echo old > old.md", comment: "Old repo note" });
+
+    await control.deleteRepo(repo.full_name);
+    const recreated = await control.createRepo(login, repo.name, "readme");
+    await control.setRepositories(installation.id, { repository_selection: "selected", repositories: [repo.name] });
+    await saveConfig(userId, installation.id, login, recreated);
+    expect(await workspace.reset()).toEqual({ sandbox: "destroyed" });
+
+    const fresh = await workspace.bash({ command: "ls; git log --format=%s" });
+    expect(fresh).toMatchObject({ ran: true, exitCode: 0, stdout: { text: "README.md\nInitial commit\n" } });
+    if (fresh.ran) expect(fresh.notes.join(" ")).toContain("Cloned");
+    expect(await control.readFile(recreated.full_name, "old.md")).toBeUndefined();
+  });
+});

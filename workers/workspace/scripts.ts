@@ -1,0 +1,7 @@
+/**
+ * The shell scripts that run in the sandbox, kept as .sh files so they read (and lint) as
+ * shell. Everything variable reaches them through the environment of their exec.
+ */
+export { default as GATHER_SCRIPT } from "./scripts/gather.sh?raw";
+export { default as RUN_SCRIPT } from "./scripts/run.sh?raw";
+export { default as SYNC_SCRIPT } from "./scripts/sync.sh?raw";

@@ -1,0 +1,202 @@
+# Brings the user's clone in line with GitHub. Without a clone of this repo, it clones one.
+# Otherwise it commits what a command left uncommitted, fetches and rebases when asked to
+# (CTX4_MODE=fetch), and pushes local commits, fetching and rebasing again when a push is
+# rejected. A conflict never loses a side: the local commits go to a new side branch on
+# GitHub, and the clone follows GitHub's branch again. Nothing is ever force-pushed.
+# CTX4_MODE=read only fetches and fast-forwards a clean clone: it never commits or pushes.
+# In:  CTX4_GIT_TOKEN, CTX4_REPO_URL, CTX4_REPO_ID, CTX4_BRANCH, CTX4_MODE (fetch, push-only or
+#      read), CTX4_CLONE_FILTER, CTX4_LEFTOVER_MESSAGE, the bot's GIT_AUTHOR_NAME / _EMAIL.
+# Out: one "@<event> ..." line per thing that happened, on stdout; git's messages on stderr.
+set -u
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 GIT_EDITOR=true
+export GIT_CEILING_DIRECTORIES=$PWD
+branch=$CTX4_BRANCH
+upstream=refs/remotes/origin/$CTX4_BRANCH
+
+say() { printf '@%s\n' "$*"; }
+
+# git with the token, handed over by a credential helper that reads it from this environment:
+# never argv, never a file. Helpers the repo configured are dropped first so none can store it,
+# and hooks are off so no file of the repo runs while the token is around.
+tgit() {
+  git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c commit.gpgSign=false -c credential.helper= \
+    -c 'credential.helper=!f() { test "$1" = get && printf "username=x-access-token\npassword=%s\n" "$CTX4_GIT_TOKEN"; }; f' \
+    "$@"
+}
+
+# Reports what failed ($1, or the kind of refusal GitHub gave) with git's message $2, and stops.
+fail() {
+  printf '%s\n' "$2" >&2
+  case $2 in
+    *"Authentication failed"* | *"Invalid username or"* | *"could not read Username"* | *"returned error: 401"*) say error auth ;;
+    *"Repository not found"* | *"returned error: 404"*) say error not-found ;;
+    *"returned error: 403"* | *"Permission to"*"denied"*) say error forbidden ;;
+    *) say error "$1" ;;
+  esac
+  exit 0
+}
+
+is_our_clone() {
+  [ -d repo/.git ] && [ "$(git -C repo config --get ctx4.repoid 2>/dev/null)" = "$CTX4_REPO_ID" ]
+}
+
+# Puts the clone's git config back to what we set. Everything else goes: a command may have
+# added settings (URL rewrites, proxies, helpers, hooks, filters) that would run something or
+# send the token elsewhere when we fetch or push.
+configure() {
+  git config --local --name-only --list | while IFS= read -r key; do
+    case $key in
+      core.repositoryformatversion | core.filemode | core.bare | core.logallrefupdates) ;;
+      core.ignorecase | core.precomposeunicode | core.symlinks) ;;
+      extensions.partialclone | extensions.objectformat) ;;
+      remote.origin.url | remote.origin.fetch | remote.origin.promisor | remote.origin.partialclonefilter) ;;
+      ctx4.repoid | user.name | user.email | "branch.$branch.remote" | "branch.$branch.merge") ;;
+      *) git config --local --unset-all "$key" 2>/dev/null ;;
+    esac
+  done
+  git config remote.origin.url "$CTX4_REPO_URL"
+  git config --replace-all remote.origin.fetch "+refs/heads/$branch:$upstream"
+  git config "branch.$branch.remote" origin
+  git config "branch.$branch.merge" "refs/heads/$branch"
+  git config user.name "$GIT_AUTHOR_NAME"
+  git config user.email "$GIT_AUTHOR_EMAIL"
+}
+
+clone() {
+  if [ -e repo ]; then
+    # Another repo's clone, or one whose .git is gone: its files are kept, out of the way.
+    aside=lost+found/repo-$(date -u +%Y%m%d-%H%M%S)
+    { mkdir -p lost+found && mv repo "$aside"; } || fail move-aside "could not move the old clone aside"
+    say moved-aside "$aside"
+  fi
+  rm -rf repo.partial
+  out=$(tgit clone --quiet --no-checkout --no-tags --filter="$CTX4_CLONE_FILTER" "$CTX4_REPO_URL" repo.partial 2>&1) ||
+    fail clone "$out"
+  cd repo.partial || fail clone "the new clone is missing"
+  git config ctx4.repoid "$CTX4_REPO_ID"
+  configure
+  if git rev-parse -q --verify "$upstream" >/dev/null; then
+    out=$(tgit checkout --quiet -B "$branch" "$upstream" 2>&1) || fail checkout "$out"
+  else
+    # An empty repo (or no such branch yet): the first push creates it.
+    git symbolic-ref HEAD "refs/heads/$branch"
+  fi
+  cd .. && mv repo.partial repo || fail clone "could not put the new clone in place"
+  say cloned "$(git -C repo rev-parse -q --verify HEAD || echo empty)"
+}
+
+# What a command left uncommitted (its commit failed, or a background job wrote later) is
+# committed first, so that fetching and rebasing never touch uncommitted work.
+commit_leftovers() {
+  [ -n "$(git status --porcelain 2>/dev/null)" ] || return 0
+  out=$({ git add -A && tgit commit --quiet --no-verify -m "$CTX4_LEFTOVER_MESSAGE"; } 2>&1) || fail commit "$out"
+  say committed "$(git rev-parse HEAD)"
+}
+
+on_branch() {
+  [ "$(git symbolic-ref -q HEAD)" = "refs/heads/$branch" ] && return 0
+  out=$(tgit checkout --quiet "$branch" 2>&1) || fail checkout "$out"
+  say checked-out "$branch"
+}
+
+fetch_remote() {
+  if out=$(tgit fetch --quiet --no-tags origin 2>&1); then
+    remote=present
+  else
+    case $out in
+      *"couldn't find remote ref"*)
+        remote=absent
+        git update-ref -d "$upstream" 2>/dev/null
+        ;;
+      *) fail fetch "$out" ;;
+    esac
+  fi
+  say fetched "$remote"
+}
+
+# Local commits are pushed to a new side branch, then the clone follows GitHub's branch.
+keep_aside() {
+  local_head=$(git rev-parse HEAD)
+  side=ctx4-ai/conflict-$(date -u +%Y%m%d-%H%M%S)-$(git rev-parse --short HEAD)
+  out=$(tgit push --quiet origin "HEAD:refs/heads/$side" 2>&1) || fail push-side-branch "$out"
+  git branch --force "$side" HEAD
+  out=$(tgit reset --quiet --hard "$upstream" 2>&1) || fail reset "$out"
+  say side-branch "$side" "$local_head"
+  printf '%s\n' "$conflicts" | while IFS= read -r path; do [ -n "$path" ] && say conflict "$path"; done
+}
+
+integrate() {
+  [ "$remote" = present ] || return 0
+  if ! git rev-parse -q --verify HEAD >/dev/null; then
+    out=$(tgit checkout --quiet -B "$branch" "$upstream" 2>&1) || fail checkout "$out"
+    say integrated fast-forward
+    return 0
+  fi
+  git merge-base --is-ancestor "$upstream" HEAD && return 0
+  if git merge-base --is-ancestor HEAD "$upstream"; then
+    out=$(tgit merge --quiet --ff-only "$upstream" 2>&1) || fail merge "$out"
+    say integrated fast-forward
+    return 0
+  fi
+  if out=$(tgit rebase --quiet "$upstream" 2>&1); then
+    say integrated rebased
+    return 0
+  fi
+  conflicts=$(git diff --name-only --diff-filter=U)
+  tgit rebase --abort >/dev/null 2>&1
+  keep_aside
+}
+
+publish() {
+  attempts=0
+  while :; do
+    git rev-parse -q --verify HEAD >/dev/null || return 0
+    if [ "$remote" = present ] && git merge-base --is-ancestor HEAD "$upstream"; then return 0; fi
+    if out=$(tgit push --porcelain origin "HEAD:refs/heads/$branch" 2>&1); then
+      git update-ref "$upstream" HEAD
+      remote=present
+      say pushed "$(git rev-parse HEAD)"
+      return 0
+    fi
+    attempts=$((attempts + 1))
+    case $out in
+      # Someone pushed in between: take their commits, put ours on top, try again.
+      *"[rejected]"*) [ "$attempts" -lt 5 ] || fail push "$out"; fetch_remote; integrate ;;
+      *) fail push "$out" ;;
+    esac
+  done
+}
+
+# Read mode: take GitHub's new commits only when that changes nothing of ours.
+fast_forward_only() {
+  [ "$remote" = present ] || return 0
+  [ -z "$(git status --porcelain 2>/dev/null)" ] || return 0
+  [ "$(git symbolic-ref -q HEAD)" = "refs/heads/$branch" ] || return 0
+  if ! git rev-parse -q --verify HEAD >/dev/null || git merge-base --is-ancestor HEAD "$upstream"; then
+    git merge-base --is-ancestor "$upstream" HEAD 2>/dev/null && return 0
+    out=$(tgit checkout --quiet -B "$branch" "$upstream" 2>&1) || fail checkout "$out"
+    say integrated fast-forward
+  fi
+}
+
+if ! is_our_clone; then
+  clone
+  exit 0
+fi
+cd repo || fail cd "the clone is missing"
+configure
+[ -e .git/index.lock ] && rm -f .git/index.lock
+if [ "$CTX4_MODE" = read ]; then
+  fetch_remote
+  fast_forward_only
+else
+  commit_leftovers
+  on_branch
+  if git rev-parse -q --verify "$upstream" >/dev/null; then remote=present; else remote=absent; fi
+  if [ "$CTX4_MODE" = fetch ]; then
+    fetch_remote
+    integrate
+  fi
+  publish
+fi
+say head "$(git rev-parse -q --verify HEAD || echo empty)"

@@ -1,0 +1,334 @@
+import { connectDatabase } from "../../app/lib/db/client.server";
+import { getUserGithubConfig } from "../../app/lib/db/queries.server";
+import type { UserGithubConfig } from "../../app/lib/db/schema";
+import { type BotIdentity, findBotIdentity, mintRepoToken } from "../../app/lib/github/app.server";
+import type { SandboxBackend } from "../sandbox/backend";
+import { openSandbox } from "../sandbox/open-sandbox";
+import {
+  type BashInput,
+  bashInputSchema,
+  commitMessage,
+  DEFAULT_TIMEOUT_SECONDS,
+  MAX_OUTPUT_BYTES,
+} from "./bash-input";
+import { type CommandOutcome, runInClone, type StreamOutput } from "./command";
+import { gatherInstructions, type RepoInstructions } from "./instructions";
+import { configProblem, describeFailure, WorkspaceResetError } from "./problems";
+import { redactSecrets } from "./redact";
+import { RepoTokenCache } from "./repo-token";
+import { SerialQueue } from "./serial-queue";
+import { type CloneTarget, type GitCredentials, type SyncMode, type SyncOutcome, syncClone } from "./sync";
+
+/**
+ * How long after we last saw GitHub's branch we trust our clone to be current. Past this, the
+ * next call fetches first, so a change made on GitHub meanwhile is seen. Within it (a burst of
+ * calls from one answer) the fetch is skipped: our own pushes keep the view current, and a
+ * push rejected because someone else pushed is rebased and retried anyway.
+ */
+export const REMOTE_FRESH_MS = 2_000;
+
+const IDENTITY_KEY = "bot-identity";
+const UNPUSHED_KEY = "unpushed-work";
+
+export type PublishOutcome =
+  | { state: "not-needed" }
+  | { state: "pushed"; sha: string }
+  | { state: "side-branch"; branch: string; sha: string; conflicts: string[] }
+  | { state: "failed"; message: string };
+
+export type BashOutcome =
+  | { ran: false; problem: string }
+  | {
+      ran: true;
+      repo: string;
+      branch: string;
+      exitCode: number | null;
+      timedOut: boolean;
+      timeoutSeconds: number;
+      stdout: StreamOutput;
+      stderr: StreamOutput;
+      commit: CommandOutcome["commit"];
+      commitError?: string;
+      publish: PublishOutcome;
+      /** What happened around the command: cloned, pulled, rebased… */
+      notes: string[];
+    };
+
+export type InstructionsOutcome =
+  | { ready: false; problem: string }
+  | ({ ready: true; repo: string; branch: string; notes: string[] } & RepoInstructions);
+
+/** Real counts since this object started, for the benchmarks. */
+export type WorkspaceStats = {
+  tokenMints: number;
+  postgresQueries: number;
+  sandboxExecs: number;
+  gitSyncs: number;
+};
+
+type Ready = {
+  target: CloneTarget;
+  sandbox: SandboxBackend;
+  identity: BotIdentity;
+  credentials: GitCredentials;
+};
+
+/**
+ * One user's workspace: their config (read from Postgres once), installation token, sandbox
+ * and clone. Every operation on the clone runs one at a time; a reset (new repo, disconnect)
+ * makes operations still running give up instead of touching the new state.
+ */
+export class Workspace {
+  #config: UserGithubConfig | null | undefined;
+  #identity: BotIdentity | undefined;
+  #sandbox: SandboxBackend | undefined;
+  /** The repo the clone was last synced for, and when: undefined until the first sync. */
+  #synced: { repoId: number; at: number } | undefined;
+  #generation = 0;
+  readonly #queue = new SerialQueue();
+  readonly #tokens: RepoTokenCache;
+  readonly #counts = { postgresQueries: 0, sandboxExecs: 0, gitSyncs: 0 };
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly env: Env,
+    private readonly userId: string,
+  ) {
+    this.#tokens = new RepoTokenCache(storage, (target) => mintRepoToken(env, target.installationId, target.repoId));
+  }
+
+  /** The user's GitHub config, read from Postgres once and kept until told it changed. */
+  async config(): Promise<UserGithubConfig | null> {
+    if (this.#config === undefined) {
+      const database = connectDatabase(this.env.HYPERDRIVE.connectionString);
+      try {
+        this.#counts.postgresQueries += 1;
+        this.#config = (await getUserGithubConfig(database.db, this.userId)) ?? null;
+      } finally {
+        await database.close();
+      }
+    }
+    return this.#config;
+  }
+
+  stats(): WorkspaceStats {
+    return { tokenMints: this.#tokens.mints, ...this.#counts };
+  }
+
+  /** ctx_bash: brings the clone up to date if GitHub may have moved, runs, commits, pushes. */
+  bash(input: BashInput): Promise<BashOutcome> {
+    const parsed = bashInputSchema.safeParse(input);
+    if (!parsed.success) return Promise.resolve({ ran: false, problem: `Invalid input: ${parsed.error.message}` });
+    const { command, timeoutSeconds = DEFAULT_TIMEOUT_SECONDS } = parsed.data;
+
+    return this.#queue.run(async () => {
+      const ready = await this.#ready();
+      if ("problem" in ready) return { ran: false, problem: ready.problem };
+      const { target, sandbox, identity } = ready;
+      const redact = (text: string) => redactSecrets(text, this.#tokens.knownTokens());
+      const notes: string[] = [];
+      try {
+        if (this.#mayBeBehind(target)) notes.push(...describeSync(await this.#sync(ready, "fetch"), target));
+        const outcome = await runInClone(sandbox, {
+          command,
+          commitMessage: commitMessage(parsed.data),
+          identity,
+          timeoutMs: timeoutSeconds * 1000,
+          maxOutputBytes: MAX_OUTPUT_BYTES,
+        });
+        if (outcome.cloneBroken) {
+          this.#synced = undefined;
+          notes.push("The command removed the clone (or its .git); the next call sets it up again, keeping its files.");
+        }
+        const publish = needsPush(outcome) ? await this.#publish(ready) : ({ state: "not-needed" } as const);
+        return {
+          ran: true,
+          repo: target.fullName,
+          branch: target.branch,
+          exitCode: outcome.exitCode,
+          timedOut: outcome.timedOut,
+          timeoutSeconds,
+          stdout: { ...outcome.stdout, text: redact(outcome.stdout.text) },
+          stderr: { ...outcome.stderr, text: redact(outcome.stderr.text) },
+          commit: outcome.commit,
+          commitError: outcome.commitError && redact(outcome.commitError),
+          publish: publish.state === "failed" ? { ...publish, message: redact(publish.message) } : publish,
+          notes,
+        };
+      } catch (error) {
+        return { ran: false, problem: redact(describeFailure(error, target.fullName)) };
+      }
+    });
+  }
+
+  /** ctx_instructions: the repo's instructions, context and index, read in one round trip. */
+  instructions(): Promise<InstructionsOutcome> {
+    return this.#queue.run(async () => {
+      const ready = await this.#ready();
+      if ("problem" in ready) return { ready: false, problem: ready.problem };
+      const { target, sandbox } = ready;
+      try {
+        const notes = this.#mayBeBehind(target) ? describeSync(await this.#sync(ready, "read"), target) : [];
+        const gathered = await gatherInstructions(sandbox);
+        return { ready: true, repo: target.fullName, branch: target.branch, notes, ...gathered };
+      } catch (error) {
+        return {
+          ready: false,
+          problem: redactSecrets(describeFailure(error, target.fullName), this.#tokens.knownTokens()),
+        };
+      }
+    });
+  }
+
+  /**
+   * Disconnect or change of repo: forgets config, token and clone, and destroys the sandbox.
+   * Operations still running give up. If the last push failed, the sandbox is kept: it holds
+   * the only copy of that work, and the next sync pushes it (same repo) or sets it aside.
+   */
+  async reset(): Promise<{ sandbox: "destroyed" | "kept-unpushed-work" | "unreachable" }> {
+    this.#generation += 1;
+    this.#config = undefined;
+    this.#synced = undefined;
+    await this.#tokens.discard();
+    if (await this.storage.get(UNPUSHED_KEY)) return { sandbox: "kept-unpushed-work" };
+    try {
+      await this.#openSandbox().destroy();
+      return { sandbox: "destroyed" };
+    } catch (error) {
+      console.warn("Could not destroy the sandbox on reset:", error instanceof Error ? error.message : error);
+      return { sandbox: "unreachable" };
+    }
+  }
+
+  /** GitHub told us the installation or its repos changed: re-read the config and mint anew; keep the clone. */
+  async configChanged(): Promise<void> {
+    this.#config = undefined;
+    await this.#tokens.discard();
+  }
+
+  /** Config, sandbox, token and identity for git work, or why there are none. */
+  async #ready(): Promise<Ready | { problem: string }> {
+    const config = await this.config();
+    const problem = configProblem(config);
+    if (problem || !config?.repoId || !config.repoUrl || !config.repoFullName) {
+      return { problem: problem ?? "No repository is chosen yet." };
+    }
+    const target: CloneTarget = {
+      repoId: config.repoId,
+      fullName: config.repoFullName,
+      cloneUrl: config.repoUrl,
+      branch: config.defaultBranch ?? "main",
+    };
+    const tokenTarget = { installationId: config.installationId, repoId: config.repoId };
+    const credentials: GitCredentials = {
+      token: () => this.#tokens.token(tokenTarget),
+      renew: () => this.#tokens.renew(tokenTarget),
+    };
+    try {
+      const identity = await this.#botIdentity(credentials);
+      return { target, sandbox: this.#guardedSandbox(), identity, credentials };
+    } catch (error) {
+      return { problem: redactSecrets(describeFailure(error, target.fullName), this.#tokens.knownTokens()) };
+    }
+  }
+
+  #mayBeBehind(target: CloneTarget): boolean {
+    const synced = this.#synced;
+    return synced?.repoId !== target.repoId || Date.now() - synced.at > REMOTE_FRESH_MS;
+  }
+
+  async #sync(ready: Ready, mode: SyncMode): Promise<SyncOutcome> {
+    this.#counts.gitSyncs += 1;
+    const outcome = await syncClone(ready.sandbox, ready.target, ready.identity, ready.credentials, mode);
+    this.#synced = { repoId: ready.target.repoId, at: Date.now() };
+    // After a push-capable sync, nothing of the clone is left unpushed. A clone set aside may
+    // hold work that never reached GitHub, so the sandbox stays on reset then.
+    if (mode !== "read" && !outcome.movedAside) await this.storage.delete(UNPUSHED_KEY);
+    return outcome;
+  }
+
+  async #publish(ready: Ready): Promise<PublishOutcome> {
+    try {
+      const outcome = await this.#sync(ready, "push-only");
+      if (outcome.sideBranch) return { state: "side-branch", ...sideBranch(outcome.sideBranch) };
+      if (outcome.pushed) return { state: "pushed", sha: outcome.pushed };
+      return { state: "not-needed" };
+    } catch (error) {
+      if (error instanceof WorkspaceResetError) throw error;
+      await this.storage.put(UNPUSHED_KEY, { repoId: ready.target.repoId, since: Date.now() });
+      return { state: "failed", message: describeFailure(error, ready.target.fullName) };
+    }
+  }
+
+  async #botIdentity(credentials: GitCredentials): Promise<BotIdentity> {
+    this.#identity ??= await this.storage.get<BotIdentity>(IDENTITY_KEY);
+    if (!this.#identity) {
+      this.#identity = await findBotIdentity(this.env, await credentials.token());
+      await this.storage.put(IDENTITY_KEY, this.#identity);
+    }
+    return this.#identity;
+  }
+
+  #openSandbox(): SandboxBackend {
+    this.#sandbox ??= openSandbox(this.env, this.userId);
+    return this.#sandbox;
+  }
+
+  /** The sandbox for one operation: it refuses to run anything once a reset happened. */
+  #guardedSandbox(): SandboxBackend {
+    const generation = this.#generation;
+    const sandbox = this.#openSandbox();
+    const check = () => {
+      if (this.#generation !== generation) throw new WorkspaceResetError();
+    };
+    return {
+      exec: async (request) => {
+        check();
+        this.#counts.sandboxExecs += 1;
+        const result = await sandbox.exec(request);
+        check();
+        return result;
+      },
+      destroy: () => sandbox.destroy(),
+    };
+  }
+}
+
+function needsPush(outcome: CommandOutcome): boolean {
+  if (outcome.commit) return true;
+  const state = outcome.state;
+  if (!state?.head) return false;
+  return state.ahead === null || state.ahead > 0;
+}
+
+function sideBranch(side: NonNullable<SyncOutcome["sideBranch"]>) {
+  return { branch: side.name, sha: side.sha, conflicts: side.conflicts };
+}
+
+function describeSync(outcome: SyncOutcome, target: CloneTarget): string[] {
+  const notes: string[] = [];
+  if (outcome.movedAside)
+    notes.push(`An old clone that was not of ${target.fullName} was moved to ${outcome.movedAside}.`);
+  if (outcome.cloned) {
+    notes.push(
+      outcome.cloned.head
+        ? `Cloned ${target.fullName} (${target.branch} at ${short(outcome.cloned.head)}).`
+        : `Cloned ${target.fullName}: it is empty, the first change creates ${target.branch}.`,
+    );
+  }
+  if (outcome.committedLeftovers)
+    notes.push(`Committed changes an earlier command left (${short(outcome.committedLeftovers)}).`);
+  if (outcome.integrated === "fast-forward")
+    notes.push(`Pulled new commits from GitHub (now at ${short(outcome.head)}).`);
+  if (outcome.integrated === "rebased") notes.push("Rebased earlier local commits on top of GitHub's new commits.");
+  if (outcome.pushed) notes.push(`Pushed earlier local commits (${short(outcome.pushed)}).`);
+  if (outcome.sideBranch) {
+    const { name, sha, conflicts } = outcome.sideBranch;
+    notes.push(
+      `Earlier local commits conflicted with GitHub's ${target.branch}${conflicts.length ? ` in ${conflicts.join(", ")}` : ""}: they were pushed to branch ${name} (${short(sha)}), and the clone now follows ${target.branch}.`,
+    );
+  }
+  return notes;
+}
+
+export const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : "none");
