@@ -33,13 +33,13 @@ export type CommandRequest = {
 
 /** Room on stdout for run.sh's report after the command's output. */
 const REPORT_RESERVE_BYTES = 64 * 1024;
-/** For committing what a killed command left behind: no user code runs then. */
+/** For recovering a lost report and committing what a command left: no user code runs then. */
 const SETTLE_TIMEOUT_MS = 60_000;
 
 /**
  * Runs a command in the clone and commits what it changed, in one sandbox round trip. When
- * the report is lost (time limit, output far past the cap), a second exec commits what the
- * command left, so a change is never left out of history.
+ * the report is lost (time limit, output far past the cap), a second exec recovers it, or
+ * commits what the command left, so a change is never left out of history.
  */
 export async function runInClone(sandbox: SandboxBackend, request: CommandRequest): Promise<CommandOutcome> {
   const mark = newMark();
@@ -55,12 +55,14 @@ export async function runInClone(sandbox: SandboxBackend, request: CommandReques
     maxOutputBytes: request.maxOutputBytes + REPORT_RESERVE_BYTES,
   });
   const split = splitReport(result.stdout, mark);
-  const report = split.report ?? (await settle(sandbox, request));
-  const stdoutBytes = result.stdoutBytes - (split.report ? byteLength(result.stdout) - byteLength(split.output) : 0);
+  const recovered = split.report ? undefined : await recover(sandbox, request, mark);
+  const report = split.report ?? recovered?.report;
+  if (!report) throw new Error("The command's report was lost and could not be recovered.");
+  const reportBytes = split.report ? split.reportBytes : (recovered?.lostReportBytes ?? 0);
   return {
-    exitCode: result.timedOut ? null : (report.exitCode ?? result.exitCode),
+    exitCode: result.timedOut ? null : report.exitCode,
     timedOut: result.timedOut,
-    stdout: capped(split.output, stdoutBytes, request.maxOutputBytes),
+    stdout: capped(split.output, result.stdoutBytes - reportBytes, request.maxOutputBytes),
     stderr: capped(result.stderr, result.stderrBytes, request.maxOutputBytes),
     commit: report.commit,
     commitError: report.commitError,
@@ -69,7 +71,11 @@ export async function runInClone(sandbox: SandboxBackend, request: CommandReques
   };
 }
 
-async function settle(sandbox: SandboxBackend, request: CommandRequest): Promise<Report> {
+/**
+ * After a lost report: the run's own report if run.sh got to write it (output past the cap),
+ * and in any case a commit of what the command left (it may have been killed mid-way).
+ */
+async function recover(sandbox: SandboxBackend, request: CommandRequest, lostMark: string) {
   const mark = newMark();
   const result: ExecResult = await sandbox.exec({
     command: RUN_SCRIPT,
@@ -78,26 +84,33 @@ async function settle(sandbox: SandboxBackend, request: CommandRequest): Promise
       CTX4_MARK: mark,
       CTX4_COMMAND: "",
       CTX4_COMMIT_MESSAGE: request.commitMessage,
+      CTX4_LOST_MARK: lostMark,
     },
     timeoutMs: SETTLE_TIMEOUT_MS,
-    maxOutputBytes: REPORT_RESERVE_BYTES,
+    maxOutputBytes: 2 * REPORT_RESERVE_BYTES,
   });
-  const { report } = splitReport(result.stdout, mark);
-  if (!report) throw new Error(`Could not commit what the command left: ${result.stderr.slice(0, 500)}`);
-  return { ...report, exitCode: null };
+  const settled = splitReport(result.stdout, mark).report;
+  if (!settled) throw new Error(`Could not commit what the command left: ${result.stderr.slice(0, 500)}`);
+  const lost = splitReport(result.stdout, lostMark);
+  if (!lost.report) return { report: settled };
+  return {
+    report: { ...lost.report, commit: lost.report.commit ?? settled.commit, state: settled.state },
+    lostReportBytes: lost.reportBytes,
+  };
 }
 
 type Report = Pick<CommandOutcome, "commit" | "commitError" | "cloneBroken" | "state"> & { exitCode: number | null };
 
 /** Separates the command's stdout from run.sh's report (the last one carrying this call's mark). */
-export function splitReport(stdout: string, mark: string): { output: string; report?: Report } {
+export function splitReport(stdout: string, mark: string): { output: string; report?: Report; reportBytes: number } {
   const begin = stdout.lastIndexOf(`\n${mark} begin `);
-  if (begin < 0) return { output: stdout };
+  if (begin < 0) return { output: stdout, reportBytes: 0 };
   const endLine = `${mark} end\n`;
   const end = stdout.indexOf(endLine, begin);
-  if (end < 0) return { output: stdout.slice(0, begin) };
+  if (end < 0) return { output: stdout.slice(0, begin), reportBytes: 0 };
   const lines = stdout.slice(begin + 1, end).split("\n");
   const output = stdout.slice(0, begin) + stdout.slice(end + endLine.length);
+  const reportBytes = byteLength(stdout.slice(begin, end + endLine.length));
   const [, , code = "-", status = ""] = (lines.shift() ?? "").split(" ");
 
   let commitSha: string | undefined;
@@ -115,6 +128,7 @@ export function splitReport(stdout: string, mark: string): { output: string; rep
   const cloneBroken = status === "missing" || status === "no-git";
   return {
     output,
+    reportBytes,
     report: {
       exitCode: code === "-" ? null : Number(code),
       commit: status === "done" && commitSha ? { sha: commitSha, files } : null,

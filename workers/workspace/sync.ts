@@ -55,8 +55,8 @@ const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommitted";
 
 /**
  * Runs sync.sh: clones when there is no clone of this repo, otherwise syncs as `mode` says.
- * The token reaches only this exec. When GitHub refuses the
- * token, a fresh one is minted and the script runs once more; the caller never notices.
+ * The token reaches only this exec. When GitHub refuses the token, a fresh one is minted and
+ * the script runs once more; the caller never notices.
  */
 export async function syncClone(
   sandbox: SandboxBackend,
@@ -91,10 +91,14 @@ export async function syncClone(
   };
 
   let result = await attempt(await credentials.token());
-  if ("failure" in result && result.failure === "auth") result = await attempt(await credentials.renew());
+  // A refused token may be revoked or stale (a repo renamed, access changed): a fresh one
+  // either works or makes GitHub say exactly what is wrong (uninstalled, suspended, no repo).
+  if ("failure" in result && RENEW_ON.has(result.failure)) result = await attempt(await credentials.renew());
   if ("failure" in result) throw new SyncError(result.failure, result.message);
   return result.outcome;
 }
+
+const RENEW_ON = new Set<SyncFailure>(["auth", "forbidden", "not-found"]);
 
 type SyncAttempt = { outcome: SyncOutcome } | { failure: SyncFailure; message: string };
 

@@ -10,16 +10,19 @@
 set -u
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 GIT_EDITOR=true
 export GIT_CEILING_DIRECTORIES=$PWD
+# For every git call here, whatever the repo says: no hooks, no fsmonitor, no signing program.
+# The token is in this environment, and any program git started would inherit it.
+export GIT_CONFIG_COUNT=3 GIT_CONFIG_KEY_0=core.hooksPath GIT_CONFIG_VALUE_0=/dev/null \
+  GIT_CONFIG_KEY_1=core.fsmonitor GIT_CONFIG_VALUE_1=false GIT_CONFIG_KEY_2=commit.gpgSign GIT_CONFIG_VALUE_2=false
 branch=$CTX4_BRANCH
 upstream=refs/remotes/origin/$CTX4_BRANCH
 
 say() { printf '@%s\n' "$*"; }
 
 # git with the token, handed over by a credential helper that reads it from this environment:
-# never argv, never a file. Helpers the repo configured are dropped first so none can store it,
-# and hooks are off so no file of the repo runs while the token is around.
+# never argv, never a file. Helpers configured elsewhere are dropped first so none can store it.
 tgit() {
-  git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c commit.gpgSign=false -c credential.helper= \
+  git -c credential.helper= \
     -c 'credential.helper=!f() { test "$1" = get && printf "username=x-access-token\npassword=%s\n" "$CTX4_GIT_TOKEN"; }; f' \
     "$@"
 }
