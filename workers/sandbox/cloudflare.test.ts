@@ -1,0 +1,142 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { findBotIdentity, mintRepoToken } from "../../app/lib/github/app.server";
+import { connectedUser } from "../../tests/workerd/connected-user";
+import { runInClone } from "../workspace/command";
+import { syncClone } from "../workspace/sync";
+import { type CloudflareSandboxSurface, sandboxBackendOver } from "./cloudflare";
+import { localSandbox } from "./local";
+
+type ExecCall = { command: string; options: Parameters<CloudflareSandboxSurface["exec"]>[1] };
+
+/**
+ * A stand-in for the SDK's sandbox: it takes exactly what the real `exec` takes and runs the
+ * command with real bash on the local sandbox host, with `/workspace` mapped to the sandbox's
+ * folder. It keeps no output limit of its own, as the SDK keeps none.
+ */
+function stubSdk() {
+  const host = localSandbox({ hostUrl: env.SANDBOX_HOST_URL, secret: env.SANDBOX_HOST_SECRET }, crypto.randomUUID());
+  const calls: ExecCall[] = [];
+  const surface: CloudflareSandboxSurface = {
+    async exec(command, options) {
+      calls.push({ command, options });
+      const cwd = (options?.cwd ?? "/workspace").replace(/^\/workspace\/?/, "");
+      const commandEnv = Object.fromEntries(
+        Object.entries(options?.env ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      );
+      const result = await host.exec({
+        command,
+        cwd: cwd || undefined,
+        env: commandEnv,
+        timeoutMs: options?.timeout ?? 600_000,
+        maxOutputBytes: 100 * 1024 * 1024,
+      });
+      return {
+        success: result.exitCode === 0,
+        exitCode: result.exitCode ?? -1,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        command,
+        duration: 0,
+        timestamp: new Date().toISOString(),
+      };
+    },
+    destroy: () => host.destroy(),
+  };
+  return { backend: sandboxBackendOver(surface), calls };
+}
+
+describe("the cloudflare sandbox backend", () => {
+  it("passes the command, cwd and env as data, and returns exit code, stdout and stderr", async () => {
+    const { backend, calls } = stubSdk();
+    await backend.exec({ command: "mkdir -p sub", timeoutMs: 10_000, maxOutputBytes: 1000 });
+    const result = await backend.exec({
+      command: 'pwd; echo "$GREETING"; env | grep -c CTX4_EXEC || true; echo oops >&2; exit 3',
+      cwd: "sub",
+      env: { GREETING: "hello $(not run)" },
+      timeoutMs: 10_000,
+      maxOutputBytes: 1000,
+    });
+    expect(result).toMatchObject({ exitCode: 3, timedOut: false, stderr: "oops\n", stdoutTruncated: false });
+    const [pwd, greeting, leaked] = result.stdout.split("\n");
+    expect(pwd).toMatch(/\/sub$/);
+    expect(greeting).toBe("hello $(not run)");
+    expect(leaked).toBe("0");
+    expect(calls[1]?.options).toMatchObject({
+      cwd: "/workspace/sub",
+      timeout: 40_000,
+      env: { GREETING: "hello $(not run)" },
+    });
+    expect(calls[1]?.command).not.toContain("GREETING");
+  });
+
+  it("keeps the first bytes of each stream and counts the rest", async () => {
+    const { backend } = stubSdk();
+    const result = await backend.exec({
+      command: "head -c 200000 /dev/zero | tr '\\0' a; head -c 3000 /dev/zero | tr '\\0' b >&2",
+      timeoutMs: 10_000,
+      maxOutputBytes: 1000,
+    });
+    expect(result).toMatchObject({
+      exitCode: 0,
+      stdout: "a".repeat(1000),
+      stderr: "b".repeat(1000),
+      stdoutTruncated: true,
+      stderrTruncated: true,
+      stdoutBytes: 200_000,
+      stderrBytes: 3000,
+    });
+  });
+
+  it("kills the command and everything it started at the time limit", async () => {
+    const { backend } = stubSdk();
+    const started = Date.now();
+    const result = await backend.exec({
+      command: "sleep 30 & while :; do :; done",
+      timeoutMs: 1000,
+      maxOutputBytes: 1000,
+    });
+    expect(result).toMatchObject({ exitCode: null, timedOut: true });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const left = await backend.exec({
+      command: "pgrep -f '[s]leep 30' || echo none",
+      timeoutMs: 5000,
+      maxOutputBytes: 100,
+    });
+    expect(left.stdout).toBe("none\n");
+  });
+
+  it("does not wait for background jobs, and a quick exit 124 is not a timeout", async () => {
+    const { backend } = stubSdk();
+    const background = await backend.exec({
+      command: "sleep 30 & echo started",
+      timeoutMs: 20_000,
+      maxOutputBytes: 100,
+    });
+    expect(background).toMatchObject({ exitCode: 0, stdout: "started\n" });
+    const own = await backend.exec({ command: "exit 124", timeoutMs: 20_000, maxOutputBytes: 100 });
+    expect(own).toMatchObject({ exitCode: 124, timedOut: false });
+  });
+
+  it("carries the whole git workflow: clone, run, commit and push", async () => {
+    const { backend } = stubSdk();
+    const { repo, installation, control } = await connectedUser();
+    const token = await mintRepoToken(env, installation.id, repo.id);
+    const identity = await findBotIdentity(env, token.token);
+    const credentials = { token: async () => token.token, renew: async () => token.token };
+    const target = { repoId: repo.id, fullName: repo.full_name, cloneUrl: repo.clone_url, branch: "main" };
+
+    expect(await syncClone(backend, target, identity, credentials, "fetch")).toMatchObject({ cloned: {} });
+    const run = await runInClone(backend, {
+      command: "echo from-cloudflare > cf.md",
+      commitMessage: "Via the cloudflare backend",
+      identity,
+      timeoutMs: 10_000,
+      maxOutputBytes: 1000,
+    });
+    expect(run).toMatchObject({ exitCode: 0, commit: { files: ["A\tcf.md"] } });
+    const pushed = await syncClone(backend, target, identity, credentials, "push-only");
+    expect(pushed.pushed).toBe(run.commit?.sha);
+    expect(await control.readFile(repo.full_name, "cf.md")).toBe("from-cloudflare\n");
+  });
+});
