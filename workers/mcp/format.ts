@@ -1,0 +1,87 @@
+import type { StreamOutput } from "../workspace/command";
+import type { BashOutcome, InstructionsOutcome } from "../workspace/workspace";
+import { short } from "../workspace/workspace";
+import { GUIDE } from "./guide";
+
+const MAX_LISTED_FILES = 20;
+
+/** ctx_bash's answer as text for the AI, and whether it is an error (non-zero exit, failed push). */
+export function bashResultText(outcome: BashOutcome): { text: string; isError: boolean } {
+  if (!outcome.ran) return { text: `Nothing ran. ${outcome.problem}`, isError: true };
+  const parts: string[] = [...outcome.notes];
+  parts.push(stream("stdout", outcome.stdout), stream("stderr", outcome.stderr));
+  parts.push(
+    outcome.timedOut
+      ? `Timed out after ${outcome.timeoutSeconds} s: the command and everything it started were stopped.`
+      : `Exit code: ${outcome.exitCode}`,
+  );
+  if (outcome.commitError) parts.push(`The changes could not be committed:\n${outcome.commitError}`);
+  if (outcome.commit) parts.push(committed(outcome.commit));
+
+  const publish = outcome.publish;
+  let pushFailed = false;
+  if (publish.state === "pushed") parts.push(`Pushed to ${outcome.repo} (${outcome.branch} at ${short(publish.sha)}).`);
+  if (publish.state === "side-branch") {
+    const where = publish.conflicts.length ? ` in ${publish.conflicts.join(", ")}` : "";
+    parts.push(
+      `Not merged: someone changed ${outcome.branch} on GitHub${where} in a way that conflicts with this change. Nothing was lost: this change (${short(publish.sha)}) was pushed to branch ${publish.branch}, and the clone now follows ${outcome.branch} with their version. Tell the person; compare with \`git diff ${outcome.branch} ${publish.branch}\`.`,
+    );
+  }
+  if (publish.state === "failed") {
+    pushFailed = true;
+    parts.push(
+      `Push FAILED: the commit is kept in the sandbox only and will be pushed by the next command once GitHub accepts it.\n${publish.message}`,
+    );
+  }
+  const isError = outcome.timedOut || outcome.exitCode !== 0 || pushFailed || Boolean(outcome.commitError);
+  return { text: parts.filter(Boolean).join("\n\n"), isError };
+}
+
+function stream(name: string, output: StreamOutput): string {
+  if (!output.text && !output.truncated) return "";
+  const note = output.truncated
+    ? `\n[${name} truncated: showing the first ${byteLength(output.text)} of ${output.totalBytes} bytes]`
+    : "";
+  return `${name}:\n${output.text}${note}`;
+}
+
+function committed(commit: { sha: string; files: string[] }): string {
+  const listed = commit.files.slice(0, MAX_LISTED_FILES).map((line) => `  ${line.replace("\t", " ")}`);
+  const more = commit.files.length > MAX_LISTED_FILES ? [`  … and more`] : [];
+  return [`Committed ${short(commit.sha)}:`, ...listed, ...more].join("\n");
+}
+
+/** ctx_instructions's answer: the guide, then the person's instructions, context and index. */
+export function instructionsText(outcome: InstructionsOutcome): { text: string; isError: boolean } {
+  if (!outcome.ready)
+    return { text: `${GUIDE}\n---\n\nThe repository is not available: ${outcome.problem}`, isError: true };
+  const parts = [GUIDE, "---", `Repository: ${outcome.repo} (branch ${outcome.branch})`, ...outcome.notes];
+  const empty = !outcome.instructions && !outcome.context && !outcome.resources.length && !outcome.skills.length;
+  if (empty) {
+    parts.push(
+      "This memory is empty so far. Offer to set it up (the `onboarding` prompt does that) and ask the person a few questions about themselves.",
+    );
+  }
+  parts.push(file("resources/instructions.md", outcome.instructions), file("resources/context.md", outcome.context));
+  parts.push(
+    index("Resources (resources/*.md)", outcome.resources),
+    index("Skills (skills/*/SKILL.md)", outcome.skills),
+  );
+  return { text: parts.filter(Boolean).join("\n\n"), isError: false };
+}
+
+function file(path: string, content: { text: string; cut: boolean } | null): string {
+  if (!content) return `## ${path}\n\n(missing)`;
+  return `## ${path}\n\n${content.text.trimEnd()}${content.cut ? `\n\n[cut: read the rest with ctx_bash \`cat ${path}\`]` : ""}`;
+}
+
+function index(title: string, entries: { path: string; name: string; description: string; problem?: string }[]) {
+  if (!entries.length) return `## ${title}\n\n(none)`;
+  const lines = entries.map(
+    (entry) =>
+      `- ${entry.name} (${entry.path})${entry.description ? `: ${entry.description}` : ""}${entry.problem ? ` [${entry.problem}]` : ""}`,
+  );
+  return `## ${title}\n\n${lines.join("\n")}`;
+}
+
+const byteLength = (text: string) => new TextEncoder().encode(text).byteLength;
