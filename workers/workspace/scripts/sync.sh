@@ -43,26 +43,41 @@ is_our_clone() {
   [ -d repo/.git ] && [ "$(git -C repo config --get ctx4.repoid 2>/dev/null)" = "$CTX4_REPO_ID" ]
 }
 
-# Puts the clone's git config back to what we set. Everything else goes: a command may have
-# added settings (URL rewrites, proxies, helpers, hooks, filters) that would run something or
-# send the token elsewhere when we fetch or push.
+# Writes the clone's whole git config: the repo's URL and branch, partial clone, the bot as
+# author, Linux defaults. Nothing a command put there survives: it may have added settings
+# (URL rewrites, proxies, helpers, hooks, filters, includes) that would run something or send
+# the token elsewhere when we fetch or push. Written by bash itself: no git process needed.
 configure() {
-  git config --local --name-only --list | while IFS= read -r key; do
-    case $key in
-      core.repositoryformatversion | core.filemode | core.bare | core.logallrefupdates) ;;
-      core.ignorecase | core.precomposeunicode | core.symlinks) ;;
-      extensions.partialclone | extensions.objectformat) ;;
-      remote.origin.url | remote.origin.fetch | remote.origin.promisor | remote.origin.partialclonefilter) ;;
-      ctx4.repoid | user.name | user.email | "branch.$branch.remote" | "branch.$branch.merge") ;;
-      *) git config --local --unset-all "$key" 2>/dev/null ;;
-    esac
-  done
-  git config remote.origin.url "$CTX4_REPO_URL"
-  git config --replace-all remote.origin.fetch "+refs/heads/$branch:$upstream"
-  git config "branch.$branch.remote" origin
-  git config "branch.$branch.merge" "refs/heads/$branch"
-  git config user.name "$GIT_AUTHOR_NAME"
-  git config user.email "$GIT_AUTHOR_EMAIL"
+  quote "$CTX4_REPO_URL"
+  local url=$quoted
+  quote "+refs/heads/$branch:$upstream"
+  local refspec=$quoted
+  quote "refs/heads/$branch"
+  local merge=$quoted
+  quote "$CTX4_CLONE_FILTER"
+  local filter=$quoted
+  quote "$branch"
+  local section=$quoted
+  quote "$CTX4_REPO_ID"
+  local repo_id=$quoted
+  quote "$GIT_AUTHOR_NAME"
+  local name=$quoted
+  quote "$GIT_AUTHOR_EMAIL"
+  local email=$quoted
+  printf '%s\n' \
+    "[core]" "	repositoryformatversion = 1" "	filemode = true" "	bare = false" "	logallrefupdates = true" \
+    "[extensions]" "	partialclone = origin" \
+    '[remote "origin"]' "	url = $url" "	fetch = $refspec" "	promisor = true" "	partialclonefilter = $filter" \
+    "[branch $section]" "	remote = origin" "	merge = $merge" \
+    "[ctx4]" "	repoid = $repo_id" \
+    "[user]" "	name = $name" "	email = $email" >.git/config.ctx4 &&
+    mv -f .git/config.ctx4 .git/config
+}
+
+# Sets $quoted to $1 as a double-quoted git config value (or subsection name).
+quote() {
+  quoted=${1//\\/\\\\}
+  quoted=\"${quoted//\"/\\\"}\"
 }
 
 clone() {
@@ -76,8 +91,7 @@ clone() {
   out=$(tgit clone --quiet --no-checkout --no-tags --filter="$CTX4_CLONE_FILTER" "$CTX4_REPO_URL" repo.partial 2>&1) ||
     fail clone "$out"
   cd repo.partial || fail clone "the new clone is missing"
-  git config ctx4.repoid "$CTX4_REPO_ID"
-  configure
+  configure || fail clone "could not write the clone's git config"
   if git rev-parse -q --verify "$upstream" >/dev/null; then
     out=$(tgit checkout --quiet -B "$branch" "$upstream" 2>&1) || fail checkout "$out"
   else
@@ -187,7 +201,7 @@ if ! is_our_clone; then
   exit 0
 fi
 cd repo || fail cd "the clone is missing"
-configure
+configure || fail configure "could not write the clone's git config"
 [ -e .git/index.lock ] && rm -f .git/index.lock
 if [ "$CTX4_MODE" = read ]; then
   fetch_remote
