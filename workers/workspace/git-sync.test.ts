@@ -54,6 +54,25 @@ describe("git sync through ctx_bash", () => {
     if (read.ran) expect(read.notes.join(" ")).toContain("Pulled new commits from GitHub");
   });
 
+  it("asks GitHub where the branch is once the clone may be stale, and fetches only if it moved", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    await pastFreshness();
+    const before = await workspace.stats();
+    await workspace.bash({ command: "true" });
+    const quiet = await workspace.stats();
+    expect(quiet.remoteChecks - before.remoteChecks).toBe(1);
+    expect(quiet.gitSyncs - before.gitSyncs).toBe(0);
+    expect(quiet.sandboxExecs - before.sandboxExecs).toBe(1);
+
+    await control.commitFromWeb(repo.full_name, { message: "Web", author: webAuthor, files: { "web.md": "web\n" } });
+    await pastFreshness();
+    const read = await workspace.bash({ command: "cat web.md" });
+    expect(read).toMatchObject({ ran: true, stdout: { text: "web\n" } });
+    const moved = await workspace.stats();
+    expect(moved.gitSyncs - quiet.gitSyncs).toBe(1);
+  });
+
   it("merges a concurrent push from the web without losing either change", async () => {
     const { workspace, repo, control } = await connectedUser();
     await workspace.bash({ command: "true" });

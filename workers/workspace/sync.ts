@@ -22,6 +22,8 @@ export type SyncOutcome = {
   /** Local commits that conflicted with GitHub's branch, pushed to a side branch instead. */
   sideBranch?: { name: string; sha: string; conflicts: string[] };
   head?: string | null;
+  /** GitHub's branch as the clone last saw it (null: GitHub has no such branch yet). */
+  upstream?: string | null;
 };
 
 /**
@@ -147,6 +149,9 @@ export function parseSyncEvents(stdout: string): { outcome?: SyncOutcome; failur
         break;
       case "@conflict":
         outcome.sideBranch?.conflicts.push(rest);
+        break;
+      case "@upstream":
+        outcome.upstream = rest === "none" ? null : rest;
         break;
       case "@head":
         outcome.head = rest === "empty" ? null : rest;

@@ -15,15 +15,17 @@ import { type CommandOutcome, runInClone, type StreamOutput } from "./command";
 import { gatherInstructions, type RepoInstructions } from "./instructions";
 import { configProblem, describeFailure, WorkspaceResetError } from "./problems";
 import { redactSecrets } from "./redact";
+import { remoteBranchHead } from "./remote-head";
 import { RepoTokenCache } from "./repo-token";
 import { SerialQueue } from "./serial-queue";
 import { type CloneTarget, type GitCredentials, type SyncMode, type SyncOutcome, syncClone } from "./sync";
 
 /**
  * How long after we last saw GitHub's branch we trust our clone to be current. Past this, the
- * next call fetches first, so a change made on GitHub meanwhile is seen. Within it (a burst of
- * calls from one answer) the fetch is skipped: our own pushes keep the view current, and a
- * push rejected because someone else pushed is rebased and retried anyway.
+ * next call asks GitHub where the branch is (one request from this object) and fetches only
+ * if it moved, so a change made on GitHub meanwhile is seen. Within it (a burst of calls from
+ * one answer) nothing is asked: our own pushes keep the view current, and a push rejected
+ * because someone else pushed is rebased and retried anyway.
  */
 export const REMOTE_FRESH_MS = 2_000;
 
@@ -63,7 +65,10 @@ export type WorkspaceStats = {
   tokenMints: number;
   postgresQueries: number;
   sandboxExecs: number;
+  /** Clone, fetch or push runs in the sandbox. */
   gitSyncs: number;
+  /** Questions to GitHub about where the branch is. */
+  remoteChecks: number;
 };
 
 type Ready = {
@@ -82,12 +87,12 @@ export class Workspace {
   #config: UserGithubConfig | null | undefined;
   #identity: BotIdentity | undefined;
   #sandbox: SandboxBackend | undefined;
-  /** The repo the clone was last synced for, and when: undefined until the first sync. */
-  #synced: { repoId: number; at: number } | undefined;
+  /** The repo the clone was last synced for, when, and GitHub's branch then: undefined until the first sync. */
+  #synced: { repoId: number; at: number; upstream: string | null | undefined } | undefined;
   #generation = 0;
   readonly #queue = new SerialQueue();
   readonly #tokens: RepoTokenCache;
-  readonly #counts = { postgresQueries: 0, sandboxExecs: 0, gitSyncs: 0 };
+  readonly #counts = { postgresQueries: 0, sandboxExecs: 0, gitSyncs: 0, remoteChecks: 0 };
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -128,7 +133,7 @@ export class Workspace {
       const redact = (text: string) => redactSecrets(text, this.#tokens.knownTokens());
       const notes: string[] = [];
       try {
-        if (this.#mayBeBehind(target)) notes.push(...describeSync(await this.#sync(ready, "fetch"), target));
+        if (await this.#mayBeBehind(ready)) notes.push(...describeSync(await this.#sync(ready, "fetch"), target));
         const outcome = await runInClone(sandbox, {
           command,
           commitMessage: commitMessage(parsed.data),
@@ -168,7 +173,7 @@ export class Workspace {
       if ("problem" in ready) return { ready: false, problem: ready.problem };
       const { target, sandbox } = ready;
       try {
-        const notes = this.#mayBeBehind(target) ? describeSync(await this.#sync(ready, "read"), target) : [];
+        const notes = (await this.#mayBeBehind(ready)) ? describeSync(await this.#sync(ready, "read"), target) : [];
         const gathered = await gatherInstructions(sandbox);
         return { ready: true, repo: target.fullName, branch: target.branch, notes, ...gathered };
       } catch (error) {
@@ -232,15 +237,22 @@ export class Workspace {
     }
   }
 
-  #mayBeBehind(target: CloneTarget): boolean {
+  /** Whether the clone must be synced first: never synced, or stale and GitHub's branch moved. */
+  async #mayBeBehind({ target, credentials }: Ready): Promise<boolean> {
     const synced = this.#synced;
-    return synced?.repoId !== target.repoId || Date.now() - synced.at > REMOTE_FRESH_MS;
+    if (synced?.repoId !== target.repoId || synced.upstream === undefined) return true;
+    if (Date.now() - synced.at <= REMOTE_FRESH_MS) return false;
+    this.#counts.remoteChecks += 1;
+    const head = await remoteBranchHead(target.cloneUrl, target.branch, await credentials.token());
+    if (head === undefined || head !== synced.upstream) return true;
+    this.#synced = { ...synced, at: Date.now() };
+    return false;
   }
 
   async #sync(ready: Ready, mode: SyncMode): Promise<SyncOutcome> {
     this.#counts.gitSyncs += 1;
     const outcome = await syncClone(ready.sandbox, ready.target, ready.identity, ready.credentials, mode);
-    this.#synced = { repoId: ready.target.repoId, at: Date.now() };
+    this.#synced = { repoId: ready.target.repoId, at: Date.now(), upstream: outcome.upstream };
     // After a push-capable sync, nothing of the clone is left unpushed. A clone set aside may
     // hold work that never reached GitHub, so the sandbox stays on reset then.
     if (mode !== "read" && !outcome.movedAside) await this.storage.delete(UNPUSHED_KEY);

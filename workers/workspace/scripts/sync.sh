@@ -100,6 +100,7 @@ clone() {
   fi
   cd .. && mv repo.partial repo || fail clone "could not put the new clone in place"
   say cloned "$(git -C repo rev-parse -q --verify HEAD || echo empty)"
+  say upstream "$(git -C repo rev-parse -q --verify "$upstream" || echo none)"
 }
 
 # What a command left uncommitted (its commit failed, or a background job wrote later) is
@@ -216,4 +217,5 @@ else
   fi
   publish
 fi
+say upstream "$(git rev-parse -q --verify "$upstream" || echo none)"
 say head "$(git rev-parse -q --verify HEAD || echo empty)"
