@@ -87,20 +87,24 @@ clone() {
     { mkdir -p lost+found && mv repo "$aside"; } || fail move-aside "could not move the old clone aside"
     say moved-aside "$aside"
   fi
-  rm -rf repo.partial
-  out=$(tgit clone --quiet --no-checkout --no-tags --filter="$CTX4_CLONE_FILTER" "$CTX4_REPO_URL" repo.partial 2>&1) ||
-    fail clone "$out"
+  [ -e repo.partial ] && rm -rf repo.partial
+  if ! out=$(tgit clone --quiet --no-tags --filter="$CTX4_CLONE_FILTER" --branch "$branch" "$CTX4_REPO_URL" repo.partial 2>&1); then
+    case $out in
+      # An empty repo (or no such branch yet): the first push creates the branch.
+      *"not found in upstream"*)
+        out=$(tgit clone --quiet --no-tags --no-checkout --filter="$CTX4_CLONE_FILTER" "$CTX4_REPO_URL" repo.partial 2>&1) ||
+          fail clone "$out"
+        git -C repo.partial symbolic-ref HEAD "refs/heads/$branch"
+        ;;
+      *) fail clone "$out" ;;
+    esac
+  fi
   cd repo.partial || fail clone "the new clone is missing"
   configure || fail clone "could not write the clone's git config"
-  if git rev-parse -q --verify "$upstream" >/dev/null; then
-    out=$(tgit checkout --quiet -B "$branch" "$upstream" 2>&1) || fail checkout "$out"
-  else
-    # An empty repo (or no such branch yet): the first push creates it.
-    git symbolic-ref HEAD "refs/heads/$branch"
-  fi
   cd .. && mv repo.partial repo || fail clone "could not put the new clone in place"
-  say cloned "$(git -C repo rev-parse -q --verify HEAD || echo empty)"
-  say upstream "$(git -C repo rev-parse -q --verify "$upstream" || echo none)"
+  head=$(git -C repo rev-parse -q --verify HEAD) || head=
+  say cloned "${head:-empty}"
+  say upstream "${head:-none}"
 }
 
 # What a command left uncommitted (its commit failed, or a background job wrote later) is
