@@ -64,10 +64,12 @@ const RESOURCE_METADATA = "/.well-known/oauth-protected-resource";
 const ENDPOINT_METADATA = new Set([`${RESOURCE_METADATA}/mcp`, `${RESOURCE_METADATA}/sse`]);
 
 export default {
-  fetch(request, env, ctx) {
+  fetch(incoming, env, ctx) {
     // Clients that look for the endpoint's own metadata document (RFC 9728 §3.1) get the origin's.
-    const url = new URL(request.url);
-    if (ENDPOINT_METADATA.has(url.pathname)) request = new Request(new URL(RESOURCE_METADATA, url), request);
+    const url = new URL(incoming.url);
+    const request = ENDPOINT_METADATA.has(url.pathname)
+      ? new Request(new URL(RESOURCE_METADATA, url), incoming)
+      : incoming;
 
     provider ??= new OAuthProvider<Env>({
       apiRoute: ["/mcp", "/sse"],

@@ -1,5 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { UserGithubConfig } from "../app/lib/db/schema";
+import { SERVER_INSTRUCTIONS } from "./mcp/guide";
+import { type McpGrant, McpSessions } from "./mcp/sessions";
+import { registerCtxTools } from "./mcp/tools";
 import type { BashInput } from "./workspace/bash-input";
 import { type BashOutcome, type InstructionsOutcome, Workspace, type WorkspaceStats } from "./workspace/workspace";
 
@@ -16,6 +20,32 @@ type StoredInstallState = { sessionId: string; expiresAt: number };
  */
 export class UserWorkspace extends DurableObject<Env> {
   #workspace: Workspace | undefined;
+  #mcp: McpSessions | undefined;
+
+  /** `/mcp`, after the Worker validated the token: Streamable HTTP. */
+  async mcpStreamableHttp(request: Request, grant: McpGrant, streamId: string): Promise<Response> {
+    return this.#sessions().streamableHttp(request, grant, streamId);
+  }
+
+  /** `GET /sse`: opens a legacy SSE session. */
+  async mcpOpenSse(grant: McpGrant, streamId: string): Promise<Response> {
+    return this.#sessions().openSse(grant, streamId, "/sse/message");
+  }
+
+  /** `POST /sse/message`: one message of a legacy SSE session. */
+  async mcpPostSse(sessionId: string, grant: McpGrant, body: unknown): Promise<Response> {
+    return this.#sessions().postSse(sessionId, grant, body);
+  }
+
+  /** The Worker saw the client of a stream hang up. */
+  async mcpStreamClosed(streamId: string): Promise<void> {
+    this.#sessions().streamClosed(streamId);
+  }
+
+  /** MCP sessions live in this object right now, by transport. */
+  async mcpSessionCounts(): Promise<{ streamableHttp: number; sse: number }> {
+    return this.#sessions().counts();
+  }
 
   /** The user's GitHub config, read from Postgres once and kept until `reset` or `configChanged`. */
   async config(): Promise<UserGithubConfig | null> {
@@ -74,6 +104,18 @@ export class UserWorkspace extends DurableObject<Env> {
     await this.ctx.storage.delete(key);
     if (stored.expiresAt <= Date.now()) return "expired";
     return stored.sessionId === sessionId ? "valid" : "other-session";
+  }
+
+  #sessions(): McpSessions {
+    this.#mcp ??= new McpSessions(this.ctx.storage, (grant) => this.#mcpServer(grant));
+    return this.#mcp;
+  }
+
+  /** One SDK server per session; they all share this object's workspace. */
+  #mcpServer(grant: McpGrant): McpServer {
+    const server = new McpServer({ name: "ctx4-ai", version: "1.0.0" }, { instructions: SERVER_INSTRUCTIONS });
+    registerCtxTools(server, this.#ws(), { canWrite: grant.scopes.includes("ctx:write") });
+    return server;
   }
 
   #ws(): Workspace {

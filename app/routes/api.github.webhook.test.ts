@@ -1,6 +1,6 @@
 import { sign } from "@octokit/webhooks-methods";
 import { describe, expect, inject, it } from "vitest";
-import { configOf, installAndReturn, newGitHubUser, uniqueEmail, Visitor } from "../../tests/workerd/visitor";
+import { configOf, onboardedVisitor, Visitor } from "../../tests/workerd/visitor";
 
 const secret = () => inject("stack").workerVars.GITHUB_WEBHOOK_SECRET ?? "";
 
@@ -19,13 +19,8 @@ const signed = async (event: string, payload: unknown) =>
   deliver(event, payload, await sign(secret(), JSON.stringify(payload)));
 
 async function connectedWithRepo(name: string) {
-  const visitor = new Visitor();
-  await visitor.signIn(uniqueEmail(name));
-  const github = await newGitHubUser(["ctx", "other"]);
-  const { installation } = await installAndReturn(visitor, github.login, ["ctx", "other"]);
-  const repo = github.repos.find((candidate) => candidate.name === "ctx");
-  await visitor.post("/onboarding/select-repo", { repoId: String(repo?.id) });
-  return { visitor, installationId: installation.id, repoId: repo?.id ?? 0 };
+  const { visitor, installation, repo } = await onboardedVisitor(name, ["ctx", "other"]);
+  return { visitor, installationId: installation.id, repoId: repo.id };
 }
 
 describe("GitHub webhooks", () => {

@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { consent, exchangeCode, registerClient } from "../../tests/workerd/oauth-client";
-import { installAndReturn, location, newGitHubUser, uniqueEmail, Visitor } from "../../tests/workerd/visitor";
+import {
+  installAndReturn,
+  location,
+  newGitHubUser,
+  onboardedVisitor,
+  uniqueEmail,
+  Visitor,
+} from "../../tests/workerd/visitor";
 
-async function onboarded(name: string) {
-  const visitor = new Visitor();
-  await visitor.signIn(uniqueEmail(name));
-  const github = await newGitHubUser(["ctx"]);
-  await installAndReturn(visitor, github.login, ["ctx"]);
-  await visitor.post("/onboarding/select-repo", { repoId: String(github.repos[0]?.id) });
-  return visitor;
-}
+const onboardedTo = async (name: string) => (await onboardedVisitor(name)).visitor;
 
 describe("the consent page", () => {
   it("sends a signed-out person to sign in, then through onboarding, and back", async () => {
@@ -32,7 +32,7 @@ describe("the consent page", () => {
   });
 
   it("names the client, where access goes, and what it allows, and cannot be framed", async () => {
-    const visitor = await onboarded("reader");
+    const visitor = await onboardedTo("reader");
     const client = await registerClient(visitor, "Claude <script>alert(1)</script>");
     const page = await visitor.fetch(client.authorizePath());
     expect(page.status).toBe(200);
@@ -47,7 +47,7 @@ describe("the consent page", () => {
   });
 
   it("returns access_denied to the client on Deny", async () => {
-    const visitor = await onboarded("denier");
+    const visitor = await onboardedTo("denier");
     const client = await registerClient(visitor);
     const sentTo = await consent(visitor, client, { allow: false });
     expect(sentTo.origin + sentTo.pathname).toBe(client.redirectUri);
@@ -56,7 +56,7 @@ describe("the consent page", () => {
   });
 
   it("issues tokens for exactly the scopes the person allowed", async () => {
-    const visitor = await onboarded("granter");
+    const visitor = await onboardedTo("granter");
     const reader = await registerClient(visitor, "Reader");
     const readOnly = await consent(visitor, reader, { allow: true, write: false });
     const readTokens = await exchangeCode(visitor, reader, readOnly.searchParams.get("code") ?? "");
@@ -75,14 +75,14 @@ describe("the consent page", () => {
   });
 
   it("refuses a forged or replayed consent form", async () => {
-    const visitor = await onboarded("forger");
+    const visitor = await onboardedTo("forger");
     const client = await registerClient(visitor);
     const forged = await visitor.post(client.authorizePath(), { handle: "forged", decision: "approve", write: "on" });
     expect(forged.status).toBe(400);
 
     const page = await (await visitor.fetch(client.authorizePath())).text();
     const handle = page.match(/name="handle" value="([^"]+)"/)?.[1] ?? "";
-    const elsewhere = await onboarded("bystander");
+    const elsewhere = await onboardedTo("bystander");
     const crossBrowser = await elsewhere.post(client.authorizePath(), { handle, decision: "approve" });
     expect(crossBrowser.status).toBe(400);
 

@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { configOf, installAndReturn, location, newGitHubUser, uniqueEmail, Visitor } from "../../tests/workerd/visitor";
-
-async function ready(name: string) {
-  const visitor = new Visitor();
-  await visitor.signIn(uniqueEmail(name));
-  const github = await newGitHubUser(["ctx"]);
-  await installAndReturn(visitor, github.login, ["ctx"]);
-  await visitor.post("/onboarding/select-repo", { repoId: String(github.repos[0]?.id) });
-  return { visitor, github };
-}
+import { configOf, location, onboardedVisitor } from "../../tests/workerd/visitor";
 
 describe("the dashboard", () => {
   it("shows the repo, branch, GitHub account and MCP URL, privately", async () => {
-    const { visitor, github } = await ready("dash");
+    const { visitor, github } = await onboardedVisitor("dash");
     const response = await visitor.fetch("/me");
     expect(response.status).toBe(200);
     expect(response.headers.get("Cache-Control")).toBe("private, no-store");
@@ -23,7 +14,7 @@ describe("the dashboard", () => {
   });
 
   it("asks before disconnecting, then forgets the connection", async () => {
-    const { visitor } = await ready("leaver");
+    const { visitor } = await onboardedVisitor("leaver");
     expect(await (await visitor.fetch("/me?disconnect=confirm")).text()).toContain("Yes, disconnect");
     expect(location(await visitor.post("/me", { intent: "disconnect" }))).toBe("/onboarding");
     expect(await configOf(visitor)).toBeUndefined();
@@ -31,15 +22,15 @@ describe("the dashboard", () => {
   });
 
   it("only ever touches the signed-in user's own connection", async () => {
-    const first = await ready("first");
-    const second = await ready("second");
+    const first = await onboardedVisitor("first");
+    const second = await onboardedVisitor("second");
     await second.visitor.post("/me", { intent: "disconnect" });
     expect(await configOf(first.visitor)).toMatchObject({ repoFullName: `${first.github.login}/ctx` });
     expect(await (await first.visitor.fetch("/me")).text()).not.toContain(second.github.login);
   });
 
   it("refuses an unknown action", async () => {
-    const { visitor } = await ready("poker");
+    const { visitor } = await onboardedVisitor("poker");
     expect((await visitor.post("/me", { intent: "delete-everything" })).status).toBe(400);
   });
 });

@@ -128,3 +128,15 @@ export async function configOf(visitor: Visitor) {
     await database.close();
   }
 }
+
+/** A signed-in person with the App installed on fresh repos of their own and the first one chosen. */
+export async function onboardedVisitor(name: string, repos = ["ctx"]) {
+  const visitor = new Visitor();
+  await visitor.signIn(uniqueEmail(name));
+  const github = await newGitHubUser(repos);
+  const { installation } = await installAndReturn(visitor, github.login, repos);
+  const repo = github.repos[0];
+  const chosen = await visitor.post("/onboarding/select-repo", { repoId: String(repo?.id) });
+  if (location(chosen) !== "/me") throw new Error(`choosing a repo answered ${chosen.status}`);
+  return { visitor, github, installation, repo: repo as NonNullable<typeof repo> };
+}

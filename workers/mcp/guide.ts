@@ -61,3 +61,7 @@ export const ONBOARDING_PROMPT = `Set up my ctx memory repository and get to kno
    Do not overwrite files that already exist.
 3. Then ask me, one or two at a time: what should you call me, what do I do, what am I working
    on now, and how do I like answers written. Save each answer to the right file as we go.`;
+
+/** Sent to every client in `initialize`: the one thing a model must know before the tools. */
+export const SERVER_INSTRUCTIONS =
+  "This server is the person's memory: a private GitHub repository they own. Call ctx_instructions at the start of every conversation, before answering, and follow what it returns.";

@@ -71,18 +71,8 @@ export class McpSessions {
   }
 
   /** How many sessions are live in memory, for tests and benchmarks. */
-  liveSessions(): { streamableHttp: number; sse: number } {
+  counts(): { streamableHttp: number; sse: number } {
     return { streamableHttp: this.#streamable.size, sse: this.#sse.size };
-  }
-
-  /** Ends every session (the user disconnected GitHub, or changed repo). */
-  async closeAll(): Promise<void> {
-    const transports = [...this.#streamable.values(), ...this.#sse.values()].map((live) => live.transport);
-    await Promise.all(transports.map((transport) => transport.close()));
-    this.#streamable.clear();
-    this.#sse.clear();
-    this.#openStreams.clear();
-    await this.storage.delete([...(await this.storage.list({ prefix: sessionKey("") })).keys()]);
   }
 
   async #begin(grant: McpGrant): Promise<WorkerTransport> {

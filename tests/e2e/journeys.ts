@@ -1,0 +1,43 @@
+import type { Page } from "playwright-core";
+import type { E2EStack } from "./stack";
+
+/** A new person signs in by magic link in `page`. */
+export async function signIn(page: Page, stack: E2EStack, email: string) {
+  await page.goto(`${stack.appUrl}/login`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+  await page.getByText("Check your email").waitFor();
+  await page.goto(stack.mailboxUrl);
+  await page.locator("article", { hasText: email }).getByRole("link").first().click();
+  await page.waitForURL(new RegExp(`^${stack.appUrl}/`));
+}
+
+/**
+ * A signed-in person installs the App as GitHub user `login` on the named repos and picks
+ * `pick`, ending on `/me`.
+ */
+export async function connectGitHub(page: Page, stack: E2EStack, login: string, repos: string[], pick: string) {
+  await page.goto(`${stack.appUrl}/onboarding/connect-github`);
+  await page.getByRole("button", { name: "Install on GitHub" }).click();
+  await page.waitForURL(new RegExp(`^${stack.githubUrl}/`));
+  const signOut = page.getByRole("button", { name: "Sign out" });
+  if ((await signOut.count()) > 0) await signOut.click();
+  await page.getByLabel("Username").selectOption(login);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: login, exact: true }).click();
+  await page.getByLabel("Only select repositories").check();
+  for (const repo of repos) await page.getByLabel(repo, { exact: true }).check();
+  await page.getByRole("button", { name: "Install" }).click();
+  await page.waitForURL(/\/onboarding\/select-repo$/);
+  await page.getByLabel(`${login}/${pick}`).check();
+  await page.getByRole("button", { name: "Use this repository" }).click();
+  await page.waitForURL(/\/me$/);
+}
+
+/** A GitHub account of its own for one test: GitHub allows one installation of an App per account. */
+export async function newGitHubUser(stack: E2EStack, repos: string[]) {
+  const login = `user-${crypto.randomUUID().slice(0, 8)}`;
+  await stack.github.createAccount({ login, type: "User" });
+  for (const repo of repos) await stack.github.createRepo(login, repo, "ctx");
+  return login;
+}

@@ -1,0 +1,82 @@
+import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from "@modelcontextprotocol/sdk/shared/auth.js";
+import type { Page } from "playwright-core";
+
+/** Where the client asks to be sent back; nothing listens there, the browser test intercepts it. */
+const REDIRECT_URL = "http://127.0.0.1:9/oauth/callback";
+
+/**
+ * The OAuth side of an MCP client such as Claude Code: dynamic registration, PKCE, tokens in
+ * memory, and the authorization page opened in the person's browser (`consentIn`).
+ */
+export class TestOAuthClient implements OAuthClientProvider {
+  #client: OAuthClientInformationMixed | undefined;
+  #tokens: OAuthTokens | undefined;
+  #verifier = "";
+  #authorizationUrl: URL | undefined;
+
+  constructor(private readonly name: string) {}
+
+  get redirectUrl() {
+    return REDIRECT_URL;
+  }
+
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: this.name,
+      redirect_uris: [REDIRECT_URL],
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "none",
+    };
+  }
+
+  clientInformation() {
+    return this.#client;
+  }
+  saveClientInformation(client: OAuthClientInformationMixed) {
+    this.#client = client;
+  }
+  tokens() {
+    return this.#tokens;
+  }
+  saveTokens(tokens: OAuthTokens) {
+    this.#tokens = tokens;
+  }
+  /** Stands for an access token that has run out (they live an hour): the next call must refresh. */
+  loseAccessToken() {
+    if (this.#tokens) this.#tokens = { ...this.#tokens, access_token: "expired-access-token" };
+  }
+  redirectToAuthorization(url: URL) {
+    this.#authorizationUrl = url;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.#verifier = verifier;
+  }
+  codeVerifier() {
+    return this.#verifier;
+  }
+
+  /** Opens the authorization page in a signed-in browser, answers it, and returns the code. */
+  async consentIn(page: Page, answer: { write: boolean }): Promise<string> {
+    if (!this.#authorizationUrl) throw new Error("the client never asked for authorization");
+    let callback: URL | undefined;
+    await page.route(`${REDIRECT_URL}**`, async (route) => {
+      callback = new URL(route.request().url());
+      await route.fulfill({ status: 200, contentType: "text/plain", body: "You can close this window." });
+    });
+    await page.goto(this.#authorizationUrl.toString());
+    const write = page.getByLabel(/Run commands in your ctx repository/);
+    if ((await write.count()) > 0) await write.setChecked(answer.write);
+    await page.getByRole("button", { name: "Allow" }).click();
+    await page.waitForURL(`${REDIRECT_URL}**`);
+    await page.unroute(`${REDIRECT_URL}**`);
+    const code = callback?.searchParams.get("code");
+    if (!code) throw new Error(`no code in ${callback}`);
+    return code;
+  }
+}

@@ -1,0 +1,80 @@
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser } from "./browser";
+import { connectGitHub, newGitHubUser, signIn } from "./journeys";
+import { TestOAuthClient } from "./mcp-client";
+import { type E2EStack, startE2EStack } from "./stack";
+
+let stack: E2EStack;
+let browser: Browser;
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startE2EStack(), launchBrowser()]);
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe.each(["Streamable HTTP", "SSE"] as const)("an MCP client over %s", (kind) => {
+  it("discovers, registers, gets consent, writes a commit, refreshes its token, and is revoked", async () => {
+    // A browser of its own: the person signing in here is nobody else's session.
+    const page = await (await browser.newContext()).newPage();
+    const login = await newGitHubUser(stack, ["ctx"]);
+    await signIn(page, stack, `${login}@example.com`);
+    await connectGitHub(page, stack, login, ["ctx"], "ctx");
+
+    const oauth = new TestOAuthClient(`Test client (${kind})`);
+    const url = new URL(kind === "SSE" ? "/sse" : "/mcp", stack.appUrl);
+    const transport = () =>
+      kind === "SSE"
+        ? new SSEClientTransport(url, { authProvider: oauth })
+        : new StreamableHTTPClientTransport(url, { authProvider: oauth });
+
+    const unauthorized = transport();
+    await expect(new Client({ name: "e2e", version: "1.0.0" }).connect(unauthorized)).rejects.toThrow(
+      UnauthorizedError,
+    );
+    await unauthorized.finishAuth(await oauth.consentIn(page, { write: true }));
+
+    const client = new Client({ name: "e2e", version: "1.0.0" });
+    await client.connect(transport());
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(["ctx_bash", "ctx_instructions"]);
+
+    const written = await client.callTool({
+      name: "ctx_bash",
+      arguments: {
+        command: `mkdir -p notes && echo "written over ${kind}" > notes/e2e.md`,
+        comment: "Add an e2e note",
+      },
+    });
+    expect(written.isError, JSON.stringify(written.content)).toBeFalsy();
+    expect(await stack.github.readFile(`${login}/ctx`, "notes/e2e.md")).toBe(`written over ${kind}\n`);
+    const [commit] = await stack.github.commits(`${login}/ctx`);
+    expect(commit?.message).toContain("Add an e2e note");
+    expect(commit?.author.name).toBe("ctx4-ai[bot]");
+
+    const firstRefreshToken = oauth.tokens()?.refresh_token;
+    oauth.loseAccessToken();
+    const read = await client.callTool({ name: "ctx_instructions", arguments: {} });
+    expect(read.isError, JSON.stringify(read.content)).toBeFalsy();
+    expect(oauth.tokens()?.access_token).not.toBe("expired-access-token");
+    expect(oauth.tokens()?.refresh_token).not.toBe(firstRefreshToken);
+
+    await page.goto(`${stack.appUrl}/me`);
+    await page.getByRole("button", { name: `Revoke Test client (${kind})` }).click();
+    await page.getByText("None yet").waitFor();
+    await expect(client.callTool({ name: "ctx_instructions", arguments: {} })).rejects.toThrow();
+    const raw = await fetch(new URL("/mcp", stack.appUrl), {
+      method: "POST",
+      headers: { Authorization: `Bearer ${oauth.tokens()?.access_token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(raw.status).toBe(401);
+    await client.close();
+  });
+});
