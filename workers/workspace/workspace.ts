@@ -213,7 +213,12 @@ export class Workspace {
 
   /** Config, sandbox, token and identity for git work, or why there are none. */
   async #ready(): Promise<Ready | { problem: string }> {
-    const config = await this.config();
+    let config: UserGithubConfig | null;
+    try {
+      config = await this.config();
+    } catch (error) {
+      return { problem: `Could not read the person's settings: ${error instanceof Error ? error.message : error}` };
+    }
     const problem = configProblem(config);
     if (problem || !config?.repoId || !config.repoUrl || !config.repoFullName) {
       return { problem: problem ?? "No repository is chosen yet." };
