@@ -64,7 +64,7 @@ const RESOURCE_METADATA = "/.well-known/oauth-protected-resource";
 const ENDPOINT_METADATA = new Set([`${RESOURCE_METADATA}/mcp`, `${RESOURCE_METADATA}/sse`]);
 
 export default {
-  fetch(incoming, env, ctx) {
+  async fetch(incoming, env, ctx) {
     // Clients that look for the endpoint's own metadata document (RFC 9728 §3.1) get the origin's.
     const url = new URL(incoming.url);
     const request = ENDPOINT_METADATA.has(url.pathname)
@@ -81,6 +81,10 @@ export default {
       scopesSupported: ALL_SCOPES,
       resourceMetadata: { resource: env.APP_ORIGIN, resource_name: "ctx4-ai" },
     });
-    return provider.fetch(request, env, ctx);
+    const response = await provider.fetch(request, env, ctx);
+    // A request answered without reading its body (a 401, say) must still be read to the end,
+    // or the local runtime stalls the next request on the same keep-alive connection.
+    if (request.body && !request.bodyUsed) await request.arrayBuffer();
+    return response;
   },
 } satisfies ExportedHandler<Env>;
