@@ -56,3 +56,37 @@ describe("embedded Postgres", () => {
     expect(rows).toEqual([{ installation_id: "42" }]);
   });
 });
+
+describe("embedded Postgres under concurrent connections", () => {
+  it("keeps each connection's parameterised queries apart", async () => {
+    const server = await startEmbeddedPostgres({ port: 0 });
+    // Unnamed statements, as through a pooler: the case that breaks when turns are per message.
+    const clients = Array.from({ length: 8 }, () => postgres(server.url, { max: 1, prepare: false }));
+    const [first, second] = clients as [postgres.Sql, postgres.Sql];
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 200 }, (_, index) => {
+          const client = clients[index % clients.length] as postgres.Sql;
+          return index % 2
+            ? client`select ${index}::int as value, ${`text-${index}`}::text as label`
+            : client`select ${crypto.randomUUID()}::uuid is not null as ok, ${index}::int as value`;
+        }),
+      );
+      answers.forEach(([row], index) => {
+        expect(row).toEqual(index % 2 ? { value: index, label: `text-${index}` } : { ok: true, value: index });
+      });
+      const inTransaction = first.begin(async (sql) => {
+        await sql`create temporary table turns (n int)`;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await sql`insert into turns values (1)`;
+        return sql`select count(*)::int as n from turns`;
+      });
+      const meanwhile = second`select 42 as answer`;
+      expect(await inTransaction).toEqual([{ n: 1 }]);
+      expect(await meanwhile).toEqual([{ answer: 42 }]);
+    } finally {
+      await Promise.all(clients.map((client) => client.end()));
+      await server.stop();
+    }
+  });
+});

@@ -23,14 +23,11 @@ export type ExecResponse = {
  */
 export class Sandboxes {
   private readonly running = new Map<string, Set<RunningCommand>>();
-  /** Commands run since the host started: benchmarks read it to prove a path never ran one. */
-  executed = 0;
 
   constructor(private readonly dirs: SandboxDirs) {}
 
   /** Runs a command; `signal` aborting (the client went away) kills its process group. */
   async exec(id: string, request: ExecRequest, signal: AbortSignal): Promise<ExecResponse> {
-    this.executed++;
     const dir = await this.dirs.ensure(id);
     const cwd = await this.dirs.resolveCwd(dir, request.cwd);
     const command = runCommand({

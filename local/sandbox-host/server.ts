@@ -7,7 +7,7 @@ import { Sandboxes } from "./sandboxes";
 import { describeIssues, execRequestSchema, sandboxIdSchema } from "./validation";
 
 export type SandboxHostOptions = { port: number; rootDir: string; localSecret: string };
-export type RunningSandboxHost = { url: string; executed(): number; stop(): Promise<void> };
+export type RunningSandboxHost = { url: string; stop(): Promise<void> };
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const SANDBOX_ROUTE = /^\/sandboxes\/([^/]*)(\/exec)?$/;
@@ -29,7 +29,6 @@ export async function startSandboxHost(options: SandboxHostOptions): Promise<Run
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    executed: () => sandboxes.executed,
     async stop() {
       const closed = new Promise((resolve) => server.close(resolve));
       await sandboxes.stopAll();

@@ -88,8 +88,6 @@ export async function startE2EStack() {
     mailboxUrl: auth.mailboxUrl,
     githubUrl: github.url,
     github: emulatorControl(github.url, stack.localSecret),
-    /** Commands the sandbox host has run so far. */
-    sandboxExecs: () => sandboxHost.executed(),
     async stop() {
       stopGroup(app);
       await Promise.all([auth.stop(), github.stop(), sandboxHost.stop(), database.stop()]);
