@@ -1,14 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startAuthEmulator } from "../../local/auth/server";
-import { generateLocalStack, workerVars } from "../../local/dev-config";
 import { emulatorControl } from "../../local/github/control-client";
-import { startGitHubEmulator } from "../../local/github/server";
-import { startSandboxHost } from "../../local/sandbox-host/server";
 import { freePort } from "../free-port";
-import { startTestDatabase } from "../test-database";
+import { startLocalServices } from "../local-services";
 
 /**
  * The whole product over real HTTP for end-to-end journeys: the built Worker under
@@ -17,38 +12,12 @@ import { startTestDatabase } from "../test-database";
  * is read or written.
  */
 export async function startE2EStack() {
-  const dir = mkdtempSync(join(tmpdir(), "ctx4-e2e-"));
-  const stack = generateLocalStack();
   const appUrl = `http://127.0.0.1:${await freePort()}`;
-  const database = await startTestDatabase();
-  const auth = await startAuthEmulator({
-    port: 0,
-    mailboxPort: 0,
-    dataDir: join(dir, "auth"),
-    localSecret: stack.localSecret,
-    publishableKey: stack.supabasePublishableKey,
-    siteUrl: appUrl,
-  });
-  const sandboxHost = await startSandboxHost({
-    port: 0,
-    rootDir: join(dir, "sandboxes"),
-    localSecret: stack.localSecret,
-  });
-  const github = await startGitHubEmulator({
-    port: 0,
-    dataDir: join(dir, "github"),
-    localSecret: stack.localSecret,
-    app: {
-      ...stack.githubApp,
-      callbackUrl: `${appUrl}/api/github/callback`,
-      webhookUrl: `${appUrl}/api/github/webhook`,
-    },
-  });
-  const envFile = join(dir, "worker.env");
-  const vars = workerVars(stack, { app: appUrl, auth: auth.url, github: github.url, sandboxHost: sandboxHost.url });
+  const services = await startLocalServices(appUrl, { webhooks: true });
+  const envFile = join(services.dir, "worker.env");
   writeFileSync(
     envFile,
-    Object.entries(vars)
+    Object.entries(services.workerVars)
       .map(([name, value]) => `${name}=${JSON.stringify(value)}\n`)
       .join(""),
   );
@@ -65,12 +34,12 @@ export async function startE2EStack() {
       "--port",
       new URL(appUrl).port,
       "--persist-to",
-      join(dir, "wrangler"),
+      join(services.dir, "wrangler"),
     ],
     {
       env: {
         ...process.env,
-        CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: database.url,
+        CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: services.databaseUrl,
         CLOUDFLARE_CF_FETCH_ENABLED: "false",
         CI: "true",
       },
@@ -85,13 +54,12 @@ export async function startE2EStack() {
 
   return {
     appUrl,
-    mailboxUrl: auth.mailboxUrl,
-    githubUrl: github.url,
-    github: emulatorControl(github.url, stack.localSecret),
+    mailboxUrl: services.auth.mailboxUrl,
+    githubUrl: services.github.url,
+    github: emulatorControl(services.github.url, services.localSecret),
     async stop() {
       stopGroup(app);
-      await Promise.all([auth.stop(), github.stop(), sandboxHost.stop(), database.stop()]);
-      rmSync(dir, { recursive: true, force: true });
+      await services.stop();
     },
   };
 }
