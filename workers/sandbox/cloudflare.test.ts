@@ -90,20 +90,23 @@ describe("the cloudflare sandbox backend", () => {
 
   it("kills the command and everything it started at the time limit", async () => {
     const { backend } = stubSdk();
+    // A name of its own, so that other tests' sleeps on this machine do not count.
+    const marker = `ctx4-timeout-${crypto.randomUUID()}`;
     const started = Date.now();
     const result = await backend.exec({
-      command: "sleep 30 & while :; do :; done",
+      command: `(exec -a ${marker} sleep 30) & while :; do :; done`,
       timeoutMs: 1000,
       maxOutputBytes: 1000,
     });
     expect(result).toMatchObject({ exitCode: null, timedOut: true });
     expect(Date.now() - started).toBeLessThan(10_000);
+    // Killed processes may linger as zombies (state Z) where PID 1 does not reap them.
     const left = await backend.exec({
-      command: "pgrep -f '[s]leep 30' || echo none",
+      command: `for pid in $(pgrep -f '[${marker[0]}]${marker.slice(1)}'); do ps -o stat= -p "$pid" | grep -qv '^Z' && echo alive; done; echo checked`,
       timeoutMs: 5000,
       maxOutputBytes: 100,
     });
-    expect(left.stdout).toBe("none\n");
+    expect(left.stdout).toBe("checked\n");
   });
 
   it("does not wait for background jobs, and a quick exit 124 is not a timeout", async () => {
