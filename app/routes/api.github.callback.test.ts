@@ -7,6 +7,7 @@ import {
   installAndReturn,
   location,
   newGitHubUser,
+  startInstall,
   uniqueEmail,
   Visitor,
 } from "../../tests/workerd/visitor";
@@ -43,8 +44,7 @@ describe("the GitHub callback", () => {
     });
 
     const { installation } = await installAndReturn(visitor, attacker.login, ["ctx"]);
-    const start = await visitor.post("/onboarding/connect-github", {});
-    const state = new URL(start.headers.get("Location") ?? "").searchParams.get("state") ?? "";
+    const state = await startInstall(visitor);
     const { code } = await control.oauthCode(attacker.login);
     const spoofed = await visitor.fetch(
       `/api/github/callback?${new URLSearchParams({
@@ -98,8 +98,7 @@ describe("the GitHub callback", () => {
     const victim = await signedIn("victim");
     const attacker = await signedIn("attacker");
     const github = await newGitHubUser();
-    const start = await victim.post("/onboarding/connect-github", {});
-    const victimState = new URL(start.headers.get("Location") ?? "").searchParams.get("state") ?? "";
+    const victimState = await startInstall(victim);
     const control = githubControl();
     const installation = await control.createInstallation(github.login, { repository_selection: "all" });
     const { code } = await control.oauthCode(github.login);
@@ -123,8 +122,7 @@ describe("the GitHub callback", () => {
     await laptop.signIn(email);
     const phone = new Visitor();
     await phone.signIn(email);
-    const start = await laptop.post("/onboarding/connect-github", {});
-    const state = new URL(start.headers.get("Location") ?? "").searchParams.get("state") ?? "";
+    const state = await startInstall(laptop);
     const response = await phone.fetch(`/api/github/callback?state=${state}&installation_id=1&code=x`);
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("belongs to another sign-in");
@@ -132,8 +130,7 @@ describe("the GitHub callback", () => {
 
   it("refuses an expired state", async () => {
     const visitor = await signedIn("slowpoke");
-    const start = await visitor.post("/onboarding/connect-github", {});
-    const state = new URL(start.headers.get("Location") ?? "").searchParams.get("state") ?? "";
+    const state = await startInstall(visitor);
     const workspace = env.USER_WORKSPACE.get(env.USER_WORKSPACE.idFromName(await visitor.userId()));
     await runInDurableObject(workspace, async (_instance, objectState) => {
       const key = `install-state:${state}`;
@@ -149,8 +146,7 @@ describe("the GitHub callback", () => {
     const visitor = await signedIn("reuser");
     const github = await newGitHubUser();
     const { code, installation } = await installAndReturn(visitor, github.login, ["ctx"]);
-    const start = await visitor.post("/onboarding/connect-github", {});
-    const state = new URL(start.headers.get("Location") ?? "").searchParams.get("state") ?? "";
+    const state = await startInstall(visitor);
     const response = await visitor.fetch(
       `/api/github/callback?${new URLSearchParams({ code, installation_id: String(installation.id), setup_action: "update", state })}`,
     );
@@ -160,8 +156,7 @@ describe("the GitHub callback", () => {
 
   it("says so when an organisation owner must approve the App", async () => {
     const visitor = await signedIn("member");
-    const start = await visitor.post("/onboarding/connect-github", {});
-    const state = new URL(start.headers.get("Location") ?? "").searchParams.get("state") ?? "";
+    const state = await startInstall(visitor);
     const response = await visitor.fetch(`/api/github/callback?setup_action=request&state=${state}`);
     expect(response.status).toBe(202);
     expect(await response.text()).toContain("Waiting for your organisation");
@@ -176,8 +171,7 @@ describe("the GitHub callback", () => {
     const otherInstallation = await githubControl().createInstallation(other.login, { repository_selection: "all" });
 
     const again = async (installationId: number) => {
-      const start = await visitor.post("/me", { intent: "update-access" });
-      const state = new URL(start.headers.get("Location") ?? "").searchParams.get("state") ?? "";
+      const state = await startInstall(visitor, { path: "/me", fields: { intent: "update-access" } });
       return visitor.fetch(
         `/api/github/callback?${new URLSearchParams({ installation_id: String(installationId), setup_action: "update", state })}`,
       );

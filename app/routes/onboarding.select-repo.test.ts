@@ -5,6 +5,7 @@ import {
   installAndReturn,
   location,
   newGitHubUser,
+  startInstall,
   uniqueEmail,
   Visitor,
 } from "../../tests/workerd/visitor";
@@ -69,8 +70,7 @@ describe("choosing the repository", () => {
     const org = `org-${crypto.randomUUID().slice(0, 8)}`;
     await control.createAccount({ login: org, type: "Organization", members: [owner.login] });
     await Promise.all(Array.from({ length: 130 }, (_, index) => control.createRepo(org, `repo-${index}`, "empty")));
-    const start = await visitor.post("/onboarding/connect-github", {});
-    const state = new URL(start.headers.get("Location") ?? "").searchParams.get("state") ?? "";
+    const state = await startInstall(visitor);
     const installation = await control.createInstallation(org, { repository_selection: "all" });
     const { code } = await control.oauthCode(owner.login);
     const callback = await visitor.fetch(

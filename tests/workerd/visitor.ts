@@ -101,13 +101,24 @@ export async function newGitHubUser(repos: string[] = ["ctx"]) {
 }
 
 /**
+ * Presses a button that sends the person to GitHub's install page ("Install on GitHub" by
+ * default), and returns the `state` our app put in that URL.
+ */
+export async function startInstall(
+  visitor: Visitor,
+  button: { path: string; fields: Record<string, string> } = { path: "/onboarding/connect-github", fields: {} },
+): Promise<string> {
+  const start = await visitor.post(button.path, button.fields);
+  return new URL(start.headers.get("Location") ?? "").searchParams.get("state") ?? "";
+}
+
+/**
  * What GitHub does when the person installs the App with "Request user authorization during
  * installation" on: an installation on `login`, then a redirect to our callback with a code.
  */
 export async function installAndReturn(visitor: Visitor, login: string, repositories: string[]) {
   const control = githubControl();
-  const start = await visitor.post("/onboarding/connect-github", {});
-  const state = new URL(start.headers.get("Location") ?? "").searchParams.get("state") ?? "";
+  const state = await startInstall(visitor);
   const installation = await control.createInstallation(login, { repository_selection: "selected", repositories });
   const { code } = await control.oauthCode(login);
   const callback = `/api/github/callback?${new URLSearchParams({
