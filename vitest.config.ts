@@ -1,6 +1,5 @@
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
-import { reactRouter } from "@react-router/dev/vite";
 import { defineConfig } from "vitest/config";
+import { workerdPlugins } from "./tests/workerd-plugins";
 
 export default defineConfig({
   test: {
@@ -8,17 +7,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        plugins: [
-          reactRouter(),
-          cloudflareTest(({ inject }) => ({
-            main: "./workers/app.ts",
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              hyperdrives: { HYPERDRIVE: inject("stack").databaseUrl },
-              bindings: inject("stack").workerVars,
-            },
-          })),
-        ],
+        plugins: workerdPlugins(),
         // The first request transforms every route module on demand, which takes seconds.
         test: { name: "workers", include: ["app/**/*.test.{ts,tsx}", "workers/**/*.test.ts"], testTimeout: 30_000 },
       },
