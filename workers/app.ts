@@ -5,7 +5,9 @@ import { ALL_SCOPES, type GrantProps } from "../app/lib/oauth/scopes";
 import { userWorkspace } from "../app/lib/user-workspace.server";
 import { type WorkerContext, workerContext } from "../app/lib/worker-context";
 
-export { Sandbox } from "@cloudflare/sandbox";
+// The Sandbox SDK's proxy that hands a container's outbound requests to the Worker (its README).
+export { ContainerProxy } from "@cloudflare/sandbox";
+export { UserSandbox as Sandbox } from "./sandbox/cloudflare";
 export { UserWorkspace } from "./user-workspace";
 
 /**

@@ -62,6 +62,14 @@ export class UserWorkspace extends DurableObject<Env> {
     return this.#ws().instructions();
   }
 
+  /**
+   * A request git made in this user's sandbox, handed over by the container runtime (through
+   * `UserSandbox`) or the local sandbox host: the egress rule decides, and adds the token.
+   */
+  async gitEgress(request: Request): Promise<Response> {
+    return this.#ws().gitEgress(request);
+  }
+
   /** The web app's disconnect and change of repo: config, token, sandbox and clone start over. */
   async reset() {
     return this.#ws().reset();

@@ -12,8 +12,11 @@ const COLD_RUNS = 10;
 // Inside workerd, clocks move in whole milliseconds (they advance with I/O), so medians and
 // p99s are whole milliseconds; means come from the total time and are exact to the sample.
 const now = () => Date.now();
+// The sandbox host alone: no git route behind it.
 const hostOf = (sandboxId: string) =>
-  localSandbox({ hostUrl: env.SANDBOX_HOST_URL, secret: env.SANDBOX_HOST_SECRET }, sandboxId);
+  localSandbox({ hostUrl: env.SANDBOX_HOST_URL, secret: env.SANDBOX_HOST_SECRET }, sandboxId, async () =>
+    Response.json({ error: "no git route in this benchmark" }, { status: 403 }),
+  );
 const print = (title: string, lines: string[]) => console.log([`\n== ${title}`, ...lines].join("\n"));
 
 describe("workspace benchmarks", () => {

@@ -12,10 +12,10 @@ export class HttpError extends Error {
 }
 
 /**
- * Reads a JSON body of at most `limit` bytes. Past the limit the rest is drained unread and
- * the connection is closed after the 413, so a huge body costs no memory.
+ * Reads a body of at most `limit` bytes. Past the limit the rest is drained unread and the
+ * connection is closed after the 413, so a huge body costs no memory.
  */
-export function readJsonBody(request: IncomingMessage, limit: number): Promise<unknown> {
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const tooLarge = () => {
       request.removeAllListeners("data");
@@ -31,14 +31,18 @@ export function readJsonBody(request: IncomingMessage, limit: number): Promise<u
       chunks.push(chunk);
     });
     request.on("error", reject);
-    request.on("end", () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-      } catch {
-        reject(new HttpError(400, "request body is not valid JSON"));
-      }
-    });
+    request.on("end", () => resolve(Buffer.concat(chunks)));
   });
+}
+
+/** Reads a JSON body of at most `limit` bytes (see {@link readBody}). */
+export async function readJsonBody(request: IncomingMessage, limit: number): Promise<unknown> {
+  const body = await readBody(request, limit);
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new HttpError(400, "request body is not valid JSON");
+  }
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers = {}): void {

@@ -27,14 +27,15 @@ export type RunningCommand = { result: Promise<RunResult>; kill(): void };
 const PIPE_DRAIN_MS = 1_000;
 
 /**
- * Runs `bash -lc command` in its own process group (detached), stdin closed, output capped.
+ * Runs `bash --noprofile --norc -c command` (no login or rc file: nothing a command wrote in
+ * the sandbox runs before the next one) in its own process group (detached), stdin closed, output capped.
  * On timeout or kill() the whole group gets SIGKILL, so background jobs die too; when bash
  * exits by itself its leftover background jobs are killed as well, so no exec leaves
  * processes behind.
  */
 export function runCommand(options: RunOptions): RunningCommand {
   const started = performance.now();
-  const child = spawn("bash", ["-lc", options.command], {
+  const child = spawn("bash", ["--noprofile", "--norc", "-c", options.command], {
     cwd: options.cwd,
     env: options.env,
     detached: true,

@@ -1,3 +1,4 @@
+import type { GitEgressRelay } from "./git-egress-relay";
 import { type RunningCommand, runCommand } from "./run-command";
 import type { SandboxDirs } from "./sandbox-dirs";
 import type { ExecRequest } from "./validation";
@@ -24,16 +25,21 @@ export type ExecResponse = {
 export class Sandboxes {
   private readonly running = new Map<string, Set<RunningCommand>>();
 
-  constructor(private readonly dirs: SandboxDirs) {}
+  constructor(
+    private readonly dirs: SandboxDirs,
+    private readonly relay: GitEgressRelay,
+    private readonly record: (entry: object) => void,
+  ) {}
 
   /** Runs a command; `signal` aborting (the client went away) kills its process group. */
   async exec(id: string, request: ExecRequest, signal: AbortSignal): Promise<ExecResponse> {
     const dir = await this.dirs.ensure(id);
     const cwd = await this.dirs.resolveCwd(dir, request.cwd);
+    const env = { ...commandBaseEnv(dir, await this.relay.proxyUrl(id)), ...request.env };
     const command = runCommand({
       command: request.command,
       cwd,
-      env: { ...commandBaseEnv(dir), ...request.env },
+      env,
       timeoutMs: request.timeoutMs,
       maxOutputBytes: request.maxOutputBytes,
     });
@@ -45,6 +51,12 @@ export class Sandboxes {
     try {
       const result = await command.result;
       const encode = (bytes: Buffer) => bytes.toString(request.encoding);
+      this.record({
+        sandbox: id,
+        exec: { command: request.command, cwd: request.cwd, env },
+        stdout: result.stdout.bytes.toString("utf8"),
+        stderr: result.stderr.bytes.toString("utf8"),
+      });
       return {
         exitCode: result.exitCode,
         signal: result.signal,
@@ -67,6 +79,7 @@ export class Sandboxes {
   /** Kills the sandbox's running commands, waits for them, then removes its directory. */
   async destroy(id: string): Promise<void> {
     await this.killAll(this.running.get(id));
+    await this.relay.close(id);
     await this.dirs.remove(id);
   }
 
@@ -83,15 +96,16 @@ export class Sandboxes {
 }
 
 /**
- * The host's own environment holds the local stack's secret, so a command starts from this
- * minimal one instead (PATH is not secret and keeps tools such as node reachable).
+ * A command starts from this minimal environment, nothing of the host's (PATH is not secret and
+ * keeps tools such as node reachable). `http_proxy` is the sandbox's way to the git egress route.
  */
-function commandBaseEnv(sandboxDir: string): Record<string, string> {
+function commandBaseEnv(sandboxDir: string, proxyUrl: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     HOME: sandboxDir,
     LANG: "C.UTF-8",
     TERM: "dumb",
     GIT_TERMINAL_PROMPT: "0",
+    http_proxy: proxyUrl,
   };
 }

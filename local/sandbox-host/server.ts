@@ -1,16 +1,24 @@
+import { appendFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { checkLocalRequest, isLoopbackHost } from "../guard";
+import { GitEgressRelay } from "./git-egress-relay";
 import { HttpError, readJsonBody, sendJson } from "./http";
 import { BadRequestError, SandboxDirs } from "./sandbox-dirs";
 import { Sandboxes } from "./sandboxes";
 import { describeIssues, execRequestSchema, sandboxIdSchema } from "./validation";
 
-export type SandboxHostOptions = { port: number; rootDir: string; localSecret: string };
+export type SandboxHostOptions = {
+  port: number;
+  rootDir: string;
+  localSecret: string;
+  /** A file to append one JSON line to per exec (request and result) and per git request relayed. */
+  recordFile?: string;
+};
 export type RunningSandboxHost = { url: string; stop(): Promise<void> };
 
 const MAX_BODY_BYTES = 1024 * 1024;
-const SANDBOX_ROUTE = /^\/sandboxes\/([^/]*)(\/exec)?$/;
+const SANDBOX_ROUTE = /^\/sandboxes\/([^/]*)(?:\/(exec)|\/egress\/([0-9a-f-]{36}))?$/;
 
 /**
  * The local sandbox host: runs real bash and git in one directory per sandbox, for the
@@ -18,9 +26,12 @@ const SANDBOX_ROUTE = /^\/sandboxes\/([^/]*)(\/exec)?$/;
  * a loopback Host and the local stack's secret (see ../guard.ts). Port 0 picks a free port.
  */
 export async function startSandboxHost(options: SandboxHostOptions): Promise<RunningSandboxHost> {
-  const sandboxes = new Sandboxes(await SandboxDirs.open(options.rootDir));
+  const { recordFile } = options;
+  const record = recordFile ? (entry: object) => appendFileSync(recordFile, `${JSON.stringify(entry)}\n`) : () => {};
+  const relay = new GitEgressRelay(record);
+  const sandboxes = new Sandboxes(await SandboxDirs.open(options.rootDir), relay, record);
   const server = createServer((request, response) => {
-    route(request, response, sandboxes, options.localSecret).catch((error: unknown) => fail(response, error));
+    route(request, response, sandboxes, relay, options.localSecret).catch((error: unknown) => fail(response, error));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -32,13 +43,20 @@ export async function startSandboxHost(options: SandboxHostOptions): Promise<Run
     async stop() {
       const closed = new Promise((resolve) => server.close(resolve));
       await sandboxes.stopAll();
+      await relay.stop();
       server.closeAllConnections();
       await closed;
     },
   };
 }
 
-async function route(request: IncomingMessage, response: ServerResponse, sandboxes: Sandboxes, secret: string) {
+async function route(
+  request: IncomingMessage,
+  response: ServerResponse,
+  sandboxes: Sandboxes,
+  relay: GitEgressRelay,
+  secret: string,
+) {
   const path = (request.url ?? "/").split("?")[0] ?? "/";
   if (path === "/healthz") {
     if (!isLoopbackHost(request.headers.host))
@@ -52,6 +70,12 @@ async function route(request: IncomingMessage, response: ServerResponse, sandbox
   const match = SANDBOX_ROUTE.exec(path);
   if (!match) throw new HttpError(404, "no such route");
   const id = parseSandboxId(match[1] ?? "");
+  if (match[3]) {
+    allowMethod(request, "POST");
+    await relay.answer(id, match[3], request);
+    response.writeHead(204).end();
+    return;
+  }
   if (match[2]) {
     allowMethod(request, "POST");
     // A client that disconnects mid-command no longer wants it: kill it rather than let it run on.
@@ -61,7 +85,17 @@ async function route(request: IncomingMessage, response: ServerResponse, sandbox
     });
     const parsed = execRequestSchema.safeParse(await readJsonBody(request, MAX_BODY_BYTES));
     if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error));
-    return sendJson(response, 200, await sandboxes.exec(id, parsed.data, clientGone.signal));
+    if (!parsed.data.egress) return sendJson(response, 200, await sandboxes.exec(id, parsed.data, clientGone.signal));
+    // With the git route: a stream of JSON lines, git's requests as they come, the result last.
+    response.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store" });
+    const close = relay.open(id, (egress) => response.write(`${JSON.stringify({ egress })}\n`));
+    try {
+      const result = await sandboxes.exec(id, parsed.data, clientGone.signal);
+      response.end(`${JSON.stringify({ result })}\n`);
+    } finally {
+      close();
+    }
+    return;
   }
   allowMethod(request, "DELETE");
   await sandboxes.destroy(id);

@@ -30,6 +30,8 @@ export const execRequestSchema = z.strictObject({
   timeoutMs: z.int().min(1).max(MAX_TIMEOUT_MS),
   maxOutputBytes: z.int().min(1).max(MAX_OUTPUT_BYTES),
   encoding: z.enum(["utf8", "base64"]).default("utf8"),
+  /** Relay git's requests to the egress route to the caller while this runs (the answer is then a stream). */
+  egress: z.boolean().default(false),
 });
 
 export type ExecRequest = z.infer<typeof execRequestSchema>;

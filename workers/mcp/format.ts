@@ -67,6 +67,11 @@ export function instructionsText(outcome: InstructionsOutcome): { text: string; 
     index("Resources (resources/*.md)", outcome.resources),
     index("Skills (skills/*/SKILL.md)", outcome.skills),
   );
+  if (outcome.skipped.length) {
+    parts.push(
+      `## Skipped\n\nNot regular files inside the repository (symlinks, or under one), so not read:\n${outcome.skipped.map((path) => `- ${path}`).join("\n")}`,
+    );
+  }
   return { text: parts.filter(Boolean).join("\n\n"), isError: false };
 }
 

@@ -1,23 +1,35 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { findBotIdentity, mintRepoToken } from "../../app/lib/github/app.server";
 import { connectedUser } from "../../tests/workerd/connected-user";
 import { runInClone } from "../workspace/command";
 import { syncClone } from "../workspace/sync";
-import { type CloudflareSandboxSurface, sandboxBackendOver } from "./cloudflare";
-import { localSandbox } from "./local";
+import { type CloudflareSandboxSurface, routeGitEgress, sandboxBackendOver, UserSandbox } from "./cloudflare";
+import { checkGitEgress, forwardGitEgress, GIT_EGRESS_HOST, refusedEgress } from "./git-egress";
+import { type GitEgressHandler, localSandbox } from "./local";
 
 type ExecCall = { command: string; options: Parameters<CloudflareSandboxSurface["exec"]>[1] };
+
+const closedRoute: GitEgressHandler = async () => new Response("closed", { status: 403 });
 
 /**
  * A stand-in for the SDK's sandbox: it takes exactly what the real `exec` takes and runs the
  * command with real bash on the local sandbox host, with `/workspace` mapped to the sandbox's
- * folder. It keeps no output limit of its own, as the SDK keeps none.
+ * folder; git's requests to the egress host reach `gitEgress`, as the runtime hands them to the
+ * Worker. It keeps no output limit of its own, as the SDK keeps none.
  */
-function stubSdk() {
-  const host = localSandbox({ hostUrl: env.SANDBOX_HOST_URL, secret: env.SANDBOX_HOST_SECRET }, crypto.randomUUID());
+function stubSdk(gitEgress: GitEgressHandler = closedRoute) {
+  const host = localSandbox(
+    { hostUrl: env.SANDBOX_HOST_URL, secret: env.SANDBOX_HOST_SECRET },
+    crypto.randomUUID(),
+    gitEgress,
+  );
   const calls: ExecCall[] = [];
+  const routes: unknown[][] = [];
   const surface: CloudflareSandboxSurface = {
+    async setOutboundByHost(...args: unknown[]) {
+      routes.push(args);
+    },
     async exec(command, options) {
       calls.push({ command, options });
       const cwd = (options?.cwd ?? "/workspace").replace(/^\/workspace\/?/, "");
@@ -43,8 +55,42 @@ function stubSdk() {
     },
     destroy: () => host.destroy(),
   };
-  return { backend: sandboxBackendOver(surface), calls };
+  return { backend: sandboxBackendOver(surface, "user-1"), calls, routes };
 }
+
+describe("the Sandbox class", () => {
+  it("registers the git egress handler with the package, and routes the git host to it for the owner only", async () => {
+    // A static field would shadow the package's setter and register nothing.
+    expect(UserSandbox.outboundHandlers).toEqual({ gitEgress: routeGitEgress });
+
+    const { backend, routes } = stubSdk();
+    await backend.exec({ command: "true", timeoutMs: 5_000, maxOutputBytes: 100 });
+    await backend.exec({ command: "true", timeoutMs: 5_000, maxOutputBytes: 100 });
+    expect(routes).toEqual([[GIT_EGRESS_HOST, "gitEgress", { userId: "user-1" }]]);
+    await backend.destroy();
+    await backend.exec({ command: "true", timeoutMs: 5_000, maxOutputBytes: 100 });
+    expect(routes).toHaveLength(2);
+  });
+
+  it("hands a request to the git host, through the package's own proxy, to the owner's workspace", async () => {
+    const { userId, repo } = await connectedUser();
+    const proxy = exports.ContainerProxy({
+      props: {
+        containerId: env.Sandbox.idFromName(userId).toString(),
+        className: "UserSandbox",
+        enableInternet: false,
+        interceptAll: true,
+        outboundByHostOverrides: { [GIT_EGRESS_HOST]: { method: "gitEgress", params: { userId } } },
+      },
+    });
+    // No sync of that user runs now, so their route is closed: the answer is their workspace's.
+    const git = await proxy.fetch(`http://${GIT_EGRESS_HOST}/${repo.full_name}.git/info/refs?service=git-upload-pack`);
+    expect(git.status).toBe(403);
+    expect(await git.text()).toMatch(/only ctx4-ai's own sync talks to GitHub/);
+    const elsewhere = await proxy.fetch("http://example.com/");
+    expect(elsewhere.status).toBe(520);
+  });
+});
 
 describe("the cloudflare sandbox backend", () => {
   it("passes the command, cwd and env as data, and returns exit code, stdout and stderr", async () => {
@@ -121,25 +167,28 @@ describe("the cloudflare sandbox backend", () => {
     expect(own).toMatchObject({ exitCode: 124, timedOut: false });
   });
 
-  it("carries the whole git workflow: clone, run, commit and push", async () => {
-    const { backend } = stubSdk();
+  it("carries the whole git workflow through the egress rule: clone, run, commit and push", async () => {
     const { repo, installation, control } = await connectedUser();
     const token = await mintRepoToken(env, installation.id, repo.id);
+    const target = { repoId: repo.id, fullName: repo.full_name, cloneUrl: repo.clone_url, branch: "main" };
+    const { backend } = stubSdk(async (request) => {
+      const verdict = checkGitEgress(request.method, request.url, target);
+      return verdict.allowed ? forwardGitEgress(request, verdict, token.token) : refusedEgress(verdict);
+    });
     const identity = await findBotIdentity(env, token.token);
     const credentials = { token: async () => token.token, renew: async () => token.token };
-    const target = { repoId: repo.id, fullName: repo.full_name, cloneUrl: repo.clone_url, branch: "main" };
 
     expect(await syncClone(backend, target, identity, credentials, "fetch")).toMatchObject({ cloned: {} });
     const run = await runInClone(backend, {
       command: "echo from-cloudflare > cf.md",
-      commitMessage: "Via the cloudflare backend",
       identity,
       timeoutMs: 10_000,
       maxOutputBytes: 1000,
     });
-    expect(run).toMatchObject({ exitCode: 0, commit: { files: ["A\tcf.md"] } });
-    const pushed = await syncClone(backend, target, identity, credentials, "push-only");
-    expect(pushed.pushed).toBe(run.commit?.sha);
+    expect(run).toMatchObject({ exitCode: 0 });
+    const pushed = await syncClone(backend, target, identity, credentials, "push-only", "Via the cloudflare backend");
+    expect(pushed.committed?.files).toEqual(["A\tcf.md"]);
+    expect(pushed.pushed).toBe(pushed.committed?.sha);
     expect(await control.readFile(repo.full_name, "cf.md")).toBe("from-cloudflare\n");
   });
 });

@@ -1,8 +1,43 @@
-import { getSandbox, type Sandbox } from "@cloudflare/sandbox";
+import type { OutboundHandlerContext } from "@cloudflare/containers";
+import { getSandbox, Sandbox as SandboxContainer } from "@cloudflare/sandbox";
+import { userWorkspace } from "../../app/lib/user-workspace.server";
 import type { ExecRequest, ExecResult, SandboxBackend } from "./backend";
+import { GIT_EGRESS_HOST } from "./git-egress";
 
-/** What we use of a Cloudflare Sandbox: running a command and destroying the container. */
-export type CloudflareSandboxSurface = Pick<Sandbox, "exec" | "destroy">;
+/** Whose sandbox sent a request out: set by the Worker (never by the container) with `setOutboundByHost`. */
+type GitEgressParams = { userId: string };
+
+/**
+ * The handler the container runtime hands the sandbox's requests to {@link GIT_EGRESS_HOST}:
+ * they go to the owner's workspace object, where the egress rule decides and the token is added.
+ */
+export async function routeGitEgress(
+  request: Request,
+  env: Env,
+  ctx: OutboundHandlerContext<GitEgressParams>,
+): Promise<Response> {
+  return userWorkspace(env, ctx.params.userId).gitEgress(request);
+}
+
+/**
+ * Each user's Cloudflare Sandbox container, exported as `Sandbox` (wrangler.toml's class). It
+ * has no internet (`enableInternet = false`) and HTTPS is not intercepted, so nothing leaves it
+ * but plain HTTP to {@link GIT_EGRESS_HOST}, which the runtime hands to `routeGitEgress` in the
+ * Worker (@cloudflare/containers' outbound interception; its README, "Outbound Interception").
+ * Everything else is refused by the runtime (520) or cannot connect at all.
+ */
+export class UserSandbox extends SandboxContainer<Env> {
+  override enableInternet = false;
+  override interceptHttps = false;
+
+  static {
+    // Assigned, not declared: the package registers handlers in its static setter.
+    UserSandbox.outboundHandlers = { gitEgress: routeGitEgress };
+  }
+}
+
+/** What we use of a Cloudflare Sandbox: running a command, routing its git egress, destroying it. */
+export type CloudflareSandboxSurface = Pick<UserSandbox, "exec" | "destroy" | "setOutboundByHost">;
 
 /**
  * How long an idle sandbox keeps running. Every change is pushed at the end of each command,
@@ -37,7 +72,7 @@ ctx4_keep() { head -c "$ctx4_cap" >"$1.kept"; wc -c >"$1.rest"; }
 ctx4_keep "$ctx4_dir/out" <"$ctx4_dir/out" &
 ctx4_keep "$ctx4_dir/err" <"$ctx4_dir/err" &
 ctx4_start=\${EPOCHREALTIME/./}
-timeout -k 1 "$((ctx4_limit / 1000)).$(printf '%03d' $((ctx4_limit % 1000)))" bash -lc "$ctx4_command" \\
+timeout -k 1 "$((ctx4_limit / 1000)).$(printf '%03d' $((ctx4_limit % 1000)))" bash --noprofile --norc -c "$ctx4_command" \\
   </dev/null >"$ctx4_dir/out" 2>"$ctx4_dir/err" &
 ctx4_runner=$!
 wait "$ctx4_runner"
@@ -57,18 +92,33 @@ cat "$ctx4_dir/err.kept" >&3
 const HEADER = /^(\d+) ([01]) (\d+) (\d+)\n/;
 
 /** A user's Cloudflare Sandbox container, addressed by their user id. */
-export function cloudflareSandbox(namespace: DurableObjectNamespace<Sandbox>, sandboxId: string): SandboxBackend {
+export function cloudflareSandbox(namespace: DurableObjectNamespace<UserSandbox>, userId: string): SandboxBackend {
   // A fresh shell per command (no default session): nothing set by one command leaks into the
   // next, exactly as on the local sandbox host.
   return sandboxBackendOver(
-    getSandbox(namespace, sandboxId, { sleepAfter: SANDBOX_SLEEP_AFTER, enableDefaultSession: false }),
+    getSandbox(namespace, userId, { sleepAfter: SANDBOX_SLEEP_AFTER, enableDefaultSession: false }),
+    userId,
   );
 }
 
-/** The backend over the SDK's surface; separate from `cloudflareSandbox` so tests can give it a stub. */
-export function sandboxBackendOver(sandbox: CloudflareSandboxSurface): SandboxBackend {
+/**
+ * The backend over the SDK's surface; separate from `cloudflareSandbox` so tests can give it a
+ * stub. Before its first command it routes the container's {@link GIT_EGRESS_HOST} to
+ * `gitEgress` with the owner's id (kept by the sandbox's object across restarts), again after
+ * a destroy.
+ */
+export function sandboxBackendOver(sandbox: CloudflareSandboxSurface, userId: string): SandboxBackend {
+  let routed: Promise<void> | undefined;
+  const route = () => {
+    routed ??= sandbox.setOutboundByHost<GitEgressParams>(GIT_EGRESS_HOST, "gitEgress", { userId }).catch((error) => {
+      routed = undefined;
+      throw error;
+    });
+    return routed;
+  };
   return {
     async exec(request: ExecRequest): Promise<ExecResult> {
+      await route();
       const result = await sandbox.exec(LIMITED_EXEC_SCRIPT, {
         cwd: request.cwd ? `${WORKSPACE_DIR}/${request.cwd}` : WORKSPACE_DIR,
         env: {
@@ -99,6 +149,7 @@ export function sandboxBackendOver(sandbox: CloudflareSandboxSurface): SandboxBa
       };
     },
     async destroy(): Promise<void> {
+      routed = undefined;
       await sandbox.destroy();
     },
   };

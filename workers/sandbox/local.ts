@@ -20,28 +20,94 @@ const execResponseSchema = z.object({
   stderrBytes: z.number().int().nonnegative(),
 });
 const errorResponseSchema = z.object({ error: z.string() });
+const streamLineSchema = z.union([
+  z.object({ result: execResponseSchema }),
+  z.object({
+    egress: z.object({
+      id: z.uuid(),
+      method: z.string(),
+      url: z.string(),
+      headers: z.record(z.string(), z.string()),
+      body: z.base64(),
+    }),
+  }),
+]);
+
+/** Where git's requests from the sandbox go: the egress route of the sandbox's owner. */
+export type GitEgressHandler = (request: Request) => Promise<Response>;
 
 /**
  * The local sandbox host (local/sandbox-host, development and tests only): one directory per
- * sandbox on the developer's machine, real bash and git, no isolation beyond folders.
+ * sandbox on the developer's machine, real bash and git, no isolation beyond folders. While an
+ * exec runs, the host relays the HTTP requests git makes in the sandbox (through its
+ * `http_proxy`) on the exec's response stream; each goes to `gitEgress`, as the container
+ * runtime hands them to the Worker in production, and the answer is posted back.
  */
-export function localSandbox(settings: LocalSandboxSettings, sandboxId: string): SandboxBackend {
+export function localSandbox(
+  settings: LocalSandboxSettings,
+  sandboxId: string,
+  gitEgress: GitEgressHandler,
+): SandboxBackend {
   const sandboxUrl = `${settings.hostUrl.replace(/\/+$/, "")}/sandboxes/${encodeURIComponent(sandboxId)}`;
   const headers = { [LOCAL_SECRET_HEADER]: settings.secret };
+
+  const relay = async (egress: Extract<z.infer<typeof streamLineSchema>, { egress: unknown }>["egress"]) => {
+    const body =
+      egress.method === "POST" ? Uint8Array.from(atob(egress.body), (char) => char.charCodeAt(0)) : undefined;
+    let answer: Response;
+    try {
+      answer = await gitEgress(new Request(egress.url, { method: egress.method, headers: egress.headers, body }));
+    } catch (error) {
+      answer = new Response(`ctx4-ai: the git route failed: ${error instanceof Error ? error.message : error}\n`, {
+        status: 502,
+      });
+    }
+    const answerHeaders: Record<string, string> = { ...headers, "x-ctx4-egress-status": String(answer.status) };
+    const contentType = answer.headers.get("content-type");
+    if (contentType) answerHeaders["content-type"] = contentType;
+    await call(`${sandboxUrl}/egress/${egress.id}`, { method: "POST", headers: answerHeaders, body: answer.body });
+  };
 
   return {
     async exec(request: ExecRequest): Promise<ExecResult> {
       const response = await call(`${sandboxUrl}/exec`, {
         method: "POST",
         headers: { ...headers, "content-type": "application/json" },
-        body: JSON.stringify({ ...request, encoding: "utf8" }),
+        body: JSON.stringify({ ...request, encoding: "utf8", egress: true }),
       });
-      return execResponseSchema.parse(await response.json());
+      const relayed: Promise<void>[] = [];
+      let result: ExecResult | undefined;
+      for await (const line of jsonLines(response)) {
+        const parsed = streamLineSchema.parse(line);
+        if ("result" in parsed) result = parsed.result;
+        else relayed.push(relay(parsed.egress));
+      }
+      await Promise.allSettled(relayed);
+      if (!result) throw new SandboxUnavailableError("The local sandbox host stopped before the command's result.");
+      return result;
     },
     async destroy(): Promise<void> {
       await call(sandboxUrl, { method: "DELETE", headers });
     },
   };
+}
+
+/** The JSON values of a response of newline-separated JSON, as they arrive. */
+async function* jsonLines(response: Response): AsyncGenerator<unknown> {
+  if (!response.body) return;
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    buffered += read.value;
+    let newline = buffered.indexOf("\n");
+    while (newline >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (line) yield JSON.parse(line);
+      newline = buffered.indexOf("\n");
+    }
+  }
+  if (buffered) yield JSON.parse(buffered);
 }
 
 async function call(url: string, init: RequestInit): Promise<Response> {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { SandboxBackend } from "./backend";
 import { cloudflareSandbox } from "./cloudflare";
-import { localSandbox } from "./local";
+import { type GitEgressHandler, localSandbox } from "./local";
 
 const sandboxSettingsSchema = z.discriminatedUnion("SANDBOX_BACKEND", [
   z.object({ SANDBOX_BACKEND: z.literal("cloudflare") }),
@@ -14,8 +14,12 @@ const sandboxSettingsSchema = z.discriminatedUnion("SANDBOX_BACKEND", [
 
 export type SandboxEnv = Pick<Env, "SANDBOX_BACKEND" | "SANDBOX_HOST_URL" | "SANDBOX_HOST_SECRET" | "Sandbox">;
 
-/** The sandbox of one user, on the backend the Worker's configuration names. */
-export function openSandbox(env: SandboxEnv, sandboxId: string): SandboxBackend {
+/**
+ * The sandbox of one user, on the backend the Worker's configuration names. Git's requests
+ * from it reach `gitEgress`: directly from the local host's relay, or in production through
+ * the container runtime and the user's object (`UserSandbox`), which ends in the same place.
+ */
+export function openSandbox(env: SandboxEnv, userId: string, gitEgress: GitEgressHandler): SandboxBackend {
   const parsed = sandboxSettingsSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
@@ -23,7 +27,11 @@ export function openSandbox(env: SandboxEnv, sandboxId: string): SandboxBackend 
   }
   const settings = parsed.data;
   if (settings.SANDBOX_BACKEND === "local") {
-    return localSandbox({ hostUrl: settings.SANDBOX_HOST_URL, secret: settings.SANDBOX_HOST_SECRET }, sandboxId);
+    return localSandbox(
+      { hostUrl: settings.SANDBOX_HOST_URL, secret: settings.SANDBOX_HOST_SECRET },
+      userId,
+      gitEgress,
+    );
   }
-  return cloudflareSandbox(env.Sandbox, sandboxId);
+  return cloudflareSandbox(env.Sandbox, userId);
 }

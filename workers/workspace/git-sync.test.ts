@@ -63,7 +63,8 @@ describe("git sync through ctx_bash", () => {
     const quiet = await workspace.stats();
     expect(quiet.remoteChecks - before.remoteChecks).toBe(1);
     expect(quiet.gitSyncs - before.gitSyncs).toBe(0);
-    expect(quiet.sandboxExecs - before.sandboxExecs).toBe(1);
+    // The command, then the commit-and-push step (it found nothing to do).
+    expect(quiet.sandboxExecs - before.sandboxExecs).toBe(2);
 
     await control.commitFromWeb(repo.full_name, { message: "Web", author: webAuthor, files: { "web.md": "web\n" } });
     await pastFreshness();

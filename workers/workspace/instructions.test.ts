@@ -67,6 +67,45 @@ describe("ctx_instructions material", () => {
     ]);
   });
 
+  it("lists committed symlinks and what sits under them as skipped, and never follows them", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const secret = `outside-${crypto.randomUUID()}`;
+    const setup = await workspace.bash({
+      command: [
+        `printf -- '---\\nname: leak\\ndescription: ${secret}\\n---\\n' > ~/outside.md`,
+        "mkdir -p ~/elsewhere/s && cp ~/outside.md ~/elsewhere/s/SKILL.md",
+        "ln -sf ~/outside.md resources/context.md",
+        "ln -s ~/outside.md resources/linked.md",
+        "ln -s /dev/zero resources/zero.md",
+        "mkfifo resources/fifo.md",
+        "ln -s ~/elsewhere/s skills/linked",
+      ].join(" && "),
+      comment: "Plant symlinks",
+    });
+    expect(setup).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+    expect(await control.readFile(repo.full_name, "resources/linked.md")).toBeDefined();
+
+    const result = await workspace.instructions();
+    expect(result).toMatchObject({ ready: true, context: null });
+    if (!result.ready) return;
+    expect(JSON.stringify(result)).not.toContain(secret);
+    expect(result.skipped.sort()).toEqual([
+      "resources/context.md",
+      "resources/fifo.md",
+      "resources/linked.md",
+      "resources/zero.md",
+      "skills/linked/SKILL.md",
+    ]);
+    expect(result.resources.map((entry) => entry.path)).not.toContain("resources/linked.md");
+
+    const linkedFolder = await workspace.bash({ command: "rm -rf skills && ln -s ~/elsewhere skills" });
+    expect(linkedFolder).toMatchObject({ ran: true, exitCode: 0 });
+    const again = await workspace.instructions();
+    if (!again.ready) throw new Error("not ready");
+    expect(again.skipped).toContain("skills");
+    expect(JSON.stringify(again)).not.toContain(secret);
+  });
+
   it("says what the person still has to do when GitHub is not connected or no repo is chosen", async () => {
     const stranger = await workspaceOf(crypto.randomUUID()).instructions();
     expect(stranger).toEqual({
@@ -106,6 +145,7 @@ describe("parseGathered", () => {
         },
       ],
       skills: [],
+      skipped: [],
     });
   });
 });

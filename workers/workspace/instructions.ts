@@ -14,11 +14,12 @@ export type RepoInstructions = {
   resources: IndexEntry[];
   /** Front matter of skills/<name>/SKILL.md. */
   skills: IndexEntry[];
+  /** Paths that are not regular files inside the clone (symlinks, or under one): listed, never read. */
+  skipped: string[];
 };
 
 const GATHER_TIMEOUT_MS = 30_000;
 const GATHER_OUTPUT_BYTES = 2 * 1024 * 1024;
-const WHOLE_FILES = new Set(["resources/instructions.md", "resources/context.md"]);
 
 /** Reads everything ctx_instructions shows from the clone, in one sandbox round trip. */
 export async function gatherInstructions(sandbox: SandboxBackend): Promise<RepoInstructions> {
@@ -34,16 +35,17 @@ export async function gatherInstructions(sandbox: SandboxBackend): Promise<RepoI
 }
 
 export function parseGathered(stdout: string, mark: string): RepoInstructions {
-  const gathered: RepoInstructions = { instructions: null, context: null, resources: [], skills: [] };
+  const gathered: RepoInstructions = { instructions: null, context: null, resources: [], skills: [], skipped: [] };
   for (const section of stdout.split(`\n${mark} `).slice(1)) {
     const newline = section.indexOf("\n");
     const [kind, extent, ...pathWords] = section.slice(0, newline).split(" ");
     const path = pathWords.join(" ");
     const text = section.slice(newline + 1);
     const cut = extent === "cut";
-    if (kind === "whole" && path === "resources/instructions.md") gathered.instructions = { text, cut };
+    if (kind === "skipped") gathered.skipped.push(path);
+    else if (kind === "whole" && path === "resources/instructions.md") gathered.instructions = { text, cut };
     else if (kind === "whole" && path === "resources/context.md") gathered.context = { text, cut };
-    else if (kind === "head" && path.startsWith("resources/") && !WHOLE_FILES.has(path))
+    else if (kind === "head" && path.startsWith("resources/"))
       gathered.resources.push(indexEntry(path, text, cut, path.slice("resources/".length, -".md".length)));
     else if (kind === "head" && path.startsWith("skills/"))
       gathered.skills.push(indexEntry(path, text, cut, path.split("/")[1] ?? path));

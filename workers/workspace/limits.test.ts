@@ -67,9 +67,11 @@ describe("ctx_bash limits", () => {
 
   it("does not wait for background jobs: they end with the command", async () => {
     const { workspace } = await connectedUser();
-    const result = await workspace.bash({ command: "sleep 300 & echo started" });
+    // A name of its own; the bracket keeps pgrep's own shell from matching.
+    const marker = `ctx4-background-${crypto.randomUUID()}`;
+    const result = await workspace.bash({ command: `(exec -a ${marker} sleep 300) & echo started` });
     expect(result).toMatchObject({ ran: true, exitCode: 0, stdout: { text: "started\n" } });
-    const after = await workspace.bash({ command: "pgrep -f 'sleep 300' || echo none" });
+    const after = await workspace.bash({ command: `pgrep -f '[${marker[0]}]${marker.slice(1)}' || echo none` });
     expect(after).toMatchObject({ ran: true, stdout: { text: "none\n" } });
   });
 

@@ -34,6 +34,7 @@ export function configProblem(config: UserGithubConfig | null): string | undefin
 export function describeFailure(error: unknown, repo: string): string {
   if (error instanceof GitHubAccessError || error instanceof WorkspaceResetError) return error.message;
   if (error instanceof SandboxUnavailableError) return `The sandbox could not be reached. ${error.message}`;
+  if (error instanceof SyncError && error.cause instanceof GitHubAccessError) return error.cause.message;
   if (error instanceof SyncError) {
     switch (error.failure) {
       case "auth":

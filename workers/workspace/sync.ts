@@ -1,21 +1,27 @@
 import type { BotIdentity } from "../../app/lib/github/app.server";
 import type { SandboxBackend } from "../sandbox/backend";
-import { redactSecrets } from "./redact";
+import { gitRemoteUrl } from "../sandbox/git-egress";
 import { SYNC_SCRIPT } from "./scripts";
 
 /** The repo a clone follows, as the user's config names it. */
 export type CloneTarget = { repoId: number; fullName: string; cloneUrl: string; branch: string };
 
-/** Hands out the installation token: the cached one, or a fresh one after GitHub refused it. */
+/**
+ * The installation token, for the Worker's side of git only (the egress route, the ref check):
+ * the cached one, or a fresh one after GitHub refused it.
+ */
 export type GitCredentials = { token(): Promise<string>; renew(): Promise<string> };
+
+/** A commit sync.sh made of what was uncommitted: its sha and git's name-status lines. */
+export type SyncCommit = { sha: string; files: string[] };
 
 export type SyncOutcome = {
   /** The clone was made now (its head, or null for an empty repo). */
   cloned?: { head: string | null };
   /** Where the files of an old clone that was not of this repo were put. */
   movedAside?: string;
-  /** Changes an earlier command left uncommitted, committed now. */
-  committedLeftovers?: string;
+  /** What was uncommitted, committed now. */
+  committed?: SyncCommit;
   fetched: boolean;
   integrated?: "fast-forward" | "rebased";
   pushed?: string;
@@ -34,14 +40,20 @@ export type SyncMode = "fetch" | "push-only" | "read";
 
 export type SyncFailure = "auth" | "not-found" | "forbidden" | string;
 
-/** A git step against GitHub failed; `message` is git's own, redacted. */
+/**
+ * A git step failed; `message` is git's own. `partial` is what happened before it failed (a
+ * commit made before a push failed, say). `cause`: why no fresh token could be had, if that
+ * is why it stopped.
+ */
 export class SyncError extends Error {
   override readonly name = "SyncError";
   constructor(
     readonly failure: SyncFailure,
     message: string,
+    readonly partial: SyncOutcome = { fetched: false },
+    options?: { cause: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -53,12 +65,14 @@ export class SyncError extends Error {
 export const CLONE_FILTER = "blob:limit=1m";
 const SYNC_TIMEOUT_MS = 180_000;
 const SYNC_OUTPUT_BYTES = 256 * 1024;
-const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommitted";
+/** The message of a commit of what an earlier call left uncommitted. */
+export const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommitted";
 
 /**
- * Runs sync.sh: clones when there is no clone of this repo, otherwise syncs as `mode` says.
- * The token reaches only this exec. When GitHub refuses the token, a fresh one is minted and
- * the script runs once more; the caller never notices.
+ * Runs sync.sh: clones when there is no clone of this repo, otherwise syncs as `mode` says,
+ * committing what is uncommitted as `commitMessage`. No credential goes into the sandbox: git
+ * there talks to the egress route, which adds the token on the way out. When GitHub refuses the
+ * token, a fresh one is minted and the script runs once more; the caller never notices.
  */
 export async function syncClone(
   sandbox: SandboxBackend,
@@ -66,43 +80,56 @@ export async function syncClone(
   identity: BotIdentity,
   credentials: GitCredentials,
   mode: SyncMode,
+  commitMessage = LEFTOVER_MESSAGE,
 ): Promise<SyncOutcome> {
-  const attempt = async (token: string): Promise<SyncAttempt> => {
+  const attempt = async (): Promise<SyncAttempt> => {
     const result = await sandbox.exec({
       command: SYNC_SCRIPT,
       env: {
         ...identityEnv(identity),
-        CTX4_GIT_TOKEN: token,
-        CTX4_REPO_URL: target.cloneUrl,
+        CTX4_REPO_URL: gitRemoteUrl(target.fullName),
         CTX4_REPO_ID: String(target.repoId),
         CTX4_BRANCH: target.branch,
         CTX4_MODE: mode,
         CTX4_CLONE_FILTER: CLONE_FILTER,
-        CTX4_LEFTOVER_MESSAGE: LEFTOVER_MESSAGE,
+        CTX4_COMMIT_MESSAGE: commitMessage,
       },
       timeoutMs: SYNC_TIMEOUT_MS,
       maxOutputBytes: SYNC_OUTPUT_BYTES,
     });
-    const message = redactSecrets(result.stderr.trim(), [token]);
-    if (result.timedOut)
-      return { failure: "timeout", message: `git did not finish within ${SYNC_TIMEOUT_MS / 1000} s` };
+    const message = result.stderr.trim();
     const parsed = parseSyncEvents(result.stdout);
-    if (parsed.failure) return { failure: parsed.failure, message: message || `git failed (${parsed.failure})` };
-    if (!parsed.outcome) return { failure: "no-report", message: message || "git stopped without a report" };
+    if (result.timedOut) {
+      return { failure: "timeout", message: `git did not finish within ${SYNC_TIMEOUT_MS / 1000} s`, ...parsed };
+    }
+    if (parsed.failure)
+      return { ...parsed, failure: parsed.failure, message: message || `git failed (${parsed.failure})` };
+    if (!parsed.complete)
+      return { ...parsed, failure: "no-report", message: message || "git stopped without a report" };
     return { outcome: parsed.outcome };
   };
 
-  let result = await attempt(await credentials.token());
+  let result = await attempt();
   // A refused token may be revoked or stale (a repo renamed, access changed): a fresh one
   // either works or makes GitHub say exactly what is wrong (uninstalled, suspended, no repo).
-  if ("failure" in result && RENEW_ON.has(result.failure)) result = await attempt(await credentials.renew());
-  if ("failure" in result) throw new SyncError(result.failure, result.message);
+  if ("failure" in result && RENEW_ON.has(result.failure)) {
+    const first = result;
+    try {
+      await credentials.renew();
+    } catch (error) {
+      throw new SyncError(first.failure, first.message, first.outcome, { cause: error });
+    }
+    result = await attempt();
+    // What the first run committed is not uncommitted any more: the second cannot report it.
+    result.outcome.committed ??= first.outcome.committed;
+  }
+  if ("failure" in result) throw new SyncError(result.failure, result.message, result.outcome);
   return result.outcome;
 }
 
 const RENEW_ON = new Set<SyncFailure>(["auth", "forbidden", "not-found"]);
 
-type SyncAttempt = { outcome: SyncOutcome } | { failure: SyncFailure; message: string };
+type SyncAttempt = { outcome: SyncOutcome } | { failure: SyncFailure; message: string; outcome: SyncOutcome };
 
 /** The commit identity every exec gets: the App's bot, for our commits and the command's own. */
 export function identityEnv(identity: BotIdentity): Record<string, string> {
@@ -114,8 +141,11 @@ export function identityEnv(identity: BotIdentity): Record<string, string> {
   };
 }
 
-/** Reads the "@event ..." lines of sync.sh. */
-export function parseSyncEvents(stdout: string): { outcome?: SyncOutcome; failure?: SyncFailure } {
+/**
+ * Reads the "@event ..." lines of sync.sh: what happened, whether it got to the end
+ * (`complete`), and what failed if something did.
+ */
+export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complete: boolean; failure?: SyncFailure } {
   const outcome: SyncOutcome = { fetched: false };
   let complete = false;
   for (const line of stdout.split("\n")) {
@@ -123,7 +153,7 @@ export function parseSyncEvents(stdout: string): { outcome?: SyncOutcome; failur
     const rest = words.join(" ");
     switch (event) {
       case "@error":
-        return { failure: rest || "unknown" };
+        return { outcome, complete: false, failure: rest || "unknown" };
       case "@cloned":
         outcome.cloned = { head: rest === "empty" ? null : rest };
         outcome.head = outcome.cloned.head;
@@ -133,7 +163,10 @@ export function parseSyncEvents(stdout: string): { outcome?: SyncOutcome; failur
         outcome.movedAside = rest;
         break;
       case "@committed":
-        outcome.committedLeftovers = rest;
+        outcome.committed = { sha: rest, files: [] };
+        break;
+      case "@file":
+        outcome.committed?.files.push(rest);
         break;
       case "@fetched":
         outcome.fetched = true;
@@ -159,5 +192,5 @@ export function parseSyncEvents(stdout: string): { outcome?: SyncOutcome; failur
         break;
     }
   }
-  return complete ? { outcome } : {};
+  return { outcome, complete };
 }

@@ -3,6 +3,7 @@ import { getUserGithubConfig } from "../../app/lib/db/queries.server";
 import type { UserGithubConfig } from "../../app/lib/db/schema";
 import { type BotIdentity, findBotIdentity, mintRepoToken } from "../../app/lib/github/app.server";
 import type { SandboxBackend } from "../sandbox/backend";
+import { checkGitEgress, forwardGitEgress, refusedEgress } from "../sandbox/git-egress";
 import { openSandbox } from "../sandbox/open-sandbox";
 import {
   type BashInput,
@@ -11,14 +12,22 @@ import {
   DEFAULT_TIMEOUT_SECONDS,
   MAX_OUTPUT_BYTES,
 } from "./bash-input";
-import { type CommandOutcome, runInClone, type StreamOutput } from "./command";
+import { runInClone, type StreamOutput } from "./command";
 import { gatherInstructions, type RepoInstructions } from "./instructions";
 import { configProblem, describeFailure, WorkspaceResetError } from "./problems";
 import { redactSecrets } from "./redact";
 import { remoteBranchHead } from "./remote-head";
 import { RepoTokenCache } from "./repo-token";
 import { SerialQueue } from "./serial-queue";
-import { type CloneTarget, type GitCredentials, type SyncMode, type SyncOutcome, syncClone } from "./sync";
+import {
+  type CloneTarget,
+  type GitCredentials,
+  type SyncCommit,
+  SyncError,
+  type SyncMode,
+  type SyncOutcome,
+  syncClone,
+} from "./sync";
 
 /**
  * How long after we last saw GitHub's branch we trust our clone to be current. Past this, the
@@ -49,7 +58,8 @@ export type BashOutcome =
       timeoutSeconds: number;
       stdout: StreamOutput;
       stderr: StreamOutput;
-      commit: CommandOutcome["commit"];
+      /** The commit made of what the command changed, with git's name-status lines. */
+      commit: SyncCommit | null;
       commitError?: string;
       publish: PublishOutcome;
       /** What happened around the command: cloned, pulled, rebased… */
@@ -65,7 +75,7 @@ export type WorkspaceStats = {
   tokenMints: number;
   postgresQueries: number;
   sandboxExecs: number;
-  /** Clone, fetch or push runs in the sandbox. */
+  /** Clone or fetch runs in the sandbox (the commit-and-push after each command is not counted). */
   gitSyncs: number;
   /** Questions to GitHub about where the branch is. */
   remoteChecks: number;
@@ -90,6 +100,8 @@ export class Workspace {
   /** The repo the clone was last synced for, when, and GitHub's branch then: undefined until the first sync. */
   #synced: { repoId: number; at: number; upstream: string | null | undefined } | undefined;
   #generation = 0;
+  /** Set only while our own sync runs in the sandbox: the one time git there may reach GitHub. */
+  #gitRoute: Ready | undefined;
   readonly #queue = new SerialQueue();
   readonly #tokens: RepoTokenCache;
   readonly #counts = { postgresQueries: 0, sandboxExecs: 0, gitSyncs: 0, remoteChecks: 0 };
@@ -136,16 +148,12 @@ export class Workspace {
         if (await this.#mayBeBehind(ready)) notes.push(...describeSync(await this.#sync(ready, "fetch"), target));
         const outcome = await runInClone(sandbox, {
           command,
-          commitMessage: commitMessage(parsed.data),
           identity,
           timeoutMs: timeoutSeconds * 1000,
           maxOutputBytes: MAX_OUTPUT_BYTES,
         });
-        if (outcome.cloneBroken) {
-          this.#synced = undefined;
-          notes.push("The command removed the clone (or its .git); the next call sets it up again, keeping its files.");
-        }
-        const publish = needsPush(outcome) ? await this.#publish(ready) : ({ state: "not-needed" } as const);
+        const settled = await this.#publish(ready, commitMessage(parsed.data));
+        notes.push(...describeSync(settled.sync, target, "after"));
         return {
           ran: true,
           repo: target.fullName,
@@ -155,9 +163,12 @@ export class Workspace {
           timeoutSeconds,
           stdout: { ...outcome.stdout, text: redact(outcome.stdout.text) },
           stderr: { ...outcome.stderr, text: redact(outcome.stderr.text) },
-          commit: outcome.commit,
-          commitError: outcome.commitError && redact(outcome.commitError),
-          publish: publish.state === "failed" ? { ...publish, message: redact(publish.message) } : publish,
+          commit: settled.sync.committed ?? null,
+          commitError: settled.commitError && redact(settled.commitError),
+          publish:
+            settled.publish.state === "failed"
+              ? { ...settled.publish, message: redact(settled.publish.message) }
+              : settled.publish,
           notes,
         };
       } catch (error) {
@@ -194,6 +205,7 @@ export class Workspace {
     this.#generation += 1;
     this.#config = undefined;
     this.#synced = undefined;
+    this.#gitRoute = undefined;
     await this.#tokens.discard();
     if (await this.storage.get(UNPUSHED_KEY)) return { sandbox: "kept-unpushed-work" };
     try {
@@ -254,9 +266,19 @@ export class Workspace {
     return false;
   }
 
-  async #sync(ready: Ready, mode: SyncMode): Promise<SyncOutcome> {
-    this.#counts.gitSyncs += 1;
-    const outcome = await syncClone(ready.sandbox, ready.target, ready.identity, ready.credentials, mode);
+  /**
+   * Runs sync.sh with the git route open: while it runs, and only then, git in the sandbox may
+   * reach the user's repo on GitHub through {@link Workspace.gitEgress}.
+   */
+  async #sync(ready: Ready, mode: SyncMode, message?: string): Promise<SyncOutcome> {
+    if (mode !== "push-only") this.#counts.gitSyncs += 1;
+    this.#gitRoute = ready;
+    let outcome: SyncOutcome;
+    try {
+      outcome = await syncClone(ready.sandbox, ready.target, ready.identity, ready.credentials, mode, message);
+    } finally {
+      this.#gitRoute = undefined;
+    }
     this.#synced = { repoId: ready.target.repoId, at: Date.now(), upstream: outcome.upstream };
     // After a push-capable sync, nothing of the clone is left unpushed. A clone set aside may
     // hold work that never reached GitHub, so the sandbox stays on reset then.
@@ -264,17 +286,50 @@ export class Workspace {
     return outcome;
   }
 
-  async #publish(ready: Ready): Promise<PublishOutcome> {
+  /** After a command: commits what it changed as `message` and pushes, or says why not. */
+  async #publish(
+    ready: Ready,
+    message: string,
+  ): Promise<{ sync: SyncOutcome; publish: PublishOutcome; commitError?: string }> {
     try {
-      const outcome = await this.#sync(ready, "push-only");
-      if (outcome.sideBranch) return { state: "side-branch", ...sideBranch(outcome.sideBranch) };
-      if (outcome.pushed) return { state: "pushed", sha: outcome.pushed };
-      return { state: "not-needed" };
+      const sync = await this.#sync(ready, "push-only", message);
+      if (sync.sideBranch) return { sync, publish: { state: "side-branch", ...sideBranch(sync.sideBranch) } };
+      if (sync.pushed) return { sync, publish: { state: "pushed", sha: sync.pushed } };
+      return { sync, publish: { state: "not-needed" } };
     } catch (error) {
       if (error instanceof WorkspaceResetError) throw error;
+      const sync = error instanceof SyncError ? error.partial : { fetched: false };
+      const problem = describeFailure(error, ready.target.fullName);
+      if (error instanceof SyncError && error.failure === "commit") {
+        return { sync, publish: { state: "not-needed" }, commitError: error.message };
+      }
       await this.storage.put(UNPUSHED_KEY, { repoId: ready.target.repoId, since: Date.now() });
-      return { state: "failed", message: describeFailure(error, ready.target.fullName) };
+      return { sync, publish: { state: "failed", message: problem } };
     }
+  }
+
+  /**
+   * The egress route's decision for one HTTP request git in this user's sandbox made: refused
+   * unless our own sync is running now and it is a smart HTTP request of the user's repo; then
+   * sent to GitHub with the installation token, which never enters the sandbox.
+   */
+  async gitEgress(request: Request): Promise<Response> {
+    const route = this.#gitRoute;
+    if (!route) {
+      await request.body?.cancel();
+      return refusedEgress({
+        allowed: false,
+        status: 403,
+        reason:
+          "only ctx4-ai's own sync talks to GitHub; commands work on the clone, and what they change is pushed after them",
+      });
+    }
+    const verdict = checkGitEgress(request.method, request.url, route.target);
+    if (!verdict.allowed) {
+      await request.body?.cancel();
+      return refusedEgress(verdict);
+    }
+    return forwardGitEgress(request, verdict, await route.credentials.token());
   }
 
   async #botIdentity(credentials: GitCredentials): Promise<BotIdentity> {
@@ -287,7 +342,7 @@ export class Workspace {
   }
 
   #openSandbox(): SandboxBackend {
-    this.#sandbox ??= openSandbox(this.env, this.userId);
+    this.#sandbox ??= openSandbox(this.env, this.userId, (request) => this.gitEgress(request));
     return this.#sandbox;
   }
 
@@ -311,18 +366,15 @@ export class Workspace {
   }
 }
 
-function needsPush(outcome: CommandOutcome): boolean {
-  if (outcome.commit) return true;
-  const state = outcome.state;
-  if (!state?.head) return false;
-  return state.ahead === null || state.ahead > 0;
-}
-
 function sideBranch(side: NonNullable<SyncOutcome["sideBranch"]>) {
   return { branch: side.name, sha: side.sha, conflicts: side.conflicts };
 }
 
-function describeSync(outcome: SyncOutcome, target: CloneTarget): string[] {
+/**
+ * Notes on a sync, for the AI. `before` a command every event is news; `after` it, the commit
+ * and push are the result itself and only a clone set up again is worth a note.
+ */
+function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before" | "after" = "before"): string[] {
   const notes: string[] = [];
   if (outcome.movedAside)
     notes.push(`An old clone that was not of ${target.fullName} was moved to ${outcome.movedAside}.`);
@@ -333,8 +385,8 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget): string[] {
         : `Cloned ${target.fullName}: it is empty, the first change creates ${target.branch}.`,
     );
   }
-  if (outcome.committedLeftovers)
-    notes.push(`Committed changes an earlier command left (${short(outcome.committedLeftovers)}).`);
+  if (phase === "after") return notes;
+  if (outcome.committed) notes.push(`Committed changes an earlier command left (${short(outcome.committed.sha)}).`);
   if (outcome.integrated === "fast-forward")
     notes.push(`Pulled new commits from GitHub (now at ${short(outcome.head)}).`);
   if (outcome.integrated === "rebased") notes.push("Rebased earlier local commits on top of GitHub's new commits.");

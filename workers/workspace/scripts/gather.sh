@@ -1,13 +1,31 @@
-# Prints the files ctx_instructions is made of, each after a line "<mark> <kind> <cut|whole> <path>".
-# Read-only; no token. In: CTX4_MARK, random per call.
+# Prints the files ctx_instructions is made of, each after a line "<mark> <kind> <cut|whole> <path>",
+# and "<mark> skipped - <path>" for each that is not a regular file inside the clone (a symlink,
+# or under one; a folder, a FIFO): those are never read, wherever they point.
+# Read-only; runs no program of the repo's. In: CTX4_MARK, random per call.
 ctx4_mark=$CTX4_MARK
 unset CTX4_MARK
+[ -L repo ] && exit 0
 cd repo 2>/dev/null || exit 0
 shopt -s nullglob
 
+# True when path $1, or a folder on the way to it, is a symlink.
+ctx4_linked() {
+  local rest=$1 prefix=""
+  while :; do
+    prefix=${prefix:+$prefix/}${rest%%/*}
+    [ -L "$prefix" ] && return 0
+    [ "$rest" = "${rest#*/}" ] && return 1
+    rest=${rest#*/}
+  done
+}
+
 # Prints kind $1, then at most $2 characters of file $3, read by bash itself: no process per file.
 ctx4_show() {
-  [ -f "$3" ] || return 0
+  [ -e "$3" ] || [ -L "$3" ] || return 0
+  if ctx4_linked "$3" || [ ! -f "$3" ]; then
+    printf '\n%s skipped - %s\n' "$ctx4_mark" "$3"
+    return 0
+  fi
   local text="" extent=whole
   IFS= read -r -d '' -N "$2" text <"$3"
   [ "${#text}" -ge "$2" ] && extent=cut
@@ -16,5 +34,15 @@ ctx4_show() {
 
 ctx4_show whole 100000 resources/instructions.md
 ctx4_show whole 100000 resources/context.md
-for ctx4_file in resources/*.md; do ctx4_show head 4096 "$ctx4_file"; done
-for ctx4_file in skills/*/SKILL.md; do ctx4_show head 4096 "$ctx4_file"; done
+if [ -L resources ]; then
+  printf '\n%s skipped - %s\n' "$ctx4_mark" resources
+else
+  for ctx4_file in resources/*.md; do
+    case $ctx4_file in resources/instructions.md | resources/context.md) ;; *) ctx4_show head 4096 "$ctx4_file" ;; esac
+  done
+fi
+if [ -L skills ]; then
+  printf '\n%s skipped - %s\n' "$ctx4_mark" skills
+else
+  for ctx4_file in skills/*/SKILL.md; do ctx4_show head 4096 "$ctx4_file"; done
+fi

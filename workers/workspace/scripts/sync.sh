@@ -4,28 +4,33 @@
 # rejected. A conflict never loses a side: the local commits go to a new side branch on
 # GitHub, and the clone follows GitHub's branch again. Nothing is ever force-pushed.
 # CTX4_MODE=read only fetches and fast-forwards a clean clone: it never commits or pushes.
-# In:  CTX4_GIT_TOKEN, CTX4_REPO_URL, CTX4_REPO_ID, CTX4_BRANCH, CTX4_MODE (fetch, push-only or
-#      read), CTX4_CLONE_FILTER, CTX4_LEFTOVER_MESSAGE, the bot's GIT_AUTHOR_NAME / _EMAIL.
+# There is no credential here: CTX4_REPO_URL is the egress route's URL, and the Worker adds
+# the token to git's requests on their way to GitHub (workers/sandbox/git-egress.ts).
+# Every file in the sandbox is hostile input: a command may have written any of them.
+# In:  CTX4_REPO_URL, CTX4_REPO_ID, CTX4_BRANCH, CTX4_MODE (fetch, push-only or read),
+#      CTX4_CLONE_FILTER, CTX4_COMMIT_MESSAGE (for what is uncommitted), the bot's
+#      GIT_AUTHOR_NAME / _EMAIL.
 # Out: one "@<event> ..." line per thing that happened, on stdout; git's messages on stderr.
 set -u
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 GIT_EDITOR=true
-export GIT_CEILING_DIRECTORIES=$PWD
-# For every git call here, whatever the repo says: no hooks, no fsmonitor, no signing program.
-# The token is in this environment, and any program git started would inherit it.
-export GIT_CONFIG_COUNT=3 GIT_CONFIG_KEY_0=core.hooksPath GIT_CONFIG_VALUE_0=/dev/null \
-  GIT_CONFIG_KEY_1=core.fsmonitor GIT_CONFIG_VALUE_1=false GIT_CONFIG_KEY_2=commit.gpgSign GIT_CONFIG_VALUE_2=false
+export GIT_CEILING_DIRECTORIES=$PWD GIT_NO_REPLACE_OBJECTS=1
+unset GIT_ASKPASS SSH_ASKPASS GIT_SSH GIT_SSH_COMMAND GIT_PROXY_COMMAND GIT_EXEC_PATH GIT_TEMPLATE_DIR
+# For every git call here, whatever the repo says: no hooks, no fsmonitor, no signing program,
+# no credential helper, http only, no redirects, paths printed as they are.
+export GIT_CONFIG_COUNT=9 \
+  GIT_CONFIG_KEY_0=core.hooksPath GIT_CONFIG_VALUE_0=/dev/null \
+  GIT_CONFIG_KEY_1=core.fsmonitor GIT_CONFIG_VALUE_1=false \
+  GIT_CONFIG_KEY_2=commit.gpgSign GIT_CONFIG_VALUE_2=false \
+  GIT_CONFIG_KEY_3=credential.helper GIT_CONFIG_VALUE_3= \
+  GIT_CONFIG_KEY_4=protocol.allow GIT_CONFIG_VALUE_4=never \
+  GIT_CONFIG_KEY_5=protocol.http.allow GIT_CONFIG_VALUE_5=always \
+  GIT_CONFIG_KEY_6=http.followRedirects GIT_CONFIG_VALUE_6=false \
+  GIT_CONFIG_KEY_7=core.quotePath GIT_CONFIG_VALUE_7=false \
+  GIT_CONFIG_KEY_8=core.attributesFile GIT_CONFIG_VALUE_8=/dev/null
 branch=$CTX4_BRANCH
 upstream=refs/remotes/origin/$CTX4_BRANCH
 
 say() { printf '@%s\n' "$*"; }
-
-# git with the token, handed over by a credential helper that reads it from this environment:
-# never argv, never a file. Helpers configured elsewhere are dropped first so none can store it.
-tgit() {
-  git -c credential.helper= \
-    -c 'credential.helper=!f() { test "$1" = get && printf "username=x-access-token\npassword=%s\n" "$CTX4_GIT_TOKEN"; }; f' \
-    "$@"
-}
 
 # Reports what failed ($1, or the kind of refusal GitHub gave) with git's message $2, and stops.
 fail() {
@@ -39,15 +44,20 @@ fail() {
   exit 0
 }
 
+# A clone is ours when repo and repo/.git are real folders (not symlinks to elsewhere) and its
+# config names this repo.
 is_our_clone() {
-  [ -d repo/.git ] && [ "$(git -C repo config --get ctx4.repoid 2>/dev/null)" = "$CTX4_REPO_ID" ]
+  [ -d repo ] && [ ! -L repo ] && [ -d repo/.git ] && [ ! -L repo/.git ] &&
+    [ "$(git -C repo config --get ctx4.repoid 2>/dev/null)" = "$CTX4_REPO_ID" ]
 }
 
 # Writes the clone's whole git config: the repo's URL and branch, partial clone, the bot as
 # author, Linux defaults. Nothing a command put there survives: it may have added settings
-# (URL rewrites, proxies, helpers, hooks, filters, includes) that would run something or send
-# the token elsewhere when we fetch or push. Written by bash itself: no git process needed.
+# (URL rewrites, proxies, hooks, filters, includes) that would run a program or change where
+# git sends the memory when we fetch or push. The files that make git read config or objects
+# from elsewhere go too. Written by bash itself: no git process needed.
 configure() {
+  rm -f .git/config.ctx4 .git/commondir .git/config.worktree .git/info/grafts .git/objects/info/alternates
   quote "$CTX4_REPO_URL"
   local url=$quoted
   quote "+refs/heads/$branch:$upstream"
@@ -88,11 +98,11 @@ clone() {
     say moved-aside "$aside"
   fi
   [ -e repo.partial ] && rm -rf repo.partial
-  if ! out=$(tgit clone --quiet --no-tags --filter="$CTX4_CLONE_FILTER" --branch "$branch" "$CTX4_REPO_URL" repo.partial 2>&1); then
+  if ! out=$(git clone --quiet --no-tags --filter="$CTX4_CLONE_FILTER" --branch "$branch" "$CTX4_REPO_URL" repo.partial 2>&1); then
     case $out in
       # An empty repo (or no such branch yet): the first push creates the branch.
       *"not found in upstream"*)
-        out=$(tgit clone --quiet --no-tags --no-checkout --filter="$CTX4_CLONE_FILTER" "$CTX4_REPO_URL" repo.partial 2>&1) ||
+        out=$(git clone --quiet --no-tags --no-checkout --filter="$CTX4_CLONE_FILTER" "$CTX4_REPO_URL" repo.partial 2>&1) ||
           fail clone "$out"
         git -C repo.partial symbolic-ref HEAD "refs/heads/$branch"
         ;;
@@ -107,22 +117,24 @@ clone() {
   say upstream "${head:-none}"
 }
 
-# What a command left uncommitted (its commit failed, or a background job wrote later) is
-# committed first, so that fetching and rebasing never touch uncommitted work.
-commit_leftovers() {
+# What is uncommitted (the command's changes, or what an earlier call left) is committed first,
+# so that fetching and rebasing never touch uncommitted work. The commit and its files are
+# reported, one "@file <status>\t<path>" line each (at most 100).
+commit_changes() {
   [ -n "$(git status --porcelain 2>/dev/null)" ] || return 0
-  out=$({ git add -A && tgit commit --quiet --no-verify -m "$CTX4_LEFTOVER_MESSAGE"; } 2>&1) || fail commit "$out"
+  out=$({ git add -A && git commit --quiet --no-verify -m "$CTX4_COMMIT_MESSAGE"; } 2>&1) || fail commit "$out"
   say committed "$(git rev-parse HEAD)"
+  git show --no-color --format= --name-status HEAD | head -n 100 | while IFS= read -r line; do say file "$line"; done
 }
 
 on_branch() {
   [ "$(git symbolic-ref -q HEAD)" = "refs/heads/$branch" ] && return 0
-  out=$(tgit checkout --quiet "$branch" 2>&1) || fail checkout "$out"
+  out=$(git checkout --quiet "$branch" 2>&1) || fail checkout "$out"
   say checked-out "$branch"
 }
 
 fetch_remote() {
-  if out=$(tgit fetch --quiet --no-tags origin 2>&1); then
+  if out=$(git fetch --quiet --no-tags origin 2>&1); then
     remote=present
   else
     case $out in
@@ -140,9 +152,9 @@ fetch_remote() {
 keep_aside() {
   local_head=$(git rev-parse HEAD)
   side=ctx4-ai/conflict-$(date -u +%Y%m%d-%H%M%S)-$(git rev-parse --short HEAD)
-  out=$(tgit push --quiet origin "HEAD:refs/heads/$side" 2>&1) || fail push-side-branch "$out"
+  out=$(git push --quiet origin "HEAD:refs/heads/$side" 2>&1) || fail push-side-branch "$out"
   git branch --force "$side" HEAD
-  out=$(tgit reset --quiet --hard "$upstream" 2>&1) || fail reset "$out"
+  out=$(git reset --quiet --hard "$upstream" 2>&1) || fail reset "$out"
   say side-branch "$side" "$local_head"
   printf '%s\n' "$conflicts" | while IFS= read -r path; do [ -n "$path" ] && say conflict "$path"; done
 }
@@ -150,22 +162,22 @@ keep_aside() {
 integrate() {
   [ "$remote" = present ] || return 0
   if ! git rev-parse -q --verify HEAD >/dev/null; then
-    out=$(tgit checkout --quiet -B "$branch" "$upstream" 2>&1) || fail checkout "$out"
+    out=$(git checkout --quiet -B "$branch" "$upstream" 2>&1) || fail checkout "$out"
     say integrated fast-forward
     return 0
   fi
   git merge-base --is-ancestor "$upstream" HEAD && return 0
   if git merge-base --is-ancestor HEAD "$upstream"; then
-    out=$(tgit merge --quiet --ff-only "$upstream" 2>&1) || fail merge "$out"
+    out=$(git merge --quiet --ff-only "$upstream" 2>&1) || fail merge "$out"
     say integrated fast-forward
     return 0
   fi
-  if out=$(tgit rebase --quiet "$upstream" 2>&1); then
+  if out=$(git rebase --quiet "$upstream" 2>&1); then
     say integrated rebased
     return 0
   fi
   conflicts=$(git diff --name-only --diff-filter=U)
-  tgit rebase --abort >/dev/null 2>&1
+  git rebase --abort >/dev/null 2>&1
   keep_aside
 }
 
@@ -174,7 +186,7 @@ publish() {
   while :; do
     git rev-parse -q --verify HEAD >/dev/null || return 0
     if [ "$remote" = present ] && git merge-base --is-ancestor HEAD "$upstream"; then return 0; fi
-    if out=$(tgit push --porcelain origin "HEAD:refs/heads/$branch" 2>&1); then
+    if out=$(git push --porcelain origin "HEAD:refs/heads/$branch" 2>&1); then
       git update-ref "$upstream" HEAD
       remote=present
       say pushed "$(git rev-parse HEAD)"
@@ -196,7 +208,7 @@ fast_forward_only() {
   [ "$(git symbolic-ref -q HEAD)" = "refs/heads/$branch" ] || return 0
   if ! git rev-parse -q --verify HEAD >/dev/null || git merge-base --is-ancestor HEAD "$upstream"; then
     git merge-base --is-ancestor "$upstream" HEAD 2>/dev/null && return 0
-    out=$(tgit checkout --quiet -B "$branch" "$upstream" 2>&1) || fail checkout "$out"
+    out=$(git checkout --quiet -B "$branch" "$upstream" 2>&1) || fail checkout "$out"
     say integrated fast-forward
   fi
 }
@@ -212,7 +224,7 @@ if [ "$CTX4_MODE" = read ]; then
   fetch_remote
   fast_forward_only
 else
-  commit_leftovers
+  commit_changes
   on_branch
   if git rev-parse -q --verify "$upstream" >/dev/null; then remote=present; else remote=absent; fi
   if [ "$CTX4_MODE" = fetch ]; then

@@ -1,0 +1,160 @@
+import { describe, expect, it } from "vitest";
+import { checkGitEgress, forwardGitEgress, GIT_EGRESS_HOST, type GitEgressVerdict, gitRemoteUrl } from "./git-egress";
+import recorded from "./git-requests.fixture.json";
+
+const target = { fullName: "alice/ctx", cloneUrl: "https://github.com/alice/ctx.git" };
+const TOKEN = "ghs_recordedTestToken0123456789abcdefABCD";
+
+/** A request as git sent it (recorded from a real clone and push through the sandbox's proxy). */
+function replay(entry: (typeof recorded.requests)[number], url = entry.url): Request {
+  const body = entry.body ? Uint8Array.from(atob(entry.body), (char) => char.charCodeAt(0)) : undefined;
+  return new Request(url, { method: entry.method, headers: entry.headers as Record<string, string>, body });
+}
+
+function allowed(verdict: GitEgressVerdict) {
+  if (!verdict.allowed) throw new Error(`refused: ${verdict.reason}`);
+  return verdict;
+}
+
+/** GitHub at the network edge: records what it was sent and answers `answer`. */
+function github(answer: () => Response = () => new Response("ok", { headers: { "content-type": "text/plain" } })) {
+  const sent: Request[] = [];
+  const fetcher = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    sent.push(new Request(input, init));
+    return answer();
+  }) as typeof fetch;
+  return { sent, fetcher };
+}
+
+describe("the git egress rule", () => {
+  it("lets the selected repo's recorded clone and push requests out, to GitHub, with the token", async () => {
+    expect(recorded.requests.map((entry) => entry.name)).toEqual([
+      "clone: ref advertisement",
+      "clone: fetch pack",
+      "push: ref advertisement",
+      "push: send pack",
+    ]);
+    const upstreams = [
+      "https://github.com/alice/ctx.git/info/refs?service=git-upload-pack",
+      "https://github.com/alice/ctx.git/git-upload-pack",
+      "https://github.com/alice/ctx.git/info/refs?service=git-receive-pack",
+      "https://github.com/alice/ctx.git/git-receive-pack",
+    ];
+    for (const [index, entry] of recorded.requests.entries()) {
+      const request = replay(entry);
+      const verdict = allowed(checkGitEgress(request.method, request.url, target));
+      expect(verdict.upstream).toBe(upstreams[index]);
+
+      const { sent, fetcher } = github();
+      const response = await forwardGitEgress(request, verdict, TOKEN, fetcher);
+      expect(response.status).toBe(200);
+      const [out] = sent;
+      if (!out) throw new Error("nothing sent");
+      expect(out.url).toBe(upstreams[index]);
+      expect(out.method).toBe(entry.method);
+      expect(out.headers.get("authorization")).toBe(`Basic ${btoa(`x-access-token:${TOKEN}`)}`);
+      expect(out.redirect).toBe("manual");
+      expect(new Uint8Array(await out.arrayBuffer())).toEqual(
+        Uint8Array.from(atob(entry.body), (char) => char.charCodeAt(0)),
+      );
+      // Only what git's protocol needs is passed on.
+      const names = [...out.headers.keys()].sort();
+      expect(
+        names.every((name) => ["accept", "authorization", "content-type", "git-protocol", "user-agent"].includes(name)),
+      ).toBe(true);
+    }
+  });
+
+  it("names the sandbox's remote on the egress host, and compares owner and repo as GitHub does", () => {
+    expect(gitRemoteUrl("alice/ctx")).toBe(`http://${GIT_EGRESS_HOST}/alice/ctx.git`);
+    const upper = checkGitEgress(
+      "GET",
+      `http://${GIT_EGRESS_HOST}/Alice/CTX/info/refs?service=git-upload-pack`,
+      target,
+    );
+    expect(allowed(upper).upstream).toBe("https://github.com/alice/ctx.git/info/refs?service=git-upload-pack");
+  });
+
+  it("refuses another repo, another host, another path or method, and extra parts of the URL", () => {
+    const refused: [string, string][] = [
+      // the same recorded requests for another repo of the same owner, or another owner
+      ...recorded.requests.map((entry): [string, string] => [
+        entry.method,
+        entry.url.replace("alice/ctx", "alice/other"),
+      ]),
+      ...recorded.requests.map((entry): [string, string] => [
+        entry.method,
+        entry.url.replace("alice/ctx", "mallory/ctx"),
+      ]),
+      // other hosts, ports and schemes
+      ["GET", "https://github.com/alice/ctx.git/info/refs?service=git-upload-pack"],
+      ["POST", "http://github.com/alice/ctx.git/git-receive-pack"],
+      ["GET", "http://api.github.com/repos/alice/ctx"],
+      ["GET", `https://${GIT_EGRESS_HOST}/alice/ctx.git/info/refs?service=git-upload-pack`],
+      ["GET", `http://${GIT_EGRESS_HOST}:8080/alice/ctx.git/info/refs?service=git-upload-pack`],
+      ["GET", "http://127.0.0.1:4010/alice/ctx.git/info/refs?service=git-upload-pack"],
+      ["GET", `http://x-access-token:guess@${GIT_EGRESS_HOST}/alice/ctx.git/info/refs?service=git-upload-pack`],
+      // a push (or anything) to another path of the repo, or the dumb protocol
+      ["POST", `http://${GIT_EGRESS_HOST}/alice/ctx.git/objects/info/packs`],
+      ["GET", `http://${GIT_EGRESS_HOST}/alice/ctx.git/HEAD`],
+      ["POST", `http://${GIT_EGRESS_HOST}/alice/ctx.git/info/lfs/objects/batch`],
+      ["POST", `http://${GIT_EGRESS_HOST}/alice/ctx.git/git-receive-pack/extra`],
+      ["POST", `http://${GIT_EGRESS_HOST}/alice/ctx.git/../other.git/git-receive-pack`],
+      ["POST", `http://${GIT_EGRESS_HOST}/alice%2Fctx.git/git-receive-pack`],
+      ["POST", `http://${GIT_EGRESS_HOST}/alice/ctx.git/git-receive-pack?service=x`],
+      ["POST", `http://${GIT_EGRESS_HOST}/alice/ctx.git/info/refs?service=git-receive-pack`],
+      ["GET", `http://${GIT_EGRESS_HOST}/alice/ctx.git/git-upload-pack`],
+      ["GET", `http://${GIT_EGRESS_HOST}/alice/ctx.git/info/refs`],
+      ["GET", `http://${GIT_EGRESS_HOST}/alice/ctx.git/info/refs?service=git-upload-archive`],
+      ["GET", `http://${GIT_EGRESS_HOST}/alice/ctx.git/info/refs?service=git-upload-pack&service=git-receive-pack`],
+      ["GET", "not a url"],
+    ];
+    for (const [method, url] of refused) {
+      const verdict = checkGitEgress(method, url, target);
+      expect(verdict.allowed, `${method} ${url}`).toBe(false);
+    }
+  });
+
+  it("does not follow a redirect from GitHub, and gives git no part of it", async () => {
+    for (const status of [301, 302, 303, 307, 308]) {
+      const { sent, fetcher } = github(
+        () => new Response(null, { status, headers: { location: "https://evil.example/alice/ctx.git/info/refs" } }),
+      );
+      const request = replay(recorded.requests[0] as (typeof recorded.requests)[number]);
+      const response = await forwardGitEgress(
+        request,
+        allowed(checkGitEgress("GET", request.url, target)),
+        TOKEN,
+        fetcher,
+      );
+      expect(response.status).toBe(502);
+      expect(response.headers.get("location")).toBeNull();
+      expect(await response.text()).not.toContain("evil.example");
+      expect(sent).toHaveLength(1);
+    }
+  });
+
+  it("passes GitHub's answer back with only the headers git reads", async () => {
+    const { fetcher } = github(
+      () =>
+        new Response("refs", {
+          status: 200,
+          headers: {
+            "content-type": "application/x-git-upload-pack-advertisement",
+            "set-cookie": "session=1",
+            "x-github-request-id": "abc",
+          },
+        }),
+    );
+    const request = replay(recorded.requests[0] as (typeof recorded.requests)[number]);
+    const response = await forwardGitEgress(
+      request,
+      allowed(checkGitEgress("GET", request.url, target)),
+      TOKEN,
+      fetcher,
+    );
+    expect(response.headers.get("content-type")).toBe("application/x-git-upload-pack-advertisement");
+    expect(response.headers.get("set-cookie")).toBeNull();
+    expect(await response.text()).toBe("refs");
+  });
+});
