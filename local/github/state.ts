@@ -94,6 +94,8 @@ export class EmulatorState {
   private readonly repos = new Map<number, Repo>();
   private readonly installations = new Map<number, Installation>();
   private readonly tokens = new Map<string, Token>();
+  /** Hashes of every token issued since this process started, revoked and expired ones too. */
+  private readonly issued = new Set<string>();
   private readonly codes = new Map<string, OAuthCode>();
   private nextInstallationId = 70_000_001;
   private nextRepoId = FIRST_CREATED_REPO_ID;
@@ -260,9 +262,15 @@ export class EmulatorState {
     const token = newToken(prefix);
     const record: Token = { ...fields, hash: hashSecret(token), expiresAt: Date.now() + ttlSeconds * 1000 };
     this.tokens.set(record.hash, record);
+    this.issued.add(record.hash);
     this.pruneExpired();
     this.save();
     return { token, record };
+  }
+
+  /** Whether this emulator ever issued `token` (since it started), even if it is revoked or expired now. */
+  wasIssued(token: string): boolean {
+    return this.issued.has(hashSecret(token));
   }
 
   /** The live record of a presented token, or undefined when it is unknown, expired or revoked. */

@@ -1,15 +1,14 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isRunning, startTestHost, TEST_SECRET, type TestHost, waitFor } from "./test-host";
+import { commandsHavePidNamespaces } from "./run-command";
+import { isMarkedRunning, markedSleep, startTestHost, TEST_SECRET, type TestHost, waitFor } from "./test-host";
 
 let host: TestHost;
 beforeAll(async () => {
   host = await startTestHost();
 });
 afterAll(() => host.stop());
-
-const pidsIn = (text: string) => text.trim().split(/\s+/).map(Number);
 
 describe("running a command", () => {
   it("reports exit codes, stdout and stderr apart", async () => {
@@ -113,25 +112,43 @@ describe("the working directory", () => {
 
 describe("the time limit", () => {
   it("kills the whole process group and says so, leaving no orphan", async () => {
+    const first = markedSleep();
+    const second = markedSleep();
     const reply = await host.exec("timeout", {
-      command: "echo $$; sleep 100 & echo $!; (sleep 100; echo never) & echo $!; wait",
+      command: `${first.command} (${second.command} wait; echo never) & wait`,
       timeoutMs: 500,
     });
-    expect(reply.body).toMatchObject({ timedOut: true, exitCode: null, signal: "SIGKILL" });
+    expect(reply.body).toMatchObject({ timedOut: true, exitCode: null, signal: "SIGKILL", stdout: "" });
     expect(reply.body.durationMs).toBeGreaterThanOrEqual(500);
     expect(reply.body.durationMs).toBeLessThan(5_000);
-    const pids = pidsIn(reply.body.stdout);
-    expect(pids).toHaveLength(3);
-    expect(await waitFor(() => pids.every((pid) => !isRunning(pid)))).toBe(true);
+    expect(await waitFor(() => !isMarkedRunning(first.marker) && !isMarkedRunning(second.marker))).toBe(true);
   });
 
   it("does not wait on, or leave behind, background jobs of a command that ended", async () => {
-    const reply = await host.exec("timeout", { command: "sleep 100 & echo $!", timeoutMs: 60_000 });
-    expect(reply.body).toMatchObject({ timedOut: false, exitCode: 0 });
+    const sleep = markedSleep();
+    const reply = await host.exec("timeout", { command: `${sleep.command} echo started`, timeoutMs: 60_000 });
+    expect(reply.body).toMatchObject({ timedOut: false, exitCode: 0, stdout: "started\n" });
     expect(reply.body.durationMs).toBeLessThan(5_000);
-    const [pid] = pidsIn(reply.body.stdout);
-    expect(await waitFor(() => !isRunning(pid ?? 0))).toBe(true);
+    expect(await waitFor(() => !isMarkedRunning(sleep.marker))).toBe(true);
   });
+
+  it.runIf(commandsHavePidNamespaces())(
+    "leaves nothing behind that left the process group (setsid, nohup, double fork)",
+    async () => {
+      const sleeps = [markedSleep(), markedSleep(), markedSleep()];
+      const reply = await host.exec("escape", {
+        command: [
+          `setsid bash -c '${sleeps[0]?.command} wait' >/dev/null 2>&1 < /dev/null &`,
+          `nohup setsid bash -c '${sleeps[1]?.command} wait' >/dev/null 2>&1 &`,
+          `( ( ${sleeps[2]?.command} ) & ) ; echo started`,
+        ].join("\n"),
+        timeoutMs: 60_000,
+      });
+      expect(reply.body).toMatchObject({ exitCode: 0, stdout: "started\n" });
+      expect(reply.body.durationMs).toBeLessThan(5_000);
+      expect(await waitFor(() => sleeps.every((sleep) => !isMarkedRunning(sleep.marker)))).toBe(true);
+    },
+  );
 });
 
 describe("output", () => {
@@ -186,9 +203,10 @@ describe("several sandboxes", () => {
       host.exec("two", { command: stamps }),
       host.exec("two", { command: stamps }),
     ]);
-    const [oneStart = 0, oneEnd = 0] = pidsIn(one.body.stdout);
+    const stampsIn = (text: string) => text.trim().split(/\s+/).map(Number);
+    const [oneStart = 0, oneEnd = 0] = stampsIn(one.body.stdout);
     for (const other of [two, again]) {
-      const [start = 0, end = 0] = pidsIn(other.body.stdout);
+      const [start = 0, end = 0] = stampsIn(other.body.stdout);
       expect(start).toBeLessThan(oneEnd);
       expect(oneStart).toBeLessThan(end);
     }
@@ -203,39 +221,33 @@ describe("several sandboxes", () => {
 
 describe("stopping commands", () => {
   it("kills the process group when the client disconnects", async () => {
-    const pidFile = join(host.rootDir, "gone", "pid");
+    const sleep = markedSleep();
     const client = new AbortController();
     const pending = host.exec(
       "gone",
-      { command: "sleep 100 & echo $! > pid; wait", timeoutMs: 60_000 },
+      { command: `${sleep.command} wait`, timeoutMs: 60_000 },
       { signal: client.signal },
     );
     pending.catch(() => undefined);
-    expect(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").endsWith("\n"))).toBe(true);
-    const pid = Number(readFileSync(pidFile, "utf8"));
-    expect(isRunning(pid)).toBe(true);
+    expect(await waitFor(() => isMarkedRunning(sleep.marker))).toBe(true);
     client.abort();
     await expect(pending).rejects.toThrow();
-    expect(await waitFor(() => !isRunning(pid))).toBe(true);
+    expect(await waitFor(() => !isMarkedRunning(sleep.marker))).toBe(true);
   });
 
   it("destroying a sandbox kills its commands and removes its files", async () => {
     const sandboxDir = join(host.rootDir, "doomed");
+    const sleep = markedSleep();
     const running = host.exec("doomed", {
-      command: "mkdir -p a/b && echo x > a/b/c; sleep 100 & echo $! > pid; wait",
+      command: `mkdir -p a/b && echo x > a/b/c; ${sleep.command} wait`,
       timeoutMs: 60_000,
     });
-    expect(
-      await waitFor(
-        () => existsSync(join(sandboxDir, "pid")) && readFileSync(join(sandboxDir, "pid"), "utf8").endsWith("\n"),
-      ),
-    ).toBe(true);
-    const pid = Number(readFileSync(join(sandboxDir, "pid"), "utf8"));
+    expect(await waitFor(() => isMarkedRunning(sleep.marker))).toBe(true);
 
     const destroyed = await host.send("DELETE", "/sandboxes/doomed");
     expect(destroyed.status).toBe(204);
     expect(existsSync(sandboxDir)).toBe(false);
-    expect(isRunning(pid)).toBe(false);
+    expect(await waitFor(() => !isMarkedRunning(sleep.marker))).toBe(true);
     expect((await running).body).toMatchObject({ timedOut: false, exitCode: null, signal: "SIGKILL" });
 
     expect((await host.send("DELETE", "/sandboxes/doomed")).status).toBe(204);
@@ -244,12 +256,11 @@ describe("stopping commands", () => {
 
   it("stopping the host kills running commands", async () => {
     const other = await startTestHost();
-    const pidFile = join(other.rootDir, "s", "pid");
-    const running = other.exec("s", { command: "sleep 100 & echo $! > pid; wait", timeoutMs: 60_000 });
+    const sleep = markedSleep();
+    const running = other.exec("s", { command: `${sleep.command} wait`, timeoutMs: 60_000 });
     running.catch(() => undefined);
-    expect(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").endsWith("\n"))).toBe(true);
-    const pid = Number(readFileSync(pidFile, "utf8"));
+    expect(await waitFor(() => isMarkedRunning(sleep.marker))).toBe(true);
     await other.stop();
-    expect(isRunning(pid)).toBe(false);
+    expect(await waitFor(() => !isMarkedRunning(sleep.marker))).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { CappedCollector, type CappedOutput } from "./capped-output";
 
 export type RunOptions = {
@@ -27,15 +27,48 @@ export type RunningCommand = { result: Promise<RunResult>; kill(): void };
 const PIPE_DRAIN_MS = 1_000;
 
 /**
+ * How a command is started so that nothing it leaves running outlives it: in a PID namespace
+ * of its own (`unshare --pid --fork --kill-child`), whose every process the kernel kills when
+ * the command's shell exits, even one that left the process group with `setsid`. Without root,
+ * a user namespace is needed for that too. Where neither is allowed (not Linux, or user
+ * namespaces switched off) the command runs bare and only its process group is killed.
+ */
+function findNamespaceWrapper(): string[] {
+  const tries = [
+    ["unshare", "--pid", "--fork", "--kill-child"],
+    ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child"],
+  ];
+  for (const wrapper of tries) {
+    const [program = "", ...args] = wrapper;
+    if (spawnSync(program, [...args, "true"], { stdio: "ignore" }).status === 0) return wrapper;
+  }
+  console.warn(
+    "[sandbox-host] PID namespaces are not available here: a background process that leaves its command's process group (setsid) can outlive the command.",
+  );
+  return [];
+}
+
+let namespaceWrapper: string[] | undefined;
+
+/** Whether commands run in PID namespaces of their own on this machine (see findNamespaceWrapper). */
+export function commandsHavePidNamespaces(): boolean {
+  namespaceWrapper ??= findNamespaceWrapper();
+  return namespaceWrapper.length > 0;
+}
+
+/**
  * Runs `bash --noprofile --norc -c command` (no login or rc file: nothing a command wrote in
- * the sandbox runs before the next one) in its own process group (detached), stdin closed, output capped.
+ * the sandbox runs before the next one), in a PID namespace of its own where the machine
+ * allows it, and in its own process group (detached), stdin closed, output capped.
  * On timeout or kill() the whole group gets SIGKILL, so background jobs die too; when bash
  * exits by itself its leftover background jobs are killed as well, so no exec leaves
  * processes behind.
  */
 export function runCommand(options: RunOptions): RunningCommand {
   const started = performance.now();
-  const child = spawn("bash", ["--noprofile", "--norc", "-c", options.command], {
+  namespaceWrapper ??= findNamespaceWrapper();
+  const [program = "bash", ...args] = [...namespaceWrapper, "bash", "--noprofile", "--norc", "-c", options.command];
+  const child = spawn(program, args, {
     cwd: options.cwd,
     env: options.env,
     detached: true,

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -81,6 +82,30 @@ export async function startTestHost() {
 }
 
 export type TestHost = Awaited<ReturnType<typeof startTestHost>>;
+
+/**
+ * A sleep of 100 s under a name of its own, for finding it from outside: commands may run in a
+ * PID namespace, where the pids they see are not this machine's.
+ */
+export function markedSleep(): { marker: string; command: string } {
+  const marker = `ctx4-test-sleep-${randomUUID()}`;
+  return { marker, command: `(exec -a ${marker} sleep 100) &` };
+}
+
+/** Whether a process named by `markedSleep` still runs (a zombie runs nothing, so it does not count). */
+export function isMarkedRunning(marker: string): boolean {
+  let pids: string;
+  try {
+    // The bracket keeps pgrep from matching a shell whose command line names the marker.
+    pids = execFileSync("pgrep", ["-f", `[${marker[0]}]${marker.slice(1)}`], { encoding: "utf8" });
+  } catch {
+    return false;
+  }
+  return pids
+    .trim()
+    .split("\n")
+    .some((pid) => isRunning(Number(pid)));
+}
 
 /**
  * Whether a process still runs. A killed process whose parent died stays a zombie until

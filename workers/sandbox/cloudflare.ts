@@ -71,8 +71,12 @@ mkfifo "$ctx4_dir/out" "$ctx4_dir/err" || exit 125
 ctx4_keep() { head -c "$ctx4_cap" >"$1.kept"; wc -c >"$1.rest"; }
 ctx4_keep "$ctx4_dir/out" <"$ctx4_dir/out" &
 ctx4_keep "$ctx4_dir/err" <"$ctx4_dir/err" &
+# A PID namespace of its own where the container allows it: when the command's shell exits the
+# kernel kills every process left in it, even one that left the process group (setsid).
+ctx4_namespace=(unshare --pid --fork --kill-child)
+"\${ctx4_namespace[@]}" true 2>/dev/null || ctx4_namespace=()
 ctx4_start=\${EPOCHREALTIME/./}
-timeout -k 1 "$((ctx4_limit / 1000)).$(printf '%03d' $((ctx4_limit % 1000)))" bash --noprofile --norc -c "$ctx4_command" \\
+timeout -k 1 "$((ctx4_limit / 1000)).$(printf '%03d' $((ctx4_limit % 1000)))" "\${ctx4_namespace[@]}" bash --noprofile --norc -c "$ctx4_command" \\
   </dev/null >"$ctx4_dir/out" 2>"$ctx4_dir/err" &
 ctx4_runner=$!
 wait "$ctx4_runner"

@@ -45,19 +45,20 @@ fail() {
 }
 
 # A clone is ours when repo and repo/.git are real folders (not symlinks to elsewhere) and its
-# config names this repo.
+# own config file (no includes) names this repo. The files that would make git read config or
+# objects from elsewhere are removed first.
 is_our_clone() {
-  [ -d repo ] && [ ! -L repo ] && [ -d repo/.git ] && [ ! -L repo/.git ] &&
-    [ "$(git -C repo config --get ctx4.repoid 2>/dev/null)" = "$CTX4_REPO_ID" ]
+  [ -d repo ] && [ ! -L repo ] && [ -d repo/.git ] && [ ! -L repo/.git ] || return 1
+  rm -f repo/.git/config.ctx4 repo/.git/commondir repo/.git/config.worktree repo/.git/info/grafts \
+    repo/.git/objects/info/alternates
+  [ "$(git config --file repo/.git/config --get ctx4.repoid 2>/dev/null)" = "$CTX4_REPO_ID" ]
 }
 
 # Writes the clone's whole git config: the repo's URL and branch, partial clone, the bot as
 # author, Linux defaults. Nothing a command put there survives: it may have added settings
 # (URL rewrites, proxies, hooks, filters, includes) that would run a program or change where
-# git sends the memory when we fetch or push. The files that make git read config or objects
-# from elsewhere go too. Written by bash itself: no git process needed.
+# git sends the memory when we fetch or push. Written by bash itself: no git process needed.
 configure() {
-  rm -f .git/config.ctx4 .git/commondir .git/config.worktree .git/info/grafts .git/objects/info/alternates
   quote "$CTX4_REPO_URL"
   local url=$quoted
   quote "+refs/heads/$branch:$upstream"
