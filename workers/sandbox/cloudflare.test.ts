@@ -173,7 +173,9 @@ describe("the cloudflare sandbox backend", () => {
     const target = { repoId: repo.id, fullName: repo.full_name, cloneUrl: repo.clone_url, branch: "main" };
     const { backend } = stubSdk(async (request) => {
       const verdict = checkGitEgress(request.method, request.url, target);
-      return verdict.allowed ? forwardGitEgress(request, verdict, token.token) : refusedEgress(verdict);
+      return verdict.allowed
+        ? forwardGitEgress(request, verdict, { token: token.token, branch: "main" })
+        : refusedEgress(verdict);
     });
     const identity = await findBotIdentity(env, token.token);
     const credentials = { token: async () => token.token, renew: async () => token.token };

@@ -1,8 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { checkGitEgress, forwardGitEgress, GIT_EGRESS_HOST, type GitEgressVerdict, gitRemoteUrl } from "./git-egress";
+import {
+  checkGitEgress,
+  forwardGitEgress,
+  GIT_EGRESS_HOST,
+  type GitEgressVerdict,
+  gitRemoteUrl,
+  type PushedRef,
+  refUpdateProblem,
+} from "./git-egress";
 import recorded from "./git-requests.fixture.json";
 
-const target = { fullName: "alice/ctx", cloneUrl: "https://github.com/alice/ctx.git" };
+const target = { fullName: "alice/ctx", cloneUrl: "https://github.com/alice/ctx.git", branch: "main" };
 const TOKEN = "ghs_recordedTestToken0123456789abcdefABCD";
 
 /** A request as git sent it (recorded from a real clone and push through the sandbox's proxy). */
@@ -46,7 +54,7 @@ describe("the git egress rule", () => {
       expect(verdict.upstream).toBe(upstreams[index]);
 
       const { sent, fetcher } = github();
-      const response = await forwardGitEgress(request, verdict, TOKEN, fetcher);
+      const response = await forwardGitEgress(request, verdict, { token: TOKEN, branch: "main", fetcher });
       expect(response.status).toBe(200);
       const [out] = sent;
       if (!out) throw new Error("nothing sent");
@@ -121,12 +129,11 @@ describe("the git egress rule", () => {
         () => new Response(null, { status, headers: { location: "https://evil.example/alice/ctx.git/info/refs" } }),
       );
       const request = replay(recorded.requests[0] as (typeof recorded.requests)[number]);
-      const response = await forwardGitEgress(
-        request,
-        allowed(checkGitEgress("GET", request.url, target)),
-        TOKEN,
+      const response = await forwardGitEgress(request, allowed(checkGitEgress("GET", request.url, target)), {
+        token: TOKEN,
+        branch: "main",
         fetcher,
-      );
+      });
       expect(response.status).toBe(502);
       expect(response.headers.get("location")).toBeNull();
       expect(await response.text()).not.toContain("evil.example");
@@ -147,14 +154,136 @@ describe("the git egress rule", () => {
         }),
     );
     const request = replay(recorded.requests[0] as (typeof recorded.requests)[number]);
-    const response = await forwardGitEgress(
-      request,
-      allowed(checkGitEgress("GET", request.url, target)),
-      TOKEN,
+    const response = await forwardGitEgress(request, allowed(checkGitEgress("GET", request.url, target)), {
+      token: TOKEN,
+      branch: "main",
       fetcher,
-    );
+    });
     expect(response.headers.get("content-type")).toBe("application/x-git-upload-pack-advertisement");
     expect(response.headers.get("set-cookie")).toBeNull();
     expect(await response.text()).toBe("refs");
+  });
+});
+
+const pkt = (payload: string | Uint8Array) => {
+  const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
+  const framed = new Uint8Array(bytes.length + 4);
+  framed.set(new TextEncoder().encode((bytes.length + 4).toString(16).padStart(4, "0")));
+  framed.set(bytes, 4);
+  return framed;
+};
+const join = (...parts: (Uint8Array | string)[]) => {
+  const bytes = parts.map((part) => (typeof part === "string" ? new TextEncoder().encode(part) : part));
+  const joined = new Uint8Array(bytes.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of bytes) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+};
+/** GitHub's report-status answer inside side-band channel 1, as git asks for it. */
+const sideBandReport = (...lines: string[]) =>
+  join(pkt(join(new Uint8Array([1]), ...lines.map((line) => pkt(`${line}\n`)), "0000")), "0000");
+
+const OLD = "e7342af55ab4391f97e2ac4361efd6248baf3bff";
+const NEW = "055adb40593bbbf7cf1759d8cdc083d2093fff8c";
+const ZERO = "0".repeat(40);
+
+/** A push of `commands` (old, new, ref), with a pack after them as git sends it. */
+function pushRequest(commands: [string, string, string][]) {
+  const lines = commands.map(([old, updated, ref], index) =>
+    pkt(`${old} ${updated} ${ref}${index === 0 ? "\0 report-status side-band-64k agent=git/2.39.5" : ""}\n`),
+  );
+  return new Request(`http://${GIT_EGRESS_HOST}/alice/ctx.git/git-receive-pack`, {
+    method: "POST",
+    headers: { "content-type": "application/x-git-receive-pack-request" },
+    body: join(...lines, "0000", "PACK\0\0\0\x02 pack bytes"),
+  });
+}
+
+describe("a push through the route", () => {
+  const push = allowed(checkGitEgress("POST", `http://${GIT_EGRESS_HOST}/alice/ctx.git/git-receive-pack`, target));
+
+  it("may update the branch and create ctx4-ai side branches, and nothing else", () => {
+    expect(refUpdateProblem({ ref: "refs/heads/main", old: OLD, new: NEW }, "main")).toBeUndefined();
+    expect(refUpdateProblem({ ref: "refs/heads/main", old: ZERO, new: NEW }, "main")).toBeUndefined();
+    expect(refUpdateProblem({ ref: "refs/heads/ctx4-ai/conflict-1", old: ZERO, new: NEW }, "main")).toBeUndefined();
+    const refused: [string, string, string][] = [
+      ["refs/heads/main", OLD, ZERO],
+      ["refs/heads/ctx4-ai/conflict-1", OLD, NEW],
+      ["refs/heads/ctx4-ai/conflict-1", OLD, ZERO],
+      ["refs/heads/other", ZERO, NEW],
+      ["refs/heads/other", OLD, ZERO],
+      ["refs/tags/v1", ZERO, NEW],
+      ["refs/heads/mainly", ZERO, NEW],
+    ];
+    for (const [ref, old, updated] of refused) {
+      expect(refUpdateProblem({ ref, old, new: updated }, "main"), `${ref} ${old} ${updated}`).toBeDefined();
+    }
+  });
+
+  it("sends the whole recorded push, and records what GitHub says it updated", async () => {
+    const recordedPush = recorded.requests[3] as (typeof recorded.requests)[number];
+    const pushed: PushedRef[] = [];
+    const { sent, fetcher } = github(
+      () =>
+        new Response(sideBandReport("unpack ok", "ok refs/heads/main"), {
+          headers: { "content-type": "application/x-git-receive-pack-result" },
+        }),
+    );
+    const response = await forwardGitEgress(replay(recordedPush), push, {
+      token: TOKEN,
+      branch: "main",
+      fetcher,
+      onPushed: (refs) => pushed.push(...refs),
+    });
+    expect(response.status).toBe(200);
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(sideBandReport("unpack ok", "ok refs/heads/main"));
+    expect(new Uint8Array(await (sent[0] as Request).arrayBuffer())).toEqual(
+      Uint8Array.from(atob(recordedPush.body), (char) => char.charCodeAt(0)),
+    );
+    expect(pushed).toEqual([{ ref: "refs/heads/main", old: OLD, new: NEW, ok: true }]);
+  });
+
+  it("records refusals and what GitHub left unmentioned as not landed", async () => {
+    const pushed: PushedRef[] = [];
+    const { fetcher } = github(() => new Response(sideBandReport("unpack ok", "ng refs/heads/main non-fast-forward")));
+    await forwardGitEgress(
+      pushRequest([
+        [OLD, NEW, "refs/heads/main"],
+        [ZERO, NEW, "refs/heads/ctx4-ai/conflict-2"],
+      ]),
+      push,
+      { token: TOKEN, branch: "main", fetcher, onPushed: (refs) => pushed.push(...refs) },
+    );
+    expect(pushed).toEqual([
+      { ref: "refs/heads/main", old: OLD, new: NEW, ok: false, reason: "non-fast-forward" },
+      { ref: "refs/heads/ctx4-ai/conflict-2", old: ZERO, new: NEW, ok: false, reason: "not reported" },
+    ]);
+  });
+
+  it("refuses, before sending anything, a push that deletes or touches another ref, or that it cannot read", async () => {
+    const cases: Request[] = [
+      pushRequest([[OLD, ZERO, "refs/heads/main"]]),
+      pushRequest([
+        [OLD, NEW, "refs/heads/main"],
+        [ZERO, NEW, "refs/tags/sneaky"],
+      ]),
+      pushRequest([[OLD, NEW, "refs/heads/someone-elses"]]),
+      new Request(push.upstream, { method: "POST", body: "PACK without commands" }),
+      new Request(push.upstream, { method: "POST", body: join(pkt("shallow 0123\n"), "0000") }),
+      new Request(push.upstream, {
+        method: "POST",
+        headers: { "content-encoding": "gzip" },
+        body: join(pkt(`${OLD} ${NEW} refs/heads/main\0 report-status\n`), "0000"),
+      }),
+    ];
+    for (const request of cases) {
+      const { sent, fetcher } = github();
+      const response = await forwardGitEgress(request, push, { token: TOKEN, branch: "main", fetcher });
+      expect(response.status).toBe(403);
+      expect(sent).toHaveLength(0);
+    }
   });
 });

@@ -1,3 +1,5 @@
+import { type Packet, packetText, readPackets } from "./pkt-line";
+
 /**
  * The one way out of a user's sandbox: git's smart HTTP requests for the user's own repo.
  *
@@ -14,8 +16,11 @@
 /** The host git in the sandbox talks to. Plain HTTP: the request never leaves the runtime unencrypted. */
 export const GIT_EGRESS_HOST = "github.ctx4.internal";
 
-/** The repo the route leads to: `owner/repo` as GitHub names it, and its real HTTPS clone URL. */
-export type GitEgressTarget = { fullName: string; cloneUrl: string };
+/**
+ * The repo the route leads to: `owner/repo` as GitHub names it, its real HTTPS clone URL, and
+ * the branch our sync pushes.
+ */
+export type GitEgressTarget = { fullName: string; cloneUrl: string; branch: string };
 
 export type GitService = "git-upload-pack" | "git-receive-pack";
 
@@ -71,50 +76,197 @@ export function checkGitEgress(method: string, url: string, target: GitEgressTar
   return allow(target, `/${action}`, action as GitService);
 }
 
+/** One ref update a push asks for; `old` or `new` is all zeros for none (a creation, a deletion). */
+export type RefUpdate = { ref: string; old: string; new: string };
+
+/** A ref update as GitHub answered it (`report-status`): `ok`, or refused with `reason`. */
+export type PushedRef = RefUpdate & { ok: boolean; reason?: string };
+
+const NO_SHA = /^0+$/;
+
+/**
+ * Why a push may not make `update`, or undefined when it may. Our sync pushes only to the
+ * user's branch and creates side branches under `refs/heads/ctx4-ai/`: nothing deletes a ref,
+ * creates a tag, or touches another branch.
+ */
+export function refUpdateProblem(update: RefUpdate, branch: string): string | undefined {
+  if (NO_SHA.test(update.new)) return `deleting ${update.ref} is not allowed`;
+  if (update.ref === `refs/heads/${branch}`) return undefined;
+  if (update.ref.startsWith("refs/heads/ctx4-ai/") && NO_SHA.test(update.old)) return undefined;
+  return `pushing to ${update.ref} is not allowed (only ${branch}, and new branches under ctx4-ai/)`;
+}
+
+/** A receive-pack request's commands can be read from its first bytes: they are never longer. */
+const MAX_PUSH_COMMANDS_BYTES = 64 * 1024;
+
 /** Request headers git's smart HTTP needs; anything else the sandbox sends stays behind. */
 const FORWARDED_REQUEST_HEADERS = ["accept", "content-type", "content-encoding", "git-protocol", "user-agent"];
 /** Response headers git reads. */
 const FORWARDED_RESPONSE_HEADERS = ["content-type", "cache-control", "expires", "pragma"];
 
+export type ForwardOptions = {
+  /** The installation token, added as git's Basic credential. */
+  token: string;
+  /** The branch our sync pushes: a push may update it and create side branches, nothing else. */
+  branch: string;
+  /** Told every ref a push asked for and what GitHub answered: the record of what landed. */
+  onPushed?: (refs: PushedRef[]) => void;
+  fetcher?: typeof fetch;
+};
+
 /**
- * Sends an allowed request to GitHub with `token` as git's Basic credential
+ * Sends an allowed request to GitHub with the token as git's Basic credential
  * (`x-access-token:<token>`, as GitHub documents for installation tokens:
  * https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/authenticating-as-a-github-app-installation#about-authentication-as-a-github-app-installation).
+ * A push is read first: one that would delete a ref or touch a ref other than the branch and
+ * new `ctx4-ai/` side branches is refused (403) before anything is sent, and GitHub's
+ * report of which refs it updated goes to `onPushed`
+ * (https://git-scm.com/docs/pack-protocol#_reference_update_request_and_packfile_transfer).
  * Redirects are not followed, and a redirect answer is refused (502): following one could
  * carry the token, or the user's data, to another place.
  */
 export async function forwardGitEgress(
   request: Request,
   verdict: Extract<GitEgressVerdict, { allowed: true }>,
-  token: string,
-  fetcher: typeof fetch = fetch,
+  options: ForwardOptions,
 ): Promise<Response> {
-  const headers = new Headers({ authorization: `Basic ${btoa(`x-access-token:${token}`)}` });
+  const headers = new Headers({ authorization: `Basic ${btoa(`x-access-token:${options.token}`)}` });
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = request.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
-  const upstream = await fetcher(verdict.upstream, {
+  let body: ReadableStream<Uint8Array> | null = request.method === "POST" ? request.body : null;
+  let push: PushCommands | undefined;
+  if (verdict.service === "git-receive-pack" && body) {
+    if (request.headers.get("content-encoding")) return refusal(403, "a compressed push cannot be checked");
+    const read = await readPushCommands(body);
+    if (typeof read === "string") return refusal(403, read);
+    const problem = read.updates.map((update) => refUpdateProblem(update, options.branch)).find(Boolean);
+    if (problem) {
+      await read.body.cancel();
+      return refusal(403, problem);
+    }
+    push = read;
+    body = read.body;
+  }
+  const upstream = await (options.fetcher ?? fetch)(verdict.upstream, {
     method: request.method,
     headers,
-    body: request.method === "POST" ? request.body : undefined,
+    body,
     redirect: "manual",
   });
   if (upstream.status >= 300 && upstream.status < 400) {
     await upstream.body?.cancel();
-    return new Response("GitHub answered with a redirect, which ctx4-ai does not follow.\n", { status: 502 });
+    return refusal(502, "GitHub answered with a redirect, which ctx4-ai does not follow");
   }
   const responseHeaders = new Headers();
   for (const name of FORWARDED_RESPONSE_HEADERS) {
     const value = upstream.headers.get(name);
     if (value !== null) responseHeaders.set(name, value);
   }
-  return new Response(upstream.body, { status: upstream.status, headers: responseHeaders });
+  if (!push) return new Response(upstream.body, { status: upstream.status, headers: responseHeaders });
+  // The report is small: read it whole, record it, and hand git the same bytes.
+  const report = new Uint8Array(await upstream.arrayBuffer());
+  options.onPushed?.(pushedRefs(push, upstream.ok ? report : new Uint8Array()));
+  return new Response(report, { status: upstream.status, headers: responseHeaders });
+}
+
+type PushCommands = { updates: RefUpdate[]; sideBand: boolean; body: ReadableStream<Uint8Array> };
+
+/**
+ * The ref updates at the start of a receive-pack request (`<old> <new> <ref>` pkt-lines, the
+ * first with `\0<capabilities>`, up to a flush), and the whole body again to send on. A string
+ * says why the request is not a push we can read.
+ */
+async function readPushCommands(body: ReadableStream<Uint8Array>): Promise<PushCommands | string> {
+  const reader = body.getReader();
+  let buffered = new Uint8Array(0);
+  let read = readPackets(buffered, { stopAtFlush: true });
+  while (read?.packets.at(-1) !== "flush") {
+    const chunk = await reader.read();
+    if (chunk.done || buffered.length > MAX_PUSH_COMMANDS_BYTES || !read) {
+      await reader.cancel();
+      return "not a push git's protocol describes";
+    }
+    buffered = concat(buffered, chunk.value);
+    read = readPackets(buffered, { stopAtFlush: true });
+  }
+  const updates: RefUpdate[] = [];
+  let capabilities = "";
+  for (const packet of read.packets.slice(0, -1)) {
+    const parsed = typeof packet === "string" ? null : parseCommand(packet);
+    if (!parsed) {
+      await reader.cancel();
+      return "a push may only hold ref updates";
+    }
+    updates.push(parsed.update);
+    capabilities ||= parsed.capabilities;
+  }
+  const head = buffered;
+  const again = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(head);
+    },
+    async pull(controller) {
+      const chunk = await reader.read();
+      if (chunk.done) controller.close();
+      else controller.enqueue(chunk.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return { updates, sideBand: /(^| )side-band(-64k)?( |$)/.test(capabilities), body: again };
+}
+
+function parseCommand(packet: Uint8Array): { update: RefUpdate; capabilities: string } | undefined {
+  const [command = "", capabilities = ""] = packetText(packet).split("\0");
+  const match = /^([0-9a-f]{40}|[0-9a-f]{64}) ([0-9a-f]{40}|[0-9a-f]{64}) (refs\/\S+)$/.exec(command);
+  if (!match) return undefined;
+  const [, old = "", updated = "", ref = ""] = match;
+  return { update: { ref, old, new: updated }, capabilities };
+}
+
+/**
+ * Each update of `push` with GitHub's verdict from its report-status answer (inside side-band
+ * channel 1 when git asked for side-band): `ok <ref>` or `ng <ref> <reason>`. An update the
+ * report does not mention did not happen.
+ */
+function pushedRefs(push: PushCommands, report: Uint8Array): PushedRef[] {
+  let payload = report;
+  if (push.sideBand) {
+    const parts = (readPackets(report)?.packets ?? []).filter(
+      (packet): packet is Uint8Array => typeof packet !== "string" && packet[0] === 1,
+    );
+    payload = parts.reduce((all, part) => concat(all, part.subarray(1)), new Uint8Array(0));
+  }
+  const verdicts = new Map<string, { ok: boolean; reason?: string }>();
+  for (const packet of readPackets(payload)?.packets ?? []) {
+    if (typeof packet === "string") continue;
+    const line = packetText(packet);
+    const ok = /^ok (\S+)$/.exec(line);
+    const ng = /^ng (\S+) (.*)$/.exec(line);
+    if (ok?.[1]) verdicts.set(ok[1], { ok: true });
+    else if (ng?.[1]) verdicts.set(ng[1], { ok: false, reason: ng[2] });
+  }
+  return push.updates.map((update) => ({
+    ...update,
+    ...(verdicts.get(update.ref) ?? { ok: false, reason: "not reported" }),
+  }));
+}
+
+function concat(first: Uint8Array, second: Uint8Array): Uint8Array<ArrayBuffer> {
+  const joined = new Uint8Array(first.length + second.length);
+  joined.set(first);
+  joined.set(second, first.length);
+  return joined;
+}
+
+function refusal(status: number, reason: string): Response {
+  return new Response(`ctx4-ai: ${reason}.\n`, { status });
 }
 
 /** The plain-text answer git shows for a refused request. */
 export function refusedEgress(verdict: Extract<GitEgressVerdict, { allowed: false }>): Response {
-  return new Response(`ctx4-ai: ${verdict.reason}.\n`, { status: verdict.status });
+  return refusal(verdict.status, verdict.reason);
 }
 
 function allow(target: GitEgressTarget, suffix: string, service: GitService): GitEgressVerdict {

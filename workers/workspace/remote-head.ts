@@ -1,3 +1,5 @@
+import { packetText, readPackets } from "../sandbox/pkt-line";
+
 /**
  * Where `branch` stands on GitHub, from git's smart HTTP ref advertisement: one request from
  * the object, nothing downloaded, no sandbox involved. Returns the sha, null when the branch
@@ -23,20 +25,13 @@ export async function remoteBranchHead(cloneUrl: string, branch: string, token: 
 
 /** Ref name → sha from a pkt-line advertisement, or undefined if it is not one. */
 export function advertisedRefs(bytes: Uint8Array): Map<string, string> | undefined {
-  const decoder = new TextDecoder();
+  const read = readPackets(bytes);
+  if (!read || read.end !== bytes.length) return undefined;
   const refs = new Map<string, string>();
-  let offset = 0;
-  while (offset + 4 <= bytes.length) {
-    const length = Number.parseInt(decoder.decode(bytes.subarray(offset, offset + 4)), 16);
-    if (Number.isNaN(length) || (length > 0 && length < 4) || offset + length > bytes.length) return undefined;
-    if (length === 0) {
-      offset += 4;
-      continue;
-    }
-    const line = decoder.decode(bytes.subarray(offset + 4, offset + length)).replace(/\n$/, "");
-    offset += length;
-    const ref = /^([0-9a-f]{40}|[0-9a-f]{64}) ([^\0]+)/.exec(line);
+  for (const packet of read.packets) {
+    if (typeof packet === "string") continue;
+    const ref = /^([0-9a-f]{40}|[0-9a-f]{64}) ([^\0]+)/.exec(packetText(packet));
     if (ref?.[1] && ref[2]) refs.set(ref[2], ref[1]);
   }
-  return offset === bytes.length ? refs : undefined;
+  return refs;
 }

@@ -89,7 +89,7 @@ describe("a hostile command", () => {
 
     const look = await workspace.bash({
       command:
-        'cat "$HOME/ran" 2>/dev/null; git config --list --local | grep -iE "fsmonitor|proxy|insteadof|pushurl|include|filter\.planted|hookspath|extraheader"; ls .git/commondir 2>/dev/null; true',
+        'cat "$HOME/ran" 2>/dev/null; git config --list --local | grep -iE "fsmonitor|proxy|insteadof|pushurl|include|filter.planted|hookspath|extraheader"; ls .git/commondir 2>/dev/null; true',
     });
     expect(look).toMatchObject({ ran: true, stdout: { text: "" } });
   });

@@ -3,7 +3,7 @@ import { getUserGithubConfig } from "../../app/lib/db/queries.server";
 import type { UserGithubConfig } from "../../app/lib/db/schema";
 import { type BotIdentity, findBotIdentity, mintRepoToken } from "../../app/lib/github/app.server";
 import type { SandboxBackend } from "../sandbox/backend";
-import { checkGitEgress, forwardGitEgress, refusedEgress } from "../sandbox/git-egress";
+import { checkGitEgress, forwardGitEgress, type PushedRef, refusedEgress } from "../sandbox/git-egress";
 import { openSandbox } from "../sandbox/open-sandbox";
 import {
   type BashInput,
@@ -102,6 +102,8 @@ export class Workspace {
   #generation = 0;
   /** Set only while our own sync runs in the sandbox: the one time git there may reach GitHub. */
   #gitRoute: Ready | undefined;
+  /** What GitHub said it did with each ref pushed through the route during the current sync. */
+  #pushedRefs: PushedRef[] = [];
   readonly #queue = new SerialQueue();
   readonly #tokens: RepoTokenCache;
   readonly #counts = { postgresQueries: 0, sandboxExecs: 0, gitSyncs: 0, remoteChecks: 0 };
@@ -273,9 +275,14 @@ export class Workspace {
   async #sync(ready: Ready, mode: SyncMode, message?: string): Promise<SyncOutcome> {
     if (mode !== "push-only") this.#counts.gitSyncs += 1;
     this.#gitRoute = ready;
+    this.#pushedRefs = [];
     let outcome: SyncOutcome;
     try {
-      outcome = await syncClone(ready.sandbox, ready.target, ready.identity, ready.credentials, mode, message);
+      outcome = confirmPushes(
+        await syncClone(ready.sandbox, ready.target, ready.identity, ready.credentials, mode, message),
+        this.#pushedRefs,
+        ready.target.branch,
+      );
     } finally {
       this.#gitRoute = undefined;
     }
@@ -329,7 +336,11 @@ export class Workspace {
       await request.body?.cancel();
       return refusedEgress(verdict);
     }
-    return forwardGitEgress(request, verdict, await route.credentials.token());
+    return forwardGitEgress(request, verdict, {
+      token: await route.credentials.token(),
+      branch: route.target.branch,
+      onPushed: (refs) => this.#pushedRefs.push(...refs),
+    });
   }
 
   async #botIdentity(credentials: GitCredentials): Promise<BotIdentity> {
@@ -366,6 +377,35 @@ export class Workspace {
   }
 }
 
+/**
+ * What sync.sh says it pushed, held against what GitHub answered through the egress route
+ * (the Worker's own record, which nothing in the sandbox can write): a push GitHub did not
+ * confirm is a failure, and a ref GitHub updated that the script did not mention is added.
+ * A sandbox that lies about a push cannot make the result say a change landed, or hide one.
+ */
+export function confirmPushes(outcome: SyncOutcome, pushed: PushedRef[], branch: string): SyncOutcome {
+  const landed = (ref: string, sha: string) =>
+    pushed.some((entry) => entry.ok && entry.ref === ref && entry.new === sha);
+  if (outcome.pushed && !landed(`refs/heads/${branch}`, outcome.pushed)) {
+    throw new SyncError("unconfirmed-push", `GitHub did not confirm that ${branch} now is ${outcome.pushed}.`, {
+      ...outcome,
+      pushed: undefined,
+    });
+  }
+  const side = outcome.sideBranch;
+  if (side && !landed(`refs/heads/${side.name}`, side.sha)) {
+    throw new SyncError("unconfirmed-push", `GitHub did not confirm branch ${side.name} at ${side.sha}.`, {
+      ...outcome,
+      sideBranch: undefined,
+    });
+  }
+  const mentioned = new Set([`refs/heads/${branch}`, ...(side ? [`refs/heads/${side.name}`] : [])]);
+  const unmentioned = pushed.filter((entry) => entry.ok && !mentioned.has(entry.ref));
+  return unmentioned.length
+    ? { ...outcome, alsoPushed: unmentioned.map(({ ref, new: sha }) => ({ ref, sha })) }
+    : outcome;
+}
+
 function sideBranch(side: NonNullable<SyncOutcome["sideBranch"]>) {
   return { branch: side.name, sha: side.sha, conflicts: side.conflicts };
 }
@@ -385,6 +425,8 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before"
         : `Cloned ${target.fullName}: it is empty, the first change creates ${target.branch}.`,
     );
   }
+  for (const { ref, sha } of outcome.alsoPushed ?? [])
+    notes.push(`Something in the sandbox also pushed ${ref.replace(/^refs\/heads\//, "branch ")} (${short(sha)}).`);
   if (phase === "after") return notes;
   if (outcome.committed) notes.push(`Committed changes an earlier command left (${short(outcome.committed.sha)}).`);
   if (outcome.integrated === "fast-forward")
