@@ -102,6 +102,21 @@ describe("the local git egress relay", () => {
     expect(tunnel.body.stdout).not.toMatch(/ 0\n?$/);
   });
 
+  it("serves a sandbox's own commands only: another sandbox's command on its port is refused", async () => {
+    const victimProxy = (await host.exec("victim", { command: 'printf %s "$http_proxy"' })).body.stdout;
+    const relayed: EgressRequest[] = [];
+    const victim = execWithRoute("victim", "sleep 2", (egress) => {
+      relayed.push(egress);
+      return [200, "served"];
+    });
+    const attacker = await host.exec("attacker", {
+      command: `sleep 0.5; ${curl} -x ${victimProxy} http://github.ctx4.internal/victim/ctx.git/info/refs?service=git-upload-pack`,
+    });
+    await victim;
+    expect(attacker.body.stdout).toMatch(/serves only its own sandbox's commands\n 403$/);
+    expect(relayed).toEqual([]);
+  });
+
   it("gives each sandbox a proxy of its own", async () => {
     const one = await host.exec("relay-one", { command: 'printf %s "$http_proxy"' });
     const two = await host.exec("relay-two", { command: 'printf %s "$http_proxy"' });

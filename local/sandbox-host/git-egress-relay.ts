@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HttpError, readBody } from "./http";
+import { peerInSessions } from "./peer-process";
 
 /** Past this, a request from git in a sandbox is refused (413): a push of that much is not a memory. */
 const MAX_EGRESS_BODY_BYTES = 64 * 1024 * 1024;
@@ -19,14 +20,25 @@ type Channel = { send(request: EgressRequest): void; waiting: Map<string, Server
  * a request sent through it goes to the Worker on the stream of the exec running in that
  * sandbox, and is answered with what the Worker posts back. The Worker decides everything
  * (workers/sandbox/git-egress.ts): this relay only carries requests, and holds no credential.
- * With no exec of the sandbox open to the Worker, nothing goes anywhere (403).
+ * With no exec of the sandbox open to the Worker, nothing goes anywhere (403), and a request
+ * from a process that is not one of the sandbox's running commands is refused (403): another
+ * sandbox's command can reach this port, but not pass for this sandbox.
  */
 export class GitEgressRelay {
   readonly #proxies = new Map<string, Promise<{ server: Server; url: string }>>();
   readonly #channels = new Map<string, Channel>();
   readonly #waiting = new Map<string, { sandboxId: string; response: ServerResponse }>();
 
-  constructor(private readonly record: (entry: object) => void) {}
+  #warnedNoProc = false;
+
+  /**
+   * `record` keeps every relayed request (the test run's leak check reads it); `sessionsOf`
+   * gives the session ids of a sandbox's running commands.
+   */
+  constructor(
+    private readonly record: (entry: object) => void,
+    private readonly sessionsOf: (sandboxId: string) => number[],
+  ) {}
 
   /** The `http_proxy` URL of a sandbox, its proxy started on first use. */
   async proxyUrl(sandboxId: string): Promise<string> {
@@ -97,6 +109,12 @@ export class GitEgressRelay {
     // A proxy request names the whole URL; anything else was not sent through http_proxy.
     const url = request.url ?? "";
     if (!url.startsWith("http://")) throw new HttpError(400, "this is the sandbox's proxy for git's requests");
+    const ours = await peerInSessions(request.socket, this.sessionsOf(sandboxId));
+    if (ours === false) throw new HttpError(403, "this proxy serves only its own sandbox's commands");
+    if (ours === undefined && !this.#warnedNoProc) {
+      this.#warnedNoProc = true;
+      console.warn("[sandbox-host] no /proc here: the egress proxies cannot tell which sandbox a request comes from.");
+    }
     const body = await readBody(request, MAX_EGRESS_BODY_BYTES);
     const channel = this.#channels.get(sandboxId);
     const headers: Record<string, string> = {};

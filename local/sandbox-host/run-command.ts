@@ -20,7 +20,8 @@ export type RunResult = {
   durationMs: number;
 };
 
-export type RunningCommand = { result: Promise<RunResult>; kill(): void };
+/** `pid`: the command's first process, which leads a session (and process group) of its own. */
+export type RunningCommand = { pid: number | undefined; result: Promise<RunResult>; kill(): void };
 
 // Once bash has exited and its group is killed, only a process that left the group (setsid)
 // can still hold the output pipes open; stop waiting for it after this long.
@@ -123,6 +124,7 @@ export function runCommand(options: RunOptions): RunningCommand {
   });
 
   return {
+    pid: child.pid,
     result,
     kill() {
       if (!exited) killGroup();

@@ -76,6 +76,11 @@ export class Sandboxes {
     }
   }
 
+  /** The session ids of the sandbox's running commands (each leads a session of its own). */
+  sessions(id: string): number[] {
+    return [...(this.running.get(id) ?? [])].flatMap((command) => (command.pid === undefined ? [] : [command.pid]));
+  }
+
   /** Kills the sandbox's running commands, waits for them, then removes its directory. */
   async destroy(id: string): Promise<void> {
     await this.killAll(this.running.get(id));

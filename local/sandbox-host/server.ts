@@ -28,7 +28,7 @@ const SANDBOX_ROUTE = /^\/sandboxes\/([^/]*)(?:\/(exec)|\/egress\/([0-9a-f-]{36}
 export async function startSandboxHost(options: SandboxHostOptions): Promise<RunningSandboxHost> {
   const { recordFile } = options;
   const record = recordFile ? (entry: object) => appendFileSync(recordFile, `${JSON.stringify(entry)}\n`) : () => {};
-  const relay = new GitEgressRelay(record);
+  const relay: GitEgressRelay = new GitEgressRelay(record, (id) => sandboxes.sessions(id));
   const sandboxes = new Sandboxes(await SandboxDirs.open(options.rootDir), relay, record);
   const server = createServer((request, response) => {
     route(request, response, sandboxes, relay, options.localSecret).catch((error: unknown) => fail(response, error));
