@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { mintRepoToken } from "../../app/lib/github/app.server";
 import { connectedUser, saveConfig, workspaceOf } from "../../tests/workerd/connected-user";
-import { localSandbox } from "../../workers/sandbox/local";
+import { checkGitEgress, forwardGitEgress, gitRemoteUrl, refusedEgress } from "../../workers/sandbox/git-egress";
+import { type GitEgressHandler, localSandbox } from "../../workers/sandbox/local";
 import { ms, ratio, summarise } from "./stats";
 
 const WARM_CALLS = 300;
@@ -12,11 +13,11 @@ const COLD_RUNS = 10;
 // Inside workerd, clocks move in whole milliseconds (they advance with I/O), so medians and
 // p99s are whole milliseconds; means come from the total time and are exact to the sample.
 const now = () => Date.now();
-// The sandbox host alone: no git route behind it.
-const hostOf = (sandboxId: string) =>
-  localSandbox({ hostUrl: env.SANDBOX_HOST_URL, secret: env.SANDBOX_HOST_SECRET }, sandboxId, async () =>
-    Response.json({ error: "no git route in this benchmark" }, { status: 403 }),
-  );
+// The sandbox host alone: no git route behind it unless one is given.
+const hostOf = (
+  sandboxId: string,
+  gitEgress: GitEgressHandler = async () => new Response("no git route here", { status: 403 }),
+) => localSandbox({ hostUrl: env.SANDBOX_HOST_URL, secret: env.SANDBOX_HOST_SECRET }, sandboxId, gitEgress);
 const print = (title: string, lines: string[]) => console.log([`\n== ${title}`, ...lines].join("\n"));
 
 describe("workspace benchmarks", () => {
@@ -89,12 +90,19 @@ describe("workspace benchmarks", () => {
         cold.push(now() - started);
         if (!first.ran) throw new Error(first.problem);
 
-        const host = hostOf(crypto.randomUUID());
+        // The same way out as the product's clone: through the egress route, which adds the token.
         const { token } = await mintRepoToken(env, user.installation.id, user.repo.id);
+        const target = { fullName: user.repo.full_name, cloneUrl: user.repo.clone_url, branch: "main" };
+        const host = hostOf(crypto.randomUUID(), async (request) => {
+          const verdict = checkGitEgress(request.method, request.url, target);
+          return verdict.allowed
+            ? forwardGitEgress(request, verdict, { token, branch: "main" })
+            : refusedEgress(verdict);
+        });
         started = now();
         const clone = await host.exec({
-          command: `git -c credential.helper='!f() { echo username=x-access-token; echo "password=$TOKEN"; }; f' clone -q "$URL" repo`,
-          env: { TOKEN: token, URL: user.repo.clone_url },
+          command: 'git clone -q "$URL" repo',
+          env: { URL: gitRemoteUrl(user.repo.full_name) },
           timeoutMs: 120_000,
           maxOutputBytes: 10_000,
         });
