@@ -33,7 +33,9 @@ before you answer; write to it when you learn something worth keeping.
   \`mv\`, \`rm\`. Pass a short \`comment\` saying why: it becomes the commit message.
 - Every command that changes files is committed and pushed to GitHub on its own, as
   ctx4-ai[bot]. Do not run \`git commit\`, \`git push\` or \`git pull\` yourself; the clone is kept
-  in step with GitHub for you. Everything stays in git history, so mistakes can be undone.
+  in step with GitHub for you, and commands cannot reach GitHub or the internet (\`git fetch\`
+  and \`git push\` fail there). Everything stays in git history, so mistakes can be undone.
+- Background jobs end with the command that started them.
 - If someone changed the same lines on GitHub meanwhile, your change is not lost: it is pushed
   to a side branch the result names, and the clone follows GitHub again. Tell the person.
 - Commands stop after 60 seconds unless you pass a longer \`timeoutSeconds\`, and output is cut
