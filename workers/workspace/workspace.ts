@@ -306,12 +306,11 @@ export class Workspace {
     } catch (error) {
       if (error instanceof WorkspaceResetError) throw error;
       const sync = error instanceof SyncError ? error.partial : { fetched: false };
-      const problem = describeFailure(error, ready.target.fullName);
       if (error instanceof SyncError && error.failure === "commit") {
         return { sync, publish: { state: "not-needed" }, commitError: error.message };
       }
       await this.storage.put(UNPUSHED_KEY, { repoId: ready.target.repoId, since: Date.now() });
-      return { sync, publish: { state: "failed", message: problem } };
+      return { sync, publish: { state: "failed", message: describeFailure(error, ready.target.fullName) } };
     }
   }
 
