@@ -1,4 +1,4 @@
-import { type Packet, packetText, readPackets } from "./pkt-line";
+import { packetText, readPackets } from "./pkt-line";
 
 /**
  * The one way out of a user's sandbox: git's smart HTTP requests for the user's own repo.

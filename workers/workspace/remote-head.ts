@@ -11,6 +11,8 @@ export async function remoteBranchHead(cloneUrl: string, branch: string, token: 
   try {
     response = await fetch(`${cloneUrl.replace(/\/+$/, "")}/info/refs?service=git-upload-pack`, {
       headers: { authorization: `Basic ${btoa(`x-access-token:${token}`)}`, "user-agent": "git/ctx4-ai" },
+      // As on the egress route: a redirect could carry the token elsewhere.
+      redirect: "manual",
     });
   } catch {
     return undefined;
