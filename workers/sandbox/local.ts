@@ -80,9 +80,11 @@ export function localSandbox(
       for await (const line of jsonLines(response)) {
         const parsed = streamLineSchema.parse(line);
         if ("result" in parsed) result = parsed.result;
-        else relayed.push(relay(parsed.egress));
+        // A relay that fails leaves git's request unanswered; the host answers it 502 when the exec ends.
+        else
+          relayed.push(relay(parsed.egress).catch((error) => console.warn("git egress relay failed:", String(error))));
       }
-      await Promise.allSettled(relayed);
+      await Promise.all(relayed);
       if (!result) throw new SandboxUnavailableError("The local sandbox host stopped before the command's result.");
       return result;
     },
