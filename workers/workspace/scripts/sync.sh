@@ -16,8 +16,11 @@ export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 G
 export GIT_CEILING_DIRECTORIES=$PWD GIT_NO_REPLACE_OBJECTS=1
 unset GIT_ASKPASS SSH_ASKPASS GIT_SSH GIT_SSH_COMMAND GIT_PROXY_COMMAND GIT_EXEC_PATH GIT_TEMPLATE_DIR
 # For every git call here, whatever the repo says: no hooks, no fsmonitor, no signing program,
-# no credential helper, http only, no redirects, paths printed as they are.
-export GIT_CONFIG_COUNT=9 \
+# no credential helper, http only, no redirects, paths printed as they are, and never a step
+# into a nested repository's work tree (a submodule, or any folder with its own .git): git would
+# run there with that repository's own config, filters included, which nothing here rewrites.
+# Which commit a nested repository is at is still committed ("dirty" reads only its HEAD).
+export GIT_CONFIG_COUNT=14 \
   GIT_CONFIG_KEY_0=core.hooksPath GIT_CONFIG_VALUE_0=/dev/null \
   GIT_CONFIG_KEY_1=core.fsmonitor GIT_CONFIG_VALUE_1=false \
   GIT_CONFIG_KEY_2=commit.gpgSign GIT_CONFIG_VALUE_2=false \
@@ -26,7 +29,12 @@ export GIT_CONFIG_COUNT=9 \
   GIT_CONFIG_KEY_5=protocol.http.allow GIT_CONFIG_VALUE_5=always \
   GIT_CONFIG_KEY_6=http.followRedirects GIT_CONFIG_VALUE_6=false \
   GIT_CONFIG_KEY_7=core.quotePath GIT_CONFIG_VALUE_7=false \
-  GIT_CONFIG_KEY_8=core.attributesFile GIT_CONFIG_VALUE_8=/dev/null
+  GIT_CONFIG_KEY_8=core.attributesFile GIT_CONFIG_VALUE_8=/dev/null \
+  GIT_CONFIG_KEY_9=submodule.recurse GIT_CONFIG_VALUE_9=false \
+  GIT_CONFIG_KEY_10=diff.ignoreSubmodules GIT_CONFIG_VALUE_10=dirty \
+  GIT_CONFIG_KEY_11=status.submoduleSummary GIT_CONFIG_VALUE_11=false \
+  GIT_CONFIG_KEY_12=fetch.recurseSubmodules GIT_CONFIG_VALUE_12=false \
+  GIT_CONFIG_KEY_13=push.recurseSubmodules GIT_CONFIG_VALUE_13=no
 branch=$CTX4_BRANCH
 upstream=refs/remotes/origin/$CTX4_BRANCH
 
@@ -118,12 +126,29 @@ clone() {
   say upstream "${head:-none}"
 }
 
+# Sets $nested to pathspecs that leave out every nested repository: gitlinks in the index, and
+# untracked folders that hold a .git. `git add -A` runs `git status` inside a nested repository
+# with that repository's own config (a filter there would run in our step), so nothing of ours
+# looks into one; a nested repository is not committed.
+nested_excluded() {
+  nested=(.)
+  local entry path
+  while IFS= read -r -d '' entry; do
+    case $entry in 160000*) nested+=(":(exclude,literal)${entry#*$'\t'}") ;; esac
+  done < <(git ls-files -z -s)
+  while IFS= read -r -d '' path; do
+    [ -e "$path.git" ] && nested+=(":(exclude,literal)${path%/}")
+  done < <(git ls-files -z --others --directory --exclude-standard)
+}
+
 # What is uncommitted (the command's changes, or what an earlier call left) is committed first,
 # so that fetching and rebasing never touch uncommitted work. The commit and its files are
 # reported, one "@file <status>\t<path>" line each (at most 100).
 commit_changes() {
-  [ -n "$(git status --porcelain 2>/dev/null)" ] || return 0
-  out=$({ git add -A && git commit --quiet --no-verify -m "$CTX4_COMMIT_MESSAGE"; } 2>&1) || fail commit "$out"
+  nested_excluded
+  [ -n "$(git status --porcelain --ignore-submodules=dirty -- "${nested[@]}" 2>/dev/null)" ] || return 0
+  out=$({ git add -A -- "${nested[@]}" && git commit --quiet --no-verify -m "$CTX4_COMMIT_MESSAGE"; } 2>&1) ||
+    fail commit "$out"
   say committed "$(git rev-parse HEAD)"
   git show --no-color --format= --name-status HEAD | head -n 100 | while IFS= read -r line; do say file "$line"; done
 }
@@ -205,7 +230,8 @@ publish() {
 # Read mode: take GitHub's new commits only when that changes nothing of ours.
 fast_forward_only() {
   [ "$remote" = present ] || return 0
-  [ -z "$(git status --porcelain 2>/dev/null)" ] || return 0
+  nested_excluded
+  [ -z "$(git status --porcelain --ignore-submodules=dirty -- "${nested[@]}" 2>/dev/null)" ] || return 0
   [ "$(git symbolic-ref -q HEAD)" = "refs/heads/$branch" ] || return 0
   if ! git rev-parse -q --verify HEAD >/dev/null || git merge-base --is-ancestor HEAD "$upstream"; then
     git merge-base --is-ancestor "$upstream" HEAD 2>/dev/null && return 0
