@@ -33,7 +33,12 @@ export function bashResultText(outcome: BashOutcome): { text: string; isError: b
       `Push FAILED: the commit is kept in the sandbox only and will be pushed by the next command once GitHub accepts it.\n${publish.message}`,
     );
   }
-  const isError = outcome.timedOut || outcome.exitCode !== 0 || pushFailed || Boolean(outcome.commitError);
+  const isError =
+    outcome.timedOut ||
+    outcome.exitCode !== 0 ||
+    pushFailed ||
+    Boolean(outcome.commitError) ||
+    outcome.unexplainedPushes.length > 0;
   return { text: parts.filter(Boolean).join("\n\n"), isError };
 }
 

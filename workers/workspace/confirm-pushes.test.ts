@@ -35,16 +35,24 @@ describe("confirmPushes: what the result says landed is what GitHub said it upda
     ).toThrow(/did not confirm branch ctx4-ai\/conflict-1/);
   });
 
-  it("adds a ref GitHub updated that the sandbox did not mention", () => {
+  it("names every update GitHub confirmed that the sandbox did not report, the branch included", () => {
     const outcome = confirmPushes(
       { fetched: true, pushed: A },
       [
+        landed("refs/heads/main", B),
         landed("refs/heads/main", A),
         landed("refs/heads/ctx4-ai/extra", B),
         landed("refs/heads/ctx4-ai/refused", B, false),
       ],
       "main",
     );
-    expect(outcome.alsoPushed).toEqual([{ ref: "refs/heads/ctx4-ai/extra", sha: B }]);
+    expect(outcome.unexplainedPushes).toEqual([
+      { ref: "refs/heads/main", sha: B },
+      { ref: "refs/heads/ctx4-ai/extra", sha: B },
+    ]);
+    // Nothing reported at all, while the branch moved: that is named too.
+    expect(confirmPushes({ fetched: true }, [landed("refs/heads/main", B)], "main").unexplainedPushes).toEqual([
+      { ref: "refs/heads/main", sha: B },
+    ]);
   });
 });

@@ -27,8 +27,8 @@ export type SyncOutcome = {
   pushed?: string;
   /** Local commits that conflicted with GitHub's branch, pushed to a side branch instead. */
   sideBranch?: { name: string; sha: string; conflicts: string[] };
-  /** Refs GitHub confirmed updating during this sync that the script did not report. */
-  alsoPushed?: { ref: string; sha: string }[];
+  /** Ref updates GitHub confirmed during this sync that the script did not report. */
+  unexplainedPushes?: { ref: string; sha: string }[];
   head?: string | null;
   /** GitHub's branch as the clone last saw it (null: GitHub has no such branch yet). */
   upstream?: string | null;

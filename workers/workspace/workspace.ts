@@ -62,6 +62,8 @@ export type BashOutcome =
       commit: SyncCommit | null;
       commitError?: string;
       publish: PublishOutcome;
+      /** Ref updates GitHub confirmed that none of our steps made (see confirmPushes): an alarm. */
+      unexplainedPushes: { ref: string; sha: string }[];
       /** What happened around the command: cloned, pulled, rebased… */
       notes: string[];
     };
@@ -147,7 +149,8 @@ export class Workspace {
       const redact = (text: string) => redactSecrets(text, this.#tokens.knownTokens());
       const notes: string[] = [];
       try {
-        if (await this.#mayBeBehind(ready)) notes.push(...describeSync(await this.#sync(ready, "fetch"), target));
+        const before = (await this.#mayBeBehind(ready)) ? await this.#sync(ready, "fetch") : undefined;
+        if (before) notes.push(...describeSync(before, target));
         const outcome = await runInClone(sandbox, {
           command,
           identity,
@@ -171,6 +174,7 @@ export class Workspace {
             settled.publish.state === "failed"
               ? { ...settled.publish, message: redact(settled.publish.message) }
               : settled.publish,
+          unexplainedPushes: [...(before?.unexplainedPushes ?? []), ...(settled.sync.unexplainedPushes ?? [])],
           notes,
         };
       } catch (error) {
@@ -379,8 +383,9 @@ export class Workspace {
 /**
  * What sync.sh says it pushed, held against what GitHub answered through the egress route
  * (the Worker's own record, which nothing in the sandbox can write): a push GitHub did not
- * confirm is a failure, and a ref GitHub updated that the script did not mention is added.
- * A sandbox that lies about a push cannot make the result say a change landed, or hide one.
+ * confirm is a failure, and every ref update GitHub confirmed that the script did not report
+ * (another ref, or the branch at another commit) is named in `unexplainedPushes`. A sandbox
+ * that lies about a push can neither make the result say a change landed nor hide one.
  */
 export function confirmPushes(outcome: SyncOutcome, pushed: PushedRef[], branch: string): SyncOutcome {
   const landed = (ref: string, sha: string) =>
@@ -398,10 +403,13 @@ export function confirmPushes(outcome: SyncOutcome, pushed: PushedRef[], branch:
       sideBranch: undefined,
     });
   }
-  const mentioned = new Set([`refs/heads/${branch}`, ...(side ? [`refs/heads/${side.name}`] : [])]);
-  const unmentioned = pushed.filter((entry) => entry.ok && !mentioned.has(entry.ref));
-  return unmentioned.length
-    ? { ...outcome, alsoPushed: unmentioned.map(({ ref, new: sha }) => ({ ref, sha })) }
+  const reported = new Set([
+    ...(outcome.pushed ? [`refs/heads/${branch} ${outcome.pushed}`] : []),
+    ...(side ? [`refs/heads/${side.name} ${side.sha}`] : []),
+  ]);
+  const unexplained = pushed.filter((entry) => entry.ok && !reported.has(`${entry.ref} ${entry.new}`));
+  return unexplained.length
+    ? { ...outcome, unexplainedPushes: unexplained.map(({ ref, new: sha }) => ({ ref, sha })) }
     : outcome;
 }
 
@@ -424,8 +432,10 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before"
         : `Cloned ${target.fullName}: it is empty, the first change creates ${target.branch}.`,
     );
   }
-  for (const { ref, sha } of outcome.alsoPushed ?? [])
-    notes.push(`Something in the sandbox also pushed ${ref.replace(/^refs\/heads\//, "branch ")} (${short(sha)}).`);
+  for (const { ref, sha } of outcome.unexplainedPushes ?? [])
+    notes.push(
+      `WARNING: something in the sandbox, not ctx4-ai's own steps, moved ${ref.replace(/^refs\/heads\//, "branch ")} on GitHub to ${short(sha)}. Tell the person to check that branch's history on GitHub.`,
+    );
   if (phase === "after") return notes;
   if (outcome.committed) notes.push(`Committed changes an earlier command left (${short(outcome.committed.sha)}).`);
   if (outcome.integrated === "fast-forward")
