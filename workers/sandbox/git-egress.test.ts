@@ -9,6 +9,7 @@ import {
   refUpdateProblem,
 } from "./git-egress";
 import recorded from "./git-requests.fixture.json";
+import { buildPack, commitContent, commitId } from "./test-pack";
 
 const target = { fullName: "alice/ctx", cloneUrl: "https://github.com/alice/ctx.git", branch: "main" };
 const TOKEN = "ghs_recordedTestToken0123456789abcdefABCD";
@@ -190,16 +191,22 @@ const OLD = "e7342af55ab4391f97e2ac4361efd6248baf3bff";
 const NEW = "055adb40593bbbf7cf1759d8cdc083d2093fff8c";
 const ZERO = "0".repeat(40);
 
-/** A push of `commands` (old, new, ref), with a pack after them as git sends it. */
-function pushRequest(commands: [string, string, string][]) {
+/** A push of `commands` (old, new, ref), with `pack` after them as git sends it. */
+function pushRequest(commands: [string, string, string][], pack: Uint8Array = buildPack([])) {
   const lines = commands.map(([old, updated, ref], index) =>
     pkt(`${old} ${updated} ${ref}${index === 0 ? "\0 report-status side-band-64k agent=git/2.39.5" : ""}\n`),
   );
   return new Request(`http://${GIT_EGRESS_HOST}/alice/ctx.git/git-receive-pack`, {
     method: "POST",
     headers: { "content-type": "application/x-git-receive-pack-request" },
-    body: join(...lines, "0000", "PACK\0\0\0\x02 pack bytes"),
+    body: join(...lines, "0000", pack),
   });
+}
+
+/** A pack holding one commit on top of `parent`, and that commit's id. */
+async function commitOn(parent: string[], message = "a note") {
+  const content = commitContent(parent, message);
+  return { id: await commitId(content), pack: buildPack([{ type: "commit", content }]) };
 }
 
 describe("a push through the route", () => {
@@ -249,18 +256,72 @@ describe("a push through the route", () => {
   it("records refusals and what GitHub left unmentioned as not landed", async () => {
     const pushed: PushedRef[] = [];
     const { fetcher } = github(() => new Response(sideBandReport("unpack ok", "ng refs/heads/main non-fast-forward")));
+    const next = await commitOn([OLD]);
     await forwardGitEgress(
-      pushRequest([
-        [OLD, NEW, "refs/heads/main"],
-        [ZERO, NEW, "refs/heads/ctx4-ai/conflict-2"],
-      ]),
+      pushRequest(
+        [
+          [OLD, next.id, "refs/heads/main"],
+          [ZERO, next.id, "refs/heads/ctx4-ai/conflict-2"],
+        ],
+        next.pack,
+      ),
       push,
       { token: TOKEN, branch: "main", fetcher, onPushed: (refs) => pushed.push(...refs) },
     );
     expect(pushed).toEqual([
-      { ref: "refs/heads/main", old: OLD, new: NEW, ok: false, reason: "non-fast-forward" },
-      { ref: "refs/heads/ctx4-ai/conflict-2", old: ZERO, new: NEW, ok: false, reason: "not reported" },
+      { ref: "refs/heads/main", old: OLD, new: next.id, ok: false, reason: "non-fast-forward" },
+      { ref: "refs/heads/ctx4-ai/conflict-2", old: ZERO, new: next.id, ok: false, reason: "not reported" },
     ]);
+  });
+
+  it("lets the branch move forward only: a push that would rewrite its history is refused before it is sent", async () => {
+    const forward = await commitOn([OLD]);
+    const { sent, fetcher } = github(() => new Response(sideBandReport("unpack ok", "ok refs/heads/main")));
+    const ok = await forwardGitEgress(pushRequest([[OLD, forward.id, "refs/heads/main"]], forward.pack), push, {
+      token: TOKEN,
+      branch: "main",
+      fetcher,
+    });
+    expect(ok.status).toBe(200);
+    expect(sent).toHaveLength(1);
+
+    const rewrites = [
+      await commitOn([], "a new history"),
+      await commitOn([NEW], "on top of something else"),
+      // The old commit's history with one commit left out, as a reset and force-push gives it.
+      { id: NEW, pack: buildPack([]) },
+    ];
+    const reasons: string[] = [];
+    for (const rewrite of rewrites) {
+      const { sent: none, fetcher: refusing } = github();
+      const response = await forwardGitEgress(pushRequest([[OLD, rewrite.id, "refs/heads/main"]], rewrite.pack), push, {
+        token: TOKEN,
+        branch: "main",
+        fetcher: refusing,
+      });
+      expect(response.status).toBe(403);
+      reasons.push(await response.text());
+      expect(none).toHaveLength(0);
+    }
+    expect(reasons).toEqual([
+      "ctx4-ai: this push would rewrite the history of main; ctx4-ai never force-pushes.\n",
+      "ctx4-ai: this push builds on commits it does not carry, so it cannot be shown to keep the history of main.\n",
+      "ctx4-ai: this push builds on commits it does not carry, so it cannot be shown to keep the history of main.\n",
+    ]);
+    // The branch's first commit and new side branches need no history to keep.
+    const first = await commitOn([]);
+    const created = await forwardGitEgress(
+      pushRequest(
+        [
+          [ZERO, first.id, "refs/heads/main"],
+          [ZERO, first.id, "refs/heads/ctx4-ai/conflict-3"],
+        ],
+        first.pack,
+      ),
+      push,
+      { token: TOKEN, branch: "main", fetcher },
+    );
+    expect(created.status).toBe(200);
   });
 
   it("refuses, before sending anything, a push that deletes or touches another ref, or that it cannot read", async () => {
@@ -272,6 +333,7 @@ describe("a push through the route", () => {
       ]),
       pushRequest([[OLD, NEW, "refs/heads/someone-elses"]]),
       new Request(push.upstream, { method: "POST", body: "PACK without commands" }),
+      pushRequest([[OLD, NEW, "refs/heads/main"]], new TextEncoder().encode("PACK but not one")),
       new Request(push.upstream, { method: "POST", body: join(pkt("shallow 0123\n"), "0000") }),
       new Request(push.upstream, {
         method: "POST",

@@ -1,3 +1,4 @@
+import { descendsFrom, packCommits } from "./pack-commits";
 import { packetText, readPackets } from "./pkt-line";
 
 /**
@@ -96,8 +97,8 @@ export function refUpdateProblem(update: RefUpdate, branch: string): string | un
   return `pushing to ${update.ref} is not allowed (only ${branch}, and new branches under ctx4-ai/)`;
 }
 
-/** A receive-pack request's commands can be read from its first bytes: they are never longer. */
-const MAX_PUSH_COMMANDS_BYTES = 64 * 1024;
+/** The largest push the route reads and passes on: a memory is notes, not media. */
+export const MAX_PUSH_BYTES = 64 * 1024 * 1024;
 
 /** Request headers git's smart HTTP needs; anything else the sandbox sends stays behind. */
 const FORWARDED_REQUEST_HEADERS = ["accept", "content-type", "content-encoding", "git-protocol", "user-agent"];
@@ -135,19 +136,17 @@ export async function forwardGitEgress(
     const value = request.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
-  let body: ReadableStream<Uint8Array> | null = request.method === "POST" ? request.body : null;
+  let body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | null =
+    request.method === "POST" ? request.body : null;
   let push: PushCommands | undefined;
-  if (verdict.service === "git-receive-pack" && body) {
+  if (verdict.service === "git-receive-pack" && request.body) {
     if (request.headers.get("content-encoding")) return refusal(403, "a compressed push cannot be checked");
-    const read = await readPushCommands(body);
+    const bytes = await readAtMost(request.body, MAX_PUSH_BYTES);
+    if (!bytes) return refusal(413, `a push of more than ${MAX_PUSH_BYTES / 1024 / 1024} MiB is not taken`);
+    const read = await readPush(bytes, options.branch);
     if (typeof read === "string") return refusal(403, read);
-    const problem = read.updates.map((update) => refUpdateProblem(update, options.branch)).find(Boolean);
-    if (problem) {
-      await read.body.cancel();
-      return refusal(403, problem);
-    }
     push = read;
-    body = read.body;
+    body = bytes;
   }
   const upstream = await (options.fetcher ?? fetch)(verdict.upstream, {
     method: request.method,
@@ -171,50 +170,60 @@ export async function forwardGitEgress(
   return new Response(report, { status: upstream.status, headers: responseHeaders });
 }
 
-type PushCommands = { updates: RefUpdate[]; sideBand: boolean; body: ReadableStream<Uint8Array> };
+type PushCommands = { updates: RefUpdate[]; sideBand: boolean };
 
 /**
- * The ref updates at the start of a receive-pack request (`<old> <new> <ref>` pkt-lines, the
- * first with `\0<capabilities>`, up to a flush), and the whole body again to send on. A string
- * says why the request is not a push we can read.
+ * The ref updates of a receive-pack request (`<old> <new> <ref>` pkt-lines, the first with
+ * `\0<capabilities>`, up to a flush; the packfile follows), checked: each must be one
+ * {@link refUpdateProblem} allows, and an update of the branch must keep its history (the
+ * commits in the pack lead from the new commit back to the old: a fast-forward, never a
+ * force-push). Our sync pushes with `--no-thin`, so its packs carry every commit that shows
+ * this. A string says why the push is refused.
  */
-async function readPushCommands(body: ReadableStream<Uint8Array>): Promise<PushCommands | string> {
-  const reader = body.getReader();
-  let buffered = new Uint8Array(0);
-  let read = readPackets(buffered, { stopAtFlush: true });
-  while (read?.packets.at(-1) !== "flush") {
-    const chunk = await reader.read();
-    if (chunk.done || buffered.length > MAX_PUSH_COMMANDS_BYTES || !read) {
-      await reader.cancel();
-      return "not a push git's protocol describes";
-    }
-    buffered = concat(buffered, chunk.value);
-    read = readPackets(buffered, { stopAtFlush: true });
-  }
+async function readPush(bytes: Uint8Array, branch: string): Promise<PushCommands | string> {
+  const read = readPackets(bytes, { stopAtFlush: true });
+  if (read?.packets.at(-1) !== "flush") return "not a push git's protocol describes";
   const updates: RefUpdate[] = [];
   let capabilities = "";
   for (const packet of read.packets.slice(0, -1)) {
-    const parsed = typeof packet === "string" ? null : parseCommand(packet);
-    if (!parsed) {
-      await reader.cancel();
-      return "a push may only hold ref updates";
-    }
+    const parsed = typeof packet === "string" ? undefined : parseCommand(packet);
+    if (!parsed) return "a push may only hold ref updates";
     updates.push(parsed.update);
     capabilities ||= parsed.capabilities;
   }
-  const head = buffered;
-  const again = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(head);
-    },
-    async pull(controller) {
-      const chunk = await reader.read();
-      if (chunk.done) controller.close();
-      else controller.enqueue(chunk.value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  return { updates, sideBand: /(^| )side-band(-64k)?( |$)/.test(capabilities), body: again };
+  const problem = updates.map((update) => refUpdateProblem(update, branch)).find(Boolean);
+  if (problem) return problem;
+  const moves = updates.filter((update) => !NO_SHA.test(update.old) && update.old !== update.new);
+  if (moves.length > 0) {
+    const commits = await packCommits(bytes.subarray(read.end)).catch(() => undefined);
+    if (!commits) return "the pack of this push cannot be read, so it cannot be checked";
+    for (const update of moves) {
+      const branchName = update.ref.replace(/^refs\/heads\//, "");
+      const kept = descendsFrom(commits, update.new, update.old);
+      if (kept === "no") return `this push would rewrite the history of ${branchName}; ctx4-ai never force-pushes`;
+      if (kept === "unknown") {
+        return `this push builds on commits it does not carry, so it cannot be shown to keep the history of ${branchName}`;
+      }
+    }
+  }
+  return { updates, sideBand: /(^| )side-band(-64k)?( |$)/.test(capabilities) };
+}
+
+/** The whole stream, or undefined (and the rest left unread) once it passes `limit` bytes. */
+async function readAtMost(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  const reader = stream.getReader();
+  let bytes = new Uint8Array(0);
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    bytes = concat(bytes, chunk.value);
+    if (bytes.length > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+  }
+  return bytes;
 }
 
 function parseCommand(packet: Uint8Array): { update: RefUpdate; capabilities: string } | undefined {

@@ -178,7 +178,7 @@ fetch_remote() {
 keep_aside() {
   local_head=$(git rev-parse HEAD)
   side=ctx4-ai/conflict-$(date -u +%Y%m%d-%H%M%S)-$(git rev-parse --short HEAD)
-  out=$(git push --quiet origin "HEAD:refs/heads/$side" 2>&1) || fail push-side-branch "$out"
+  out=$(git push --quiet --no-thin origin "HEAD:refs/heads/$side" 2>&1) || fail push-side-branch "$out"
   git branch --force "$side" HEAD
   out=$(git reset --quiet --hard "$upstream" 2>&1) || fail reset "$out"
   say side-branch "$side" "$local_head"
@@ -212,7 +212,7 @@ publish() {
   while :; do
     git rev-parse -q --verify HEAD >/dev/null || return 0
     if [ "$remote" = present ] && git merge-base --is-ancestor HEAD "$upstream"; then return 0; fi
-    if out=$(git push --porcelain origin "HEAD:refs/heads/$branch" 2>&1); then
+    if out=$(git push --porcelain --no-thin origin "HEAD:refs/heads/$branch" 2>&1); then
       git update-ref "$upstream" HEAD
       remote=present
       say pushed "$(git rev-parse HEAD)"
