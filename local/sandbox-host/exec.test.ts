@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commandsHavePidNamespaces } from "./run-command";
+import { commandNamespaces } from "./run-command";
 import { isMarkedRunning, markedSleep, startTestHost, TEST_SECRET, type TestHost, waitFor } from "./test-host";
 
 let host: TestHost;
@@ -132,7 +132,7 @@ describe("the time limit", () => {
     expect(await waitFor(() => !isMarkedRunning(sleep.marker))).toBe(true);
   });
 
-  it.runIf(commandsHavePidNamespaces())(
+  it.runIf(commandNamespaces().pid)(
     "leaves nothing behind that left the process group (setsid, nohup, double fork)",
     async () => {
       const sleeps = [markedSleep(), markedSleep(), markedSleep()];
@@ -149,6 +149,17 @@ describe("the time limit", () => {
       expect(await waitFor(() => sleeps.every((sleep) => !isMarkedRunning(sleep.marker)))).toBe(true);
     },
   );
+});
+
+describe("the network", () => {
+  it.runIf(commandNamespaces().network)("is not there for an offline command, not even this machine's loopback", async () => {
+    const probe = `curl -sS --noproxy '*' --max-time 3 -o /dev/null -w '%{http_code}' http://127.0.0.1:${host.port}/healthz; echo " $?"`;
+    const online = await host.exec("net", { command: probe });
+    expect(online.body.stdout).toBe("200 0\n");
+    const offline = await host.exec("net", { command: probe, offline: true });
+    expect(offline.body.stdout).not.toMatch(/ 0\n$/);
+    expect(offline.body.stdout).not.toContain("200");
+  });
 });
 
 describe("output", () => {

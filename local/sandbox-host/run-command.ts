@@ -9,6 +9,8 @@ export type RunOptions = {
   env: Record<string, string>;
   timeoutMs: number;
   maxOutputBytes: number;
+  /** No network at all (see findNamespaceWrappers). */
+  offline: boolean;
 };
 
 export type RunResult = {
@@ -28,47 +30,57 @@ export type RunningCommand = { pid: number | undefined; result: Promise<RunResul
 const PIPE_DRAIN_MS = 1_000;
 
 /**
- * How a command is started so that nothing it leaves running outlives it: in a PID namespace
- * of its own (`unshare --pid --fork --kill-child`), whose every process the kernel kills when
- * the command's shell exits, even one that left the process group with `setsid`. Without root,
- * a user namespace is needed for that too. Where neither is allowed (not Linux, or user
- * namespaces switched off) the command runs bare and only its process group is killed.
+ * How a command is started: `online` so that nothing it leaves running outlives it, in a PID
+ * namespace of its own (`unshare --pid --fork --kill-child`), whose every process the kernel
+ * kills when the command's shell exits, even one that left the process group with `setsid`;
+ * `offline` in a network namespace of its own as well, with no network at all (not even this
+ * machine's loopback, where the local stack listens). Without root, a user namespace is needed
+ * for either. Where they are not allowed (not Linux, or user namespaces switched off) the
+ * command runs bare: only its process group is killed, and it has this machine's network.
  */
-function findNamespaceWrapper(): string[] {
-  const tries = [
-    ["unshare", "--pid", "--fork", "--kill-child"],
-    ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child"],
-  ];
-  for (const wrapper of tries) {
-    const [program = "", ...args] = wrapper;
-    if (spawnSync(program, [...args, "true"], { stdio: "ignore" }).status === 0) return wrapper;
+function findNamespaceWrappers(): { online: string[]; offline: string[] } {
+  const works = (wrapper: string[]) =>
+    spawnSync(wrapper[0] ?? "", [...wrapper.slice(1), "true"], { stdio: "ignore" }).status === 0;
+  for (const user of [[], ["--user", "--map-root-user"]]) {
+    const online = ["unshare", ...user, "--pid", "--fork", "--kill-child"];
+    if (!works(online)) continue;
+    const offline = [...online, "--net"];
+    if (works(offline)) return { online, offline };
+    console.warn(
+      "[sandbox-host] network namespaces are not available here: commands can reach this machine's network.",
+    );
+    return { online, offline: online };
   }
   console.warn(
-    "[sandbox-host] PID namespaces are not available here: a background process that leaves its command's process group (setsid) can outlive the command.",
+    "[sandbox-host] PID namespaces are not available here: a background process that leaves its command's process group (setsid) can outlive the command, and commands can reach this machine's network.",
   );
-  return [];
+  return { online: [], offline: [] };
 }
 
-let namespaceWrapper: string[] | undefined;
+let namespaceWrappers: { online: string[]; offline: string[] } | undefined;
 
-/** Whether commands run in PID namespaces of their own on this machine (see findNamespaceWrapper). */
-export function commandsHavePidNamespaces(): boolean {
-  namespaceWrapper ??= findNamespaceWrapper();
-  return namespaceWrapper.length > 0;
+/** Which namespaces commands get on this machine (see findNamespaceWrappers). */
+export function commandNamespaces(): { pid: boolean; network: boolean } {
+  namespaceWrappers ??= findNamespaceWrappers();
+  return {
+    pid: namespaceWrappers.online.length > 0,
+    network: namespaceWrappers.offline.includes("--net"),
+  };
 }
 
 /**
  * Runs `bash --noprofile --norc -c command` (no login or rc file: nothing a command wrote in
- * the sandbox runs before the next one), in a PID namespace of its own where the machine
- * allows it, and in its own process group (detached), stdin closed, output capped.
+ * the sandbox runs before the next one), in a PID namespace of its own (and a network one when
+ * `offline`) where the machine allows it, and in its own process group (detached), stdin closed, output capped.
  * On timeout or kill() the whole group gets SIGKILL, so background jobs die too; when bash
  * exits by itself its leftover background jobs are killed as well, so no exec leaves
  * processes behind.
  */
 export function runCommand(options: RunOptions): RunningCommand {
   const started = performance.now();
-  namespaceWrapper ??= findNamespaceWrapper();
-  const [program = "bash", ...args] = [...namespaceWrapper, "bash", "--noprofile", "--norc", "-c", options.command];
+  namespaceWrappers ??= findNamespaceWrappers();
+  const wrapper = options.offline ? namespaceWrappers.offline : namespaceWrappers.online;
+  const [program = "bash", ...args] = [...wrapper, "bash", "--noprofile", "--norc", "-c", options.command];
   const child = spawn(program, args, {
     cwd: options.cwd,
     env: options.env,

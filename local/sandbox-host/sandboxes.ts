@@ -42,6 +42,7 @@ export class Sandboxes {
       env,
       timeoutMs: request.timeoutMs,
       maxOutputBytes: request.maxOutputBytes,
+      offline: request.offline,
     });
     const ofSandbox = this.running.get(id) ?? new Set();
     this.running.set(id, ofSandbox.add(command));

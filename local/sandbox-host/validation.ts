@@ -32,6 +32,8 @@ export const execRequestSchema = z.strictObject({
   encoding: z.enum(["utf8", "base64"]).default("utf8"),
   /** Relay git's requests to the egress route to the caller while this runs (the answer is then a stream). */
   egress: z.boolean().default(false),
+  /** No network at all for the command, not even this machine's loopback. */
+  offline: z.boolean().default(false),
 });
 
 export type ExecRequest = z.infer<typeof execRequestSchema>;

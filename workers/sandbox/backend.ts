@@ -20,6 +20,12 @@ export type ExecRequest = {
   timeoutMs: number;
   /** Per stream: output past this many bytes is counted but not kept. */
   maxOutputBytes: number;
+  /**
+   * No network at all for this command, where the sandbox allows a network namespace: a user's
+   * command needs none (only our sync talks to GitHub), and this keeps it from the sandbox's
+   * control plane and, locally, from the services on the machine's loopback.
+   */
+  offline?: boolean;
 };
 
 export type ExecResult = {

@@ -63,7 +63,8 @@ const SDK_TIMEOUT_MARGIN_MS = 30_000;
  */
 const LIMITED_EXEC_SCRIPT = `
 ctx4_command=$CTX4_EXEC_COMMAND ctx4_limit=$CTX4_EXEC_TIMEOUT_MS ctx4_cap=$CTX4_EXEC_MAX_OUTPUT_BYTES
-unset CTX4_EXEC_COMMAND CTX4_EXEC_TIMEOUT_MS CTX4_EXEC_MAX_OUTPUT_BYTES
+ctx4_offline=$CTX4_EXEC_OFFLINE
+unset CTX4_EXEC_COMMAND CTX4_EXEC_TIMEOUT_MS CTX4_EXEC_MAX_OUTPUT_BYTES CTX4_EXEC_OFFLINE
 exec 3>&2 2>/dev/null
 ctx4_dir=$(mktemp -d) || exit 125
 trap 'rm -rf "$ctx4_dir"' EXIT
@@ -72,8 +73,11 @@ ctx4_keep() { head -c "$ctx4_cap" >"$1.kept"; wc -c >"$1.rest"; }
 ctx4_keep "$ctx4_dir/out" <"$ctx4_dir/out" &
 ctx4_keep "$ctx4_dir/err" <"$ctx4_dir/err" &
 # A PID namespace of its own where the container allows it: when the command's shell exits the
-# kernel kills every process left in it, even one that left the process group (setsid).
+# kernel kills every process left in it, even one that left the process group (setsid). Offline,
+# a network namespace too: no network at all, not even the sandbox's control plane on localhost.
 ctx4_namespace=(unshare --pid --fork --kill-child)
+[ "$ctx4_offline" = 1 ] && ctx4_namespace+=(--net)
+"\${ctx4_namespace[@]}" true 2>/dev/null || ctx4_namespace=(unshare --pid --fork --kill-child)
 "\${ctx4_namespace[@]}" true 2>/dev/null || ctx4_namespace=()
 ctx4_start=\${EPOCHREALTIME/./}
 timeout -k 1 "$((ctx4_limit / 1000)).$(printf '%03d' $((ctx4_limit % 1000)))" "\${ctx4_namespace[@]}" bash --noprofile --norc -c "$ctx4_command" \\
@@ -130,6 +134,7 @@ export function sandboxBackendOver(sandbox: CloudflareSandboxSurface, userId: st
           CTX4_EXEC_COMMAND: request.command,
           CTX4_EXEC_TIMEOUT_MS: String(request.timeoutMs),
           CTX4_EXEC_MAX_OUTPUT_BYTES: String(request.maxOutputBytes),
+          CTX4_EXEC_OFFLINE: request.offline ? "1" : "0",
         },
         timeout: request.timeoutMs + SDK_TIMEOUT_MARGIN_MS,
       });

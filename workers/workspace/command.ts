@@ -22,7 +22,8 @@ export type CommandRequest = {
 };
 
 /**
- * Runs a command in the clone (run.sh), in a fresh bash that reads no profile or rc file.
+ * Runs a command in the clone (run.sh), in a fresh bash that reads no profile or rc file, with
+ * no network.
  * Everything it prints is its own output: what it changed is committed by the sync that
  * follows, in another exec, so no output of the command can pass for our report.
  */
@@ -32,6 +33,7 @@ export async function runInClone(sandbox: SandboxBackend, request: CommandReques
     env: { ...identityEnv(request.identity), CTX4_COMMAND: request.command },
     timeoutMs: request.timeoutMs,
     maxOutputBytes: request.maxOutputBytes,
+    offline: true,
   });
   return {
     exitCode: result.timedOut ? null : result.exitCode,
