@@ -152,14 +152,17 @@ describe("the time limit", () => {
 });
 
 describe("the network", () => {
-  it.runIf(commandNamespaces().network)("is not there for an offline command, not even this machine's loopback", async () => {
-    const probe = `curl -sS --noproxy '*' --max-time 3 -o /dev/null -w '%{http_code}' http://127.0.0.1:${host.port}/healthz; echo " $?"`;
-    const online = await host.exec("net", { command: probe });
-    expect(online.body.stdout).toBe("200 0\n");
-    const offline = await host.exec("net", { command: probe, offline: true });
-    expect(offline.body.stdout).not.toMatch(/ 0\n$/);
-    expect(offline.body.stdout).not.toContain("200");
-  });
+  it.runIf(commandNamespaces().network)(
+    "is not there for an offline command, not even this machine's loopback",
+    async () => {
+      const probe = `curl -sS --noproxy '*' --max-time 3 -o /dev/null -w '%{http_code}' http://127.0.0.1:${host.port}/healthz; echo " $?"`;
+      const online = await host.exec("net", { command: probe });
+      expect(online.body.stdout).toBe("200 0\n");
+      const offline = await host.exec("net", { command: probe, offline: true });
+      expect(offline.body.stdout).not.toMatch(/ 0\n$/);
+      expect(offline.body.stdout).not.toContain("200");
+    },
+  );
 });
 
 describe("output", () => {

@@ -94,6 +94,35 @@ describe("a hostile command", () => {
     expect(look).toMatchObject({ ran: true, stdout: { text: "" } });
   });
 
+  it("hides its later changes from git (exclude file, index flags): they are committed and pushed all the same", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const hide = await workspace.bash({
+      command: [
+        "printf '*\\n' >> .git/info/exclude",
+        "git update-index --assume-unchanged resources/context.md",
+        "git update-index --skip-worktree resources/people.md",
+        "git config core.sparseCheckout true && printf 'nothing\\n' > .git/info/sparse-checkout",
+      ].join(" && "),
+      comment: "Hide changes",
+    });
+    expect(hide).toMatchObject({ ran: true, exitCode: 0 });
+
+    const write = await workspace.bash({
+      command: "echo new > knowledge/new.md; echo changed >> resources/context.md; echo changed >> resources/people.md",
+      comment: "Write notes",
+    });
+    expect(write).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+    if (!write.ran) return;
+    expect(write.commit?.files.sort()).toEqual([
+      "A\tknowledge/new.md",
+      "M\tresources/context.md",
+      "M\tresources/people.md",
+    ]);
+    expect(await control.readFile(repo.full_name, "knowledge/new.md")).toBe("new\n");
+    expect(await control.readFile(repo.full_name, "resources/context.md")).toMatch(/changed\n$/);
+    expect(await control.readFile(repo.full_name, "resources/people.md")).toMatch(/changed\n$/);
+  });
+
   it("nests a repository whose own config runs a filter: none of our steps ever runs git inside it", async () => {
     const { workspace, repo, control } = await connectedUser();
     const history = (await control.commits(repo.full_name)).map((commit) => commit.sha);

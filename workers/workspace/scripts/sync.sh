@@ -54,11 +54,11 @@ fail() {
 
 # A clone is ours when repo and repo/.git are real folders (not symlinks to elsewhere) and its
 # own config file (no includes) names this repo. The files that would make git read config or
-# objects from elsewhere are removed first.
+# objects from elsewhere, or leave files out of our commits, are removed first.
 is_our_clone() {
   [ -d repo ] && [ ! -L repo ] && [ -d repo/.git ] && [ ! -L repo/.git ] || return 1
   rm -f repo/.git/config.ctx4 repo/.git/commondir repo/.git/config.worktree repo/.git/info/grafts \
-    repo/.git/objects/info/alternates
+    repo/.git/objects/info/alternates repo/.git/info/exclude repo/.git/info/sparse-checkout
   [ "$(git config --file repo/.git/config --get ctx4.repoid 2>/dev/null)" = "$CTX4_REPO_ID" ]
 }
 
@@ -126,16 +126,23 @@ clone() {
   say upstream "${head:-none}"
 }
 
-# Sets $nested to pathspecs that leave out every nested repository: gitlinks in the index, and
-# untracked folders that hold a .git. `git add -A` runs `git status` inside a nested repository
-# with that repository's own config (a filter there would run in our step), so nothing of ours
-# looks into one; a nested repository is not committed.
-nested_excluded() {
+# Reads the index once. Sets $nested to pathspecs that leave out every nested repository:
+# gitlinks, and untracked folders that hold a .git. `git add -A` runs `git status` inside a
+# nested repository with that repository's own config (a filter there would run in our step),
+# so nothing of ours looks into one; a nested repository is not committed. Clears the flags
+# that hide a file's changes from git (assume-unchanged, skip-worktree): local state a command
+# may have set so that a change would never be committed.
+prepare_index() {
   nested=(.)
-  local entry path
+  local entry path assumed=() skipped=()
   while IFS= read -r -d '' entry; do
-    case $entry in 160000*) nested+=(":(exclude,literal)${entry#*$'\t'}") ;; esac
-  done < <(git ls-files -z -s)
+    path=${entry#*$'\t'}
+    case $entry in ?' 160000 '*) nested+=(":(exclude,literal)$path") ;; esac
+    case $entry in [a-z]' '*) assumed+=("$path") ;; S' '*) skipped+=("$path") ;; esac
+  done < <(git ls-files -z -s -v)
+  # One flag per update-index: with --stdin, git applies only one of them.
+  [ ${#assumed[@]} -eq 0 ] || printf '%s\0' "${assumed[@]}" | git update-index -z --no-assume-unchanged --stdin
+  [ ${#skipped[@]} -eq 0 ] || printf '%s\0' "${skipped[@]}" | git update-index -z --no-skip-worktree --stdin
   while IFS= read -r -d '' path; do
     [ -e "$path.git" ] && nested+=(":(exclude,literal)${path%/}")
   done < <(git ls-files -z --others --directory --exclude-standard)
@@ -145,7 +152,7 @@ nested_excluded() {
 # so that fetching and rebasing never touch uncommitted work. The commit and its files are
 # reported, one "@file <status>\t<path>" line each (at most 100).
 commit_changes() {
-  nested_excluded
+  prepare_index
   [ -n "$(git status --porcelain --ignore-submodules=dirty -- "${nested[@]}" 2>/dev/null)" ] || return 0
   out=$({ git add -A -- "${nested[@]}" && git commit --quiet --no-verify -m "$CTX4_COMMIT_MESSAGE"; } 2>&1) ||
     fail commit "$out"
@@ -230,7 +237,7 @@ publish() {
 # Read mode: take GitHub's new commits only when that changes nothing of ours.
 fast_forward_only() {
   [ "$remote" = present ] || return 0
-  nested_excluded
+  prepare_index
   [ -z "$(git status --porcelain --ignore-submodules=dirty -- "${nested[@]}" 2>/dev/null)" ] || return 0
   [ "$(git symbolic-ref -q HEAD)" = "refs/heads/$branch" ] || return 0
   if ! git rev-parse -q --verify HEAD >/dev/null || git merge-base --is-ancestor HEAD "$upstream"; then
