@@ -292,17 +292,20 @@ describe("a push through the route", () => {
       { id: NEW, pack: buildPack([]) },
     ];
     const reasons: string[] = [];
+    const told: string[] = [];
     for (const rewrite of rewrites) {
       const { sent: none, fetcher: refusing } = github();
       const response = await forwardGitEgress(pushRequest([[OLD, rewrite.id, "refs/heads/main"]], rewrite.pack), push, {
         token: TOKEN,
         branch: "main",
         fetcher: refusing,
+        onRefused: (reason) => told.push(`ctx4-ai: ${reason}.\n`),
       });
       expect(response.status).toBe(403);
       reasons.push(await response.text());
       expect(none).toHaveLength(0);
     }
+    expect(told).toEqual(reasons);
     expect(reasons).toEqual([
       "ctx4-ai: this push would rewrite the history of main; ctx4-ai never force-pushes.\n",
       "ctx4-ai: this push builds on commits it does not carry, so it cannot be shown to keep the history of main.\n",

@@ -112,6 +112,8 @@ export type ForwardOptions = {
   branch: string;
   /** Told every ref a push asked for and what GitHub answered: the record of what landed. */
   onPushed?: (refs: PushedRef[]) => void;
+  /** Told why a request was refused here (git shows only the status). */
+  onRefused?: (reason: string) => void;
   fetcher?: typeof fetch;
 };
 
@@ -131,6 +133,10 @@ export async function forwardGitEgress(
   verdict: Extract<GitEgressVerdict, { allowed: true }>,
   options: ForwardOptions,
 ): Promise<Response> {
+  const refuse = (status: number, reason: string) => {
+    options.onRefused?.(reason);
+    return refusal(status, reason);
+  };
   const headers = new Headers({ authorization: `Basic ${btoa(`x-access-token:${options.token}`)}` });
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = request.headers.get(name);
@@ -140,11 +146,11 @@ export async function forwardGitEgress(
     request.method === "POST" ? request.body : null;
   let push: PushCommands | undefined;
   if (verdict.service === "git-receive-pack" && request.body) {
-    if (request.headers.get("content-encoding")) return refusal(403, "a compressed push cannot be checked");
+    if (request.headers.get("content-encoding")) return refuse(403, "a compressed push cannot be checked");
     const bytes = await readAtMost(request.body, MAX_PUSH_BYTES);
-    if (!bytes) return refusal(413, `a push of more than ${MAX_PUSH_BYTES / 1024 / 1024} MiB is not taken`);
+    if (!bytes) return refuse(413, `a push of more than ${MAX_PUSH_BYTES / 1024 / 1024} MiB is not taken`);
     const read = await readPush(bytes, options.branch);
-    if (typeof read === "string") return refusal(403, read);
+    if (typeof read === "string") return refuse(403, read);
     push = read;
     body = bytes;
   }
@@ -156,7 +162,7 @@ export async function forwardGitEgress(
   });
   if (upstream.status >= 300 && upstream.status < 400) {
     await upstream.body?.cancel();
-    return refusal(502, "GitHub answered with a redirect, which ctx4-ai does not follow");
+    return refuse(502, "GitHub answered with a redirect, which ctx4-ai does not follow");
   }
   const responseHeaders = new Headers();
   for (const name of FORWARDED_RESPONSE_HEADERS) {

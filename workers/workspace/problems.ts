@@ -11,6 +11,11 @@ export class WorkspaceResetError extends Error {
   }
 }
 
+/** Our own git route refused a request of our sync (a push it may not make, one too large). */
+export class RouteRefusedError extends Error {
+  override readonly name = "RouteRefusedError";
+}
+
 const INACTIVE: Record<NonNullable<UserGithubConfig["inactiveReason"]>, string> = {
   installation_deleted:
     "The ctx4-ai GitHub App was removed from the account. The person needs to install it again from the ctx4-ai dashboard.",
@@ -35,6 +40,9 @@ export function describeFailure(error: unknown, repo: string): string {
   if (error instanceof GitHubAccessError || error instanceof WorkspaceResetError) return error.message;
   if (error instanceof SandboxUnavailableError) return `The sandbox could not be reached. ${error.message}`;
   if (error instanceof SyncError && error.cause instanceof GitHubAccessError) return error.cause.message;
+  if (error instanceof SyncError && error.cause instanceof RouteRefusedError) {
+    return `${error.cause.message}\n${error.message}`;
+  }
   if (error instanceof SyncError) {
     switch (error.failure) {
       case "auth":

@@ -14,7 +14,7 @@ import {
 } from "./bash-input";
 import { runInClone, type StreamOutput } from "./command";
 import { gatherInstructions, type RepoInstructions } from "./instructions";
-import { configProblem, describeFailure, WorkspaceResetError } from "./problems";
+import { configProblem, describeFailure, RouteRefusedError, WorkspaceResetError } from "./problems";
 import { redactSecrets } from "./redact";
 import { remoteBranchHead } from "./remote-head";
 import { RepoTokenCache } from "./repo-token";
@@ -106,6 +106,8 @@ export class Workspace {
   #gitRoute: Ready | undefined;
   /** What GitHub said it did with each ref pushed through the route during the current sync. */
   #pushedRefs: PushedRef[] = [];
+  /** Why the route refused requests of the current sync, if it did. */
+  #routeRefusals: string[] = [];
   readonly #queue = new SerialQueue();
   readonly #tokens: RepoTokenCache;
   readonly #counts = { postgresQueries: 0, sandboxExecs: 0, gitSyncs: 0, remoteChecks: 0 };
@@ -280,13 +282,25 @@ export class Workspace {
     if (mode !== "push-only") this.#counts.gitSyncs += 1;
     this.#gitRoute = ready;
     this.#pushedRefs = [];
+    this.#routeRefusals = [];
+    const credentials: GitCredentials = {
+      token: ready.credentials.token,
+      // When the route itself refused, a fresh token changes nothing: say why instead.
+      renew: () =>
+        this.#routeRefusals.length ? Promise.reject(routeRefused(this.#routeRefusals)) : ready.credentials.renew(),
+    };
     let outcome: SyncOutcome;
     try {
       outcome = confirmPushes(
-        await syncClone(ready.sandbox, ready.target, ready.identity, ready.credentials, mode, message),
+        await syncClone(ready.sandbox, ready.target, ready.identity, credentials, mode, message),
         this.#pushedRefs,
         ready.target.branch,
       );
+    } catch (error) {
+      if (error instanceof SyncError && this.#routeRefusals.length && !error.cause) {
+        throw new SyncError(error.failure, error.message, error.partial, { cause: routeRefused(this.#routeRefusals) });
+      }
+      throw error;
     } finally {
       this.#gitRoute = undefined;
     }
@@ -337,12 +351,14 @@ export class Workspace {
     const verdict = checkGitEgress(request.method, request.url, route.target);
     if (!verdict.allowed) {
       await request.body?.cancel();
+      this.#routeRefusals.push(verdict.reason);
       return refusedEgress(verdict);
     }
     return forwardGitEgress(request, verdict, {
       token: await route.credentials.token(),
       branch: route.target.branch,
       onPushed: (refs) => this.#pushedRefs.push(...refs),
+      onRefused: (reason) => this.#routeRefusals.push(reason),
     });
   }
 
@@ -411,6 +427,10 @@ export function confirmPushes(outcome: SyncOutcome, pushed: PushedRef[], branch:
   return unexplained.length
     ? { ...outcome, unexplainedPushes: unexplained.map(({ ref, new: sha }) => ({ ref, sha })) }
     : outcome;
+}
+
+function routeRefused(reasons: string[]): RouteRefusedError {
+  return new RouteRefusedError(`ctx4-ai's git route refused what git sent to GitHub: ${reasons.join("; ")}.`);
 }
 
 function sideBranch(side: NonNullable<SyncOutcome["sideBranch"]>) {
