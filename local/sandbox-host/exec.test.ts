@@ -151,6 +151,17 @@ describe("the time limit", () => {
   );
 });
 
+describe("other processes", () => {
+  it.runIf(commandNamespaces().pid)("are out of sight: /proc shows only the command's own", async () => {
+    const reply = await host.exec("procs", {
+      command: 'ls /proc | grep -c "^[0-9]"; tr "\\0" "\\n" < /proc/$PPID/environ; echo "ppid=$PPID"',
+    });
+    const [count = "", ...rest] = reply.body.stdout.trim().split("\n");
+    expect(Number(count)).toBeLessThan(10);
+    expect(rest).toEqual(["ppid=0"]);
+  });
+});
+
 describe("the network", () => {
   it.runIf(commandNamespaces().network)(
     "is not there for an offline command, not even this machine's loopback",

@@ -32,7 +32,8 @@ const PIPE_DRAIN_MS = 1_000;
 /**
  * How a command is started: `online` so that nothing it leaves running outlives it, in a PID
  * namespace of its own (`unshare --pid --fork --kill-child`), whose every process the kernel
- * kills when the command's shell exits, even one that left the process group with `setsid`;
+ * kills when the command's shell exits, even one that left the process group with `setsid`,
+ * and which sees only its own processes in /proc (`--mount-proc`: not the host's environment);
  * `offline` in a network namespace of its own as well, with no network at all (not even this
  * machine's loopback, where the local stack listens). Without root, a user namespace is needed
  * for either. Where they are not allowed (not Linux, or user namespaces switched off) the
@@ -42,7 +43,7 @@ function findNamespaceWrappers(): { online: string[]; offline: string[] } {
   const works = (wrapper: string[]) =>
     spawnSync(wrapper[0] ?? "", [...wrapper.slice(1), "true"], { stdio: "ignore" }).status === 0;
   for (const user of [[], ["--user", "--map-root-user"]]) {
-    const online = ["unshare", ...user, "--pid", "--fork", "--kill-child"];
+    const online = ["unshare", ...user, "--pid", "--fork", "--kill-child", "--mount-proc"];
     if (!works(online)) continue;
     const offline = [...online, "--net"];
     if (works(offline)) return { online, offline };

@@ -73,11 +73,12 @@ ctx4_keep() { head -c "$ctx4_cap" >"$1.kept"; wc -c >"$1.rest"; }
 ctx4_keep "$ctx4_dir/out" <"$ctx4_dir/out" &
 ctx4_keep "$ctx4_dir/err" <"$ctx4_dir/err" &
 # A PID namespace of its own where the container allows it: when the command's shell exits the
-# kernel kills every process left in it, even one that left the process group (setsid). Offline,
-# a network namespace too: no network at all, not even the sandbox's control plane on localhost.
-ctx4_namespace=(unshare --pid --fork --kill-child)
+# kernel kills every process left in it, even one that left the process group (setsid), and it
+# sees only its own processes in /proc. Offline, a network namespace too: no network at all, not
+# even the sandbox's control plane on localhost.
+ctx4_namespace=(unshare --pid --fork --kill-child --mount-proc)
 [ "$ctx4_offline" = 1 ] && ctx4_namespace+=(--net)
-"\${ctx4_namespace[@]}" true 2>/dev/null || ctx4_namespace=(unshare --pid --fork --kill-child)
+"\${ctx4_namespace[@]}" true 2>/dev/null || ctx4_namespace=(unshare --pid --fork --kill-child --mount-proc)
 "\${ctx4_namespace[@]}" true 2>/dev/null || ctx4_namespace=()
 ctx4_start=\${EPOCHREALTIME/./}
 timeout -k 1 "$((ctx4_limit / 1000)).$(printf '%03d' $((ctx4_limit % 1000)))" "\${ctx4_namespace[@]}" bash --noprofile --norc -c "$ctx4_command" \\
