@@ -1,3 +1,4 @@
+import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import recorded from "./git-requests.fixture.json";
 import { descendsFrom, packCommits } from "./pack-commits";
@@ -55,6 +56,32 @@ describe("packCommits", () => {
     // A parent the pack does not hold (GitHub has it) proves nothing either way.
     expect(descendsFrom(commits, await commitId(merge), OLD)).toBe("unknown");
     expect(descendsFrom(commits, OLD, OLD)).toBe("yes");
+  });
+
+  it("reads parents as git does, and gives nothing for a commit whose header git reads otherwise", async () => {
+    const late = new TextEncoder().encode(
+      `tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\nparent ${OLD}\n\nno parent to git\n`,
+    );
+    expect(await packCommits(buildPack([{ type: "commit", content: late }]))).toBeUndefined();
+    const short = new TextEncoder().encode("tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent abc\n\nbad id\n");
+    expect(await packCommits(buildPack([{ type: "commit", content: short }]))).toBeUndefined();
+    const notTree = new TextEncoder().encode(`parent ${OLD}\ntree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\nx\n`);
+    expect(await packCommits(buildPack([{ type: "commit", content: notTree }]))).toBeUndefined();
+  });
+
+  it("stops at zlib bombs: an object inflating past its declared size, or a pack inflating past the cap", async () => {
+    // One blob whose header says 10 bytes, followed by a zlib stream of 4 MB of zeros.
+    const stream = deflateSync(new Uint8Array(4_000_000));
+    const lying = new Uint8Array(12 + 1 + stream.length + 20);
+    lying.set(new TextEncoder().encode("PACK\0\0\0\x02\0\0\0\x01"));
+    lying[12] = (3 << 4) | 10;
+    lying.set(stream, 13);
+    expect(await packCommits(lying)).toBeUndefined();
+    const many = buildPack(
+      Array.from({ length: 70 }, () => ({ type: "blob" as const, content: new Uint8Array(4_000_000) })),
+    );
+    expect(many.length).toBeLessThan(1_000_000);
+    expect(await packCommits(many)).toBeUndefined();
   });
 
   it("gives nothing for what is not a whole pack", async () => {

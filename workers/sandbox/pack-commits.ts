@@ -5,7 +5,9 @@ import { inflateSync } from "node:zlib";
  * commit id → parent ids. Commits stored as deltas are rebuilt when their base is in the
  * pack; one whose base GitHub already has (a thin pack) cannot be, and is left out, so a
  * caller proving ancestry from this map can only come up short, never wrong.
- * Undefined when the bytes are not a version 2 or 3 pack of SHA-1 objects.
+ * Undefined when the bytes are not a version 2 or 3 pack of SHA-1 objects, when an object
+ * inflates past its declared size (or all past {@link MAX_INFLATED_BYTES}), or when a commit's
+ * header is one git would read differently (see `parents`).
  */
 export async function packCommits(pack: Uint8Array): Promise<Map<string, string[]> | undefined> {
   if (pack.length < 12 || new TextDecoder().decode(pack.subarray(0, 4)) !== "PACK") return undefined;
@@ -19,6 +21,7 @@ export async function packCommits(pack: Uint8Array): Promise<Map<string, string[
   const byOffset = new Map<number, { type: number; content?: Uint8Array }>();
   const commitContent = new Map<string, Uint8Array>();
   let offset = 12;
+  let inflatedBytes = 0;
   for (let index = 0; index < count; index += 1) {
     const start = offset;
     let byte = pack[offset++] ?? 0;
@@ -43,7 +46,8 @@ export async function packCommits(pack: Uint8Array): Promise<Map<string, string[
       const content = commitContent.get(baseId);
       base = content ? { type: COMMIT, content } : undefined;
     }
-    const inflated = inflateAt(pack, offset);
+    inflatedBytes += size;
+    const inflated = inflatedBytes <= MAX_INFLATED_BYTES ? inflateAt(pack, offset, size) : undefined;
     if (!inflated || inflated.data.length !== size) return undefined;
     offset += inflated.consumed;
 
@@ -53,7 +57,9 @@ export async function packCommits(pack: Uint8Array): Promise<Map<string, string[
       object = { type: COMMIT, content: applyDelta(base.content, inflated.data) };
     if (object.type === COMMIT && object.content) {
       const id = await objectId("commit", object.content);
-      commits.set(id, parents(object.content));
+      const commitParents = parents(object.content);
+      if (!commitParents) return undefined;
+      commits.set(id, commitParents);
       commitContent.set(id, object.content);
     }
     byOffset.set(start, object);
@@ -85,11 +91,23 @@ const COMMIT = 1;
 const OFS_DELTA = 6;
 const REF_DELTA = 7;
 
-/** The zlib stream at `offset`, inflated, and how many bytes of the pack it took. */
-function inflateAt(pack: Uint8Array, offset: number): { data: Uint8Array; consumed: number } | undefined {
+/**
+ * All objects of a pack, inflated, may add up to this much: a push of a memory is far smaller,
+ * and a pack of tiny zlib bombs must not make the object inflate gigabytes.
+ */
+const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The zlib stream at `offset`, inflated, and how many bytes of the pack it took; undefined
+ * when it is not one, or would inflate past the `size` its header declared.
+ */
+function inflateAt(pack: Uint8Array, offset: number, size: number): { data: Uint8Array; consumed: number } | undefined {
   try {
     // `info` gives the engine too, whose bytesWritten is the input it consumed (Node's zlib docs).
-    const result = inflateSync(pack.subarray(offset), { info: true }) as unknown as {
+    const result = inflateSync(pack.subarray(offset), {
+      info: true,
+      maxOutputLength: Math.max(size, 1),
+    }) as unknown as {
       buffer: Uint8Array;
       engine: { bytesWritten: number };
     };
@@ -134,12 +152,25 @@ function applyDelta(base: Uint8Array, delta: Uint8Array): Uint8Array {
   return result;
 }
 
-function parents(content: Uint8Array): string[] {
-  const header = new TextDecoder().decode(content).split("\n\n")[0] ?? "";
-  return header
-    .split("\n")
-    .filter((line) => line.startsWith("parent "))
-    .map((line) => line.slice("parent ".length));
+/**
+ * A commit's parents as git reads them: the `parent` lines right after the first line,
+ * `tree <id>` (git's commit.c, and GitHub's fsck). Undefined for a header git would read
+ * otherwise than a careless reader: a `parent` line anywhere else, or a malformed id.
+ */
+function parents(content: Uint8Array): string[] | undefined {
+  const text = new TextDecoder().decode(content);
+  const end = text.indexOf("\n\n");
+  const lines = (end < 0 ? text : text.slice(0, end)).split("\n");
+  if (!/^tree [0-9a-f]{40}$/.test(lines[0] ?? "")) return undefined;
+  const found: string[] = [];
+  let index = 1;
+  for (; lines[index]?.startsWith("parent "); index += 1) {
+    const id = lines[index]?.slice("parent ".length) ?? "";
+    if (!/^[0-9a-f]{40}$/.test(id)) return undefined;
+    found.push(id);
+  }
+  if (lines.slice(index).some((line) => line.startsWith("parent "))) return undefined;
+  return found;
 }
 
 async function objectId(type: string, content: Uint8Array): Promise<string> {

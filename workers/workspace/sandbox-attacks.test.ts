@@ -123,6 +123,22 @@ describe("a hostile command", () => {
     expect(await control.readFile(repo.full_name, "resources/people.md")).toMatch(/changed\n$/);
   });
 
+  it("leaves nothing out without saying so: a file beside one named like it plus .git, a folder holding a .git", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const write = await workspace.bash({
+      command: [
+        "echo 'the note' > knowledge/plan.md && echo other > knowledge/plan.md.git",
+        "mkdir -p notes && echo junk > notes/.git && echo important > notes/a.md",
+      ].join(" && "),
+      comment: "Write notes",
+    });
+    expect(write).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+    if (!write.ran) return;
+    expect(write.commit?.files.sort()).toEqual(["A\tknowledge/plan.md", "A\tknowledge/plan.md.git"]);
+    expect(await control.readFile(repo.full_name, "knowledge/plan.md")).toBe("the note\n");
+    expect(write.notes.join(" ")).toMatch(/Not committed: notes: each holds a \.git of its own/);
+  });
+
   it("nests a repository whose own config runs a filter: none of our steps ever runs git inside it", async () => {
     const { workspace, repo, control } = await connectedUser();
     const history = (await control.commits(repo.full_name)).map((commit) => commit.sha);

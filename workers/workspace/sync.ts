@@ -27,6 +27,8 @@ export type SyncOutcome = {
   pushed?: string;
   /** Local commits that conflicted with GitHub's branch, pushed to a side branch instead. */
   sideBranch?: { name: string; sha: string; conflicts: string[] };
+  /** Untracked folders holding a .git of their own: their files were left out of the commit. */
+  nested?: string[];
   /** Ref updates GitHub confirmed during this sync that the script did not report. */
   unexplainedPushes?: { ref: string; sha: string }[];
   head?: string | null;
@@ -169,6 +171,9 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
         break;
       case "@file":
         outcome.committed?.files.push(rest);
+        break;
+      case "@nested":
+        if (!outcome.nested?.includes(rest)) outcome.nested = [...(outcome.nested ?? []), rest];
         break;
       case "@fetched":
         outcome.fetched = true;

@@ -452,6 +452,11 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before"
         : `Cloned ${target.fullName}: it is empty, the first change creates ${target.branch}.`,
     );
   }
+  if (outcome.nested?.length) {
+    notes.push(
+      `Not committed: ${outcome.nested.join(", ")}: each holds a .git of its own (a repository inside the repository), and ctx4-ai commits only the repository's own files. Remove the inner .git to have them committed.`,
+    );
+  }
   for (const { ref, sha } of outcome.unexplainedPushes ?? [])
     notes.push(
       `WARNING: something in the sandbox, not ctx4-ai's own steps, moved ${ref.replace(/^refs\/heads\//, "branch ")} on GitHub to ${short(sha)}. Tell the person to check that branch's history on GitHub.`,

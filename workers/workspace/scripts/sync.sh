@@ -16,11 +16,12 @@ export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 G
 export GIT_CEILING_DIRECTORIES=$PWD GIT_NO_REPLACE_OBJECTS=1
 unset GIT_ASKPASS SSH_ASKPASS GIT_SSH GIT_SSH_COMMAND GIT_PROXY_COMMAND GIT_EXEC_PATH GIT_TEMPLATE_DIR
 # For every git call here, whatever the repo says: no hooks, no fsmonitor, no signing program,
-# no credential helper, http only, no redirects, paths printed as they are, and never a step
+# no credential helper, http only, no redirects, paths printed as they are, parents read from
+# the commits themselves (no commit-graph), and never a step
 # into a nested repository's work tree (a submodule, or any folder with its own .git): git would
 # run there with that repository's own config, filters included, which nothing here rewrites.
 # Which commit a nested repository is at is still committed ("dirty" reads only its HEAD).
-export GIT_CONFIG_COUNT=14 \
+export GIT_CONFIG_COUNT=15 \
   GIT_CONFIG_KEY_0=core.hooksPath GIT_CONFIG_VALUE_0=/dev/null \
   GIT_CONFIG_KEY_1=core.fsmonitor GIT_CONFIG_VALUE_1=false \
   GIT_CONFIG_KEY_2=commit.gpgSign GIT_CONFIG_VALUE_2=false \
@@ -34,7 +35,8 @@ export GIT_CONFIG_COUNT=14 \
   GIT_CONFIG_KEY_10=diff.ignoreSubmodules GIT_CONFIG_VALUE_10=dirty \
   GIT_CONFIG_KEY_11=status.submoduleSummary GIT_CONFIG_VALUE_11=false \
   GIT_CONFIG_KEY_12=fetch.recurseSubmodules GIT_CONFIG_VALUE_12=false \
-  GIT_CONFIG_KEY_13=push.recurseSubmodules GIT_CONFIG_VALUE_13=no
+  GIT_CONFIG_KEY_13=push.recurseSubmodules GIT_CONFIG_VALUE_13=no \
+  GIT_CONFIG_KEY_14=core.commitGraph GIT_CONFIG_VALUE_14=false
 branch=$CTX4_BRANCH
 upstream=refs/remotes/origin/$CTX4_BRANCH
 
@@ -54,11 +56,13 @@ fail() {
 
 # A clone is ours when repo and repo/.git are real folders (not symlinks to elsewhere) and its
 # own config file (no includes) names this repo. The files that would make git read config or
-# objects from elsewhere, or leave files out of our commits, are removed first.
+# objects from elsewhere, believe other parents than the commits hold (commit-graph, grafts,
+# shallow), or leave files out of our commits, are removed first.
 is_our_clone() {
   [ -d repo ] && [ ! -L repo ] && [ -d repo/.git ] && [ ! -L repo/.git ] || return 1
-  rm -f repo/.git/config.ctx4 repo/.git/commondir repo/.git/config.worktree repo/.git/info/grafts \
-    repo/.git/objects/info/alternates repo/.git/info/exclude repo/.git/info/sparse-checkout
+  rm -rf repo/.git/config.ctx4 repo/.git/commondir repo/.git/config.worktree repo/.git/info/grafts \
+    repo/.git/objects/info/alternates repo/.git/info/exclude repo/.git/info/sparse-checkout repo/.git/shallow \
+    repo/.git/objects/info/commit-graph repo/.git/objects/info/commit-graphs
   [ "$(git config --file repo/.git/config --get ctx4.repoid 2>/dev/null)" = "$CTX4_REPO_ID" ]
 }
 
@@ -129,7 +133,8 @@ clone() {
 # Reads the index once. Sets $nested to pathspecs that leave out every nested repository:
 # gitlinks, and untracked folders that hold a .git. `git add -A` runs `git status` inside a
 # nested repository with that repository's own config (a filter there would run in our step),
-# so nothing of ours looks into one; a nested repository is not committed. Clears the flags
+# so nothing of ours looks into one; a nested repository is not committed, and an untracked one
+# is reported ("@nested <path>"), since its files are left out. Clears the flags
 # that hide a file's changes from git (assume-unchanged, skip-worktree): local state a command
 # may have set so that a change would never be committed.
 prepare_index() {
@@ -144,7 +149,7 @@ prepare_index() {
   [ ${#assumed[@]} -eq 0 ] || printf '%s\0' "${assumed[@]}" | git update-index -z --no-assume-unchanged --stdin
   [ ${#skipped[@]} -eq 0 ] || printf '%s\0' "${skipped[@]}" | git update-index -z --no-skip-worktree --stdin
   while IFS= read -r -d '' path; do
-    [ -e "$path.git" ] && nested+=(":(exclude,literal)${path%/}")
+    case $path in */) [ -e "$path.git" ] && nested+=(":(exclude,literal)${path%/}") && say nested "${path%/}" ;; esac
   done < <(git ls-files -z --others --directory --exclude-standard)
 }
 
