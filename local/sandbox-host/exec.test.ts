@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandNamespaces } from "./run-command";
@@ -160,6 +160,27 @@ describe("other processes", () => {
     expect(Number(count)).toBeLessThan(10);
     expect(rest).toEqual(["ppid=0"]);
   });
+});
+
+describe("confinement", () => {
+  it.runIf(commandNamespaces().confined)(
+    "shows a command its own sandbox only: not the others, the stack's data or the checkout",
+    async () => {
+      await host.exec("neighbour", { command: "echo private > private.txt" });
+      writeFileSync(join(host.parentDir, "stack-secret.json"), "{}");
+      const reply = await host.exec("confined", {
+        command: [
+          "echo mine > mine.txt && cat mine.txt",
+          'ls "$(dirname "$PWD")"',
+          "cat ../neighbour/private.txt 2>&1 | grep -c 'No such file'",
+          `ls ${JSON.stringify(host.parentDir)}`,
+          `ls -A ${JSON.stringify(process.cwd())} | wc -l`,
+        ].join("; "),
+      });
+      expect(reply.body.stdout).toBe(`mine\nconfined\n1\nroot\n0\n`);
+      expect(readFileSync(join(host.rootDir, "confined", "mine.txt"), "utf8")).toBe("mine\n");
+    },
+  );
 });
 
 describe("the network", () => {

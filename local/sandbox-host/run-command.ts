@@ -1,4 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CappedCollector, type CappedOutput } from "./capped-output";
 
 export type RunOptions = {
@@ -11,6 +14,11 @@ export type RunOptions = {
   maxOutputBytes: number;
   /** No network at all (see findNamespaceWrappers). */
   offline: boolean;
+  /**
+   * The command sees its sandbox folder `own`, and nothing under the folders `hide` (the local
+   * stack's data, the checkout): see CONFINE_SCRIPT. Only where namespaces are allowed.
+   */
+  confine: { own: string; hide: string[] };
 };
 
 export type RunResult = {
@@ -58,30 +66,109 @@ function findNamespaceWrappers(): { online: string[]; offline: string[] } {
   return { online: [], offline: [] };
 }
 
-let namespaceWrappers: { online: string[]; offline: string[] } | undefined;
+/**
+ * Run first in the command's own mount namespace (`--mount-proc` gives it one): each folder to
+ * hide gets an empty tmpfs over it, then the sandbox folder, opened beforehand, is bound back at
+ * its own path, so the command sees its sandbox and none of the others, nor the stack's files.
+ * Arguments: the sandbox folder, the folders to hide, `--`, the command.
+ */
+const CONFINE_SCRIPT = `
+own=$1; shift
+exec 3<"$own" || exit 125
+while [ "$1" != -- ]; do mount -t tmpfs -o mode=0755,size=64k ctx4-hidden "$1" || exit 125; shift; done
+shift
+mkdir -p "$own" && mount --no-canonicalize --bind /proc/self/fd/3 "$own" || exit 125
+exec 3<&-
+cd "$PWD" || exit 125
+exec bash --noprofile --norc -c "$1"
+`;
 
-/** Which namespaces commands get on this machine (see findNamespaceWrappers). */
-export function commandNamespaces(): { pid: boolean; network: boolean } {
-  namespaceWrappers ??= findNamespaceWrappers();
-  return {
-    pid: namespaceWrappers.online.length > 0,
-    network: namespaceWrappers.offline.includes("--net"),
-  };
+/** Whether CONFINE_SCRIPT works under `wrapper` here: tried once on a throw-away folder. */
+function confinementWorks(wrapper: string[]): boolean {
+  if (wrapper.length === 0) return false;
+  const dir = mkdtempSync(join(tmpdir(), "ctx4-confine-"));
+  try {
+    const own = join(dir, "hidden", "own");
+    mkdirSync(own, { recursive: true });
+    const probe = `[ -d ${JSON.stringify(own)} ] && [ ! -e ${JSON.stringify(join(dir, "hidden", "other"))} ]`;
+    mkdirSync(join(dir, "hidden", "other"));
+    const [program = "", ...args] = wrapper;
+    const result = spawnSync(
+      program,
+      [
+        ...args,
+        "bash",
+        "--noprofile",
+        "--norc",
+        "-c",
+        CONFINE_SCRIPT,
+        "ctx4-confine",
+        own,
+        join(dir, "hidden"),
+        "--",
+        probe,
+      ],
+      {
+        cwd: own,
+        stdio: "ignore",
+      },
+    );
+    return result.status === 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+let namespaces: { online: string[]; offline: string[]; confine: boolean } | undefined;
+
+function commandWrappers() {
+  if (!namespaces) {
+    const wrappers = findNamespaceWrappers();
+    const confine = confinementWorks(wrappers.online);
+    if (wrappers.online.length > 0 && !confine) {
+      console.warn(
+        "[sandbox-host] mount namespaces are not available here: commands can see other sandboxes and the stack's files.",
+      );
+    }
+    namespaces = { ...wrappers, confine };
+  }
+  return namespaces;
+}
+
+/** Which namespaces commands get on this machine (see findNamespaceWrappers and CONFINE_SCRIPT). */
+export function commandNamespaces(): { pid: boolean; network: boolean; confined: boolean } {
+  const wrappers = commandWrappers();
+  return { pid: wrappers.online.length > 0, network: wrappers.offline.includes("--net"), confined: wrappers.confine };
 }
 
 /**
  * Runs `bash --noprofile --norc -c command` (no login or rc file: nothing a command wrote in
  * the sandbox runs before the next one), in a PID namespace of its own (and a network one when
- * `offline`) where the machine allows it, and in its own process group (detached), stdin closed, output capped.
+ * `offline`, and a mount namespace that shows it only its own sandbox of the stack's folders)
+ * where the machine allows it, and in its own process group (detached), stdin closed, output capped.
  * On timeout or kill() the whole group gets SIGKILL, so background jobs die too; when bash
  * exits by itself its leftover background jobs are killed as well, so no exec leaves
  * processes behind.
  */
 export function runCommand(options: RunOptions): RunningCommand {
   const started = performance.now();
-  namespaceWrappers ??= findNamespaceWrappers();
-  const wrapper = options.offline ? namespaceWrappers.offline : namespaceWrappers.online;
-  const [program = "bash", ...args] = [...wrapper, "bash", "--noprofile", "--norc", "-c", options.command];
+  const wrappers = commandWrappers();
+  const wrapper = options.offline ? wrappers.offline : wrappers.online;
+  const bash = wrappers.confine
+    ? [
+        "bash",
+        "--noprofile",
+        "--norc",
+        "-c",
+        CONFINE_SCRIPT,
+        "ctx4-confine",
+        options.confine.own,
+        ...options.confine.hide,
+        "--",
+        options.command,
+      ]
+    : ["bash", "--noprofile", "--norc", "-c", options.command];
+  const [program = "bash", ...args] = [...wrapper, ...bash];
   const child = spawn(program, args, {
     cwd: options.cwd,
     env: options.env,

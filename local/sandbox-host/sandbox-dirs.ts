@@ -1,5 +1,6 @@
+import { existsSync } from "node:fs";
 import { lstat, mkdir, realpath, rm, stat } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
 /** A request the caller got wrong: the server answers it with 400 and this message. */
 export class BadRequestError extends Error {}
@@ -10,12 +11,28 @@ export class BadRequestError extends Error {}
  * (a symlink planted by a command must not move the next command elsewhere).
  */
 export class SandboxDirs {
-  private constructor(private readonly root: string) {}
+  private constructor(
+    private readonly root: string,
+    /**
+     * What a command must not see (where the host can hide it): the folder holding the sandbox
+     * root (the local stack's data: keys, database, the emulators' state) and the project
+     * checkout the host runs in (`.dev.vars`). Only folders two levels deep or more, never `/`.
+     */
+    readonly hidden: string[],
+  ) {}
 
   /** Creates the root if needed and keeps its real path, so later comparisons see through symlinks. */
   static async open(rootDir: string): Promise<SandboxDirs> {
     await mkdir(rootDir, { recursive: true });
-    return new SandboxDirs(await realpath(rootDir));
+    const root = await realpath(rootDir);
+    const checkout = existsSync(join(process.cwd(), "package.json")) ? [await realpath(process.cwd())] : [];
+    const candidates = [dirname(root), ...checkout].filter((dir) => dir.split(sep).filter(Boolean).length >= 2);
+    // A folder inside another one to hide is hidden with it (and could not be mounted over then).
+    const hidden = candidates.filter(
+      (dir, index) =>
+        !candidates.some((other, at) => at !== index && (dir.startsWith(other + sep) || (dir === other && at < index))),
+    );
+    return new SandboxDirs(root, hidden);
   }
 
   private pathOf(id: string): string {

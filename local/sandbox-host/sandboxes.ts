@@ -43,6 +43,7 @@ export class Sandboxes {
       timeoutMs: request.timeoutMs,
       maxOutputBytes: request.maxOutputBytes,
       offline: request.offline,
+      confine: { own: dir, hide: this.dirs.hidden },
     });
     const ofSandbox = this.running.get(id) ?? new Set();
     this.running.set(id, ofSandbox.add(command));
