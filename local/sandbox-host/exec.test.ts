@@ -164,7 +164,7 @@ describe("other processes", () => {
 
 describe("confinement", () => {
   it.runIf(commandNamespaces().confined)(
-    "shows a command its own sandbox only: not the others, the stack's data or the checkout",
+    "shows an offline command (a user's) its own sandbox only: not the others, the stack's data or the checkout",
     async () => {
       await host.exec("neighbour", { command: "echo private > private.txt" });
       writeFileSync(join(host.parentDir, "stack-secret.json"), "{}");
@@ -176,9 +176,13 @@ describe("confinement", () => {
           `ls ${JSON.stringify(host.parentDir)}`,
           `ls -A ${JSON.stringify(process.cwd())} | wc -l`,
         ].join("; "),
+        offline: true,
       });
       expect(reply.body.stdout).toBe(`mine\nconfined\n1\nroot\n0\n`);
       expect(readFileSync(join(host.rootDir, "confined", "mine.txt"), "utf8")).toBe("mine\n");
+      // Our own (online) steps are not confined: they run none of a command's code.
+      const ours = await host.exec("confined", { command: "ls .. | grep -c neighbour" });
+      expect(ours.body.stdout).toBe("1\n");
     },
   );
 });

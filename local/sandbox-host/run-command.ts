@@ -18,7 +18,7 @@ export type RunOptions = {
    * The command sees its sandbox folder `own`, and nothing under the folders `hide` (the local
    * stack's data, the checkout): see CONFINE_SCRIPT. Only where namespaces are allowed.
    */
-  confine: { own: string; hide: string[] };
+  confine?: { own: string; hide: string[] };
 };
 
 export type RunResult = {
@@ -154,21 +154,11 @@ export function runCommand(options: RunOptions): RunningCommand {
   const started = performance.now();
   const wrappers = commandWrappers();
   const wrapper = options.offline ? wrappers.offline : wrappers.online;
-  const bash = wrappers.confine
-    ? [
-        "bash",
-        "--noprofile",
-        "--norc",
-        "-c",
-        CONFINE_SCRIPT,
-        "ctx4-confine",
-        options.confine.own,
-        ...options.confine.hide,
-        "--",
-        options.command,
-      ]
-    : ["bash", "--noprofile", "--norc", "-c", options.command];
-  const [program = "bash", ...args] = [...wrapper, ...bash];
+  const confine = wrappers.confine ? options.confine : undefined;
+  const bash = confine
+    ? ["bash", "--noprofile", "--norc", "-c", CONFINE_SCRIPT, "ctx4-confine", confine.own, ...confine.hide, "--"]
+    : ["bash", "--noprofile", "--norc", "-c"];
+  const [program = "bash", ...args] = [...wrapper, ...bash, options.command];
   const child = spawn(program, args, {
     cwd: options.cwd,
     env: options.env,

@@ -43,7 +43,8 @@ export class Sandboxes {
       timeoutMs: request.timeoutMs,
       maxOutputBytes: request.maxOutputBytes,
       offline: request.offline,
-      confine: { own: dir, hide: this.dirs.hidden },
+      // A command (offline) sees its own sandbox only; our own sync steps need not pay for that.
+      confine: request.offline ? { own: dir, hide: this.dirs.hidden } : undefined,
     });
     const ofSandbox = this.running.get(id) ?? new Set();
     this.running.set(id, ofSandbox.add(command));
