@@ -21,9 +21,10 @@ export type ExecRequest = {
   /** Per stream: output past this many bytes is counted but not kept. */
   maxOutputBytes: number;
   /**
-   * No network at all for this command, where the sandbox allows a network namespace: a user's
-   * command needs none (only our sync talks to GitHub), and this keeps it from the sandbox's
-   * control plane and, locally, from the services on the machine's loopback.
+   * A user's command: no network at all, where the sandbox allows a network namespace (only our
+   * sync talks to GitHub), which keeps it from the sandbox's control plane and, locally, from
+   * the services on the machine's loopback; locally it also sees only its own sandbox folder.
+   * Our own scripts, which run none of a command's code, leave it off and skip that cost.
    */
   offline?: boolean;
 };

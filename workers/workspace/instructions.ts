@@ -29,7 +29,6 @@ export async function gatherInstructions(sandbox: SandboxBackend): Promise<RepoI
     env: { CTX4_MARK: mark },
     timeoutMs: GATHER_TIMEOUT_MS,
     maxOutputBytes: GATHER_OUTPUT_BYTES,
-    offline: true,
   });
   if (result.exitCode !== 0) throw new Error(`Could not read the repo: ${redactSecrets(result.stderr.slice(0, 500))}`);
   return parseGathered(redactSecrets(result.stdout), mark);

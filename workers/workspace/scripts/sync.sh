@@ -130,15 +130,18 @@ clone() {
   say upstream "${head:-none}"
 }
 
-# Reads the index once. Sets $nested to pathspecs that leave out every nested repository:
-# gitlinks, and untracked folders that hold a .git. `git add -A` runs `git status` inside a
-# nested repository with that repository's own config (a filter there would run in our step),
-# so nothing of ours looks into one; a nested repository is not committed, and an untracked one
-# is reported ("@nested <path>"), since its files are left out. Clears the flags
-# that hide a file's changes from git (assume-unchanged, skip-worktree): local state a command
-# may have set so that a change would never be committed.
-prepare_index() {
+# Reads the clone's state in two git calls. First the index: clears the flags that hide a
+# file's changes from git (assume-unchanged, skip-worktree), local state a command may have set
+# so that a change would never be committed, and sets $nested to pathspecs that leave out every
+# nested repository (gitlinks, and untracked folders holding a .git): `git add -A` runs
+# `git status` inside one with that repository's own config (a filter there would run in our
+# step), so nothing of ours looks into one. A nested repository is not committed, and an
+# untracked one is reported ("@nested <path>"), since its files are left out. Then `git status`
+# over the rest: $changed (yes or no), and the branch header: $head_oid, $head_name and
+# $head_ab ("+<ahead> -<behind>" against GitHub's branch as last fetched).
+read_state() {
   nested=(.)
+  changed=no head_oid="" head_name="" head_ab=""
   local entry path assumed=() skipped=()
   while IFS= read -r -d '' entry; do
     path=${entry#*$'\t'}
@@ -148,19 +151,35 @@ prepare_index() {
   # One flag per update-index: with --stdin, git applies only one of them.
   [ ${#assumed[@]} -eq 0 ] || printf '%s\0' "${assumed[@]}" | git update-index -z --no-assume-unchanged --stdin
   [ ${#skipped[@]} -eq 0 ] || printf '%s\0' "${skipped[@]}" | git update-index -z --no-skip-worktree --stdin
-  while IFS= read -r -d '' path; do
-    case $path in */) [ -e "$path.git" ] && nested+=(":(exclude,literal)${path%/}") && say nested "${path%/}" ;; esac
-  done < <(git ls-files -z --others --directory --exclude-standard)
+  while IFS= read -r -d '' entry; do
+    case $entry in
+      '# branch.oid '*) head_oid=${entry#'# branch.oid '} ;;
+      '# branch.head '*) head_name=${entry#'# branch.head '} ;;
+      '# branch.ab '*) head_ab=${entry#'# branch.ab '} ;;
+      '# '*) ;;
+      '? '*/)
+        path=${entry#'? '}
+        if [ -e "$path.git" ]; then
+          nested+=(":(exclude,literal)${path%/}")
+          say nested "${path%/}"
+        else
+          changed=yes
+        fi
+        ;;
+      *) changed=yes ;;
+    esac
+  done < <(git status -z --porcelain=v2 --branch --ignore-submodules=dirty -- "${nested[@]}" 2>/dev/null)
 }
 
 # What is uncommitted (the command's changes, or what an earlier call left) is committed first,
 # so that fetching and rebasing never touch uncommitted work. The commit and its files are
 # reported, one "@file <status>\t<path>" line each (at most 100).
 commit_changes() {
-  prepare_index
-  [ -n "$(git status --porcelain --ignore-submodules=dirty -- "${nested[@]}" 2>/dev/null)" ] || return 0
+  read_state
+  [ "$changed" = yes ] || return 0
   out=$({ git add -A -- "${nested[@]}" && git commit --quiet --no-verify -m "$CTX4_COMMIT_MESSAGE"; } 2>&1) ||
     fail commit "$out"
+  committed_now=yes
   say committed "$(git rev-parse HEAD)"
   git show --no-color --format= --name-status HEAD | head -n 100 | while IFS= read -r line; do say file "$line"; done
 }
@@ -242,9 +261,9 @@ publish() {
 # Read mode: take GitHub's new commits only when that changes nothing of ours.
 fast_forward_only() {
   [ "$remote" = present ] || return 0
-  prepare_index
-  [ -z "$(git status --porcelain --ignore-submodules=dirty -- "${nested[@]}" 2>/dev/null)" ] || return 0
-  [ "$(git symbolic-ref -q HEAD)" = "refs/heads/$branch" ] || return 0
+  read_state
+  [ "$changed" = no ] || return 0
+  [ "$head_name" = "$branch" ] || return 0
   if ! git rev-parse -q --verify HEAD >/dev/null || git merge-base --is-ancestor HEAD "$upstream"; then
     git merge-base --is-ancestor "$upstream" HEAD 2>/dev/null && return 0
     out=$(git checkout --quiet -B "$branch" "$upstream" 2>&1) || fail checkout "$out"
@@ -263,7 +282,15 @@ if [ "$CTX4_MODE" = read ]; then
   fetch_remote
   fast_forward_only
 else
+  committed_now=no
   commit_changes
+  # After a command that changed nothing, on the branch and even with GitHub's as last seen:
+  # nothing to push, and the state is known without more git calls.
+  if [ "$CTX4_MODE" = push-only ] && [ "$committed_now" = no ] && [ "$head_name" = "$branch" ] && [ "$head_ab" = "+0 -0" ]; then
+    say upstream "$head_oid"
+    say head "$head_oid"
+    exit 0
+  fi
   on_branch
   if git rev-parse -q --verify "$upstream" >/dev/null; then remote=present; else remote=absent; fi
   if [ "$CTX4_MODE" = fetch ]; then
