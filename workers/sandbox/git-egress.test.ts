@@ -9,7 +9,7 @@ import {
   refUpdateProblem,
 } from "./git-egress";
 import recorded from "./git-requests.fixture.json";
-import { buildPack, commitContent, commitId } from "./test-pack";
+import { buildPack, commitContent, commitId, joinBytes } from "./test-pack";
 
 const target = { fullName: "alice/ctx", cloneUrl: "https://github.com/alice/ctx.git", branch: "main" };
 const TOKEN = "ghs_recordedTestToken0123456789abcdefABCD";
@@ -173,19 +173,9 @@ const pkt = (payload: string | Uint8Array) => {
   framed.set(bytes, 4);
   return framed;
 };
-const join = (...parts: (Uint8Array | string)[]) => {
-  const bytes = parts.map((part) => (typeof part === "string" ? new TextEncoder().encode(part) : part));
-  const joined = new Uint8Array(bytes.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of bytes) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
-};
 /** GitHub's report-status answer inside side-band channel 1, as git asks for it. */
 const sideBandReport = (...lines: string[]) =>
-  join(pkt(join(new Uint8Array([1]), ...lines.map((line) => pkt(`${line}\n`)), "0000")), "0000");
+  joinBytes(pkt(joinBytes(new Uint8Array([1]), ...lines.map((line) => pkt(`${line}\n`)), "0000")), "0000");
 
 const OLD = "e7342af55ab4391f97e2ac4361efd6248baf3bff";
 const NEW = "055adb40593bbbf7cf1759d8cdc083d2093fff8c";
@@ -199,7 +189,7 @@ function pushRequest(commands: [string, string, string][], pack: Uint8Array = bu
   return new Request(`http://${GIT_EGRESS_HOST}/alice/ctx.git/git-receive-pack`, {
     method: "POST",
     headers: { "content-type": "application/x-git-receive-pack-request" },
-    body: join(...lines, "0000", pack),
+    body: joinBytes(...lines, "0000", pack),
   });
 }
 
@@ -337,11 +327,11 @@ describe("a push through the route", () => {
       pushRequest([[OLD, NEW, "refs/heads/someone-elses"]]),
       new Request(push.upstream, { method: "POST", body: "PACK without commands" }),
       pushRequest([[OLD, NEW, "refs/heads/main"]], new TextEncoder().encode("PACK but not one")),
-      new Request(push.upstream, { method: "POST", body: join(pkt("shallow 0123\n"), "0000") }),
+      new Request(push.upstream, { method: "POST", body: joinBytes(pkt("shallow 0123\n"), "0000") }),
       new Request(push.upstream, {
         method: "POST",
         headers: { "content-encoding": "gzip" },
-        body: join(pkt(`${OLD} ${NEW} refs/heads/main\0 report-status\n`), "0000"),
+        body: joinBytes(pkt(`${OLD} ${NEW} refs/heads/main\0 report-status\n`), "0000"),
       }),
     ];
     for (const request of cases) {

@@ -28,7 +28,7 @@ export function buildPack(entries: PackEntry[]): Uint8Array {
     offset += body.reduce((sum, part) => sum + part.length, 0);
   }
   parts.push(new Uint8Array(20));
-  return join(parts);
+  return joinBytes(...parts);
 }
 
 /** A commit object's content with these parents. */
@@ -46,7 +46,7 @@ export function commitContent(parents: string[], message: string): Uint8Array {
 
 /** The object id git gives a commit with this content. */
 export async function commitId(content: Uint8Array): Promise<string> {
-  const whole = join([new TextEncoder().encode(`commit ${content.length}\0`), content]);
+  const whole = joinBytes(`commit ${content.length}\0`, content);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", whole));
   return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
@@ -103,10 +103,12 @@ function uint32(value: number): Uint8Array {
   return bytes;
 }
 
-function join(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+/** The bytes of `parts` one after the other, text as UTF-8. */
+export function joinBytes(...parts: (Uint8Array | string)[]): Uint8Array<ArrayBuffer> {
+  const bytes = parts.map((part) => (typeof part === "string" ? new TextEncoder().encode(part) : part));
+  const joined = new Uint8Array(bytes.reduce((sum, part) => sum + part.length, 0));
   let offset = 0;
-  for (const part of parts) {
+  for (const part of bytes) {
     joined.set(part, offset);
     offset += part.length;
   }
