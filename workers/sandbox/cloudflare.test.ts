@@ -188,7 +188,9 @@ describe("the cloudflare sandbox backend", () => {
       maxOutputBytes: 1000,
     });
     expect(run).toMatchObject({ exitCode: 0 });
-    const pushed = await syncClone(backend, target, identity, credentials, "push-only", "Via the cloudflare backend");
+    const pushed = await syncClone(backend, target, identity, credentials, "push-only", {
+      commitMessage: "Via the cloudflare backend",
+    });
     expect(pushed.committed?.files).toEqual(["A\tcf.md"]);
     expect(pushed.pushed).toBe(pushed.committed?.sha);
     expect(await control.readFile(repo.full_name, "cf.md")).toBe("from-cloudflare\n");

@@ -65,4 +65,20 @@ describe("a command that fakes history", () => {
     expect(after.map((commit) => commit.message.trim())).not.toContain("history erased");
     expect(await control.readFile(repo.full_name, "knowledge/one.md")).toBe("one\n");
   });
+
+  it("moves its record of GitHub's branch onto its own commit: the commit is pushed all the same", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    const hide = await workspace.bash({
+      command:
+        "echo hidden > hidden.md && git add hidden.md && git commit -qm 'Hidden' && git update-ref refs/remotes/origin/main HEAD && git status -sb | head -1",
+    });
+    expect(hide).toMatchObject({
+      ran: true,
+      exitCode: 0,
+      stdout: { text: "## main...origin/main\n" },
+      publish: { state: "pushed" },
+    });
+    expect(await control.readFile(repo.full_name, "hidden.md")).toBe("hidden\n");
+  });
 });

@@ -73,10 +73,17 @@ const SYNC_OUTPUT_BYTES = 256 * 1024;
 export const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommitted";
 
 /**
- * Runs sync.sh: clones when there is no clone of this repo, otherwise syncs as `mode` says,
- * committing what is uncommitted as `commitMessage`. No credential goes into the sandbox: git
- * there talks to the egress route, which adds the token on the way out. When GitHub refuses the
- * token, a fresh one is minted and the script runs once more; the caller never notices.
+ * What a sync is told beyond its mode: the message for what is uncommitted, and where the
+ * Worker last saw GitHub's branch (a commit it fetched or GitHub confirmed), which the clone's
+ * own record of it is reset to first: a command may have moved that record to hide a commit.
+ */
+export type SyncOptions = { commitMessage?: string; knownUpstream?: string };
+
+/**
+ * Runs sync.sh: clones when there is no clone of this repo, otherwise syncs as `mode` says.
+ * No credential goes into the sandbox: git there talks to the egress route, which adds the
+ * token on the way out. When GitHub refuses the token, a fresh one is minted and the script
+ * runs once more; the caller never notices.
  */
 export async function syncClone(
   sandbox: SandboxBackend,
@@ -84,7 +91,7 @@ export async function syncClone(
   identity: BotIdentity,
   credentials: GitCredentials,
   mode: SyncMode,
-  commitMessage = LEFTOVER_MESSAGE,
+  options: SyncOptions = {},
 ): Promise<SyncOutcome> {
   const attempt = async (): Promise<SyncAttempt> => {
     const result = await sandbox.exec({
@@ -96,7 +103,8 @@ export async function syncClone(
         CTX4_BRANCH: target.branch,
         CTX4_MODE: mode,
         CTX4_CLONE_FILTER: CLONE_FILTER,
-        CTX4_COMMIT_MESSAGE: commitMessage,
+        CTX4_COMMIT_MESSAGE: options.commitMessage ?? LEFTOVER_MESSAGE,
+        ...(options.knownUpstream ? { CTX4_KNOWN_UPSTREAM: options.knownUpstream } : {}),
       },
       timeoutMs: SYNC_TIMEOUT_MS,
       maxOutputBytes: SYNC_OUTPUT_BYTES,

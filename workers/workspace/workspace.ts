@@ -291,8 +291,13 @@ export class Workspace {
     };
     let outcome: SyncOutcome;
     try {
+      const synced = this.#synced;
+      const knownUpstream = synced?.repoId === ready.target.repoId ? (synced.upstream ?? undefined) : undefined;
       outcome = confirmPushes(
-        await syncClone(ready.sandbox, ready.target, ready.identity, credentials, mode, message),
+        await syncClone(ready.sandbox, ready.target, ready.identity, credentials, mode, {
+          commitMessage: message,
+          knownUpstream,
+        }),
         this.#pushedRefs,
         ready.target.branch,
       );

@@ -8,8 +8,8 @@
 # the token to git's requests on their way to GitHub (workers/sandbox/git-egress.ts).
 # Every file in the sandbox is hostile input: a command may have written any of them.
 # In:  CTX4_REPO_URL, CTX4_REPO_ID, CTX4_BRANCH, CTX4_MODE (fetch, push-only or read),
-#      CTX4_CLONE_FILTER, CTX4_COMMIT_MESSAGE (for what is uncommitted), the bot's
-#      GIT_AUTHOR_NAME / _EMAIL.
+#      CTX4_CLONE_FILTER, CTX4_COMMIT_MESSAGE (for what is uncommitted), CTX4_KNOWN_UPSTREAM
+#      (optional: where the Worker last saw GitHub's branch), the bot's GIT_AUTHOR_NAME / _EMAIL.
 # Out: one "@<event> ..." line per thing that happened, on stdout; git's messages on stderr.
 set -u
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 GIT_EDITOR=true
@@ -278,6 +278,9 @@ fi
 cd repo || fail cd "the clone is missing"
 configure || fail configure "could not write the clone's git config"
 [ -e .git/index.lock ] && rm -f .git/index.lock
+# Our record of GitHub's branch is the Worker's, not whatever a command moved it to (a record
+# moved onto a command's own commit would make that commit look pushed).
+if [ -n "${CTX4_KNOWN_UPSTREAM:-}" ]; then git update-ref "$upstream" "$CTX4_KNOWN_UPSTREAM" 2>/dev/null; fi
 if [ "$CTX4_MODE" = read ]; then
   fetch_remote
   fast_forward_only
