@@ -180,6 +180,14 @@ describe("confinement", () => {
       });
       expect(reply.body.stdout).toBe(`mine\nconfined\n1\nroot\n0\n`);
       expect(readFileSync(join(host.rootDir, "confined", "mine.txt"), "utf8")).toBe("mine\n");
+      // Not even as root: the mounts it inherits are locked, so it cannot unmount them to look beneath.
+      const unmount = await host.exec("confined", {
+        command: `for m in $(grep ctx4-hidden /proc/self/mountinfo | cut -d' ' -f5); do echo "found $m"; umount -l "$m" 2>/dev/null && echo unmounted; done; cat ../neighbour/private.txt 2>/dev/null; echo done`,
+        offline: true,
+      });
+      expect(unmount.body.stdout).toBe(
+        `found ${realpathSync(host.parentDir)}\nfound ${realpathSync(process.cwd())}\ndone\n`,
+      );
       // Our own (online) steps are not confined: they run none of a command's code.
       const ours = await host.exec("confined", { command: "ls .. | grep -c neighbour" });
       expect(ours.body.stdout).toBe("1\n");

@@ -70,6 +70,8 @@ function findNamespaceWrappers(): { online: string[]; offline: string[] } {
  * Run first in the command's own mount namespace (`--mount-proc` gives it one): each folder to
  * hide gets an empty tmpfs over it, then the sandbox folder, opened beforehand, is bound back at
  * its own path, so the command sees its sandbox and none of the others, nor the stack's files.
+ * The command then runs in a user and mount namespace of its own: the mounts it inherits that
+ * way are locked (mount_namespaces(7)), so even as root it cannot unmount them to look beneath.
  * Arguments: the sandbox folder, the folders to hide, `--`, the command.
  */
 const CONFINE_SCRIPT = `
@@ -80,7 +82,7 @@ shift
 mkdir -p "$own" && mount --no-canonicalize --bind /proc/self/fd/3 "$own" || exit 125
 exec 3<&-
 cd "$PWD" || exit 125
-exec bash --noprofile --norc -c "$1"
+exec unshare --user --map-root-user --mount bash --noprofile --norc -c "$1"
 `;
 
 /** Whether CONFINE_SCRIPT works under `wrapper` here: tried once on a throw-away folder. */
@@ -90,24 +92,13 @@ function confinementWorks(wrapper: string[]): boolean {
   try {
     const own = join(dir, "hidden", "own");
     mkdirSync(own, { recursive: true });
-    const probe = `[ -d ${JSON.stringify(own)} ] && [ ! -e ${JSON.stringify(join(dir, "hidden", "other"))} ]`;
+    const hidden = join(dir, "hidden");
+    const probe = `[ -d ${JSON.stringify(own)} ] && [ ! -e ${JSON.stringify(join(hidden, "other"))} ] && ! umount -l ${JSON.stringify(hidden)} 2>/dev/null`;
     mkdirSync(join(dir, "hidden", "other"));
     const [program = "", ...args] = wrapper;
     const result = spawnSync(
       program,
-      [
-        ...args,
-        "bash",
-        "--noprofile",
-        "--norc",
-        "-c",
-        CONFINE_SCRIPT,
-        "ctx4-confine",
-        own,
-        join(dir, "hidden"),
-        "--",
-        probe,
-      ],
+      [...args, "bash", "--noprofile", "--norc", "-c", CONFINE_SCRIPT, "ctx4-confine", own, hidden, "--", probe],
       {
         cwd: own,
         stdio: "ignore",

@@ -81,4 +81,31 @@ describe("a command that fakes history", () => {
     });
     expect(await control.readFile(repo.full_name, "hidden.md")).toBe("hidden\n");
   });
+
+  it("makes its record of GitHub's branch a symbolic ref to the branch: later changes are pushed all the same", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "echo one > knowledge/one.md", comment: "One" });
+    await workspace.bash({ command: "git symbolic-ref refs/remotes/origin/main refs/heads/main", comment: "Plant" });
+    for (const name of ["a", "b"]) {
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const next = await workspace.bash({ command: `echo ${name} > knowledge/${name}.md`, comment: name });
+      expect(next).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+      expect(await control.readFile(repo.full_name, `knowledge/${name}.md`)).toBe(`${name}\n`);
+    }
+  });
+
+  it("leaves a lock on that record: its commit is pushed, and later calls run", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "echo one > knowledge/one.md", comment: "One" });
+    const plant = await workspace.bash({
+      command:
+        "echo hidden > knowledge/hidden.md && git add -A && git commit -qm Hidden && git update-ref refs/remotes/origin/main HEAD && touch .git/refs/remotes/origin/main.lock",
+      comment: "Plant",
+    });
+    expect(plant).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    expect(await control.readFile(repo.full_name, "knowledge/hidden.md")).toBe("hidden\n");
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const next = await workspace.bash({ command: "echo a > a.md", comment: "A" });
+    expect(next).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+  });
 });

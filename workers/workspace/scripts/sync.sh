@@ -197,7 +197,7 @@ fetch_remote() {
     case $out in
       *"couldn't find remote ref"*)
         remote=absent
-        git update-ref -d "$upstream" 2>/dev/null
+        git update-ref --no-deref -d "$upstream" 2>/dev/null
         ;;
       *) fail fetch "$out" ;;
     esac
@@ -244,7 +244,7 @@ publish() {
     git rev-parse -q --verify HEAD >/dev/null || return 0
     if [ "$remote" = present ] && git merge-base --is-ancestor HEAD "$upstream"; then return 0; fi
     if out=$(git push --porcelain --no-thin origin "HEAD:refs/heads/$branch" 2>&1); then
-      git update-ref "$upstream" HEAD
+      git update-ref --no-deref "$upstream" HEAD
       remote=present
       say pushed "$(git rev-parse HEAD)"
       return 0
@@ -277,10 +277,23 @@ if ! is_our_clone; then
 fi
 cd repo || fail cd "the clone is missing"
 configure || fail configure "could not write the clone's git config"
-[ -e .git/index.lock ] && rm -f .git/index.lock
+# No git runs here but ours, so any lock is a leftover or a plant (one on a ref would make our
+# updates of it fail for good).
+find .git -path .git/objects -prune -o -name '*.lock' -type f -exec rm -f {} +
+# The branch and our record of GitHub's branch are plain refs: a symbolic one would send every
+# update of one to the other. Symbolic refs are always loose files, so bash spots them unaided.
+for ref in "$upstream" "refs/heads/$branch"; do
+  if [ -L ".git/$ref" ] || [[ -f ".git/$ref" && $(<".git/$ref") == "ref: "* ]]; then
+    target=$(git rev-parse -q --verify "$ref") && git update-ref --no-deref "$ref" "$target" ||
+      git update-ref --no-deref -d "$ref"
+  fi
+done
 # Our record of GitHub's branch is the Worker's, not whatever a command moved it to (a record
 # moved onto a command's own commit would make that commit look pushed).
-if [ -n "${CTX4_KNOWN_UPSTREAM:-}" ]; then git update-ref "$upstream" "$CTX4_KNOWN_UPSTREAM" 2>/dev/null; fi
+if [ -n "${CTX4_KNOWN_UPSTREAM:-}" ]; then
+  git update-ref --no-deref "$upstream" "$CTX4_KNOWN_UPSTREAM" 2>/dev/null ||
+    git update-ref --no-deref -d "$upstream" 2>/dev/null
+fi
 if [ "$CTX4_MODE" = read ]; then
   fetch_remote
   fast_forward_only
