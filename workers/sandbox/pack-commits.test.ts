@@ -67,6 +67,11 @@ describe("packCommits", () => {
     expect(await packCommits(buildPack([{ type: "commit", content: short }]))).toBeUndefined();
     const notTree = new TextEncoder().encode(`parent ${OLD}\ntree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\nx\n`);
     expect(await packCommits(buildPack([{ type: "commit", content: notTree }]))).toBeUndefined();
+    // A byte-order mark first: git reads no tree line there, so neither may we.
+    const marked = new TextEncoder().encode(
+      `\uFEFFtree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent ${OLD}\n\nx\n`,
+    );
+    expect(await packCommits(buildPack([{ type: "commit", content: marked }]))).toBeUndefined();
   });
 
   it("stops at zlib bombs: an object inflating past its declared size, or a pack inflating past the cap", async () => {

@@ -158,7 +158,8 @@ function applyDelta(base: Uint8Array, delta: Uint8Array): Uint8Array {
  * otherwise than a careless reader: a `parent` line anywhere else, or a malformed id.
  */
 function parents(content: Uint8Array): string[] | undefined {
-  const text = new TextDecoder().decode(content);
+  // ignoreBOM keeps a leading byte-order mark, which git does not skip either.
+  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(content);
   const end = text.indexOf("\n\n");
   const lines = (end < 0 ? text : text.slice(0, end)).split("\n");
   if (!/^tree [0-9a-f]{40}$/.test(lines[0] ?? "")) return undefined;
