@@ -36,6 +36,17 @@ describe("signing in by magic link", () => {
     },
   );
 
+  it.each(["/.//evil.example", "/..//evil.example", "/%2e%2e//evil.example", "/a/..//evil.example"])(
+    "sends a signed-in person asking for %j back to their own page, never off-site",
+    async (returnTo) => {
+      const visitor = new Visitor();
+      await visitor.signIn(uniqueEmail("mallory"));
+      const response = await visitor.fetch(`/login?returnTo=${encodeURIComponent(returnTo)}`);
+      expect(response.status).toBe(302);
+      expect(location(response)).toBe("/me");
+    },
+  );
+
   it("refuses a bad email with a message next to the field", async () => {
     const response = await new Visitor().post("/login", { email: "not-an-email" });
     expect(response.status).toBe(400);
