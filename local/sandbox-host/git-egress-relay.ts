@@ -27,7 +27,6 @@ type Channel = { send(request: EgressRequest): void; waiting: Map<string, Server
 export class GitEgressRelay {
   readonly #proxies = new Map<string, Promise<{ server: Server; url: string }>>();
   readonly #channels = new Map<string, Channel>();
-  readonly #waiting = new Map<string, { sandboxId: string; response: ServerResponse }>();
 
   #warnedNoProc = false;
 
@@ -59,8 +58,7 @@ export class GitEgressRelay {
     this.#channels.set(sandboxId, channel);
     return () => {
       if (this.#channels.get(sandboxId) === channel) this.#channels.delete(sandboxId);
-      for (const [id, response] of channel.waiting) {
-        this.#waiting.delete(id);
+      for (const response of channel.waiting.values()) {
         plain(response, 502, "ctx4-ai: the exec ended before the Worker answered.\n");
       }
     };
@@ -68,16 +66,16 @@ export class GitEgressRelay {
 
   /** The Worker's answer to request `egressId`: its status and content type in headers, its body as the body. */
   async answer(sandboxId: string, egressId: string, answer: IncomingMessage): Promise<void> {
-    const waiting = this.#waiting.get(egressId);
-    if (!waiting || waiting.sandboxId !== sandboxId) throw new HttpError(404, "no such egress request");
-    this.#waiting.delete(egressId);
-    this.#channels.get(sandboxId)?.waiting.delete(egressId);
+    const channel = this.#channels.get(sandboxId);
+    const response = channel?.waiting.get(egressId);
+    if (!channel || !response) throw new HttpError(404, "no such egress request");
+    channel.waiting.delete(egressId);
     const status = Number(answer.headers["x-ctx4-egress-status"]);
     if (!Number.isInteger(status) || status < 200 || status > 599) throw new HttpError(400, "bad egress status");
     const contentType = answer.headers["content-type"];
-    waiting.response.writeHead(status, contentType ? { "content-type": contentType } : {});
-    for await (const chunk of answer) waiting.response.write(chunk);
-    waiting.response.end();
+    response.writeHead(status, contentType ? { "content-type": contentType } : {});
+    for await (const chunk of answer) response.write(chunk);
+    response.end();
   }
 
   /** Stops a sandbox's proxy (on destroy). */
@@ -125,12 +123,8 @@ export class GitEgressRelay {
     const egress = { id: randomUUID(), method: request.method ?? "GET", url, headers, body: body.toString("base64") };
     this.record({ sandbox: sandboxId, egress });
     if (!channel) throw new HttpError(403, "no git route is open for this sandbox");
-    this.#waiting.set(egress.id, { sandboxId, response });
     channel.waiting.set(egress.id, response);
-    response.on("close", () => {
-      this.#waiting.delete(egress.id);
-      channel.waiting.delete(egress.id);
-    });
+    response.on("close", () => channel.waiting.delete(egress.id));
     channel.send(egress);
   }
 }

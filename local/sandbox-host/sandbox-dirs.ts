@@ -26,12 +26,11 @@ export class SandboxDirs {
     await mkdir(rootDir, { recursive: true });
     const root = await realpath(rootDir);
     const checkout = existsSync(join(process.cwd(), "package.json")) ? [await realpath(process.cwd())] : [];
-    const candidates = [dirname(root), ...checkout].filter((dir) => dir.split(sep).filter(Boolean).length >= 2);
-    // A folder inside another one to hide is hidden with it (and could not be mounted over then).
-    const hidden = candidates.filter(
-      (dir, index) =>
-        !candidates.some((other, at) => at !== index && (dir.startsWith(other + sep) || (dir === other && at < index))),
+    const candidates = [...new Set([dirname(root), ...checkout])].filter(
+      (dir) => dir.split(sep).filter(Boolean).length >= 2,
     );
+    // A folder inside another one to hide is hidden with it (and could not be mounted over then).
+    const hidden = candidates.filter((dir) => !candidates.some((outer) => dir.startsWith(outer + sep)));
     return new SandboxDirs(root, hidden);
   }
 
