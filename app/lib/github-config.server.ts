@@ -5,7 +5,7 @@ import { workerContext } from "./worker-context";
 
 /** The signed-in user and their GitHub config (if any), for pages behind the sign-in guard. */
 export async function loadUserConfig(context: Readonly<RouterContextProvider>, request: Request) {
-  const user = requireUser(context, request);
+  const user = await requireUser(context, request);
   const { db, env } = context.get(workerContext);
   const config = (await getUserGithubConfig(db, user.id)) ?? null;
   return { user, config, env, db };

@@ -93,6 +93,89 @@ describe("the consent page", () => {
   });
 });
 
+describe("an authorization request we cannot trust", () => {
+  /** A client anyone could register: its redirect URI is the attacker's page. */
+  async function attackerClient(visitor: Visitor, metadata: Record<string, unknown> = {}) {
+    const response = await visitor.fetch("/oauth/register", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        client_name: "Totally Claude",
+        redirect_uris: ["https://evil.example/phish"],
+        token_endpoint_auth_method: "none",
+        ...metadata,
+      }),
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { client_id: string }).client_id;
+  }
+
+  const authorizePath = (clientId: string, extra: Record<string, string>) =>
+    `/authorize?${new URLSearchParams({
+      response_type: "code",
+      client_id: clientId,
+      redirect_uri: "https://evil.example/phish",
+      state: "s",
+      ...extra,
+    })}`;
+
+  it.each([
+    [
+      "plain PKCE",
+      { code_challenge: "a".repeat(43), code_challenge_method: "plain" },
+      "plain PKCE method is not allowed",
+    ],
+    ["no PKCE", {}, "must use PKCE"],
+    [
+      "an unknown response type",
+      { response_type: "token", code_challenge: "a".repeat(43) },
+      "does not support response_type token",
+    ],
+    [
+      "a foreign resource",
+      { code_challenge: "a".repeat(43), code_challenge_method: "S256", resource: "https://evil.example" },
+      "",
+    ],
+  ])("explains %s on our page, signed in or not, and never redirects to the client", async (_, extra, message) => {
+    const signedIn = await onboardedTo("target");
+    const clientId = await attackerClient(signedIn);
+    for (const visitor of [signedIn, new Visitor()]) {
+      const response = await visitor.fetch(authorizePath(clientId, extra));
+      expect(response.status).toBe(400);
+      expect(response.headers.get("Location")).toBeNull();
+      const page = await response.text();
+      expect(page).toContain("This connection request cannot be used");
+      expect(page).toContain(message);
+      expect(page).not.toContain("evil.example");
+    }
+  });
+
+  it("requires PKCE of a confidential client too", async () => {
+    const visitor = await onboardedTo("confidential");
+    const clientId = await attackerClient(visitor, { token_endpoint_auth_method: "client_secret_basic" });
+    const response = await visitor.fetch(authorizePath(clientId, {}));
+    expect(response.status).toBe(400);
+    expect(response.headers.get("Location")).toBeNull();
+    expect(await response.text()).toContain("must use PKCE");
+  });
+
+  it("explains an unknown client or redirect URI on our page", async () => {
+    const visitor = await onboardedTo("lost");
+    const clientId = await attackerClient(visitor);
+    for (const path of [
+      authorizePath("no-such-client", { code_challenge: "a".repeat(43), code_challenge_method: "S256" }),
+      `${authorizePath(clientId, { code_challenge: "a".repeat(43), code_challenge_method: "S256" })}`.replace(
+        "phish",
+        "other",
+      ),
+    ]) {
+      const response = await visitor.fetch(path);
+      expect(response.status).toBe(400);
+      expect(response.headers.get("Location")).toBeNull();
+    }
+  });
+});
+
 describe("the MCP endpoint's OAuth surface", () => {
   it("challenges a request without a token, pointing at its metadata", async () => {
     const visitor = new Visitor();

@@ -1,10 +1,10 @@
-import { AuthorizationError, type ConsentDescription } from "@cloudflare/workers-oauth-provider";
+import { AuthorizationError, type AuthRequest, type ConsentDescription } from "@cloudflare/workers-oauth-provider";
 import { data, Form, redirect } from "react-router";
 import { z } from "zod";
 import { SubmitButton } from "../components/button";
 import { Notice } from "../components/notice";
 import { Page } from "../components/page";
-import { requireUser } from "../lib/auth/session.server";
+import { getUser, requireUser } from "../lib/auth/session.server";
 import { loadUserConfig } from "../lib/github-config.server";
 import { SCOPES } from "../lib/oauth/scopes";
 import { workerContext } from "../lib/worker-context";
@@ -17,18 +17,31 @@ export const headers: Route.HeadersFunction = ({ loaderHeaders, actionHeaders })
   new Headers([...loaderHeaders, ...actionHeaders]);
 
 /**
- * An MCP client asks for access. The person signs in and finishes onboarding first (each
- * comes back here), then sees who is asking, where access will be sent, and what it allows.
+ * An MCP client asks for access. The request is checked first: a broken one is explained on this
+ * page and never sent back to its redirect URI, since anyone can register a client with any
+ * redirect URI, and an authorization server must not redirect to a URI it cannot trust (RFC 9700
+ * §4.11.2, RFC 6749 §4.1.2.1). Then the person signs in and finishes onboarding (each comes back
+ * here), and sees who is asking, where access will be sent, and what it allows.
  */
 export async function loader({ request, context }: Route.LoaderArgs) {
-  const { user, config, env } = await loadUserConfig(context, request);
+  const oauth = context.get(workerContext).env.OAUTH_PROVIDER;
+  let authRequest: AuthRequest;
+  try {
+    authRequest = await oauth.parseAuthRequest(request);
+  } catch (error) {
+    if (error instanceof AuthorizationError) return refuse(context, error.description);
+    throw error;
+  }
+  // OAuth 2.1 §7.5.1 and MCP: every client uses PKCE. The provider requires it only of public clients.
+  if (!authRequest.codeChallenge)
+    return refuse(context, "This app did not use PKCE. Apps must use PKCE (S256) to connect.");
+
+  const { user, config } = await loadUserConfig(context, request);
   const here = new URL(request.url);
   if (!config?.repoFullName) {
     throw redirect(`/onboarding?${new URLSearchParams({ returnTo: `${here.pathname}${here.search}` })}`);
   }
-  const oauth = env.OAUTH_PROVIDER;
   try {
-    const authRequest = await oauth.parseAuthRequest(request);
     const details = await oauth.describeConsent(authRequest);
     const consent = await oauth.beginConsent(authRequest);
     return data(
@@ -42,12 +55,15 @@ export async function loader({ request, context }: Route.LoaderArgs) {
       { headers: consent.headers },
     );
   } catch (error) {
-    if (error instanceof AuthorizationError && error.redirectTo) throw redirect(error.redirectTo);
-    if (error instanceof AuthorizationError) {
-      return data({ email: user.email, details: null, repo: null, handle: null, error: error.description }, 400);
-    }
+    if (error instanceof AuthorizationError) return refuse(context, error.description);
     throw error;
   }
+}
+
+/** The page for a request we will not act on; the person starts again from their AI client. */
+function refuse(context: Route.LoaderArgs["context"], error: string) {
+  const email = getUser(context)?.email ?? null;
+  return data({ email, details: null, repo: null, handle: null, error }, 400);
 }
 
 const decision = z.object({
@@ -57,7 +73,7 @@ const decision = z.object({
 });
 
 export async function action({ request, context }: Route.ActionArgs) {
-  const user = requireUser(context, request);
+  const user = await requireUser(context, request);
   const oauth = context.get(workerContext).env.OAUTH_PROVIDER;
   const form = decision.safeParse(Object.fromEntries(await request.clone().formData()));
   if (!form.success)

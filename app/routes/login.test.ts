@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { latestMagicLink, location, SITE, uniqueEmail, Visitor } from "../../tests/workerd/visitor";
+import { latestMagicLink, latestSignInCode, location, SITE, uniqueEmail, Visitor } from "../../tests/workerd/visitor";
 
 describe("signing in by magic link", () => {
   it("sends a signed-out visitor of a private page to login, and back there afterwards", async () => {
@@ -53,14 +53,96 @@ describe("signing in by magic link", () => {
     expect(await response.text()).toContain("Enter a valid email address.");
   });
 
-  it("does not sign in a browser that did not ask for the link", async () => {
+  it("does not sign in a browser that did not ask for the link, and says to use the code where it was asked", async () => {
     const email = uniqueEmail("carol");
     await new Visitor().post("/login", { email });
     const verified = await fetch(await latestMagicLink(email), { redirect: "manual" });
-    const landing = await new Visitor().fetch(verified.headers.get("Location")?.replace(SITE, "") ?? "/");
+    const elsewhere = new Visitor();
+    const landing = await elsewhere.fetch(verified.headers.get("Location")?.replace(SITE, "") ?? "/");
     expect(landing.status).toBe(400);
-    expect(await landing.text()).toContain("This sign-in link did not work");
+    const page = await landing.text();
+    expect(page).toContain("Open this link in the browser where you asked for it");
+    expect(page).toContain("enter the six-digit code from the same email there");
+    expect(location(await elsewhere.fetch("/me"))).toMatch(/^\/login/);
   });
+
+  // The attack: a sign-in link's token forwarded to a victim signed the victim's browser into the
+  // attacker's account; the victim then linked their own GitHub installation to it.
+  it.each(["signup", "magiclink", "email"])(
+    "never signs in with a forwarded link token (token_hash, type=%s)",
+    async (type) => {
+      const attacker = uniqueEmail("attacker");
+      await new Visitor().post("/login", { email: attacker });
+      const token = new URL(await latestMagicLink(attacker)).searchParams.get("token") ?? "";
+      const victim = new Visitor();
+      await victim.post("/login", { email: uniqueEmail("victim") });
+      const returnTo = "/onboarding/connect-github";
+      const landing = await victim.fetch(`/auth/confirm?${new URLSearchParams({ token_hash: token, type, returnTo })}`);
+      expect(landing.status).toBe(400);
+      expect(location(await victim.fetch("/me"))).toMatch(/^\/login/);
+      // The attacker's token is still theirs to use: nothing was consumed on the victim's side.
+      const own = await fetch(await latestMagicLink(attacker), { redirect: "manual" });
+      expect(own.headers.get("Location")).toContain("code=");
+    },
+  );
+
+  it("signs in with the six-digit code, only in the browser that asked for it", async () => {
+    const email = uniqueEmail("grace");
+    const asker = new Visitor();
+    const sent = await asker.post("/login", { intent: "send", email, returnTo: "/onboarding" });
+    expect(await sent.text()).toContain("Six-digit code");
+    // Reloading the page keeps the code form.
+    expect(await (await asker.fetch("/login")).text()).toContain(email);
+    const code = await latestSignInCode(email);
+
+    const elsewhere = new Visitor();
+    const refused = await elsewhere.post("/login", { intent: "verify", code });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain("This browser did not ask for a sign-in email");
+    expect(location(await elsewhere.fetch("/me"))).toMatch(/^\/login/);
+
+    const wrong = await asker.post("/login", { intent: "verify", code: code === "000000" ? "000001" : "000000" });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain("That code is not right");
+
+    const signedIn = await asker.post("/login", { intent: "verify", code: ` ${code} ` });
+    expect(signedIn.status).toBe(302);
+    expect(location(signedIn)).toBe("/onboarding");
+    expect(location(await asker.fetch("/me"))).toBe("/onboarding/connect-github");
+    expect(await asker.post("/login", { intent: "verify", code })).toMatchObject({ status: 302 });
+  });
+
+  it("stops guessing codes after five tries a minute for one email, even with the right one", async () => {
+    const email = uniqueEmail("heidi");
+    const asker = new Visitor();
+    await asker.post("/login", { email });
+    const code = await latestSignInCode(email);
+    const wrong = code === "111111" ? "222222" : "111111";
+    for (let i = 0; i < 5; i++)
+      expect((await asker.post("/login", { intent: "verify", code: wrong })).status).toBe(400);
+    const limited = await asker.post("/login", { intent: "verify", code });
+    expect(limited.status).toBe(429);
+    expect(await limited.text()).toContain("Too many tries");
+    expect(location(await asker.fetch("/me"))).toMatch(/^\/login/);
+  });
+
+  // React Router refuses an action whose Origin is not the request's own (its CSRF check, before
+  // any middleware): a form posted from another site cannot ask for, or use, a sign-in email.
+  it.each(["https://evil.example", "null", "http://localhost.evil.example"])(
+    "refuses a form posted from another origin (%s)",
+    async (origin) => {
+      const visitor = new Visitor();
+      const email = uniqueEmail("ivan");
+      const response = await visitor.fetch("/login", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: origin },
+        body: new URLSearchParams({ email }),
+      });
+      expect(response.status).toBe(400);
+      expect(response.headers.getSetCookie()).toEqual([]);
+      await expect(latestMagicLink(email)).rejects.toThrow(/no email/);
+    },
+  );
 
   it("does not accept a link twice", async () => {
     const visitor = new Visitor();
@@ -82,11 +164,21 @@ describe("signing in by magic link", () => {
     expect(location(await visitor.fetch("/me"))).toMatch(/^\/login/);
   });
 
-  it("signs out", async () => {
+  it("signs out for good: cookies saved before signing out open no account page", async () => {
     const visitor = new Visitor();
     await visitor.signIn(uniqueEmail("frank"));
     expect(location(await visitor.fetch("/me"))).toBe("/onboarding/connect-github");
+    const saved = new Visitor();
+    for (const [name, value] of visitor.cookies) saved.cookies.set(name, value);
+
     expect(location(await visitor.post("/logout", {}))).toBe("/");
     expect(location(await visitor.fetch("/me"))).toMatch(/^\/login/);
+
+    for (const path of ["/me", "/onboarding/connect-github", "/onboarding/select-repo", "/api/github/repos"]) {
+      expect(location(await saved.fetch(path)), path).toBe(`/login?${new URLSearchParams({ returnTo: path })}`);
+    }
+    expect(location(await saved.post("/onboarding/connect-github", {}))).toMatch(/^\/login/);
+    // The dead session's cookies were cleared, so the login page shows the form, not a loop.
+    expect((await saved.fetch("/login")).status).toBe(200);
   });
 });

@@ -9,7 +9,7 @@ import type { Route } from "./+types/onboarding.connect-github";
 export const meta: Route.MetaFunction = () => [{ title: "Connect GitHub · ctx4-ai" }];
 
 export async function action({ request, context }: Route.ActionArgs) {
-  return redirectToGitHubInstall(context.get(workerContext).env, requireUser(context, request));
+  return redirectToGitHubInstall(context.get(workerContext).env, await requireUser(context, request));
 }
 
 export default function ConnectGitHub() {

@@ -70,14 +70,28 @@ export function location(response: Response): string | null {
   return value === null ? null : value.replace(SITE, "");
 }
 
-export async function latestMagicLink(email: string): Promise<string> {
+async function latestEmail(email: string): Promise<{ text: string; links: string[] }> {
   const { mailboxUrl } = inject("stack");
   const messages = (await (await fetch(`${mailboxUrl}/api/messages?to=${encodeURIComponent(email)}`)).json()) as {
+    text: string;
     links: string[];
   }[];
-  const link = messages[0]?.links[0];
-  if (!link) throw new Error(`no email for ${email}`);
+  const message = messages[0];
+  if (!message) throw new Error(`no email for ${email}`);
+  return message;
+}
+
+export async function latestMagicLink(email: string): Promise<string> {
+  const link = (await latestEmail(email)).links[0];
+  if (!link) throw new Error(`no link in the email to ${email}`);
   return link;
+}
+
+/** The six-digit code in the latest sign-in email, as a person reads it. */
+export async function latestSignInCode(email: string): Promise<string> {
+  const code = /\b(\d{6})\b/.exec((await latestEmail(email)).text)?.[1];
+  if (!code) throw new Error(`no code in the email to ${email}`);
+  return code;
 }
 
 export const uniqueEmail = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}@example.com`;

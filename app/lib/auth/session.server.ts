@@ -1,5 +1,5 @@
 import { createServerClient, parseCookieHeader, serializeCookieHeader } from "@supabase/ssr";
-import type { SupabaseClient } from "@supabase/supabase-js";
+import { isAuthApiError, isAuthSessionMissingError, type SupabaseClient } from "@supabase/supabase-js";
 import { createContext, type MiddlewareFunction, type RouterContextProvider, redirect } from "react-router";
 import { workerContext } from "../worker-context";
 
@@ -7,11 +7,13 @@ export type SignedInUser = { id: string; email: string; sessionId: string };
 
 const supabaseContext = createContext<SupabaseClient>();
 const userContext = createContext<SignedInUser | null>(null);
+const confirmedContext = createContext<Promise<boolean> | null>(null);
 
 /**
  * Runs on every page request: builds the Supabase client on the request's cookies, refreshes
- * the session when needed, and records who is signed in. Identity comes only from
- * `getClaims()`, which verifies the access token's signature against the project's JWKS.
+ * the session when needed, and records who the cookies claim is signed in. That claim comes only
+ * from `getClaims()`, which verifies the access token's signature against the project's JWKS but
+ * cannot know whether the session has since ended; {@link requireUser} asks the auth server.
  */
 export const sessionMiddleware: MiddlewareFunction<Response> = async ({ request, context }, next) => {
   const { env } = context.get(workerContext);
@@ -55,14 +57,43 @@ export function getSupabase(context: Readonly<RouterContextProvider>): SupabaseC
   return context.get(supabaseContext);
 }
 
+/**
+ * Who the session cookies claim is signed in, checked only locally (signature and expiry). Enough
+ * for a page that shows nothing of the account; pages that show or change account data use
+ * {@link requireUser}.
+ */
 export function getUser(context: Readonly<RouterContextProvider>): SignedInUser | null {
   return context.get(userContext);
 }
 
-/** The signed-in user, or a redirect to the login page that comes back here afterwards. */
-export function requireUser(context: Readonly<RouterContextProvider>, request: Request): SignedInUser {
+/**
+ * The signed-in user, confirmed with the auth server (`GET /auth/v1/user`, which refuses a token
+ * whose session was signed out or revoked), at most once per request. Without a live session the
+ * cookies are cleared and the person is redirected to the login page, which comes back here.
+ * @throws a redirect `Response` to `/login?returnTo=…`; the auth server being unreachable rejects.
+ */
+export async function requireUser(context: Readonly<RouterContextProvider>, request: Request): Promise<SignedInUser> {
   const user = getUser(context);
-  if (user) return user;
+  if (user) {
+    let confirmed = context.get(confirmedContext);
+    if (!confirmed) {
+      confirmed = sessionIsLive(getSupabase(context));
+      context.set(confirmedContext, confirmed);
+    }
+    if (await confirmed) return user;
+  }
   const url = new URL(request.url);
   throw redirect(`/login?${new URLSearchParams({ returnTo: `${url.pathname}${url.search}` })}`);
+}
+
+/** Whether the auth server still knows the session; a dead one is removed from the cookies. */
+async function sessionIsLive(supabase: SupabaseClient): Promise<boolean> {
+  const { error } = await supabase.auth.getUser();
+  if (!error) return true;
+  // `session_not_found` arrives as this error, with the session already removed from the cookies.
+  if (isAuthSessionMissingError(error)) return false;
+  // 401/403: the token or its user is no longer valid (GoTrue's requireAuthentication).
+  if (!isAuthApiError(error) || (error.status !== 401 && error.status !== 403)) throw error;
+  await supabase.auth.signOut({ scope: "local" });
+  return false;
 }
