@@ -6,7 +6,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { applyMigrations, startEmbeddedPostgres } from "./postgres";
 
 describe("the committed migrations", () => {
-  it("create the seed's table with row level security on", async () => {
+  it("create the seed's table and the webhook deliveries' with row level security on", async () => {
     const sql = postgres(inject("stack").databaseUrl, { max: 1 });
     try {
       const columns = await sql<{ column_name: string }[]>`
@@ -26,8 +26,10 @@ describe("the committed migrations", () => {
         "updated_at",
         "inactive_reason",
       ]);
-      const [table] = await sql`select relrowsecurity from pg_class where oid = 'public.user_github_configs'::regclass`;
-      expect(table?.relrowsecurity).toBe(true);
+      const tables = await sql`select relname, relrowsecurity from pg_class
+        where oid in ('public.user_github_configs'::regclass, 'public.github_webhook_deliveries'::regclass)`;
+      expect(tables).toHaveLength(2);
+      expect(tables.every((table) => table.relrowsecurity)).toBe(true);
     } finally {
       await sql.end();
     }

@@ -131,7 +131,7 @@ describe("App authentication", () => {
     }
   });
 
-  it("answers 404 for an installation that never existed or was deleted, 403 while suspended", async () => {
+  it("answers 404 for an installation that never existed or was deleted, 403 and suspended_at while suspended", async () => {
     const never = stack.app.octokit.request("POST /app/installations/{installation_id}/access_tokens", {
       installation_id: 999_999,
     });
@@ -144,7 +144,11 @@ describe("App authentication", () => {
       installation_id: bobs.id,
     });
     await expect(suspended).rejects.toMatchObject({ status: 403 });
+    const read = () =>
+      stack.app.octokit.request("GET /app/installations/{installation_id}", { installation_id: bobs.id });
+    expect((await read()).data.suspended_at).toEqual(expect.any(String));
     await stack.emulator.control.unsuspend(bobs.id);
+    expect((await read()).data.suspended_at).toBeNull();
 
     await stack.emulator.control.deleteInstallation(bobs.id);
     for (const route of [

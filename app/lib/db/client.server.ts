@@ -3,6 +3,8 @@ import postgres from "postgres";
 import * as schema from "./schema";
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>;
+/** A transaction on a `Database` (what `db.transaction` hands its callback). */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 // Supabase's transaction-mode pooler listens on 6543 and cannot keep prepared statements.
 const TRANSACTION_POOLER_PORT = "6543";

@@ -1,8 +1,18 @@
 import { env } from "cloudflare:workers";
+import { inArray } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { connectDatabase } from "./client.server";
-import { deleteUserGithubConfig, getUserGithubConfig, saveInstallation, saveSelectedRepo } from "./queries.server";
-import { userGithubConfigs } from "./schema";
+import {
+  applyInstallationStatus,
+  applyReposReachable,
+  DELIVERY_RETENTION_DAYS,
+  deleteUserGithubConfig,
+  getUserGithubConfig,
+  recordDelivery,
+  saveInstallation,
+  saveSelectedRepo,
+} from "./queries.server";
+import { githubWebhookDeliveries, userGithubConfigs } from "./schema";
 
 let database: ReturnType<typeof connectDatabase>;
 beforeEach(() => {
@@ -96,5 +106,74 @@ describe("user_github_configs queries", () => {
     expect(await deleteUserGithubConfig(database.db, alice)).toBe(false);
     expect(await getUserGithubConfig(database.db, alice)).toBeUndefined();
     expect(await getUserGithubConfig(database.db, bob)).toMatchObject({ installationId: 8 });
+  });
+});
+
+describe("webhook deliveries", () => {
+  const record = (deliveryId: string) => database.db.transaction((tx) => recordDelivery(tx, deliveryId));
+  const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 60 * 60 * 1000);
+
+  it("records an id once; an id whose transaction failed is not recorded", async () => {
+    const handled = crypto.randomUUID();
+    expect(await record(handled)).toBe(true);
+    expect(await record(handled)).toBe(false);
+
+    const failed = crypto.randomUUID();
+    const halfway = database.db.transaction(async (tx) => {
+      await recordDelivery(tx, failed);
+      throw new Error("GitHub could not be reached");
+    });
+    await expect(halfway).rejects.toThrow("GitHub could not be reached");
+    expect(await record(failed)).toBe(true);
+  });
+
+  it(`forgets ids older than ${DELIVERY_RETENTION_DAYS} days as new ones come in`, async () => {
+    const [old, recent] = [crypto.randomUUID(), crypto.randomUUID()];
+    await database.db.insert(githubWebhookDeliveries).values([
+      { deliveryId: old, handledAt: daysAgo(DELIVERY_RETENTION_DAYS + 1) },
+      { deliveryId: recent, handledAt: daysAgo(DELIVERY_RETENTION_DAYS - 1) },
+    ]);
+    await record(crypto.randomUUID());
+    const kept = await database.db
+      .select({ deliveryId: githubWebhookDeliveries.deliveryId })
+      .from(githubWebhookDeliveries)
+      .where(inArray(githubWebhookDeliveries.deliveryId, [old, recent]));
+    expect(kept).toEqual([{ deliveryId: recent }]);
+  });
+});
+
+describe("applying GitHub's state to configs", () => {
+  it("keeps a removed repo flagged through a suspension, lets an uninstall override it, and clears only installation problems", async () => {
+    const installationId = 80_000_000 + Math.floor(Math.random() * 1_000_000);
+    const [chose, other] = [newUserId(), newUserId()];
+    for (const [userId, repoId] of [
+      [chose, 101],
+      [other, 102],
+    ] as const) {
+      await saveInstallation(database.db, userId, { installationId, githubUsername: "octo" });
+      await saveSelectedRepo(database.db, userId, { ...repo, repoId });
+    }
+    const apply = (step: Parameters<typeof applyInstallationStatus>[2] | "removed") =>
+      database.db.transaction((tx) =>
+        step === "removed"
+          ? applyReposReachable(tx, installationId, [101], false)
+          : applyInstallationStatus(tx, installationId, step),
+      );
+    const reasons = async () => [
+      (await getUserGithubConfig(database.db, chose))?.inactiveReason,
+      (await getUserGithubConfig(database.db, other))?.inactiveReason,
+    ];
+
+    expect(await apply("removed")).toEqual([{ userId: chose }]);
+    expect(await apply("suspended")).toEqual([{ userId: other }]);
+    expect(await reasons()).toEqual(["repo_removed", "installation_suspended"]);
+    expect(await apply("suspended")).toEqual([]);
+
+    expect(await apply("active")).toEqual([{ userId: other }]);
+    expect(await reasons()).toEqual(["repo_removed", null]);
+    expect(await apply("active")).toEqual([]);
+
+    expect(await apply("deleted")).toHaveLength(2);
+    expect(await reasons()).toEqual(["installation_deleted", "installation_deleted"]);
   });
 });

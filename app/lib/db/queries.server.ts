@@ -1,7 +1,8 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
-import type { Database } from "./client.server";
-import { type InactiveReason, type UserGithubConfig, userGithubConfigs } from "./schema";
+import type { InstallationStatus } from "../github/app.server";
+import type { Database, Transaction } from "./client.server";
+import { githubWebhookDeliveries, type InactiveReason, type UserGithubConfig, userGithubConfigs } from "./schema";
 
 export type Installation = {
   installationId: number;
@@ -75,35 +76,87 @@ export async function deleteUserGithubConfig(db: Database, userId: string): Prom
 const affectedUsers = { userId: userGithubConfigs.userId };
 
 /**
- * Records that GitHub access stopped (from a webhook). Returns the users affected. Applying
- * the same event twice changes nothing more, so duplicate deliveries are harmless.
+ * How long a handled delivery id is remembered. GitHub redelivers (same id) only deliveries of
+ * the past 3 days (https://docs.github.com/en/webhooks/testing-and-troubleshooting-webhooks/redelivering-webhooks);
+ * a week leaves room for clocks and slow redeliveries. An older replay is still harmless:
+ * every change is confirmed with GitHub before it is applied.
  */
-export async function markInstallationInactive(db: Database, installationId: number, reason: InactiveReason) {
-  return db
+export const DELIVERY_RETENTION_DAYS = 7;
+
+/**
+ * Records a webhook delivery as handled, in the transaction that applies it; returns false
+ * when the id was already recorded (nothing to do). A delivery of the same id still being
+ * applied elsewhere makes this wait for its end. Also removes ids older than
+ * `DELIVERY_RETENTION_DAYS`, so the table holds about a week of deliveries.
+ */
+export async function recordDelivery(tx: Transaction, deliveryId: string): Promise<boolean> {
+  await tx
+    .delete(githubWebhookDeliveries)
+    .where(lt(githubWebhookDeliveries.handledAt, sql`now() - make_interval(days => ${DELIVERY_RETENTION_DAYS})`));
+  const inserted = await tx
+    .insert(githubWebhookDeliveries)
+    .values({ deliveryId })
+    .onConflictDoNothing()
+    .returning({ deliveryId: githubWebhookDeliveries.deliveryId });
+  return inserted.length > 0;
+}
+
+/** Un-records a delivery whose effects could not all be applied, so that its redelivery is handled. */
+export async function forgetDelivery(db: Database, deliveryId: string): Promise<void> {
+  await db.delete(githubWebhookDeliveries).where(eq(githubWebhookDeliveries.deliveryId, deliveryId));
+}
+
+/**
+ * Holds the installation's lock until the transaction ends, so that deliveries about one
+ * installation apply what GitHub said in the order they asked it: otherwise an older answer
+ * could be written over a newer one.
+ */
+export async function lockInstallation(tx: Transaction, installationId: number): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${installationId}::bigint)`);
+}
+
+/**
+ * Applies the installation's status to every config on it and returns the users whose config
+ * changed. Deleted overrides any other problem; suspended leaves a removed repo flagged (it
+ * will still be removed after unsuspending); active clears only installation problems.
+ */
+export async function applyInstallationStatus(tx: Transaction, installationId: number, status: InstallationStatus) {
+  const reason = userGithubConfigs.inactiveReason;
+  const change = {
+    deleted: { to: "installation_deleted", where: or(isNull(reason), ne(reason, "installation_deleted")) },
+    suspended: { to: "installation_suspended", where: or(isNull(reason), eq(reason, "installation_deleted")) },
+    active: { to: null, where: inArray(reason, ["installation_deleted", "installation_suspended"]) },
+  } as const satisfies Record<InstallationStatus, { to: InactiveReason | null; where: SQL | undefined }>;
+  const { to, where } = change[status];
+  return tx
     .update(userGithubConfigs)
-    .set({ isActive: false, inactiveReason: reason, updatedAt: sql`now()` })
-    .where(eq(userGithubConfigs.installationId, installationId))
+    .set({ isActive: to === null, inactiveReason: to, updatedAt: sql`now()` })
+    .where(and(eq(userGithubConfigs.installationId, installationId), where))
     .returning(affectedUsers);
 }
 
-/** The installation is usable again (unsuspended): re-activates rows it had suspended. */
-export async function markInstallationUnsuspended(db: Database, installationId: number) {
-  return db
-    .update(userGithubConfigs)
-    .set({ isActive: true, inactiveReason: null, updatedAt: sql`now()` })
-    .where(
-      and(
-        eq(userGithubConfigs.installationId, installationId),
-        eq(userGithubConfigs.inactiveReason, "installation_suspended"),
-      ),
-    )
-    .returning(affectedUsers);
-}
-
-/** Repos were taken out of (or put back into) an installation: flags or clears the users who picked them. */
-export async function markReposReachable(db: Database, installationId: number, repoIds: number[], reachable: boolean) {
+/** Which of `repoIds` some user on the installation has chosen. */
+export async function chosenRepoIds(tx: Transaction, installationId: number, repoIds: number[]): Promise<number[]> {
   if (repoIds.length === 0) return [];
-  return db
+  const rows = await tx
+    .selectDistinct({ repoId: userGithubConfigs.repoId })
+    .from(userGithubConfigs)
+    .where(and(eq(userGithubConfigs.installationId, installationId), inArray(userGithubConfigs.repoId, repoIds)));
+  return rows.flatMap((row) => (row.repoId === null ? [] : [row.repoId]));
+}
+
+/**
+ * The installation (active) can or cannot reach these repos now: flags or clears the users who
+ * chose them, and returns the users whose config changed.
+ */
+export async function applyReposReachable(
+  tx: Transaction,
+  installationId: number,
+  repoIds: number[],
+  reachable: boolean,
+) {
+  if (repoIds.length === 0) return [];
+  return tx
     .update(userGithubConfigs)
     .set(
       reachable
@@ -114,7 +167,7 @@ export async function markReposReachable(db: Database, installationId: number, r
       and(
         eq(userGithubConfigs.installationId, installationId),
         inArray(userGithubConfigs.repoId, repoIds),
-        reachable ? eq(userGithubConfigs.inactiveReason, "repo_removed") : sql`true`,
+        reachable ? eq(userGithubConfigs.inactiveReason, "repo_removed") : isNull(userGithubConfigs.inactiveReason),
       ),
     )
     .returning(affectedUsers);

@@ -1,4 +1,4 @@
-import { bigint, boolean, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const INACTIVE_REASONS = ["installation_deleted", "installation_suspended", "repo_removed"] as const;
 export type InactiveReason = (typeof INACTIVE_REASONS)[number];
@@ -32,3 +32,19 @@ export const userGithubConfigs = pgTable("user_github_configs", {
 }).enableRLS();
 
 export type UserGithubConfig = typeof userGithubConfigs.$inferSelect;
+
+/**
+ * GitHub webhook deliveries we have handled, by their `X-GitHub-Delivery` GUID, which a
+ * redelivery repeats (https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks#use-the-x-github-delivery-header).
+ * A row is written in the transaction that applies the delivery, so one that failed halfway
+ * leaves none and its redelivery is handled. Rows older than `DELIVERY_RETENTION_DAYS` are
+ * removed as new ones come in. Row level security is on with no policies, as above.
+ */
+export const githubWebhookDeliveries = pgTable(
+  "github_webhook_deliveries",
+  {
+    deliveryId: uuid("delivery_id").primaryKey(),
+    handledAt: timestamp("handled_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("github_webhook_deliveries_handled_at_idx").on(table.handledAt)],
+).enableRLS();

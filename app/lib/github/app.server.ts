@@ -113,6 +113,52 @@ export async function mintRepoToken(env: GitHubEnv, installationId: number, repo
   }
 }
 
+/** What GitHub says of an installation now. */
+export type InstallationStatus = "active" | "suspended" | "deleted";
+
+/**
+ * Asks GitHub, as the App, how the installation stands now:
+ * `GET /app/installations/{installation_id}` (https://docs.github.com/en/rest/apps/apps#get-an-installation-for-the-authenticated-app).
+ * 404 is deleted, a `suspended_at` is suspended, anything else found is active. Throws when
+ * GitHub cannot be reached or answers otherwise.
+ */
+export async function installationStatus(env: GitHubEnv, installationId: number): Promise<InstallationStatus> {
+  try {
+    const { data } = await createGitHubApp(env).octokit.request("GET /app/installations/{installation_id}", {
+      installation_id: installationId,
+    });
+    return data.suspended_at ? "suspended" : "active";
+  } catch (error) {
+    if (httpStatus(error) === 404) return "deleted";
+    throw error;
+  }
+}
+
+/**
+ * Whether an active installation reaches the repo now, with the access our tools need. It asks
+ * exactly what the tools ask (a token for this repo id, `contents: write`): one App request,
+ * whatever the number of repos the installation holds, and by id, so a rename changes nothing
+ * (https://docs.github.com/en/rest/apps/apps#create-an-installation-access-token-for-an-app:
+ * 422 when the installation cannot reach the repo). The token is revoked at once
+ * (https://docs.github.com/en/rest/apps/installations#revoke-an-installation-access-token).
+ * Throws when GitHub cannot be reached or answers otherwise (the installation was suspended or
+ * deleted meanwhile included).
+ */
+export async function reachesRepo(env: GitHubEnv, installationId: number, repoId: number): Promise<boolean> {
+  let token: string;
+  try {
+    ({ token } = await mintRepoToken(env, installationId, repoId));
+  } catch (error) {
+    if (error instanceof GitHubAccessError && error.problem === "repo_unreachable") return false;
+    throw error;
+  }
+  // The answer stands either way; a token not revoked expires within the hour, unseen.
+  await new Octokit({ auth: token, baseUrl: env.GITHUB_API_URL })
+    .request("DELETE /installation/token")
+    .catch(() => undefined);
+  return true;
+}
+
 export type BotIdentity = { name: string; email: string };
 
 /**
