@@ -13,6 +13,7 @@ const ran: Extract<BashOutcome, { ran: true }> = {
   stderr: { text: "", truncated: false, totalBytes: 0 },
   commit: null,
   publish: { state: "not-needed" },
+  setAside: [],
   unexplainedPushes: [],
   notes: [],
 };

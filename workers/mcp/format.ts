@@ -21,10 +21,10 @@ export function bashResultText(outcome: BashOutcome): { text: string; isError: b
   const publish = outcome.publish;
   let pushFailed = false;
   if (publish.state === "pushed") parts.push(`Pushed to ${outcome.repo} (${outcome.branch} at ${short(publish.sha)}).`);
-  if (publish.state === "side-branch") {
-    const where = publish.conflicts.length ? ` in ${publish.conflicts.join(", ")}` : "";
+  for (const side of outcome.setAside) {
+    const where = side.conflicts.length ? ` in ${side.conflicts.join(", ")}` : "";
     parts.push(
-      `Not merged: someone changed ${outcome.branch} on GitHub${where} in a way that conflicts with this change. Nothing was lost: this change (${short(publish.sha)}) was pushed to branch ${publish.branch}, and the clone now follows ${outcome.branch} with their version. Tell the person; compare with \`git diff ${outcome.branch} ${publish.branch}\`.`,
+      `Not merged: this work (${short(side.sha)}) conflicts with ${outcome.branch}${where}, which someone else changed. Nothing was lost: it was pushed to branch ${side.name}, and the clone follows ${outcome.branch} with their version. Tell the person; compare with \`git diff ${outcome.branch} origin/${side.name}\`.`,
     );
   }
   if (publish.state === "failed") {

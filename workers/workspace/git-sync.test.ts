@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { connectedUser, saveConfig } from "../../tests/workerd/connected-user";
+import { bashResultText } from "../mcp/format";
 import { REMOTE_FRESH_MS } from "./workspace";
 
 const webAuthor = { name: "Web Person", email: "web@example.com" };
@@ -106,9 +107,10 @@ describe("git sync through ctx_bash", () => {
       command: "printf '# Context\\n\\nThe AI version.\\n' > resources/context.md",
       comment: "AI edit",
     });
-    expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "side-branch" } });
-    if (!result.ran || result.publish.state !== "side-branch") return;
-    const { branch, sha, conflicts } = result.publish;
+    expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "not-needed" } });
+    if (!result.ran) return;
+    expect(result.setAside).toHaveLength(1);
+    const { name: branch, sha, conflicts } = result.setAside[0] ?? { name: "", sha: "", conflicts: [] };
     expect(branch).toMatch(/^ctx4-ai\/conflict-\d{8}-\d{6}-[0-9a-f]{7,}$/);
     expect(conflicts).toEqual(["resources/context.md"]);
     expect(sha).toBe(result.commit?.sha);
@@ -157,5 +159,85 @@ describe("git sync through ctx_bash", () => {
     expect(fresh).toMatchObject({ ran: true, exitCode: 0, stdout: { text: "README.md\nInitial commit\n" } });
     if (fresh.ran) expect(fresh.notes.join(" ")).toContain("Cloned");
     expect(await control.readFile(recreated.full_name, "old.md")).toBeUndefined();
+  });
+});
+
+describe("work a command makes anywhere in the clone reaches GitHub, and the result says where", () => {
+  const notesOf = (result: Awaited<ReturnType<Workspace["bash"]>>) => (result.ran ? result.notes.join(" ") : "");
+  type Workspace = Awaited<ReturnType<typeof connectedUser>>["workspace"];
+
+  it("commits a change made on a detached HEAD onto main and pushes it", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const result = await workspace.bash({ command: "git checkout -q --detach && echo important > important.md" });
+    expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" }, setAside: [] });
+    if (!result.ran || result.publish.state !== "pushed") return;
+    expect(result.commit?.files).toEqual(["A\timportant.md"]);
+    expect(await control.branchHead(repo.full_name)).toBe(result.publish.sha);
+    expect(await control.readFile(repo.full_name, "important.md")).toBe("important\n");
+    expect(notesOf(result)).toContain("made on a detached HEAD onto main");
+    const next = await workspace.bash({ command: "git symbolic-ref --short HEAD && cat important.md" });
+    expect(next).toMatchObject({ ran: true, stdout: { text: "main\nimportant\n" } });
+  });
+
+  it("brings a command's commits on another local branch onto main, then deletes that branch", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const result = await workspace.bash({
+      command:
+        "git checkout -q -b feature && echo f > f.md && git add f.md && git commit -qm 'On feature' && git checkout -q main && echo m > m.md",
+      comment: "Main note",
+    });
+    expect(result).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    expect(await control.readFile(repo.full_name, "f.md")).toBe("f\n");
+    expect(await control.readFile(repo.full_name, "m.md")).toBe("m\n");
+    const messages = (await control.commits(repo.full_name)).map((commit) => commit.message);
+    expect(messages.slice(0, 2).sort()).toEqual(["Main note", "On feature"]);
+    expect(notesOf(result)).toContain("Brought 1 commit(s) made on local branch feature onto main");
+    expect(notesOf(result)).toContain("Deleted local branch(es) feature");
+    const branches = await workspace.bash({ command: "git branch --format='%(refname:short)'" });
+    expect(branches).toMatchObject({ ran: true, stdout: { text: "main\n" } });
+  });
+
+  it("starts main again from GitHub when a command deleted it, and keeps the command's work", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    const result = await workspace.bash({
+      command: "git checkout -q -b other && git branch -D main >/dev/null && echo o > o.md",
+    });
+    expect(result).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    expect(await control.readFile(repo.full_name, "o.md")).toBe("o\n");
+    expect(await control.readFile(repo.full_name, "resources/instructions.md")).toBeDefined();
+  });
+
+  it("sets aside a detached commit that conflicts with main on a side branch, named in the result", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "echo one > clash.md", comment: "One" });
+    await workspace.bash({ command: "echo two > clash.md", comment: "Two" });
+    const mainHead = await control.branchHead(repo.full_name);
+    const result = await workspace.bash({
+      command: "git checkout -q --detach HEAD~1 && echo three > clash.md && git commit -qam Three",
+    });
+    expect(result).toMatchObject({ ran: true, publish: { state: "not-needed" } });
+    if (!result.ran) return;
+    expect(result.setAside).toHaveLength(1);
+    const [side] = result.setAside;
+    expect(side?.conflicts).toEqual(["clash.md"]);
+    expect(await control.branchHead(repo.full_name)).toBe(mainHead);
+    expect(await control.readFile(repo.full_name, "clash.md", side?.name)).toBe("three\n");
+    const text = bashResultText(result).text;
+    expect(text).toContain(`pushed to branch ${side?.name}`);
+    const after = await workspace.bash({ command: "git symbolic-ref --short HEAD; cat clash.md" });
+    expect(after).toMatchObject({ ran: true, stdout: { text: "main\ntwo\n" } });
+  });
+
+  it("never removes a commit from GitHub: a hard reset is undone, and the result says how to undo", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "echo keep > keep.md", comment: "Keep" });
+    const head = await control.branchHead(repo.full_name);
+    const reset = await workspace.bash({ command: "git reset -q --hard HEAD~1 && ls keep.md 2>&1 || true" });
+    expect(reset).toMatchObject({ ran: true, commit: null, publish: { state: "not-needed" } });
+    expect(await control.branchHead(repo.full_name)).toBe(head);
+    expect(notesOf(reset)).toContain("use `git revert`");
+    const back = await workspace.bash({ command: "cat keep.md" });
+    expect(back).toMatchObject({ ran: true, stdout: { text: "keep\n" } });
   });
 });

@@ -15,6 +15,9 @@ export type GitCredentials = { token(): Promise<string>; renew(): Promise<string
 /** A commit sync.sh made of what was uncommitted: its sha and git's name-status lines. */
 export type SyncCommit = { sha: string; files: string[] };
 
+/** Work that conflicted with the branch, pushed to a new branch on GitHub instead. */
+export type SideBranch = { name: string; sha: string; conflicts: string[] };
+
 export type SyncOutcome = {
   /** The clone was made now (its head, or null for an empty repo). */
   cloned?: { head: string | null };
@@ -25,8 +28,14 @@ export type SyncOutcome = {
   fetched: boolean;
   integrated?: "fast-forward" | "rebased";
   pushed?: string;
-  /** Local commits that conflicted with GitHub's branch, pushed to a side branch instead. */
-  sideBranch?: { name: string; sha: string; conflicts: string[] };
+  /** Local commits that conflicted with the branch, each pushed to a side branch instead. */
+  sideBranches?: SideBranch[];
+  /** Commits found on a detached HEAD or another local branch, now on the branch. */
+  brought?: { from: string; commits: number }[];
+  /** Local branches other than ours, deleted once their commits were brought in or set aside. */
+  dropped?: string[];
+  /** The branch was behind GitHub's with nothing of its own (a reset): moved forward to this. */
+  restored?: string;
   /** Untracked folders holding a .git of their own: their files were left out of the commit. */
   nested?: string[];
   /** Ref updates GitHub confirmed during this sync that the script did not report. */
@@ -193,10 +202,22 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
         outcome.pushed = rest;
         break;
       case "@side-branch":
-        outcome.sideBranch = { name: words[0] ?? "", sha: words[1] ?? "", conflicts: [] };
+        outcome.sideBranches = [
+          ...(outcome.sideBranches ?? []),
+          { name: words[0] ?? "", sha: words[1] ?? "", conflicts: [] },
+        ];
         break;
       case "@conflict":
-        outcome.sideBranch?.conflicts.push(rest);
+        outcome.sideBranches?.at(-1)?.conflicts.push(rest);
+        break;
+      case "@brought":
+        outcome.brought = [...(outcome.brought ?? []), { from: words[0] ?? "", commits: Number(words[1]) || 0 }];
+        break;
+      case "@restored":
+        outcome.restored = rest;
+        break;
+      case "@dropped":
+        outcome.dropped = [...(outcome.dropped ?? []), rest];
         break;
       case "@upstream":
         outcome.upstream = rest === "none" ? null : rest;

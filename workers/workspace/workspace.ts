@@ -22,6 +22,7 @@ import { SerialQueue } from "./serial-queue";
 import {
   type CloneTarget,
   type GitCredentials,
+  type SideBranch,
   type SyncCommit,
   SyncError,
   type SyncMode,
@@ -41,10 +42,10 @@ export const REMOTE_FRESH_MS = 2_000;
 const IDENTITY_KEY = "bot-identity";
 const UNPUSHED_KEY = "unpushed-work";
 
+/** What happened to the branch on GitHub after a command. Work set aside is in `setAside`. */
 export type PublishOutcome =
   | { state: "not-needed" }
   | { state: "pushed"; sha: string }
-  | { state: "side-branch"; branch: string; sha: string; conflicts: string[] }
   | { state: "failed"; message: string };
 
 export type BashOutcome =
@@ -62,6 +63,8 @@ export type BashOutcome =
       commit: SyncCommit | null;
       commitError?: string;
       publish: PublishOutcome;
+      /** Work that conflicted with the branch, pushed to side branches on GitHub instead. */
+      setAside: SideBranch[];
       /** Ref updates GitHub confirmed that none of our steps made (see confirmPushes): an alarm. */
       unexplainedPushes: { ref: string; sha: string }[];
       /** What happened around the command: cloned, pulled, rebased… */
@@ -176,6 +179,7 @@ export class Workspace {
             settled.publish.state === "failed"
               ? { ...settled.publish, message: redact(settled.publish.message) }
               : settled.publish,
+          setAside: settled.sync.sideBranches ?? [],
           unexplainedPushes: [...(before?.unexplainedPushes ?? []), ...(settled.sync.unexplainedPushes ?? [])],
           notes,
         };
@@ -323,7 +327,6 @@ export class Workspace {
   ): Promise<{ sync: SyncOutcome; publish: PublishOutcome; commitError?: string }> {
     try {
       const sync = await this.#sync(ready, "push-only", message);
-      if (sync.sideBranch) return { sync, publish: { state: "side-branch", ...sideBranch(sync.sideBranch) } };
       if (sync.pushed) return { sync, publish: { state: "pushed", sha: sync.pushed } };
       return { sync, publish: { state: "not-needed" } };
     } catch (error) {
@@ -417,16 +420,21 @@ export function confirmPushes(outcome: SyncOutcome, pushed: PushedRef[], branch:
       pushed: undefined,
     });
   }
-  const side = outcome.sideBranch;
-  if (side && !landed(`refs/heads/${side.name}`, side.sha)) {
-    throw new SyncError("unconfirmed-push", `GitHub did not confirm branch ${side.name} at ${side.sha}.`, {
-      ...outcome,
-      sideBranch: undefined,
-    });
+  const sides = outcome.sideBranches ?? [];
+  const unconfirmed = sides.find((side) => !landed(`refs/heads/${side.name}`, side.sha));
+  if (unconfirmed) {
+    throw new SyncError(
+      "unconfirmed-push",
+      `GitHub did not confirm branch ${unconfirmed.name} at ${unconfirmed.sha}.`,
+      {
+        ...outcome,
+        sideBranches: sides.filter((side) => side !== unconfirmed),
+      },
+    );
   }
   const reported = new Set([
     ...(outcome.pushed ? [`refs/heads/${branch} ${outcome.pushed}`] : []),
-    ...(side ? [`refs/heads/${side.name} ${side.sha}`] : []),
+    ...sides.map((side) => `refs/heads/${side.name} ${side.sha}`),
   ]);
   const unexplained = pushed.filter((entry) => entry.ok && !reported.has(`${entry.ref} ${entry.new}`));
   return unexplained.length
@@ -436,10 +444,6 @@ export function confirmPushes(outcome: SyncOutcome, pushed: PushedRef[], branch:
 
 function routeRefused(reasons: string[]): RouteRefusedError {
   return new RouteRefusedError(`ctx4-ai's git route refused what git sent to GitHub: ${reasons.join("; ")}.`);
-}
-
-function sideBranch(side: NonNullable<SyncOutcome["sideBranch"]>) {
-  return { branch: side.name, sha: side.sha, conflicts: side.conflicts };
 }
 
 /**
@@ -466,16 +470,29 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before"
     notes.push(
       `WARNING: something in the sandbox, not ctx4-ai's own steps, moved ${ref.replace(/^refs\/heads\//, "branch ")} on GitHub to ${short(sha)}. Tell the person to check that branch's history on GitHub.`,
     );
+  for (const { from, commits } of outcome.brought ?? []) {
+    const where = from === "HEAD" ? "on a detached HEAD" : `on local branch ${from}`;
+    notes.push(`Brought ${commits} commit(s) made ${where} onto ${target.branch}: the memory lives on one branch.`);
+  }
+  if (outcome.dropped?.length) {
+    notes.push(
+      `Deleted local branch(es) ${outcome.dropped.join(", ")}: their commits are on ${target.branch} or on a side branch named here.`,
+    );
+  }
+  if (outcome.restored) {
+    notes.push(
+      `${target.branch} was behind GitHub's (a reset, or a checkout of an older commit) and is back at GitHub's ${short(outcome.restored)}: commits that reached GitHub are never removed. To undo one, use \`git revert\`.`,
+    );
+  }
   if (phase === "after") return notes;
   if (outcome.committed) notes.push(`Committed changes an earlier command left (${short(outcome.committed.sha)}).`);
   if (outcome.integrated === "fast-forward")
     notes.push(`Pulled new commits from GitHub (now at ${short(outcome.head)}).`);
   if (outcome.integrated === "rebased") notes.push("Rebased earlier local commits on top of GitHub's new commits.");
   if (outcome.pushed) notes.push(`Pushed earlier local commits (${short(outcome.pushed)}).`);
-  if (outcome.sideBranch) {
-    const { name, sha, conflicts } = outcome.sideBranch;
+  for (const { name, sha, conflicts } of outcome.sideBranches ?? []) {
     notes.push(
-      `Earlier local commits conflicted with GitHub's ${target.branch}${conflicts.length ? ` in ${conflicts.join(", ")}` : ""}: they were pushed to branch ${name} (${short(sha)}), and the clone now follows ${target.branch}.`,
+      `Earlier local commits conflicted with ${target.branch}${conflicts.length ? ` in ${conflicts.join(", ")}` : ""}: they were pushed to branch ${name} (${short(sha)}), and the clone now follows ${target.branch}.`,
     );
   }
   return notes;

@@ -187,7 +187,61 @@ commit_changes() {
 on_branch() {
   [ "$(git symbolic-ref -q HEAD)" = "refs/heads/$branch" ] && return 0
   out=$(git checkout --quiet "$branch" 2>&1) || fail checkout "$out"
-  say checked-out "$branch"
+}
+
+# Every commit a command made ends up on the branch, wherever it made it: on a detached HEAD or
+# on another local branch. Each such tip is brought onto the branch (fast-forward, or its own
+# commits rebased on top; the first one starts an unborn branch); one that conflicts is pushed
+# to a side branch. Either way the other local branch is then deleted, its work being on the
+# branch or on GitHub, and the clone is left on the branch. Reported as
+# "@brought <HEAD or branch> <commits>", "@side-branch ..." and "@dropped <branch>".
+gather_work() {
+  local tips=() name sha
+  if ! git symbolic-ref -q HEAD >/dev/null && sha=$(git rev-parse -q --verify HEAD); then
+    tips+=("HEAD $sha")
+  fi
+  while read -r name sha; do
+    [ "$name" = "$branch" ] || tips+=("$name $sha")
+  done < <(git for-each-ref --format='%(refname:strip=2) %(objectname)' refs/heads/)
+  if [ ${#tips[@]} -eq 0 ]; then
+    on_branch
+    return 0
+  fi
+  if ! git rev-parse -q --verify "refs/heads/$branch" >/dev/null && git rev-parse -q --verify "$upstream" >/dev/null; then
+    git update-ref "refs/heads/$branch" "$upstream"
+  fi
+  for entry in "${tips[@]}"; do bring_in "${entry% *}" "${entry#* }"; done
+  out=$(git checkout --quiet "$branch" 2>&1) || fail checkout "$out"
+  for entry in "${tips[@]}"; do
+    name=${entry% *}
+    [ "$name" = HEAD ] && continue
+    git update-ref --no-deref -d "refs/heads/$name" && say dropped "$name"
+  done
+}
+
+# Brings the commits of $2 (named $1) that the branch lacks onto the branch.
+bring_in() {
+  local name=$1 sha=$2 count
+  if ! git rev-parse -q --verify "refs/heads/$branch" >/dev/null; then
+    git update-ref "refs/heads/$branch" "$sha"
+    say brought "$name" "$(git rev-list --count "$sha")"
+    return 0
+  fi
+  git merge-base --is-ancestor "$sha" "refs/heads/$branch" && return 0
+  count=$(git rev-list --count "refs/heads/$branch..$sha")
+  if git merge-base --is-ancestor "refs/heads/$branch" "$sha"; then
+    git update-ref "refs/heads/$branch" "$sha"
+  else
+    out=$(git checkout --quiet --detach "$sha" 2>&1) || fail checkout "$out"
+    if ! git rebase --quiet "refs/heads/$branch" >/dev/null 2>&1; then
+      conflicts=$(git diff --name-only --diff-filter=U)
+      git rebase --abort >/dev/null 2>&1
+      set_aside "$sha"
+      return 0
+    fi
+    git update-ref "refs/heads/$branch" HEAD
+  fi
+  say brought "$name" "$count"
 }
 
 fetch_remote() {
@@ -205,14 +259,15 @@ fetch_remote() {
   say fetched "$remote"
 }
 
-# Local commits are pushed to a new side branch, then the clone follows GitHub's branch.
-keep_aside() {
-  local_head=$(git rev-parse HEAD)
-  side=ctx4-ai/conflict-$(date -u +%Y%m%d-%H%M%S)-$(git rev-parse --short HEAD)
-  out=$(git push --quiet --no-thin origin "HEAD:refs/heads/$side" 2>&1) || fail push-side-branch "$out"
-  git branch --force "$side" HEAD
-  out=$(git reset --quiet --hard "$upstream" 2>&1) || fail reset "$out"
-  say side-branch "$side" "$local_head"
+# Pushes commit $1 to a new side branch on GitHub, and keeps GitHub's view of it as
+# origin/<side> (not a local branch: every local branch but ours is work to bring in).
+# $conflicts: the paths that conflicted, one per line.
+set_aside() {
+  local side
+  side=ctx4-ai/conflict-$(date -u +%Y%m%d-%H%M%S)-$(git rev-parse --short "$1")
+  out=$(git push --quiet --no-thin origin "$1:refs/heads/$side" 2>&1) || fail push-side-branch "$out"
+  git update-ref "refs/remotes/origin/$side" "$1"
+  say side-branch "$side" "$1"
   printf '%s\n' "$conflicts" | while IFS= read -r path; do [ -n "$path" ] && say conflict "$path"; done
 }
 
@@ -235,14 +290,22 @@ integrate() {
   fi
   conflicts=$(git diff --name-only --diff-filter=U)
   git rebase --abort >/dev/null 2>&1
-  keep_aside
+  set_aside "$(git rev-parse HEAD)"
+  out=$(git reset --quiet --hard "$upstream" 2>&1) || fail reset "$out"
 }
 
 publish() {
   attempts=0
   while :; do
     git rev-parse -q --verify HEAD >/dev/null || return 0
-    if [ "$remote" = present ] && git merge-base --is-ancestor HEAD "$upstream"; then return 0; fi
+    if [ "$remote" = present ] && git merge-base --is-ancestor HEAD "$upstream"; then
+      # Behind GitHub with nothing of its own (a command reset the branch): commits on GitHub are
+      # never removed, so the clone goes back to where GitHub's branch is.
+      [ "$(git rev-parse HEAD)" = "$(git rev-parse "$upstream")" ] && return 0
+      out=$(git merge --quiet --ff-only "$upstream" 2>&1) || fail merge "$out"
+      say restored "$(git rev-parse HEAD)"
+      return 0
+    fi
     if out=$(git push --porcelain --no-thin origin "HEAD:refs/heads/$branch" 2>&1); then
       git update-ref --no-deref "$upstream" HEAD
       remote=present
@@ -300,14 +363,15 @@ if [ "$CTX4_MODE" = read ]; then
 else
   committed_now=no
   commit_changes
-  # After a command that changed nothing, on the branch and even with GitHub's as last seen:
-  # nothing to push, and the state is known without more git calls.
-  if [ "$CTX4_MODE" = push-only ] && [ "$committed_now" = no ] && [ "$head_name" = "$branch" ] && [ "$head_ab" = "+0 -0" ]; then
+  # After a command that changed nothing, on the branch, even with GitHub's as last seen, and
+  # with no other local branch: nothing to push, and the state is known with one more git call.
+  if [ "$CTX4_MODE" = push-only ] && [ "$committed_now" = no ] && [ "$head_name" = "$branch" ] &&
+    [ "$head_ab" = "+0 -0" ] && [ "$(git for-each-ref --format=x refs/heads/)" = x ]; then
     say upstream "$head_oid"
     say head "$head_oid"
     exit 0
   fi
-  on_branch
+  gather_work
   if git rev-parse -q --verify "$upstream" >/dev/null; then remote=present; else remote=absent; fi
   if [ "$CTX4_MODE" = fetch ]; then
     fetch_remote
