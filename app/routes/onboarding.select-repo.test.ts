@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import {
   configOf,
+  decideLink,
   githubControl,
   installAndReturn,
   location,
@@ -46,7 +47,9 @@ describe("choosing the repository", () => {
     const outside = github.repos.find((repo) => repo.name === "private");
     const refused = await visitor.post("/onboarding/select-repo", { repoId: String(outside?.id) });
     expect(refused.status).toBe(403);
-    expect(await refused.text()).toContain("not accessible through your GitHub installation");
+    expect(await refused.text()).toContain(
+      `your GitHub account @${github.login} cannot open it through the ctx4-ai installation`,
+    );
     expect(await configOf(visitor)).toMatchObject({ repoId: null });
 
     const garbage = await visitor.post("/onboarding/select-repo", { repoId: "1; drop table" });
@@ -68,7 +71,7 @@ describe("choosing the repository", () => {
     const owner = await newGitHubUser([]);
     const control = githubControl();
     const org = `org-${crypto.randomUUID().slice(0, 8)}`;
-    await control.createAccount({ login: org, type: "Organization", members: [owner.login] });
+    await control.createAccount({ login: org, type: "Organization", owners: [owner.login] });
     await Promise.all(Array.from({ length: 130 }, (_, index) => control.createRepo(org, `repo-${index}`, "empty")));
     const state = await startInstall(visitor);
     const installation = await control.createInstallation(org, { repository_selection: "all" });
@@ -76,7 +79,7 @@ describe("choosing the repository", () => {
     const callback = await visitor.fetch(
       `/api/github/callback?${new URLSearchParams({ code, installation_id: String(installation.id), setup_action: "install", state })}`,
     );
-    expect(location(callback)).toBe("/onboarding/select-repo");
+    expect(location(await decideLink(visitor, await callback.text()))).toBe("/onboarding/select-repo");
 
     const list = (await (await visitor.fetch("/api/github/repos")).json()) as { repositories: unknown[] };
     expect(list.repositories).toHaveLength(130);

@@ -53,8 +53,12 @@ export function emulatorControl(baseUrl: string, localSecret: string) {
   const repoPath = (fullName: string) => `/repos/${fullName.split("/").map(encodeURIComponent).join("/")}`;
 
   return {
-    createAccount: (account: { login: string; type?: "User" | "Organization"; owners?: string[]; members?: string[] }) =>
-      json<{ login: string; id: number; type: string }>("POST", "/accounts", account),
+    createAccount: (account: {
+      login: string;
+      type?: "User" | "Organization";
+      owners?: string[];
+      members?: string[];
+    }) => json<{ login: string; id: number; type: string }>("POST", "/accounts", account),
     createRepo: (owner: string, name: string, content: "ctx" | "readme" | "empty" = "empty") =>
       json<RepoJson>("POST", "/repos", { owner, name, content }),
     deleteRepo: async (fullName: string) => {

@@ -135,7 +135,10 @@ export function controlRoutes(ctx: EmulatorContext): Route[] {
       if (body.type === "User" && body.owners.length + body.members.length > 0) {
         return sendError(response, 422, "users have no owners or members");
       }
-      sendJson(response, 201, ctx.state.createAccount(body.login, body.type, { owners: body.owners, members: body.members }),
+      sendJson(
+        response,
+        201,
+        ctx.state.createAccount(body.login, body.type, { owners: body.owners, members: body.members }),
       );
     }),
 

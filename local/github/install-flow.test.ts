@@ -135,13 +135,16 @@ describe("the install and authorization flow", () => {
     expect(prompt.html).toContain(">Authorize ctx4-ai</button>");
 
     const authorized = new URL(
-      (await browser.post("/login/oauth/authorize", [...hidden(prompt.html), ["decision", "authorize"]])).location ?? "",
+      (await browser.post("/login/oauth/authorize", [...hidden(prompt.html), ["decision", "authorize"]])).location ??
+        "",
     );
     expect(`${authorized.origin}${authorized.pathname}`).toBe(stack.settings.callbackUrl);
     expect(authorized.searchParams.get("state")).toBe(state);
     expect(authorized.searchParams.has("installation_id")).toBe(false);
     const { authentication } = await stack.app.oauth.createToken({ code: authorized.searchParams.get("code") ?? "" });
-    const user = await fetch(`${stack.emulator.url}/user`, { headers: { authorization: `token ${authentication.token}` } });
+    const user = await fetch(`${stack.emulator.url}/user`, {
+      headers: { authorization: `token ${authentication.token}` },
+    });
     expect(await user.json()).toMatchObject({ login: "bob" });
 
     const denied = new URL(
@@ -155,7 +158,8 @@ describe("the install and authorization flow", () => {
     const elsewhere = `/login/oauth/authorize?${new URLSearchParams({ client_id: stack.settings.clientId, redirect_uri: "http://evil.example/cb", state })}`;
     const mismatch = await browser.get(elsewhere);
     const redirected = new URL(
-      (await browser.post("/login/oauth/authorize", [...hidden(mismatch.html), ["decision", "authorize"]])).location ?? "",
+      (await browser.post("/login/oauth/authorize", [...hidden(mismatch.html), ["decision", "authorize"]])).location ??
+        "",
     );
     expect(`${redirected.origin}${redirected.pathname}`).toBe(stack.settings.callbackUrl);
     expect(redirected.searchParams.get("error")).toBe("redirect_uri_mismatch");

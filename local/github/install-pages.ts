@@ -66,7 +66,10 @@ export function installRoutes(ctx: EmulatorContext): Route[] {
     const mismatch = query.redirect_uri !== undefined && !withinCallback(query.redirect_uri, app.callbackUrl);
     const target = new URL(mismatch || query.redirect_uri === undefined ? app.callbackUrl : query.redirect_uri);
     const fields = mismatch
-      ? { error: "redirect_uri_mismatch", error_description: "The redirect_uri is not associated with this application." }
+      ? {
+          error: "redirect_uri_mismatch",
+          error_description: "The redirect_uri is not associated with this application.",
+        }
       : result;
     for (const [name, value] of Object.entries(fields)) target.searchParams.set(name, value);
     if (query.state !== undefined) target.searchParams.set("state", query.state);
