@@ -163,11 +163,12 @@ export default function GitHubCallback({ loaderData, actionData }: Route.Compone
       <div className="mx-auto max-w-xl space-y-6">
         <h1 className="text-2xl font-semibold tracking-tight">Link GitHub to ctx4-ai?</h1>
         <p>
-          Link GitHub account <strong>{`@${confirm.githubUsername}`}</strong> ({installation}) to your ctx4-ai account{" "}
+          Link GitHub account <strong>{`@${confirm.githubUsername}`}</strong>
+          {` (${installation}) to your ctx4-ai account `}
           <strong>{confirm.email}</strong>?
         </p>
         <p className="text-sm text-stone-600">
-          Your AI will read and write the repository you choose next, through this installation.
+          Your AI reads and writes the repository you choose, through this installation.
         </p>
         <Notice tone="warning" title="Not your ctx4-ai account?">
           <p>
