@@ -1,6 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { UserGithubConfig } from "../app/lib/db/schema";
+import type { UserToken } from "../app/lib/github/app.server";
+import { type GitHubLink, GitHubUser, type LinkDecision, type SettledLink, type UserRepos } from "./github-user";
 import { SERVER_INSTRUCTIONS } from "./mcp/guide";
 import { type McpGrant, McpSessions } from "./mcp/sessions";
 import { registerCtxTools } from "./mcp/tools";
@@ -21,6 +23,7 @@ type StoredInstallState = { sessionId: string; expiresAt: number };
 export class UserWorkspace extends DurableObject<Env> {
   #workspace: Workspace | undefined;
   #mcp: McpSessions | undefined;
+  #github: GitHubUser | undefined;
 
   /** `/mcp`, after the Worker validated the token: Streamable HTTP. */
   async mcpStreamableHttp(request: Request, grant: McpGrant, streamId: string): Promise<Response> {
@@ -112,6 +115,31 @@ export class UserWorkspace extends DurableObject<Env> {
     await this.ctx.storage.delete(key);
     if (stored.expiresAt <= Date.now()) return "expired";
     return stored.sessionId === sessionId ? "valid" : "other-session";
+  }
+
+  /** The callback verified a link to GitHub: held until the person confirms it on our page. */
+  async holdGitHubLink(link: GitHubLink, token: UserToken, sessionId: string): Promise<string> {
+    return this.#githubUser().hold(link, token, sessionId);
+  }
+
+  /** The person pressed Link or Cancel on the confirmation page. */
+  async settleGitHubLink(id: string, sessionId: string, decision: LinkDecision): Promise<SettledLink> {
+    return this.#githubUser().settle(id, sessionId, decision);
+  }
+
+  /** The installation's repos this person's GitHub account can open (their user token stays here). */
+  async githubUserRepos(installationId: number): Promise<UserRepos> {
+    return this.#githubUser().repos(installationId);
+  }
+
+  /** The person disconnected GitHub: their user token goes too. */
+  async forgetGitHubUser(): Promise<void> {
+    return this.#githubUser().forget();
+  }
+
+  #githubUser(): GitHubUser {
+    this.#github ??= new GitHubUser(this.ctx.storage, this.env);
+    return this.#github;
   }
 
   #sessions(): McpSessions {

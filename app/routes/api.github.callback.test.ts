@@ -1,8 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { storedUserToken, workspaceOf } from "../../tests/workerd/connected-user";
 import {
   configOf,
+  confirmationOf,
+  decideLink,
   githubControl,
   installAndReturn,
   location,
@@ -12,26 +15,119 @@ import {
   Visitor,
 } from "../../tests/workerd/visitor";
 
-async function signedIn(name: string) {
+async function signedIn(name: string, email = uniqueEmail(name)) {
   const visitor = new Visitor();
-  await visitor.signIn(uniqueEmail(name));
+  await visitor.signIn(email);
   const me = await visitor.fetch("/me");
   expect(location(me)).toBe("/onboarding/connect-github");
   return visitor;
 }
 
-describe("the GitHub callback", () => {
-  it("connects the installation the person just made, and goes on to choosing a repo", async () => {
-    const visitor = await signedIn("alice");
-    const github = await newGitHubUser(["ctx", "notes"]);
-    const { response, installation } = await installAndReturn(visitor, github.login, ["ctx"]);
+/** GitHub's redirect to our callback after `login` installed the App on their own account. */
+async function returnFromGitHub(visitor: Visitor, login: string) {
+  const control = githubControl();
+  const state = await startInstall(visitor);
+  const installation = await control.createInstallation(login, { repository_selection: "all" });
+  const { code } = await control.oauthCode(login);
+  const query = new URLSearchParams({ code, installation_id: String(installation.id), setup_action: "install", state });
+  return visitor.fetch(`/api/github/callback?${query}`);
+}
 
-    expect(location(response)).toBe("/onboarding/select-repo");
-    expect(await configOf(visitor)).toMatchObject({
-      installationId: installation.id,
-      githubUsername: github.login,
-      repoId: null,
+describe("the GitHub callback", () => {
+  it("shows both identities and saves nothing until the person presses Link", async () => {
+    const email = uniqueEmail("alice");
+    const visitor = await signedIn("alice", email);
+    const github = await newGitHubUser(["ctx", "notes"]);
+    const page = await returnFromGitHub(visitor, github.login);
+
+    expect(page.status).toBe(200);
+    expect(page.headers.get("X-Frame-Options")).toBe("DENY");
+    const html = await page.text();
+    expect(html).toContain(`@${github.login}`);
+    expect(html).toContain(`installation on ${github.login}`);
+    expect(html).toContain(`to your ctx4-ai account <strong>${email}</strong>?`);
+    expect(html).not.toMatch(/gh[usr]_/);
+    expect(await configOf(visitor)).toBeUndefined();
+    expect(await storedUserToken(await visitor.userId())).toBeUndefined();
+
+    const linked = await decideLink(visitor, html);
+    expect(location(linked)).toBe("/onboarding/select-repo");
+    expect(await configOf(visitor)).toMatchObject({ githubUsername: github.login, repoId: null });
+    expect((await storedUserToken(await visitor.userId()))?.token).toMatch(/^ghu_/);
+  });
+
+  it("lets a person signed in to someone else's account see it and cancel, so nothing is linked", async () => {
+    // Login CSRF: the victim's browser holds the attacker's session (a sign-in link for the
+    // attacker's email), and the victim installs the App with their own GitHub account.
+    const attackerEmail = uniqueEmail("attacker");
+    const victimsBrowser = await signedIn("attacker", attackerEmail);
+    const victim = await newGitHubUser(["private-notes"]);
+    const page = await (await returnFromGitHub(victimsBrowser, victim.login)).text();
+
+    expect(page).toContain(`Link GitHub account <strong>@${victim.login}</strong>`);
+    expect(page).toContain(
+      `(installation on ${victim.login}) to your ctx4-ai account <strong>${attackerEmail}</strong>?`,
+    );
+    const cancelled = await decideLink(victimsBrowser, page, "cancel");
+    expect(location(cancelled)).toBe("/onboarding/connect-github");
+    expect(await configOf(victimsBrowser)).toBeUndefined();
+    expect(await storedUserToken(await victimsBrowser.userId())).toBeUndefined();
+
+    const again = await decideLink(victimsBrowser, page, "link");
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain("already used or was not made for you");
+    expect(await configOf(victimsBrowser)).toBeUndefined();
+  });
+
+  it("saves nothing for a forged, replayed, expired or malformed confirmation", async () => {
+    const visitor = await signedIn("forger");
+    const forged = await visitor.post("/api/github/callback", {
+      confirmation: crypto.randomUUID(),
+      decision: "link",
     });
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain("already used or was not made for you");
+    const malformed = await visitor.post("/api/github/callback", { confirmation: "x", decision: "link" });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.text()).toContain("not filled in as expected");
+
+    const github = await newGitHubUser();
+    const page = await (await returnFromGitHub(visitor, github.login)).text();
+    const confirmation = confirmationOf(page);
+    await runInDurableObject(workspaceOf(await visitor.userId()), async (_instance, state) => {
+      const key = `github-link:${confirmation}`;
+      const held = await state.storage.get<{ expiresAt: number }>(key);
+      await state.storage.put(key, { ...held, expiresAt: Date.now() - 1 });
+    });
+    const expired = await decideLink(visitor, page);
+    expect(expired.status).toBe(400);
+    expect(await expired.text()).toContain("This confirmation expired");
+    const replayed = await decideLink(visitor, page);
+    expect(replayed.status).toBe(400);
+    expect(await configOf(visitor)).toBeUndefined();
+    expect(await storedUserToken(await visitor.userId())).toBeUndefined();
+  });
+
+  it("does not accept a confirmation made for another user or another sign-in session", async () => {
+    const attacker = await signedIn("mallory");
+    const attackerGitHub = await newGitHubUser();
+    const attackersPage = await (await returnFromGitHub(attacker, attackerGitHub.login)).text();
+    const victim = await signedIn("victim");
+    const foreign = await decideLink(victim, attackersPage);
+    expect(foreign.status).toBe(400);
+    expect(await configOf(victim)).toBeUndefined();
+
+    const email = uniqueEmail("twobrowsers");
+    const laptop = await signedIn("laptop", email);
+    const phone = new Visitor();
+    await phone.signIn(email);
+    const github = await newGitHubUser();
+    const laptopsPage = await (await returnFromGitHub(laptop, github.login)).text();
+    const fromPhone = await decideLink(phone, laptopsPage);
+    expect(fromPhone.status).toBe(400);
+    expect(await fromPhone.text()).toContain("belongs to another sign-in");
+    expect((await decideLink(laptop, laptopsPage)).status).toBe(400);
+    expect(await configOf(laptop)).toBeUndefined();
   });
 
   it("refuses an installation_id that belongs to another GitHub user", async () => {
@@ -152,6 +248,17 @@ describe("the GitHub callback", () => {
     );
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("GitHub did not confirm your account");
+  });
+
+  it("says so when the person pressed Cancel on GitHub's authorization page", async () => {
+    const visitor = await signedIn("canceller");
+    const state = await startInstall(visitor);
+    const response = await visitor.fetch(
+      `/api/github/callback?${new URLSearchParams({ error: "access_denied", error_description: "denied", state })}`,
+    );
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("GitHub did not authorize ctx4-ai");
+    expect(await configOf(visitor)).toBeUndefined();
   });
 
   it("says so when an organisation owner must approve the App", async () => {

@@ -1,11 +1,11 @@
-import { data, Form, Link } from "react-router";
+import { data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
 import { buttonClass, SubmitButton } from "../components/button";
 import { Notice } from "../components/notice";
 import { Page } from "../components/page";
 import { saveInstallation } from "../lib/db/queries.server";
-import { exchangeUserCode, findUserInstallation } from "../lib/github/app.server";
-import { loadUserConfig } from "../lib/github-config.server";
+import { exchangeUserCode, findUserInstallation, type UserToken } from "../lib/github/app.server";
+import { loadUserConfig, nextStep } from "../lib/github-config.server";
 import { continueOnboarding } from "../lib/onboarding-return.server";
 import { userWorkspace } from "../lib/user-workspace.server";
 import type { Route } from "./+types/api.github.callback";
@@ -41,6 +41,19 @@ const PROBLEMS = {
     "Please confirm your GitHub account",
     "GitHub changed the installation without confirming who you are. Start again to connect it.",
   ],
+  "authorization-failed": [
+    "GitHub did not authorize ctx4-ai",
+    "You pressed Cancel on GitHub, or GitHub refused the request. Start again and choose Authorize.",
+  ],
+  "bad-form": ["This confirmation was not filled in as expected", "Nothing was linked. Start the connection again."],
+  "unknown-confirmation": [
+    "This confirmation was already used or was not made for you",
+    "Nothing was linked. Each confirmation works once, for the account and browser that connected GitHub. Start again.",
+  ],
+  "expired-confirmation": [
+    "This confirmation expired",
+    "Nothing was linked. Confirm within 10 minutes of coming back from GitHub. Start again.",
+  ],
 } as const;
 type Problem = keyof typeof PROBLEMS;
 
@@ -49,6 +62,7 @@ const callbackQuery = z.object({
   code: z.string().min(1).max(512).optional(),
   installation_id: z.coerce.number().int().positive().optional(),
   setup_action: z.enum(["install", "update", "request"]).optional(),
+  error: z.string().max(100).optional(),
 });
 
 const STATE_PROBLEMS = {
@@ -57,24 +71,40 @@ const STATE_PROBLEMS = {
   "other-session": "other-session",
 } as const satisfies Record<string, Problem>;
 
-const refuse = (problem: Problem) => data({ problem }, problem === "approval-pending" ? 202 : 400);
+const LINK_PROBLEMS = {
+  unknown: "unknown-confirmation",
+  expired: "expired-confirmation",
+  "other-session": "other-session",
+} as const satisfies Record<string, Problem>;
+
+const refuse = (problem: Problem) => data({ problem, confirm: null }, problem === "approval-pending" ? 202 : 400);
+
+/** The confirmation page must not be framed: a hidden frame could steer the click on Link. */
+export const headers: Route.HeadersFunction = () => ({
+  "X-Frame-Options": "DENY",
+  "Content-Security-Policy": "frame-ancestors 'none'",
+});
 
 /**
- * GitHub's redirect after the App was installed or its access changed. Nothing is saved
- * unless the `state` is ours and fresh and GitHub confirms, with this person's own user
- * token, that they can access the installation.
+ * GitHub's redirect after the App was installed, its access changed, or the person authorized
+ * it. Nothing is saved here: when the `state` is ours and fresh and GitHub confirms, with this
+ * person's own user token, that they can access the installation, the link (with that token)
+ * is held in the user's Durable Object and the page asks the person to confirm both identities.
  */
 export async function loader({ request, context }: Route.LoaderArgs) {
-  const { user, config, env, db } = await loadUserConfig(context, request);
+  const { user, config, env } = await loadUserConfig(context, request);
   const query = callbackQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   if (!query.success) return refuse("bad-request");
-  const { state, code, installation_id: installationId, setup_action: setupAction } = query.data;
+  const { state, code, error, setup_action: setupAction } = query.data;
 
   if (setupAction === "request") return refuse("approval-pending");
   if (!state) return refuse("missing-state");
   const workspace = userWorkspace(env, user.id);
   const check = await workspace.consumeInstallState(state, user.sessionId);
   if (check !== "valid") return refuse(STATE_PROBLEMS[check]);
+  if (error) return refuse("authorization-failed");
+  // GitHub's user authorization on its own names no installation: it is for the one connected.
+  const installationId = query.data.installation_id ?? (setupAction ? undefined : config?.installationId);
   if (!installationId) return refuse("missing-installation");
 
   if (!code) {
@@ -85,26 +115,87 @@ export async function loader({ request, context }: Route.LoaderArgs) {
     return continueOnboarding(request, config);
   }
 
-  let userToken: string;
+  let token: UserToken;
   try {
-    userToken = await exchangeUserCode(env, code);
+    token = await exchangeUserCode(env, code);
   } catch {
     return refuse("code-rejected");
   }
-  const installation = await findUserInstallation(env, userToken, installationId);
+  const installation = await findUserInstallation(env, token.token, installationId);
   if (!installation) return refuse("installation-not-yours");
 
-  const saved = await saveInstallation(db, user.id, { installationId, githubUsername: installation.githubUsername });
+  const link = { installationId, account: installation.account, githubUsername: installation.githubUsername };
+  const confirmation = await workspace.holdGitHubLink(link, token, user.sessionId);
+  return data({ problem: null, confirm: { ...link, email: user.email, confirmation } });
+}
+
+const decisionForm = z.object({ confirmation: z.uuid(), decision: z.enum(["link", "cancel"]) });
+
+/**
+ * Link or Cancel on the confirmation page: the only request that saves an installation. The
+ * held link must be this user's, from this sign-in session, unused and under 10 minutes old;
+ * whatever the answer, it is used up.
+ */
+export async function action({ request, context }: Route.ActionArgs) {
+  const { user, config, env, db } = await loadUserConfig(context, request);
+  const form = decisionForm.safeParse(Object.fromEntries(await request.formData()));
+  if (!form.success) return refuse("bad-form");
+  const workspace = userWorkspace(env, user.id);
+  const settled = await workspace.settleGitHubLink(form.data.confirmation, user.sessionId, form.data.decision);
+  if (settled.outcome === "cancelled") return redirect(nextStep(config));
+  if (settled.outcome !== "linked") return refuse(LINK_PROBLEMS[settled.outcome]);
+
+  const { installationId, githubUsername } = settled.link;
+  const saved = await saveInstallation(db, user.id, { installationId, githubUsername });
   await workspace.configChanged();
   return continueOnboarding(request, saved);
 }
 
-export default function GitHubCallback({ loaderData }: Route.ComponentProps) {
-  const [title, detail] = PROBLEMS[loaderData.problem];
+export default function GitHubCallback({ loaderData, actionData }: Route.ComponentProps) {
+  if (actionData) return <ProblemPage problem={actionData.problem} />;
+  if (loaderData.problem) return <ProblemPage problem={loaderData.problem} />;
+  const { confirm } = loaderData;
+  const installation = confirm.account
+    ? `installation on ${confirm.account}`
+    : `installation ${confirm.installationId}`;
+  return (
+    <Page email={confirm.email}>
+      <div className="mx-auto max-w-xl space-y-6">
+        <h1 className="text-2xl font-semibold tracking-tight">Link GitHub to ctx4-ai?</h1>
+        <p>
+          Link GitHub account <strong>{`@${confirm.githubUsername}`}</strong>
+          {` (${installation}) to your ctx4-ai account `}
+          <strong>{confirm.email}</strong>?
+        </p>
+        <p className="text-sm text-stone-600">
+          Your AI reads and writes the repository you choose, through this installation.
+        </p>
+        <Notice tone="warning" title="Not your ctx4-ai account?">
+          <p>
+            If you did not sign in to ctx4-ai as {confirm.email}, press Cancel and sign out: someone may have sent you a
+            sign-in link to their own account.
+          </p>
+        </Notice>
+        <Form method="post" action="/api/github/callback" className="flex flex-wrap gap-3">
+          <input type="hidden" name="confirmation" value={confirm.confirmation} />
+          <SubmitButton name="decision" value="link" pendingLabel="Linking…">
+            Link
+          </SubmitButton>
+          <SubmitButton name="decision" value="cancel" variant="secondary" pendingLabel="Cancelling…">
+            Cancel
+          </SubmitButton>
+        </Form>
+      </div>
+    </Page>
+  );
+}
+
+function ProblemPage({ problem }: { problem: Problem }) {
+  const [title, detail] = PROBLEMS[problem];
   return (
     <Page>
       <div className="mx-auto max-w-xl space-y-6">
-        <Notice tone={loaderData.problem === "approval-pending" ? "info" : "error"} title={title}>
+        <Notice tone={problem === "approval-pending" ? "info" : "error"} title={title}>
           <p>{detail}</p>
         </Notice>
         <div className="flex flex-wrap gap-3">

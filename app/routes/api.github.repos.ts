@@ -1,16 +1,20 @@
-import { listInstallationRepos } from "../lib/github/app.server";
 import { loadUserConfig } from "../lib/github-config.server";
+import { userGitHubRepos } from "../lib/user-workspace.server";
 import type { Route } from "./+types/api.github.repos";
 
-/** The signed-in user's installation's repositories, all pages, as JSON. */
+const PROBLEMS = {
+  "needs-authorization": [403, "GitHub needs to confirm your account again: open /onboarding/select-repo."],
+  "no-access": [403, "Your GitHub account cannot access the connected installation."],
+  failed: [502, "GitHub did not list the installation's repositories."],
+} as const;
+
+/** The repos of the signed-in user's installation that their GitHub account can open, all pages, as JSON. */
 export async function loader({ request, context }: Route.LoaderArgs) {
-  const { config, env } = await loadUserConfig(context, request);
+  const { user, config, env } = await loadUserConfig(context, request);
   const headers = { "Cache-Control": "private, no-store" };
   if (!config) return Response.json({ error: "GitHub is not connected." }, { status: 409, headers });
-  try {
-    const repositories = await listInstallationRepos(env, config.installationId);
-    return Response.json({ repositories }, { headers });
-  } catch {
-    return Response.json({ error: "GitHub did not list the installation's repositories." }, { status: 502, headers });
-  }
+  const listed = await userGitHubRepos(env, user.id, config.installationId);
+  if (listed.ok) return Response.json({ repositories: listed.repos }, { headers });
+  const [status, error] = PROBLEMS[listed.problem];
+  return Response.json({ error }, { status, headers });
 }

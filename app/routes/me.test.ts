@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { storedUserToken } from "../../tests/workerd/connected-user";
 import { configOf, location, onboardedVisitor } from "../../tests/workerd/visitor";
 
 describe("the dashboard", () => {
@@ -16,8 +17,10 @@ describe("the dashboard", () => {
   it("asks before disconnecting, then forgets the connection", async () => {
     const { visitor } = await onboardedVisitor("leaver");
     expect(await (await visitor.fetch("/me?disconnect=confirm")).text()).toContain("Yes, disconnect");
+    expect(await storedUserToken(await visitor.userId())).toBeDefined();
     expect(location(await visitor.post("/me", { intent: "disconnect" }))).toBe("/onboarding");
     expect(await configOf(visitor)).toBeUndefined();
+    expect(await storedUserToken(await visitor.userId())).toBeUndefined();
     expect(location(await visitor.fetch("/me"))).toBe("/onboarding/connect-github");
   });
 

@@ -60,7 +60,9 @@ export async function action({ request, context }: Route.ActionArgs) {
     return redirect("/me");
   }
   await deleteUserGithubConfig(db, user.id);
-  await userWorkspace(env, user.id).reset();
+  const workspace = userWorkspace(env, user.id);
+  await workspace.reset();
+  await workspace.forgetGitHubUser();
   return redirect("/onboarding");
 }
 

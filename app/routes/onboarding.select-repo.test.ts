@@ -1,6 +1,8 @@
 import { describe, expect, inject, it } from "vitest";
+import { storedUserToken } from "../../tests/workerd/connected-user";
 import {
   configOf,
+  decideLink,
   githubControl,
   installAndReturn,
   location,
@@ -9,6 +11,17 @@ import {
   uniqueEmail,
   Visitor,
 } from "../../tests/workerd/visitor";
+
+/** How the emulated GitHub answers `GET /user` for a token: 200 while it works, 401 once retired. */
+async function gitHubStatus(token: string) {
+  return (await fetch(`${inject("stack").githubUrl}/user`, { headers: { authorization: `token ${token}` } })).status;
+}
+
+/** Offered repos as the page lists them (radio labels). */
+async function offered(visitor: Visitor) {
+  const html = await (await visitor.fetch("/onboarding/select-repo")).text();
+  return [...html.matchAll(/<span class="font-mono text-sm">([^<]+)<\/span>/g)].map(([, name]) => name);
+}
 
 async function connected(name: string, repos: string[], granted = repos) {
   const visitor = new Visitor();
@@ -46,7 +59,9 @@ describe("choosing the repository", () => {
     const outside = github.repos.find((repo) => repo.name === "private");
     const refused = await visitor.post("/onboarding/select-repo", { repoId: String(outside?.id) });
     expect(refused.status).toBe(403);
-    expect(await refused.text()).toContain("not accessible through your GitHub installation");
+    expect(await refused.text()).toContain(
+      `your GitHub account @${github.login} cannot open it through the ctx4-ai installation`,
+    );
     expect(await configOf(visitor)).toMatchObject({ repoId: null });
 
     const garbage = await visitor.post("/onboarding/select-repo", { repoId: "1; drop table" });
@@ -68,7 +83,7 @@ describe("choosing the repository", () => {
     const owner = await newGitHubUser([]);
     const control = githubControl();
     const org = `org-${crypto.randomUUID().slice(0, 8)}`;
-    await control.createAccount({ login: org, type: "Organization", members: [owner.login] });
+    await control.createAccount({ login: org, type: "Organization", owners: [owner.login] });
     await Promise.all(Array.from({ length: 130 }, (_, index) => control.createRepo(org, `repo-${index}`, "empty")));
     const state = await startInstall(visitor);
     const installation = await control.createInstallation(org, { repository_selection: "all" });
@@ -76,13 +91,105 @@ describe("choosing the repository", () => {
     const callback = await visitor.fetch(
       `/api/github/callback?${new URLSearchParams({ code, installation_id: String(installation.id), setup_action: "install", state })}`,
     );
-    expect(location(callback)).toBe("/onboarding/select-repo");
+    expect(location(await decideLink(visitor, await callback.text()))).toBe("/onboarding/select-repo");
 
     const list = (await (await visitor.fetch("/api/github/repos")).json()) as { repositories: unknown[] };
     expect(list.repositories).toHaveLength(130);
     const page = await (await visitor.fetch("/onboarding/select-repo")).text();
     expect(page).toContain("Search repositories");
     expect(page).toContain(`${org}/repo-129`);
+  });
+
+  it("offers an organisation member only the repos they can open, and refuses another repo of the installation", async () => {
+    const control = githubControl();
+    const owner = await newGitHubUser([]);
+    const member = await newGitHubUser([]);
+    const org = `org-${crypto.randomUUID().slice(0, 8)}`;
+    await control.createAccount({ login: org, type: "Organization", owners: [owner.login], members: [member.login] });
+    const repos = await Promise.all(["handbook", "payroll", "secrets"].map((repo) => control.createRepo(org, repo)));
+    await control.addCollaborator(`${org}/handbook`, member.login);
+    const installation = await control.createInstallation(org, { repository_selection: "all" });
+
+    const link = async (login: string) => {
+      const visitor = new Visitor();
+      await visitor.signIn(uniqueEmail(login));
+      const state = await startInstall(visitor);
+      const { code } = await control.oauthCode(login);
+      const query = new URLSearchParams({
+        code,
+        installation_id: String(installation.id),
+        setup_action: "install",
+        state,
+      });
+      const page = await (await visitor.fetch(`/api/github/callback?${query}`)).text();
+      expect(page).toContain(`installation on ${org}`);
+      expect(location(await decideLink(visitor, page))).toBe("/onboarding/select-repo");
+      return visitor;
+    };
+    const memberVisitor = await link(member.login);
+    const ownerVisitor = await link(owner.login);
+
+    expect(await offered(memberVisitor)).toEqual([`${org}/handbook`]);
+    const list = (await (await memberVisitor.fetch("/api/github/repos")).json()) as {
+      repositories: { fullName: string }[];
+    };
+    expect(list.repositories.map((repo) => repo.fullName)).toEqual([`${org}/handbook`]);
+    expect((await offered(ownerVisitor)).sort()).toEqual(repos.map((repo) => repo.full_name).sort());
+
+    const payroll = repos.find((repo) => repo.name === "payroll");
+    const refused = await memberVisitor.post("/onboarding/select-repo", { repoId: String(payroll?.id) });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain(
+      `You cannot use that repository: your GitHub account @${member.login} cannot open it through the ctx4-ai installation.`,
+    );
+    expect(await configOf(memberVisitor)).toMatchObject({ repoId: null });
+
+    const handbook = repos.find((repo) => repo.name === "handbook");
+    expect(location(await memberVisitor.post("/onboarding/select-repo", { repoId: String(handbook?.id) }))).toBe("/me");
+    expect(await configOf(memberVisitor)).toMatchObject({ repoFullName: `${org}/handbook` });
+  });
+
+  it("renews an expiring GitHub user token with its refresh token, and GitHub retires the old one", async () => {
+    const { visitor, github } = await connected("renewer", ["ctx"]);
+    const before = await storedUserToken(await visitor.userId(), (token) => ({
+      ...token,
+      expiresAt: Date.now() + 30_000,
+    }));
+    expect(await offered(visitor)).toEqual([`${github.login}/ctx`]);
+
+    const after = await storedUserToken(await visitor.userId());
+    expect(after?.token).toMatch(/^ghu_/);
+    expect(after?.token).not.toBe(before?.token);
+    expect(after?.refreshToken).not.toBe(before?.refreshToken);
+    expect(await gitHubStatus(before?.token ?? "")).toBe(401);
+    expect(await gitHubStatus(after?.token ?? "")).toBe(200);
+  });
+
+  it("sends the person through GitHub's authorization again when GitHub refuses their token, then lists again", async () => {
+    const { visitor, github, installation } = await connected("revoked", ["ctx"]);
+    const stored = await storedUserToken(await visitor.userId());
+    await githubControl().revokeToken(stored?.token ?? "");
+    await githubControl().revokeToken(stored?.refreshToken ?? "");
+
+    const page = await (await visitor.fetch("/onboarding/select-repo")).text();
+    expect(page).toContain("Confirm your GitHub account");
+    expect(page).not.toContain(`${github.login}/ctx`);
+    expect(await storedUserToken(await visitor.userId())).toBeUndefined();
+    const refused = await visitor.post("/onboarding/select-repo", { repoId: String(github.repos[0]?.id) });
+    expect(refused.status).toBe(403);
+    expect(await configOf(visitor)).toMatchObject({ repoId: null });
+
+    const toGitHub = new URL(
+      (await visitor.post("/onboarding/select-repo", { intent: "authorize-github" })).headers.get("Location") ?? "",
+    );
+    expect(`${toGitHub.origin}${toGitHub.pathname}`).toBe(`${inject("stack").githubUrl}/login/oauth/authorize`);
+    const state = toGitHub.searchParams.get("state") ?? "";
+    const { code } = await githubControl().oauthCode(github.login);
+    const confirm = await (await visitor.fetch(`/api/github/callback?${new URLSearchParams({ code, state })}`)).text();
+    expect(confirm).toContain(`Link GitHub account <strong>@${github.login}</strong>`);
+    expect(location(await decideLink(visitor, confirm))).toBe("/onboarding/select-repo");
+    expect(await configOf(visitor)).toMatchObject({ installationId: installation.id });
+    expect(await offered(visitor)).toEqual([`${github.login}/ctx`]);
   });
 
   it("sends someone without an installation back to connect GitHub", async () => {

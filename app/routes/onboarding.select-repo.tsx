@@ -5,41 +5,67 @@ import { SubmitButton } from "../components/button";
 import { Notice } from "../components/notice";
 import { Stepper } from "../components/stepper";
 import { saveSelectedRepo } from "../lib/db/queries.server";
-import { listInstallationRepos } from "../lib/github/app.server";
+import { redirectToGitHubAuthorization } from "../lib/github/install-url.server";
 import { loadUserConfig } from "../lib/github-config.server";
 import { continueOnboarding } from "../lib/onboarding-return.server";
-import { userWorkspace } from "../lib/user-workspace.server";
+import { userGitHubRepos, userWorkspace } from "../lib/user-workspace.server";
 import type { Route } from "./+types/onboarding.select-repo";
 
 export const meta: Route.MetaFunction = () => [{ title: "Choose your repository · ctx4-ai" }];
 
+/**
+ * The repos offered are those of the installation that the person's GitHub account can open
+ * (GitHub's user-scoped list), so a member of an organisation sees only the repos they may
+ * open there, not every repo the organisation gave the App.
+ */
 export async function loader({ request, context }: Route.LoaderArgs) {
-  const { config, env } = await loadUserConfig(context, request);
+  const { user, config, env } = await loadUserConfig(context, request);
   if (!config) return redirect("/onboarding/connect-github");
-  try {
-    const repos = await listInstallationRepos(env, config.installationId);
-    return { repos, selectedRepoId: config.repoId, failed: false };
-  } catch {
-    return { repos: [], selectedRepoId: config.repoId, failed: true };
-  }
+  const listed = await userGitHubRepos(env, user.id, config.installationId);
+  return {
+    repos: listed.ok ? listed.repos : [],
+    problem: listed.ok ? null : listed.problem,
+    githubUsername: config.githubUsername,
+    selectedRepoId: config.repoId,
+  };
 }
 
-const selection = z.object({ repoId: z.coerce.number().int().positive() });
+const LIST_ERRORS = {
+  "needs-authorization": [403, "GitHub needs to confirm your account first: choose Confirm on GitHub."],
+  "no-access": [403, "Your GitHub account cannot access the connected installation. Connect GitHub again."],
+  failed: [502, "GitHub did not list your repositories. Try again."],
+} as const;
+
+const choice = z.union([
+  z.object({ intent: z.literal("authorize-github") }),
+  z.object({ repoId: z.coerce.number().int().positive() }),
+]);
 
 /**
- * Only the repo id comes from the browser. Whether the installation reaches it, and its
- * name, clone URL and default branch, are read again from GitHub.
+ * Only the repo id comes from the browser. Whether the person's GitHub account can open it
+ * through the installation, and its name, clone URL and default branch, are read again from
+ * GitHub's user-scoped list. Or the person asks to confirm their GitHub account again.
  */
 export async function action({ request, context }: Route.ActionArgs) {
   const { user, config, env, db } = await loadUserConfig(context, request);
   if (!config) return redirect("/onboarding/connect-github");
-  const parsed = selection.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = choice.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return data({ error: "Choose a repository from the list." }, 400);
+  if ("intent" in parsed.data) return redirectToGitHubAuthorization(env, user);
+  const { repoId } = parsed.data;
 
-  const repo = (await listInstallationRepos(env, config.installationId)).find((r) => r.id === parsed.data.repoId);
+  const listed = await userGitHubRepos(env, user.id, config.installationId);
+  if (!listed.ok) {
+    const [status, error] = LIST_ERRORS[listed.problem];
+    return data({ error }, status);
+  }
+  const repo = listed.repos.find((candidate) => candidate.id === repoId);
   if (!repo) {
+    const account = config.githubUsername ? `GitHub account @${config.githubUsername}` : "GitHub account";
     return data(
-      { error: "That repository is not accessible through your GitHub installation. Pick one from the list." },
+      {
+        error: `You cannot use that repository: your ${account} cannot open it through the ctx4-ai installation. Choose one from the list.`,
+      },
       403,
     );
   }
@@ -57,7 +83,7 @@ export default function SelectRepo({ loaderData }: Route.ComponentProps) {
   const actionData = useActionData<typeof action>();
   const [query, setQuery] = useState("");
   const searchId = useId();
-  const { repos, selectedRepoId, failed } = loaderData;
+  const { repos, selectedRepoId, problem, githubUsername } = loaderData;
   const visible = repos.filter((repo) => repo.fullName.toLowerCase().includes(query.trim().toLowerCase()));
 
   return (
@@ -68,7 +94,28 @@ export default function SelectRepo({ loaderData }: Route.ComponentProps) {
         <p className="text-stone-600">
           Your AI reads and writes this repository. A private repository that holds nothing else works best.
         </p>
-        {failed ? (
+        {actionData?.error ? <Notice tone="error" title={actionData.error} /> : null}
+        {problem === "needs-authorization" ? (
+          <Notice tone="warning" title="Confirm your GitHub account">
+            <p>
+              We offer only the repositories your GitHub account can open, so GitHub needs to confirm who you are first.
+            </p>
+            <Form method="post">
+              <input type="hidden" name="intent" value="authorize-github" />
+              <SubmitButton pendingLabel="Opening GitHub…">Confirm on GitHub</SubmitButton>
+            </Form>
+          </Notice>
+        ) : problem === "no-access" ? (
+          <Notice tone="error" title="Your GitHub account cannot access this installation">
+            <p>
+              GitHub says {githubUsername ? `@${githubUsername}` : "your account"} has no access to the ctx4-ai
+              installation any more. Connect GitHub again.
+            </p>
+            <Form method="post" action="/onboarding/connect-github">
+              <SubmitButton pendingLabel="Opening GitHub…">Connect GitHub again</SubmitButton>
+            </Form>
+          </Notice>
+        ) : problem === "failed" ? (
           <Notice tone="error" title="We could not list your repositories">
             <p>The GitHub installation may have been removed or suspended. Connect GitHub again.</p>
             <Form method="post" action="/onboarding/connect-github">
@@ -77,14 +124,13 @@ export default function SelectRepo({ loaderData }: Route.ComponentProps) {
           </Notice>
         ) : repos.length === 0 ? (
           <Notice tone="warning" title="The App cannot see any repository yet">
-            <p>Give the installation access to the repository you want to use.</p>
+            <p>Give the installation access to the repository you want to use (one your GitHub account can open).</p>
             <Form method="post" action="/onboarding/connect-github">
               <SubmitButton pendingLabel="Opening GitHub…">Choose repositories on GitHub</SubmitButton>
             </Form>
           </Notice>
         ) : (
           <Form method="post" className="space-y-4">
-            {actionData?.error ? <Notice tone="error" title={actionData.error} /> : null}
             {repos.length > 8 ? (
               <div>
                 <label htmlFor={searchId} className="block text-sm font-medium">

@@ -150,6 +150,46 @@ describe("GET /user/installations", () => {
     expect(response.status).toBe(403);
   });
 
+  it("lists for an organisation member only the installation's repos they may open; owners see them all", async () => {
+    const control = stack.emulator.control;
+    for (const login of ["lab-owner", "lab-member", "lab-guest"]) await control.createAccount({ login });
+    await control.createAccount({
+      login: "lab",
+      type: "Organization",
+      owners: ["lab-owner"],
+      members: ["lab-member"],
+    });
+    for (const name of ["r1", "r2", "r3", "r4", "r5", "outside"]) await control.createRepo("lab", name);
+    const { id } = await control.createInstallation("lab", { repositories: ["r1", "r2", "r3", "r4", "r5"] });
+    for (const name of ["r1", "r3", "r5", "outside"]) await control.addCollaborator(`lab/${name}`, "lab-member");
+    await control.addCollaborator("lab/r2", "lab-guest");
+
+    const names = async (login: string) => {
+      const token = await userToken(login);
+      const seen: string[] = [];
+      let next: string | undefined = `${stack.emulator.url}/user/installations/${id}/repositories?per_page=2`;
+      while (next) {
+        const response = await fetch(next, { headers: { authorization: `token ${token}` } });
+        const body = (await response.json()) as { total_count: number; repositories: { name: string }[] };
+        expect(body.repositories.length).toBeLessThanOrEqual(2);
+        expect(body.total_count).toBeGreaterThanOrEqual(body.repositories.length);
+        seen.push(...body.repositories.map((repo) => repo.name));
+        next = response.headers.get("link")?.match(/<([^>]+)>; rel="next"/)?.[1];
+      }
+      return seen;
+    };
+    expect(await names("lab-owner")).toEqual(["r1", "r2", "r3", "r4", "r5"]);
+    expect(await names("lab-member")).toEqual(["r1", "r3", "r5"]);
+    expect(await names("lab-guest")).toEqual(["r2"]);
+
+    const member = await userToken("lab-member");
+    expect((await get("/repos/lab/r3", member)).status).toBe(200);
+    expect((await get("/repos/lab/r2", member)).status).toBe(404);
+    await control.removeCollaborator("lab/r3", "lab-member");
+    expect(await names("lab-member")).toEqual(["r1", "r5"]);
+    expect((await get("/repos/lab/r3", member)).status).toBe(404);
+  });
+
   it("lists an installation's repos for the user, 404 for another user's installation", async () => {
     const alice = await userToken("alice");
     const own = await get(`/user/installations/${ids.alice}/repositories`, alice);

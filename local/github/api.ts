@@ -69,11 +69,15 @@ export function apiRoutes(ctx: EmulatorContext): Route[] {
     return found;
   };
 
-  /** Repos a user token reaches: on accounts the user can access, through an installation of this App. */
+  /**
+   * Repos a user token reaches: those both the App (through an installation) and the user can
+   * access (https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-user-access-token-for-a-github-app).
+   */
   const userRepos = (login: string, installation?: Installation): Repo[] =>
     (installation ? [installation] : ctx.state.installationsVisibleTo(login))
       .filter((item) => !item.suspendedAt)
-      .flatMap((item) => ctx.state.reachableRepos(item));
+      .flatMap((item) => ctx.state.reachableRepos(item))
+      .filter((repo) => ctx.state.canAccess(login, repo));
 
   return [
     route(

@@ -74,10 +74,10 @@ export class EmulatorContext {
     return shapes.githubApp(this.base, this.options.app, this.state.allInstallations().length);
   }
 
-  /** Who GitHub names as `sender` when an account's installation changes: the user, or an org's first member. */
+  /** Who GitHub names as `sender` when an account's installation changes: the user, or an org's first owner. */
   actorFor(account: Account): Account {
     if (account.type === "User") return account;
-    return this.state.account(account.members[0] ?? "") ?? account;
+    return this.state.account(account.owners[0] ?? "") ?? account;
   }
 
   /** Deletes an installation (its tokens die with it) and tells the App, as uninstalling on GitHub does. */

@@ -53,12 +53,23 @@ export function emulatorControl(baseUrl: string, localSecret: string) {
   const repoPath = (fullName: string) => `/repos/${fullName.split("/").map(encodeURIComponent).join("/")}`;
 
   return {
-    createAccount: (account: { login: string; type?: "User" | "Organization"; members?: string[] }) =>
-      json<{ login: string; id: number; type: string }>("POST", "/accounts", account),
+    createAccount: (account: {
+      login: string;
+      type?: "User" | "Organization";
+      owners?: string[];
+      members?: string[];
+    }) => json<{ login: string; id: number; type: string }>("POST", "/accounts", account),
     createRepo: (owner: string, name: string, content: "ctx" | "readme" | "empty" = "empty") =>
       json<RepoJson>("POST", "/repos", { owner, name, content }),
     deleteRepo: async (fullName: string) => {
       await call("DELETE", repoPath(fullName));
+    },
+    /** Gives `login` access to one repo (an organisation's plain members have none of their own). */
+    addCollaborator: async (fullName: string, login: string) => {
+      await call("PUT", `${repoPath(fullName)}/collaborators/${encodeURIComponent(login)}`);
+    },
+    removeCollaborator: async (fullName: string, login: string) => {
+      await call("DELETE", `${repoPath(fullName)}/collaborators/${encodeURIComponent(login)}`);
     },
     installations: () => json<InstallationJson[]>("GET", "/installations"),
     createInstallation: (account: string, selection: RepoSelection & { sender?: string } = {}) =>

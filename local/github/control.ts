@@ -41,6 +41,7 @@ const loginSchema = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "a G
 const createAccountSchema = z.object({
   login: loginSchema,
   type: z.enum(["User", "Organization"]).default("User"),
+  owners: z.array(loginSchema).default([]),
   members: z.array(loginSchema).default([]),
 });
 const createRepoSchema = z.object({
@@ -63,6 +64,8 @@ const commitSchema = z.object({
     .refine((files) => Object.keys(files).length > 0, "at least one file"),
   sender: z.string().optional(),
 });
+
+const COLLABORATOR_PATH = /^\/_emulator\/repos\/([^/]+)\/([^/]+)\/collaborators\/([^/]+)$/;
 
 export function controlRoutes(ctx: EmulatorContext): Route[] {
   const guarded =
@@ -100,6 +103,17 @@ export function controlRoutes(ctx: EmulatorContext): Route[] {
     }
     return ids;
   };
+  /** Grants a user access to one repo, or takes it away, as the repo's settings on github.com do. */
+  const setCollaborator =
+    (granted: boolean) =>
+    (_request: IncomingMessage, response: ServerResponse, [owner = "", name = "", login = ""]: string[]) => {
+      const repo = findRepo(response, owner, name);
+      const user = repo && findAccount(response, login);
+      if (!repo || !user) return;
+      if (user.type !== "User") return sendError(response, 422, `${user.login} is not a user`);
+      ctx.state.setCollaborator(repo, user, granted);
+      response.writeHead(204).end();
+    };
   const senderFor = (login: string | undefined, account: Account): Account =>
     (login ? ctx.state.account(login) : undefined) ?? ctx.actorFor(account);
 
@@ -118,8 +132,14 @@ export function controlRoutes(ctx: EmulatorContext): Route[] {
     control("POST", /^\/_emulator\/accounts$/, async (request, response) => {
       const body = await readJson(request, createAccountSchema);
       if (ctx.state.account(body.login)) return sendError(response, 422, `${body.login} already exists`);
-      if (body.type === "User" && body.members.length > 0) return sendError(response, 422, "users have no members");
-      sendJson(response, 201, ctx.state.createAccount(body.login, body.type, body.members));
+      if (body.type === "User" && body.owners.length + body.members.length > 0) {
+        return sendError(response, 422, "users have no owners or members");
+      }
+      sendJson(
+        response,
+        201,
+        ctx.state.createAccount(body.login, body.type, { owners: body.owners, members: body.members }),
+      );
     }),
 
     control("POST", /^\/_emulator\/repos$/, async (request, response) => {
@@ -141,6 +161,9 @@ export function controlRoutes(ctx: EmulatorContext): Route[] {
       await ctx.git.remove(repo);
       response.writeHead(204).end();
     }),
+
+    control("PUT", COLLABORATOR_PATH, setCollaborator(true)),
+    control("DELETE", COLLABORATOR_PATH, setCollaborator(false)),
 
     control("GET", /^\/_emulator\/installations$/, (_request, response) =>
       sendJson(

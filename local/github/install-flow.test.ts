@@ -124,6 +124,48 @@ describe("the install and authorization flow", () => {
     expect(installation?.repositorySelection).toBe("all");
   });
 
+  it("authorizes the App without installing it: back to the callback with code and state, or access_denied", async () => {
+    const browser = new Browser(stack.emulator.url);
+    const start = `/login/oauth/authorize?${new URLSearchParams({ client_id: stack.settings.clientId, state })}`;
+    const signInPage = await browser.get(start);
+    expect(signInPage.html).toContain('<label for="login">Username</label>');
+    expect((await browser.post("/session", [["login", "bob"], ...hidden(signInPage.html)])).location).toBe(start);
+    const prompt = await browser.get(start);
+    expect(prompt.html).toContain("Signed in as <strong>bob</strong>");
+    expect(prompt.html).toContain(">Authorize ctx4-ai</button>");
+
+    const authorized = new URL(
+      (await browser.post("/login/oauth/authorize", [...hidden(prompt.html), ["decision", "authorize"]])).location ??
+        "",
+    );
+    expect(`${authorized.origin}${authorized.pathname}`).toBe(stack.settings.callbackUrl);
+    expect(authorized.searchParams.get("state")).toBe(state);
+    expect(authorized.searchParams.has("installation_id")).toBe(false);
+    const { authentication } = await stack.app.oauth.createToken({ code: authorized.searchParams.get("code") ?? "" });
+    const user = await fetch(`${stack.emulator.url}/user`, {
+      headers: { authorization: `token ${authentication.token}` },
+    });
+    expect(await user.json()).toMatchObject({ login: "bob" });
+
+    const denied = new URL(
+      (await browser.post("/login/oauth/authorize", [...hidden(prompt.html), ["decision", "cancel"]])).location ?? "",
+    );
+    expect(denied.searchParams.get("error")).toBe("access_denied");
+    expect(denied.searchParams.get("state")).toBe(state);
+    expect(denied.searchParams.has("code")).toBe(false);
+
+    expect((await browser.get(`/login/oauth/authorize?client_id=Iv23liOther&state=x`)).status).toBe(404);
+    const elsewhere = `/login/oauth/authorize?${new URLSearchParams({ client_id: stack.settings.clientId, redirect_uri: "http://evil.example/cb", state })}`;
+    const mismatch = await browser.get(elsewhere);
+    const redirected = new URL(
+      (await browser.post("/login/oauth/authorize", [...hidden(mismatch.html), ["decision", "authorize"]])).location ??
+        "",
+    );
+    expect(`${redirected.origin}${redirected.pathname}`).toBe(stack.settings.callbackUrl);
+    expect(redirected.searchParams.get("error")).toBe("redirect_uri_mismatch");
+    expect(redirected.searchParams.has("code")).toBe(false);
+  });
+
   it("lets a user install only on their own account or their orgs, and shows others' installations to no one else", async () => {
     const bob = new Browser(stack.emulator.url);
     const accounts = await signIn(bob, "bob", "b");
@@ -179,6 +221,10 @@ describe("the install and authorization flow", () => {
       refresh_token: String(granted.refresh_token),
     });
     expect(refreshed.access_token).toMatch(/^ghu_/);
+    const whoAmI = (token: unknown) =>
+      fetch(`${stack.emulator.url}/user`, { headers: { authorization: `token ${String(token)}` } });
+    expect((await whoAmI(refreshed.access_token)).status).toBe(200);
+    expect((await whoAmI(granted.access_token)).status).toBe(401);
     expect(
       await tryExchange({
         client_id: clientId,

@@ -3,6 +3,7 @@ import type { IncomingMessage } from "node:http";
 import { z } from "zod";
 import type { EmulatorContext } from "./context";
 import { type Route, readParams, redirect, route, sendHtml } from "./http";
+import { withinCallback } from "./oauth";
 import type { Account } from "./seed";
 import type { Installation, Repo } from "./state";
 
@@ -12,6 +13,10 @@ import type { Installation, Repo } from "./state";
  * `installation_id`, `setup_action` and the untouched `state`, as GitHub does when the App
  * requests user authorization during installation. Reinstalling on an account that already
  * has the App configures that installation instead (`setup_action=update`).
+ *
+ * And the web application flow on its own (`/login/oauth/authorize`): the person authorizes
+ * the App and comes back with `code` and `state`, or with `error=access_denied` on Cancel
+ * (https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-user-access-token-for-a-github-app#using-the-web-application-flow-to-generate-a-user-access-token).
  */
 
 const SESSION_COOKIE = "emulator_session";
@@ -22,6 +27,13 @@ const installFormSchema = z.object({
   repository_ids: z.union([z.string(), z.array(z.string())]).optional(),
   state: z.string().optional(),
 });
+
+const authorizeSchema = z.object({
+  client_id: z.string(),
+  redirect_uri: z.string().optional(),
+  state: z.string().optional(),
+});
+const authorizeFormSchema = authorizeSchema.extend({ decision: z.enum(["authorize", "cancel"]) });
 
 export function installRoutes(ctx: EmulatorContext): Route[] {
   const app = ctx.options.app;
@@ -42,9 +54,60 @@ export function installRoutes(ctx: EmulatorContext): Route[] {
   const sameOrigin = (request: IncomingMessage) => !request.headers.origin || request.headers.origin === ctx.base;
   const installPath = `/apps/${app.slug}/installations/new`;
   const returnPath = (value: unknown) =>
-    typeof value === "string" && value.startsWith(`/apps/${app.slug}/`) ? value : installPath;
+    typeof value === "string" && (value.startsWith(`/apps/${app.slug}/`) || value.startsWith("/login/oauth/authorize?"))
+      ? value
+      : installPath;
+
+  /**
+   * Where GitHub sends the person back after authorizing: the redirect_uri if it lies within
+   * the registered callback URL; otherwise the callback URL with `error=redirect_uri_mismatch`.
+   */
+  const authorizationReturn = (query: z.infer<typeof authorizeSchema>, result: Record<string, string>) => {
+    const mismatch = query.redirect_uri !== undefined && !withinCallback(query.redirect_uri, app.callbackUrl);
+    const target = new URL(mismatch || query.redirect_uri === undefined ? app.callbackUrl : query.redirect_uri);
+    const fields = mismatch
+      ? {
+          error: "redirect_uri_mismatch",
+          error_description: "The redirect_uri is not associated with this application.",
+        }
+      : result;
+    for (const [name, value] of Object.entries(fields)) target.searchParams.set(name, value);
+    if (query.state !== undefined) target.searchParams.set("state", query.state);
+    return target.toString();
+  };
 
   return [
+    route("GET", /^\/login\/oauth\/authorize$/, (request, response) => {
+      const url = new URL(request.url ?? "/", ctx.base);
+      const query = authorizeSchema.safeParse(Object.fromEntries(url.searchParams));
+      if (!query.success || query.data.client_id !== app.clientId) {
+        return sendHtml(response, 404, page("Not Found", "<p>Not Found</p>"));
+      }
+      const user = signedIn(request);
+      const here = `${url.pathname}${url.search}`;
+      if (!user) return sendHtml(response, 200, signInPage(ctx.state.users(), here));
+      sendHtml(response, 200, authorizePage(ctx, user, query.data, here));
+    }),
+
+    route("POST", /^\/login\/oauth\/authorize$/, async (request, response) => {
+      if (!sameOrigin(request)) return sendHtml(response, 403, page("Forbidden", "<p>Cross-site request refused.</p>"));
+      const user = signedIn(request);
+      const form = authorizeFormSchema.safeParse(await readParams(request, new URL(request.url ?? "/", ctx.base)));
+      if (!user || !form.success || form.data.client_id !== app.clientId) {
+        return sendHtml(response, 422, page("Invalid request", "<p>Invalid request.</p>"));
+      }
+      const result: Record<string, string> =
+        form.data.decision === "authorize"
+          ? { code: ctx.state.issueCode(user.login, app.clientId) }
+          : {
+              error: "access_denied",
+              error_description: "The user has denied your application access.",
+              error_uri:
+                "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/#access-denied",
+            };
+      redirect(response, authorizationReturn(form.data, result));
+    }),
+
     route("GET", new RegExp(`^/apps/${slugPattern}$`), (_request, response) =>
       sendHtml(
         response,
@@ -168,6 +231,29 @@ function signInPage(users: Account[], returnTo: string): string {
   <select id="login" name="login">${options}</select>
   <input type="hidden" name="return_to" value="${html(returnTo)}">
   <button type="submit">Sign in</button>
+</form>`,
+  );
+}
+
+function authorizePage(
+  ctx: EmulatorContext,
+  user: Account,
+  query: z.infer<typeof authorizeSchema>,
+  here: string,
+): string {
+  const app = ctx.options.app;
+  const hidden = Object.entries(query)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, value]) => `<input type="hidden" name="${html(name)}" value="${html(value)}">`)
+    .join("");
+  return page(
+    `Authorize ${app.slug}`,
+    `${signedInAs(user, here)}<h1>Authorize ${html(app.slug)}</h1>
+<p>${html(app.slug)} wants to know who you are on GitHub and act for you within the repositories its installations and you can both reach.</p>
+<form method="post" action="/login/oauth/authorize">
+  ${hidden}
+  <button type="submit" name="decision" value="authorize">Authorize ${html(app.slug)}</button>
+  <button type="submit" name="decision" value="cancel">Cancel</button>
 </form>`,
   );
 }

@@ -6,7 +6,8 @@ import { type Route, readParams, route } from "./http";
 /**
  * `POST /login/oauth/access_token`: exchanges the code from the install redirect for a user
  * token (`ghu_`, 8 hours, with a `ghr_` refresh token, as GitHub Apps issue by default), or a
- * refresh token for a new pair. Failures are GitHub's: HTTP 200 with an `error` body.
+ * refresh token for a new pair (the old refresh token and the user token issued with it stop
+ * working). Failures are GitHub's: HTTP 200 with an `error` body.
  */
 
 const USER_TOKEN_TTL_SECONDS = 8 * 60 * 60;
@@ -44,10 +45,9 @@ export function oauthRoutes(ctx: EmulatorContext): Route[] {
       let login: string;
       if (one("grant_type") === "refresh_token") {
         const refresh = one("refresh_token");
-        const record = refresh ? ctx.state.findToken(refresh) : undefined;
-        if (!refresh || record?.kind !== "refresh" || !record.login) return fail("bad_refresh_token");
-        ctx.state.revokeToken(refresh);
-        login = record.login;
+        const owner = refresh ? ctx.state.redeemRefreshToken(refresh) : undefined;
+        if (!owner) return fail("bad_refresh_token");
+        login = owner;
       } else {
         const code = one("code");
         const found = code ? ctx.state.takeCode(code) : undefined;
@@ -56,7 +56,10 @@ export function oauthRoutes(ctx: EmulatorContext): Route[] {
       }
 
       const access = ctx.state.issueToken({ kind: "user", login }, USER_TOKEN_TTL_SECONDS);
-      const refresh = ctx.state.issueToken({ kind: "refresh", login }, REFRESH_TOKEN_TTL_SECONDS);
+      const refresh = ctx.state.issueToken(
+        { kind: "refresh", login, pairedWith: access.record.hash },
+        REFRESH_TOKEN_TTL_SECONDS,
+      );
       reply({
         access_token: access.token,
         expires_in: USER_TOKEN_TTL_SECONDS,
@@ -93,7 +96,7 @@ function same(given: string | undefined, expected: string): boolean {
 }
 
 /** GitHub accepts a redirect_uri on the callback URL's host and port, at its path or below it. */
-function withinCallback(candidate: string, callback: string): boolean {
+export function withinCallback(candidate: string, callback: string): boolean {
   try {
     const given = new URL(candidate);
     const registered = new URL(callback);

@@ -5,14 +5,26 @@
  */
 
 export type AccountType = "User" | "Organization";
-export type Account = { login: string; id: number; type: AccountType; name: string; members: string[] };
+/**
+ * A user or an organisation. An organisation's `owners` (GitHub's role "owner") reach all its
+ * repositories; its `members` (role "member") reach only those they were granted, as with the
+ * base permission "No permission". Users have neither.
+ */
+export type Account = {
+  login: string;
+  id: number;
+  type: AccountType;
+  name: string;
+  owners: string[];
+  members: string[];
+};
 export type RepoContent = "ctx" | "readme" | "empty";
 export type RepoSeed = { id: number; owner: string; name: string; description: string; content: RepoContent };
 
 export const ACCOUNTS: Account[] = [
-  { login: "alice", id: 1001, type: "User", name: "Alice Liddell", members: [] },
-  { login: "bob", id: 1002, type: "User", name: "Bob Builder", members: [] },
-  { login: "acme", id: 2001, type: "Organization", name: "Acme Corp", members: ["alice"] },
+  { login: "alice", id: 1001, type: "User", name: "Alice Liddell", owners: [], members: [] },
+  { login: "bob", id: 1002, type: "User", name: "Bob Builder", owners: [], members: [] },
+  { login: "acme", id: 2001, type: "Organization", name: "Acme Corp", owners: ["alice"], members: [] },
 ];
 
 /** How many numbered repositories `acme` has: more than GitHub's largest page of 100. */

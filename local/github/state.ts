@@ -33,6 +33,8 @@ const repoSchema = z.object({
   description: z.string(),
   content: z.enum(["ctx", "readme", "empty"]),
   createdAt: z.string(),
+  /** Users granted access to this repo beyond its owners (GitHub's repository collaborators). */
+  collaborators: z.array(z.string()).default([]),
 });
 const installationSchema = z.object({
   id: z.number(),
@@ -52,12 +54,15 @@ const tokenSchema = z.object({
   login: z.string().optional(),
   permissions: permissionsSchema.optional(),
   repositoryIds: z.array(z.number()).optional(),
+  /** On a refresh token: the hash of the user token issued with it, which dies when it is used. */
+  pairedWith: z.string().optional(),
 });
 const accountSchema = z.object({
   login: z.string(),
   id: z.number(),
   type: z.enum(["User", "Organization"]),
   name: z.string(),
+  owners: z.array(z.string()).default([]),
   members: z.array(z.string()),
 });
 const persistedSchema = z.object({
@@ -106,7 +111,7 @@ export class EmulatorState {
     mkdirSync(dataDir, { recursive: true });
     this.file = join(dataDir, "state.json");
     const epoch = new Date(Date.UTC(2024, 0, 1)).toISOString();
-    for (const seed of SEED_REPOS) this.repos.set(seed.id, { ...seed, createdAt: epoch });
+    for (const seed of SEED_REPOS) this.repos.set(seed.id, { ...seed, createdAt: epoch, collaborators: [] });
     this.load();
   }
 
@@ -118,17 +123,18 @@ export class EmulatorState {
   accountsOf(login: string): Account[] {
     const user = this.account(login);
     if (user?.type !== "User") return [];
-    return [user, ...[...this.accounts.values()].filter((account) => account.members.includes(user.login))];
+    const belongs = (account: Account) => account.owners.includes(user.login) || account.members.includes(user.login);
+    return [user, ...[...this.accounts.values()].filter(belongs)];
   }
 
   /** A new user or organisation, as signing up on github.com makes one. */
-  createAccount(login: string, type: Account["type"], members: string[]): Account {
+  createAccount(login: string, type: Account["type"], roles: Pick<Account, "owners" | "members">): Account {
     const account: Account = {
       login,
       id: FIRST_CREATED_ACCOUNT_ID + this.createdAccounts.length,
       type,
       name: login,
-      members,
+      ...roles,
     };
     this.createdAccounts.push(account);
     this.accounts.set(login.toLowerCase(), account);
@@ -163,10 +169,33 @@ export class EmulatorState {
       description,
       content,
       createdAt: new Date().toISOString(),
+      collaborators: [],
     };
     this.repos.set(repo.id, repo);
     this.save();
     return repo;
+  }
+
+  /**
+   * Whether `login` can open `repo` on github.com: it is theirs, they own its organisation, or
+   * they were granted it. A plain organisation member has no access of their own (the base
+   * permission "No permission"): https://docs.github.com/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/setting-base-permissions-for-an-organization
+   */
+  canAccess(login: string, repo: Repo): boolean {
+    const user = login.toLowerCase();
+    const owner = this.account(repo.owner);
+    return (
+      repo.owner.toLowerCase() === user ||
+      (owner?.owners.some((name) => name.toLowerCase() === user) ?? false) ||
+      repo.collaborators.some((name) => name.toLowerCase() === user)
+    );
+  }
+
+  /** Grants or takes away one user's access to a repo, as its settings page on github.com does. */
+  setCollaborator(repo: Repo, user: Account, granted: boolean): void {
+    const others = repo.collaborators.filter((name) => name !== user.login);
+    repo.collaborators = granted ? [...others, user.login] : others;
+    this.save();
   }
 
   /** Deletes a repository, as its owner can on github.com: installations stop reaching it. */
@@ -190,9 +219,12 @@ export class EmulatorState {
     return [...this.installations.values()].find((i) => i.account.toLowerCase() === accountLogin.toLowerCase());
   }
 
+  /** Installations on the user's own account and their orgs, and those reaching a repo they were granted. */
   installationsVisibleTo(login: string): Installation[] {
     const logins = new Set(this.accountsOf(login).map((account) => account.login));
-    return [...this.installations.values()].filter((i) => logins.has(i.account)).sort((a, b) => a.id - b.id);
+    return [...this.installations.values()]
+      .filter((i) => logins.has(i.account) || this.reachableRepos(i).some((repo) => this.canAccess(login, repo)))
+      .sort((a, b) => a.id - b.id);
   }
 
   createInstallation(account: Account, selection: "all" | "selected", repositoryIds: number[]): Installation {
@@ -284,6 +316,20 @@ export class EmulatorState {
     const removed = this.tokens.delete(hashSecret(token));
     if (removed) this.save();
     return removed;
+  }
+
+  /**
+   * A refresh token works once: using it revokes it and the user token issued with it
+   * (https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens).
+   * Returns whose it was, or undefined when it is unknown, expired or used.
+   */
+  redeemRefreshToken(token: string): string | undefined {
+    const record = this.findToken(token);
+    if (record?.kind !== "refresh" || !record.login) return undefined;
+    this.tokens.delete(record.hash);
+    if (record.pairedWith) this.tokens.delete(record.pairedWith);
+    this.save();
+    return record.login;
   }
 
   issueCode(login: string, clientId: string): string {

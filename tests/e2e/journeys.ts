@@ -28,10 +28,18 @@ export async function connectGitHub(page: Page, stack: E2EStack, login: string, 
   await page.getByLabel("Only select repositories").check();
   for (const repo of repos) await page.getByLabel(repo, { exact: true }).check();
   await page.getByRole("button", { name: "Install" }).click();
+  await confirmLink(page, login);
   await page.waitForURL(/\/onboarding\/select-repo$/);
   await page.getByLabel(`${login}/${pick}`).check();
   await page.getByRole("button", { name: "Use this repository" }).click();
   await page.waitForURL(/\/me$/);
+}
+
+/** Back from GitHub, the person checks both identities and presses Link. */
+export async function confirmLink(page: Page, login: string) {
+  await page.waitForURL(/\/api\/github\/callback\?/);
+  await page.getByText(`Link GitHub account @${login}`).waitFor();
+  await page.getByRole("button", { name: "Link", exact: true }).click();
 }
 
 /** A GitHub account of its own for one test: GitHub allows one installation of an App per account. */

@@ -47,8 +47,15 @@ it("walks a new person from sign-up to their MCP URL, then changes repo and disc
   await screenshot(page, "07-github-install");
   await page.getByRole("button", { name: "Install" }).click();
 
+  await page.waitForURL(/\/api\/github\/callback\?/);
+  await page
+    .getByText(`Link GitHub account @alice (installation on alice) to your ctx4-ai account ${email}?`)
+    .waitFor();
+  await screenshot(page, "08-confirm-link");
+  await page.getByRole("button", { name: "Link", exact: true }).click();
+
   await page.waitForURL(/\/onboarding\/select-repo$/);
-  await screenshot(page, "08-select-repo");
+  await screenshot(page, "09-select-repo");
   const radios = page.getByRole("radio");
   expect(await radios.count()).toBe(2);
   await page.getByLabel("alice/ctx").check();
@@ -61,20 +68,20 @@ it("walks a new person from sign-up to their MCP URL, then changes repo and disc
   expect(await page.getByLabel("MCP URL").inputValue()).toBe(`${stack.appUrl}/mcp`);
   await page.getByRole("tab", { name: "Claude Code" }).click();
   await page.getByText(`claude mcp add --transport http ctx4-ai ${stack.appUrl}/mcp`).waitFor();
-  await screenshot(page, "09-dashboard");
+  await screenshot(page, "10-dashboard");
 
   await page.getByRole("link", { name: "Change repository" }).click();
   await page.getByLabel("alice/notes").check();
   await page.getByRole("button", { name: "Use this repository" }).click();
   await page.waitForURL(/\/me$/);
   await page.getByRole("link", { name: "alice/notes" }).waitFor();
-  await screenshot(page, "10-changed-repo");
+  await screenshot(page, "11-changed-repo");
 
   await page.getByRole("link", { name: "Disconnect" }).click();
-  await screenshot(page, "11-confirm-disconnect");
+  await screenshot(page, "12-confirm-disconnect");
   await page.getByRole("button", { name: "Yes, disconnect" }).click();
   await page.waitForURL(/\/onboarding\/connect-github$/);
-  await screenshot(page, "12-disconnected");
+  await screenshot(page, "13-disconnected");
   await page.goto(`${stack.appUrl}/me`);
   await page.waitForURL(/\/onboarding\/connect-github$/);
 });

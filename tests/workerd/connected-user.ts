@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { connectDatabase } from "../../app/lib/db/client.server";
 import { saveInstallation, saveSelectedRepo } from "../../app/lib/db/queries.server";
@@ -5,6 +6,20 @@ import { githubControl } from "./visitor";
 
 /** The user's own Durable Object, as the Worker addresses it. */
 export const workspaceOf = (userId: string) => env.USER_WORKSPACE.get(env.USER_WORKSPACE.idFromName(userId));
+
+export type StoredUserToken = { token: string; refreshToken: string; expiresAt: number };
+
+/**
+ * The GitHub user token a user's Durable Object keeps (`workers/github-user.ts`), if any,
+ * as it was before `change` (when given) rewrote it.
+ */
+export function storedUserToken(userId: string, change?: (token: StoredUserToken) => StoredUserToken) {
+  return runInDurableObject(workspaceOf(userId), async (_instance, state) => {
+    const stored = await state.storage.get<StoredUserToken>("github-user-token");
+    if (stored && change) await state.storage.put("github-user-token", change(stored));
+    return stored;
+  });
+}
 
 /**
  * A user who finished onboarding, without the browser: a fresh GitHub account with one repo

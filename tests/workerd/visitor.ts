@@ -126,9 +126,23 @@ export async function startInstall(
   return new URL(start.headers.get("Location") ?? "").searchParams.get("state") ?? "";
 }
 
+/** The confirmation id on the callback's "Link GitHub account …?" page. */
+export function confirmationOf(html: string): string {
+  const found = /name="confirmation" value="([^"]+)"/.exec(html)?.[1];
+  if (!found) throw new Error(`no confirmation on the page: ${html.slice(0, 500)}`);
+  return found;
+}
+
+/** Presses Link (or Cancel) on the callback's confirmation page. */
+export function decideLink(visitor: Visitor, page: string, decision: "link" | "cancel" = "link") {
+  return visitor.post("/api/github/callback", { confirmation: confirmationOf(page), decision });
+}
+
 /**
  * What GitHub does when the person installs the App with "Request user authorization during
  * installation" on: an installation on `login`, then a redirect to our callback with a code.
+ * The person then presses Link on our confirmation page; `page` is that page, `response` the
+ * answer to Link.
  */
 export async function installAndReturn(visitor: Visitor, login: string, repositories: string[]) {
   const control = githubControl();
@@ -141,7 +155,8 @@ export async function installAndReturn(visitor: Visitor, login: string, reposito
     setup_action: "install",
     state,
   })}`;
-  return { state, installation, code, callback, response: await visitor.fetch(callback) };
+  const page = await (await visitor.fetch(callback)).text();
+  return { state, installation, code, callback, page, response: await decideLink(visitor, page) };
 }
 
 /** The visitor's GitHub config as stored in Postgres. */

@@ -31,10 +31,55 @@ export function createGitHubApp(env: GitHubEnv) {
   });
 }
 
-/** Exchanges the `code` GitHub sent to our callback for a user access token. */
-export async function exchangeUserCode(env: GitHubEnv, code: string): Promise<string> {
+/**
+ * A user access token (`ghu_`) and what renews it. GitHub Apps' user tokens last 8 hours and
+ * their refresh token 6 months, both as epoch milliseconds here; an App that opted out of
+ * expiring tokens gets neither time nor refresh token (null).
+ */
+export type UserToken = {
+  token: string;
+  expiresAt: number | null;
+  refreshToken: string | null;
+  refreshTokenExpiresAt: number | null;
+};
+
+function userToken(authentication: {
+  token: string;
+  expiresAt?: string;
+  refreshToken?: string;
+  refreshTokenExpiresAt?: string;
+}): UserToken {
+  return {
+    token: authentication.token,
+    expiresAt: authentication.expiresAt ? Date.parse(authentication.expiresAt) : null,
+    refreshToken: authentication.refreshToken ?? null,
+    refreshTokenExpiresAt: authentication.refreshTokenExpiresAt
+      ? Date.parse(authentication.refreshTokenExpiresAt)
+      : null,
+  };
+}
+
+/** Exchanges the `code` GitHub sent to our callback for a user access token. Throws when GitHub refuses the code. */
+export async function exchangeUserCode(env: GitHubEnv, code: string): Promise<UserToken> {
   const { authentication } = await createGitHubApp(env).oauth.createToken({ code });
-  return authentication.token;
+  return userToken(authentication);
+}
+
+/**
+ * A new user token and refresh token for a refresh token, which GitHub then retires together
+ * with the user token issued with it. `"refused"` when GitHub refuses the refresh token (used,
+ * expired, or the person revoked the App's authorization: GitHub's error body, which Octokit
+ * raises with status 400); anything else throws.
+ * https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens
+ */
+export async function refreshUserToken(env: GitHubEnv, refreshToken: string): Promise<UserToken | "refused"> {
+  try {
+    const { authentication } = await createGitHubApp(env).oauth.refreshToken({ refreshToken });
+    return userToken(authentication);
+  } catch (error) {
+    if (httpStatus(error) === 400) return "refused";
+    throw error;
+  }
 }
 
 /**
@@ -51,18 +96,40 @@ export async function findUserInstallation(env: GitHubEnv, userToken: string, in
   return { id: installation.id, account, githubUsername: user.login };
 }
 
-/** Every repo the installation can reach, across all pages. */
-export async function listInstallationRepos(env: GitHubEnv, installationId: number): Promise<InstallationRepo[]> {
-  const octokit = await createGitHubApp(env).getInstallationOctokit(installationId);
-  const repos = await octokit.paginate("GET /installation/repositories", { per_page: 100 });
-  return repos.map((repo) => ({
-    id: Number(repo.id),
-    fullName: repo.full_name,
-    cloneUrl: repo.clone_url,
-    htmlUrl: repo.html_url,
-    defaultBranch: repo.default_branch,
-    private: repo.private,
-  }));
+/**
+ * The installation's repos this GitHub user can open, across all pages: GitHub's "List
+ * repositories accessible to the user access token", the repos both the App and the user can
+ * access (for a personal installation, all of its repos; for an organisation's, only those the
+ * member may open). `"token-refused"` when GitHub refuses the token (401: expired, revoked or
+ * the authorization removed), `"no-access"` when this user cannot access the installation
+ * (404); anything else throws.
+ * https://docs.github.com/rest/apps/installations#list-repositories-accessible-to-the-user-access-token
+ */
+export async function listUserInstallationRepos(
+  env: GitHubEnv,
+  userToken: string,
+  installationId: number,
+): Promise<InstallationRepo[] | "token-refused" | "no-access"> {
+  const octokit = new PaginatingOctokit({ auth: userToken, baseUrl: env.GITHUB_API_URL });
+  try {
+    const repos = await octokit.paginate("GET /user/installations/{installation_id}/repositories", {
+      installation_id: installationId,
+      per_page: 100,
+    });
+    return repos.map((repo) => ({
+      id: Number(repo.id),
+      fullName: repo.full_name,
+      cloneUrl: repo.clone_url,
+      htmlUrl: repo.html_url,
+      defaultBranch: repo.default_branch,
+      private: repo.private,
+    }));
+  } catch (error) {
+    const status = httpStatus(error);
+    if (status === 401) return "token-refused";
+    if (status === 404) return "no-access";
+    throw error;
+  }
 }
 
 export type RepoToken = { token: string; expiresAt: number };

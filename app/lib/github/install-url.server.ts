@@ -12,3 +12,18 @@ export async function redirectToGitHubInstall(env: Env, user: SignedInUser) {
   url.searchParams.set("state", state);
   return redirect(url.toString());
 }
+
+/**
+ * Sends the person through GitHub's user authorization for our App (the web application
+ * flow), with a fresh single-use `state`. GitHub returns to the App's callback URL with `code`
+ * and `state` but no `installation_id`: the callback then checks the installation already
+ * connected.
+ * https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-user-access-token-for-a-github-app#using-the-web-application-flow-to-generate-a-user-access-token
+ */
+export async function redirectToGitHubAuthorization(env: Env, user: SignedInUser) {
+  const state = await userWorkspace(env, user.id).issueInstallState(user.sessionId);
+  const url = new URL("/login/oauth/authorize", env.GITHUB_WEB_URL);
+  url.searchParams.set("client_id", env.GITHUB_APP_CLIENT_ID);
+  url.searchParams.set("state", state);
+  return redirect(url.toString());
+}
