@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { connectDatabase } from "../../app/lib/db/client.server";
 import { saveInstallation, saveSelectedRepo } from "../../app/lib/db/queries.server";
+import { openSandbox } from "../../workers/sandbox/open-sandbox";
 import { githubControl } from "./visitor";
 
 /** The user's own Durable Object, as the Worker addresses it. */
@@ -59,4 +60,16 @@ export async function saveConfig(
   } finally {
     await database.close();
   }
+}
+
+/**
+ * Runs a shell command in the user's sandbox directly, outside any tool call: what a command
+ * whose commit-and-push never happened (the object evicted in between, a crash) leaves behind.
+ * git in it reaches nothing.
+ */
+export async function execInSandbox(userId: string, command: string): Promise<string> {
+  const refuse = async () => new Response("no route in this test", { status: 403 });
+  const result = await openSandbox(env, userId, refuse).exec({ command, timeoutMs: 10_000, maxOutputBytes: 65_536 });
+  if (result.exitCode !== 0) throw new Error(`sandbox exec failed (${result.exitCode}): ${result.stderr}`);
+  return result.stdout;
 }

@@ -15,6 +15,15 @@ export type GitCredentials = { token(): Promise<string>; renew(): Promise<string
 /** A commit sync.sh made of what was uncommitted: its sha and git's name-status lines. */
 export type SyncCommit = { sha: string; files: string[] };
 
+/**
+ * A file worth a word in the result: `refused` (over GitHub's 100 MiB limit) and `unstorable`
+ * (a name git refuses) were left out of the commit; `large` (over 50 MiB, which GitHub warns
+ * of) and `binary` were committed. `bytes` is the file's size.
+ */
+export type FlaggedFile =
+  | { kind: "refused" | "large" | "binary"; path: string; bytes: number }
+  | { kind: "unstorable"; path: string };
+
 /** Work that conflicted with the branch, pushed to a new branch on GitHub instead. */
 export type SideBranch = { name: string; sha: string; conflicts: string[] };
 
@@ -34,6 +43,8 @@ export type SyncOutcome = {
   brought?: { from: string; commits: number }[];
   /** Local branches other than ours, deleted once their commits were brought in or set aside. */
   dropped?: string[];
+  /** Files left out of the commit, or committed but worth naming. */
+  flagged?: FlaggedFile[];
   /** The branch was behind GitHub's with nothing of its own (a reset): moved forward to this. */
   restored?: string;
   /** Untracked folders holding a .git of their own: their files were left out of the commit. */
@@ -162,6 +173,11 @@ export function identityEnv(identity: BotIdentity): Record<string, string> {
   };
 }
 
+/** A path as sync.sh's `escape` wrote it: a backslash and `n` is a newline, two backslashes one. */
+function unescapePath(text: string): string {
+  return text.replace(/\\(\\|n)/g, (_, char: string) => (char === "n" ? "\n" : "\\"));
+}
+
 /**
  * Reads the "@event ..." lines of sync.sh: what happened, whether it got to the end
  * (`complete`), and what failed if something did.
@@ -187,7 +203,22 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
         outcome.committed = { sha: rest, files: [] };
         break;
       case "@file":
-        outcome.committed?.files.push(rest);
+        outcome.committed?.files.push(rest.split("\t").map(unescapePath).join("\t"));
+        break;
+      case "@unstorable":
+        outcome.flagged = [...(outcome.flagged ?? []), { kind: "unstorable", path: unescapePath(rest) }];
+        break;
+      case "@refused":
+      case "@large":
+      case "@binary":
+        outcome.flagged = [
+          ...(outcome.flagged ?? []),
+          {
+            kind: event.slice(1) as FlaggedFile["kind"],
+            bytes: Number(words[0]),
+            path: unescapePath(words.slice(1).join(" ")),
+          },
+        ];
         break;
       case "@nested":
         if (!outcome.nested?.includes(rest)) outcome.nested = [...(outcome.nested ?? []), rest];

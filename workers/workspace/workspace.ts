@@ -21,6 +21,7 @@ import { RepoTokenCache } from "./repo-token";
 import { SerialQueue } from "./serial-queue";
 import {
   type CloneTarget,
+  type FlaggedFile,
   type GitCredentials,
   type SideBranch,
   type SyncCommit,
@@ -111,6 +112,11 @@ export class Workspace {
   #pushedRefs: PushedRef[] = [];
   /** Why the route refused requests of the current sync, if it did. */
   #routeRefusals: string[] = [];
+  /**
+   * The last commit-and-push did not finish, so the clone may hold changes of an earlier
+   * command: the next command syncs first, which commits them under a message of their own.
+   */
+  #mayHoldLeftovers = false;
   readonly #queue = new SerialQueue();
   readonly #tokens: RepoTokenCache;
   readonly #counts = { postgresQueries: 0, sandboxExecs: 0, gitSyncs: 0, remoteChecks: 0 };
@@ -266,8 +272,12 @@ export class Workspace {
     }
   }
 
-  /** Whether the clone must be synced first: never synced, or stale and GitHub's branch moved. */
+  /**
+   * Whether the clone must be synced first: never synced (this object just started), the last
+   * commit-and-push did not finish, or stale and GitHub's branch moved.
+   */
   async #mayBeBehind({ target, credentials }: Ready): Promise<boolean> {
+    if (this.#mayHoldLeftovers) return true;
     const synced = this.#synced;
     if (synced?.repoId !== target.repoId || synced.upstream === undefined) return true;
     if (Date.now() - synced.at <= REMOTE_FRESH_MS) return false;
@@ -317,6 +327,7 @@ export class Workspace {
     // After a push-capable sync, nothing of the clone is left unpushed. A clone set aside may
     // hold work that never reached GitHub, so the sandbox stays on reset then.
     if (mode !== "read" && !outcome.movedAside) await this.storage.delete(UNPUSHED_KEY);
+    if (mode !== "read") this.#mayHoldLeftovers = false;
     return outcome;
   }
 
@@ -331,6 +342,7 @@ export class Workspace {
       return { sync, publish: { state: "not-needed" } };
     } catch (error) {
       if (error instanceof WorkspaceResetError) throw error;
+      this.#mayHoldLeftovers = true;
       const sync = error instanceof SyncError ? error.partial : { fetched: false };
       if (error instanceof SyncError && error.failure === "commit") {
         return { sync, publish: { state: "not-needed" }, commitError: error.message };
@@ -470,6 +482,7 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before"
     notes.push(
       `WARNING: something in the sandbox, not ctx4-ai's own steps, moved ${ref.replace(/^refs\/heads\//, "branch ")} on GitHub to ${short(sha)}. Tell the person to check that branch's history on GitHub.`,
     );
+  for (const file of outcome.flagged ?? []) notes.push(flaggedNote(file));
   for (const { from, commits } of outcome.brought ?? []) {
     const where = from === "HEAD" ? "on a detached HEAD" : `on local branch ${from}`;
     notes.push(`Brought ${commits} commit(s) made ${where} onto ${target.branch}: the memory lives on one branch.`);
@@ -496,6 +509,20 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before"
     );
   }
   return notes;
+}
+
+function flaggedNote(file: FlaggedFile): string {
+  if (file.kind === "unstorable") {
+    return `Not committed: ${file.path}: git cannot store a file by that name. It stays in the clone, uncommitted: rename or delete it.`;
+  }
+  const { kind, path, bytes } = file;
+  const size = `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  if (kind === "refused") {
+    return `Not committed: ${path} is ${size}, over GitHub's limit of 100 MB for one file, so GitHub would refuse it. It stays in the clone, uncommitted: make it smaller or split it, or delete it.`;
+  }
+  if (kind === "large")
+    return `Committed ${path}, ${size}: GitHub warns about files over 50 MB; a memory works best as text.`;
+  return `Committed ${path}, a binary file (${size}): its changes cannot be read as text in diffs.`;
 }
 
 export const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : "none");

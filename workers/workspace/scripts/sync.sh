@@ -173,15 +173,63 @@ read_state() {
 
 # What is uncommitted (the command's changes, or what an earlier call left) is committed first,
 # so that fetching and rebasing never touch uncommitted work. The commit and its files are
-# reported, one "@file <status>\t<path>" line each (at most 100).
+# reported, one "@file <status>\t<path>[\t<new path>]" line each (at most 100).
 commit_changes() {
   read_state
   [ "$changed" = yes ] || return 0
-  out=$({ git add -A -- "${nested[@]}" && git commit --quiet --no-verify -m "$CTX4_COMMIT_MESSAGE"; } 2>&1) ||
-    fail commit "$out"
+  if ! git add -A -- "${nested[@]}" >/dev/null 2>&1; then
+    # git refuses some names (".GIT" in a folder, say); one such file must not hold back the rest.
+    git add -A --ignore-errors -- "${nested[@]}" >/dev/null 2>&1
+    local path
+    while IFS= read -r -d '' path; do say unstorable "$(escape "$path")"; done < <(git ls-files -z -o --exclude-standard -- "${nested[@]}")
+  fi
+  check_files
+  # Only files GitHub would refuse changed: nothing to commit.
+  git diff --cached --quiet 2>/dev/null && return 0
+  out=$(git commit --quiet --no-verify -m "$CTX4_COMMIT_MESSAGE" 2>&1) || fail commit "$out"
   committed_now=yes
   say committed "$(git rev-parse HEAD)"
-  git show --no-color --format= --name-status HEAD | head -n 100 | while IFS= read -r line; do say file "$line"; done
+  local status path listed=0
+  while [ $listed -lt 100 ] && IFS= read -r -d '' status && IFS= read -r -d '' path; do
+    line=$status$'\t'$(escape "$path")
+    case $status in R* | C*) IFS= read -r -d '' path && line+=$'\t'$(escape "$path") ;; esac
+    say file "$line"
+    listed=$((listed + 1))
+  done < <(git show -z --no-color --format= --name-status HEAD)
+}
+
+# Looks at every file about to be committed. One GitHub refuses (over 100 MiB: "About large
+# files on GitHub", docs.github.com/en/repositories/working-with-files/managing-large-files) is
+# left out, "@refused <bytes> <path>": the push would fail and take every other change with it.
+# One over 50 MiB, which GitHub warns of, is "@large"; a binary one (git sees no lines) "@binary".
+check_files() {
+  local entry added path size
+  while IFS= read -r -d '' entry; do
+    # "<added>\t<deleted>\t<path>": the path may hold tabs of its own.
+    added=${entry%%$'\t'*}
+    path=${entry#*$'\t'}
+    path=${path#*$'\t'}
+    [ -f "$path" ] && [ ! -L "$path" ] || continue
+    size=$(stat -c %s -- "$path") || continue
+    if [ "$size" -gt 104857600 ]; then
+      if git cat-file -e "HEAD:$path" 2>/dev/null; then
+        git reset -q -- ":(literal)$path"
+      else
+        git rm -q --cached -- ":(literal)$path"
+      fi
+      say refused "$size" "$(escape "$path")"
+    elif [ "$size" -gt 52428800 ]; then
+      say large "$size" "$(escape "$path")"
+    elif [ "$added" = - ]; then
+      say binary "$size" "$(escape "$path")"
+    fi
+  done < <(git diff --cached --no-renames --numstat -z --diff-filter=AM)
+}
+
+# $1 with backslashes doubled and newlines as \n, so a path is one field of one report line.
+escape() {
+  local text=${1//\\/\\\\}
+  printf '%s' "${text//$'\n'/\\n}"
 }
 
 on_branch() {

@@ -1,0 +1,67 @@
+import { abortAllDurableObjects } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { connectedUser, execInSandbox, workspaceOf } from "../../tests/workerd/connected-user";
+import { bashResultText } from "../mcp/format";
+
+describe("what ctx_bash reports is what happened, in words an AI can act on", () => {
+  it("names paths as they are, in UTF-8, never quoted or escaped", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const result = await workspace.bash({
+      command: `echo un > 'knowledge/café notes.md' && printf x > "$(printf 'tab\\there\\nnewline.md')" && echo q > 'a "quoted" \\ name.md'`,
+    });
+    expect(result).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    if (!result.ran) return;
+    expect(result.commit?.files.sort()).toEqual(
+      ["A\tknowledge/café notes.md", "A\ttab\there\nnewline.md", 'A\ta "quoted" \\ name.md'].sort(),
+    );
+    expect(bashResultText(result).text).toContain("A knowledge/café notes.md");
+    expect(await control.readFile(repo.full_name, "knowledge/café notes.md")).toBe("un\n");
+  });
+
+  it("commits what an earlier command left under a message of its own, and a read makes no commit", async () => {
+    const { userId, workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    // A command wrote this, and then its commit never happened: the object went away in between.
+    await execInSandbox(userId, "echo left > repo/left.md");
+    await abortAllDurableObjects();
+
+    const read = await workspaceOf(userId).bash({ command: "ls left.md", comment: "Just looking" });
+    expect(read).toMatchObject({ ran: true, commit: null, publish: { state: "not-needed" } });
+    if (!read.ran) return;
+    expect(read.notes.join(" ")).toMatch(/Committed changes an earlier command left \([0-9a-f]{7}\)/);
+    const [top] = await control.commits(repo.full_name);
+    expect(top?.message).toBe("Commit changes an earlier command left uncommitted");
+    expect(await control.readFile(repo.full_name, "left.md")).toBe("left\n");
+    expect((await control.commits(repo.full_name)).some((commit) => commit.message === "Just looking")).toBe(false);
+  });
+
+  it("commits everything else when git cannot store one file, and names that file", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const result = await workspace.bash({ command: "mkdir -p d && echo y > d/.GIT && echo fine > fine.md" });
+    expect(result).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    if (!result.ran) return;
+    expect(result.commit?.files).toEqual(["A\tfine.md"]);
+    expect(result.notes.join(" ")).toContain("Not committed: d/.GIT: git cannot store a file by that name");
+    expect(await control.readFile(repo.full_name, "fine.md")).toBe("fine\n");
+    const next = await workspace.bash({ command: "echo more > more.md" });
+    expect(next).toMatchObject({ ran: true, publish: { state: "pushed" }, commit: { files: ["A\tmore.md"] } });
+  });
+
+  it("leaves out a file GitHub would refuse, names large and binary files, and still pushes the rest", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const result = await workspace.bash({
+      command:
+        "truncate -s 101M huge.bin && truncate -s 51M big.txt && head -c 4096 /dev/urandom > random.bin && echo ok > ok.md",
+      timeoutSeconds: 120,
+    });
+    expect(result).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    if (!result.ran) return;
+    expect(result.commit?.files.sort()).toEqual(["A\tbig.txt", "A\tok.md", "A\trandom.bin"]);
+    const text = bashResultText(result).text;
+    expect(text).toContain("Not committed: huge.bin is 101.0 MB, over GitHub's limit of 100 MB");
+    expect(text).toContain("Committed big.txt, 51.0 MB: GitHub warns about files over 50 MB");
+    expect(text).toContain("Committed random.bin, a binary file");
+    expect(await control.readFile(repo.full_name, "ok.md")).toBe("ok\n");
+    expect(await control.readFile(repo.full_name, "huge.bin")).toBeUndefined();
+  });
+});
