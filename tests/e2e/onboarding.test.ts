@@ -18,7 +18,9 @@ it("walks a new person from sign-up to their MCP URL, then changes repo and disc
   const violations = await cspViolations(page);
   const email = `newcomer-${Date.now()}@example.com`;
 
-  await page.goto(stack.appUrl, { waitUntil: "networkidle" });
+  const landing = await page.goto(stack.appUrl, { waitUntil: "networkidle" });
+  // The built app's policy: no inline code but the scripts carrying its nonce.
+  expect(landing?.headers()["content-security-policy"]).not.toContain("unsafe-inline");
   await screenshot(page, "01-landing");
   // Gone at the next page load: still there, the page hydrated and moves on without reloading.
   await page.evaluate("window.hydratedLanding = true");
