@@ -12,8 +12,8 @@ export default async function handleRequest(
   _loadContext: AppLoadContext,
 ) {
   let status = responseStatusCode;
-  // React's and React Router's inline scripts carry it (ServerRouter hands it to <Scripts>,
-  // <ScrollRestoration> and <Links>); the page's policy allows no other inline script.
+  // React's and React Router's inline scripts carry it (ServerRouter hands it to <Scripts> and
+  // <ScrollRestoration>); the page's policy allows no other inline script.
   const nonce = createNonce();
   const body = await renderToReadableStream(<ServerRouter context={routerContext} url={request.url} nonce={nonce} />, {
     nonce,
