@@ -12,7 +12,9 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <Meta />
-        <Links />
+        {/* Stylesheets need no nonce (style-src 'self'), and an empty one matches when hydrating:
+            the browser hides nonces from the page. */}
+        <Links nonce="" />
       </head>
       <body className="min-h-screen bg-stone-50 text-stone-900 antialiased">
         {children}

@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, expect, it } from "vitest";
+import { cspViolations, launchBrowser } from "./e2e/browser";
 import { freePort } from "./free-port";
 
 /**
@@ -64,6 +65,20 @@ it("starts the whole local stack, serves each piece, and stops on Ctrl-C", async
     "Sign in to GitHub",
   );
   expect((await fetch(`http://127.0.0.1:${sandboxHost}/healthz`)).status).toBe(200);
+
+  // Vite's dev server adds scripts and styles of its own: the pages' policy must let them work.
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    const violations = await cspViolations(page);
+    await page.goto(`http://localhost:${app}/login`, { waitUntil: "networkidle" });
+    await page.getByLabel("Email").fill("dev-stack@example.com");
+    await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+    await page.getByText("Check your email").waitFor();
+    expect(violations).toEqual([]);
+  } finally {
+    await browser.close();
+  }
 
   // A terminal's Ctrl-C signals the whole foreground group: npm and the launcher alike.
   const exited = new Promise<void>((resolve) => dev?.on("exit", () => resolve()));

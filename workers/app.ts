@@ -2,8 +2,10 @@ import { OAuthProvider, type OAuthResourceContext } from "@cloudflare/workers-oa
 import { createRequestHandler, RouterContextProvider } from "react-router";
 import { connectDatabase } from "../app/lib/db/client.server";
 import { ALL_SCOPES, type GrantProps } from "../app/lib/oauth/scopes";
+import { withSecurityHeaders } from "../app/lib/security-headers.server";
 import { userWorkspace } from "../app/lib/user-workspace.server";
 import { type WorkerContext, workerContext } from "../app/lib/worker-context";
+import { screenClientRegistration } from "./client-registration";
 
 // The Sandbox SDK's proxy that hands a container's outbound requests to the Worker (its README).
 export { ContainerProxy } from "@cloudflare/sandbox";
@@ -12,11 +14,15 @@ export { UserWorkspace } from "./user-workspace";
 
 /**
  * Every request, in order:
- * 1. The OAuth provider answers its own routes: metadata, `/oauth/register`, `/oauth/token`.
- *    The resource is the whole origin so that one token serves both `/mcp` and `/sse`.
+ * 1. The OAuth provider answers its own routes: metadata, `/oauth/register` (after our limits,
+ *    `./client-registration.ts`), `/oauth/token`. The resource is the whole origin so that one
+ *    token serves both `/mcp` and `/sse`.
  * 2. `/mcp` and `/sse` need a valid access token; with one, the request goes to the object of
  *    the user named in the token's grant (never anything in the request) and is served there.
  * 3. Everything else, `/authorize` (our consent page) included, is the React Router app.
+ *
+ * Every answer leaves with the security headers (`withSecurityHeaders`); pages bring their own
+ * Content-Security-Policy from `app/entry.server.tsx`.
  */
 const handleWebRequest = createRequestHandler(() => import("virtual:react-router/server-build"), import.meta.env.MODE);
 
@@ -64,6 +70,7 @@ let provider: OAuthProvider<Env> | undefined;
 /** The resource is the origin, whose metadata lives at the bare well-known path. */
 const RESOURCE_METADATA = "/.well-known/oauth-protected-resource";
 const ENDPOINT_METADATA = new Set([`${RESOURCE_METADATA}/mcp`, `${RESOURCE_METADATA}/sse`]);
+const REGISTRATION_ENDPOINT = "/oauth/register";
 
 export default {
   async fetch(incoming, env, ctx) {
@@ -72,6 +79,10 @@ export default {
     const request = ENDPOINT_METADATA.has(url.pathname)
       ? new Request(new URL(RESOURCE_METADATA, url), incoming)
       : incoming;
+    const screened =
+      url.pathname === REGISTRATION_ENDPOINT && request.method === "POST"
+        ? await screenClientRegistration(request, env.CLIENT_REGISTRATIONS)
+        : request;
 
     provider ??= new OAuthProvider<Env>({
       apiRoute: ["/mcp", "/sse"],
@@ -79,14 +90,15 @@ export default {
       defaultHandler: webApp,
       authorizeEndpoint: "/authorize",
       tokenEndpoint: "/oauth/token",
-      clientRegistrationEndpoint: "/oauth/register",
+      clientRegistrationEndpoint: REGISTRATION_ENDPOINT,
       scopesSupported: ALL_SCOPES,
       resourceMetadata: { resource: env.APP_ORIGIN, resource_name: "ctx4-ai" },
     });
-    const response = await provider.fetch(request, env, ctx);
-    // A request answered without reading its body (a 401, say) must still be read to the end,
-    // or the local runtime stalls the next request on the same keep-alive connection.
-    if (request.body && !request.bodyUsed) await request.arrayBuffer();
-    return response;
+    const response = screened instanceof Response ? screened : await provider.fetch(screened, env, ctx);
+    // A request answered without reading its body (a 401, a refused registration) must still be
+    // read to the end, or the local runtime stalls the next request on the same keep-alive
+    // connection. Nothing of it is kept: it may be large.
+    if (request.body && !request.bodyUsed) await request.body.pipeTo(new WritableStream());
+    return withSecurityHeaders(response);
   },
 } satisfies ExportedHandler<Env>;

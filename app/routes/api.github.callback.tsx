@@ -79,12 +79,6 @@ const LINK_PROBLEMS = {
 
 const refuse = (problem: Problem) => data({ problem, confirm: null }, problem === "approval-pending" ? 202 : 400);
 
-/** The confirmation page must not be framed: a hidden frame could steer the click on Link. */
-export const headers: Route.HeadersFunction = () => ({
-  "X-Frame-Options": "DENY",
-  "Content-Security-Policy": "frame-ancestors 'none'",
-});
-
 /**
  * GitHub's redirect after the App was installed, its access changed, or the person authorized
  * it. Nothing is saved here: when the `state` is ours and fresh and GitHub confirms, with this

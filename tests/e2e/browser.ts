@@ -29,3 +29,24 @@ export async function screenshot(page: Page, name: string) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/**
+ * Every Content-Security-Policy violation in the pages `page` opens from now on, as Chromium
+ * reports it: its console message, and the `securitypolicyviolation` event (CSP3) for
+ * what the message might not say. A journey ends with `expect(violations).toEqual([])`.
+ */
+export async function cspViolations(page: Page): Promise<string[]> {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) violations.push(`${page.url()}: ${message.text()}`);
+  });
+  await page.exposeBinding("reportCspViolation", ({ frame }, violation: string) => {
+    violations.push(`${frame.url()}: ${violation}`);
+  });
+  // A string: it runs in the page, whose globals the tests' types do not know.
+  await page.addInitScript(
+    'document.addEventListener("securitypolicyviolation", (e) => reportCspViolation(' +
+      'e.effectiveDirective + " refused " + (e.blockedURI || "inline code") + " at " + e.sourceFile + ":" + e.lineNumber))',
+  );
+  return violations;
+}

@@ -4,7 +4,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "./browser";
+import { cspViolations, launchBrowser } from "./browser";
 import { connectGitHub, newGitHubUser, signIn } from "./journeys";
 import { TestOAuthClient } from "./mcp-client";
 import { type E2EStack, startE2EStack } from "./stack";
@@ -23,6 +23,7 @@ describe.each(["Streamable HTTP", "SSE"] as const)("an MCP client over %s", (kin
   it("discovers, registers, gets consent, writes a commit, refreshes its token, and is revoked", async () => {
     // A browser of its own: the person signing in here is nobody else's session.
     const page = await (await browser.newContext()).newPage();
+    const violations = await cspViolations(page);
     const login = await newGitHubUser(stack, ["ctx"]);
     await signIn(page, stack, `${login}@example.com`);
     await connectGitHub(page, stack, login, ["ctx"], "ctx");
@@ -75,6 +76,7 @@ describe.each(["Streamable HTTP", "SSE"] as const)("an MCP client over %s", (kin
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
     expect(raw.status).toBe(401);
+    expect(violations).toEqual([]);
     await client.close();
   });
 });

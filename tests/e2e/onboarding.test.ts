@@ -1,6 +1,6 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { launchBrowser, screenshot } from "./browser";
+import { cspViolations, launchBrowser, screenshot } from "./browser";
 import { type E2EStack, startE2EStack } from "./stack";
 
 let stack: E2EStack;
@@ -15,10 +15,15 @@ afterAll(async () => {
 
 it("walks a new person from sign-up to their MCP URL, then changes repo and disconnects", async () => {
   const page = await browser.newPage();
+  const violations = await cspViolations(page);
   const email = `newcomer-${Date.now()}@example.com`;
 
-  await page.goto(stack.appUrl);
+  const landing = await page.goto(stack.appUrl, { waitUntil: "networkidle" });
+  // The built app's policy: no inline code but the scripts carrying its nonce.
+  expect(landing?.headers()["content-security-policy"]).not.toContain("unsafe-inline");
   await screenshot(page, "01-landing");
+  // Gone at the next page load: still there, the page hydrated and moves on without reloading.
+  await page.evaluate("window.hydratedLanding = true");
   await page.getByRole("link", { name: "Get started" }).click();
 
   await page.getByLabel("Email").fill(email);
@@ -26,6 +31,7 @@ it("walks a new person from sign-up to their MCP URL, then changes repo and disc
   await page.getByRole("button", { name: "Email me a sign-in link" }).click();
   await expect(page.getByText("Check your email")).toBeDefined();
   await page.getByText("Check your email").waitFor();
+  expect(await page.evaluate("window.hydratedLanding"), violations.join("\n")).toBe(true);
   await screenshot(page, "03-check-email");
 
   await page.goto(stack.mailboxUrl);
@@ -84,4 +90,5 @@ it("walks a new person from sign-up to their MCP URL, then changes repo and disc
   await screenshot(page, "13-disconnected");
   await page.goto(`${stack.appUrl}/me`);
   await page.waitForURL(/\/onboarding\/connect-github$/);
+  expect(violations).toEqual([]);
 });

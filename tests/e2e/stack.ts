@@ -22,7 +22,9 @@ export async function startE2EStack() {
       .join(""),
   );
 
-  await run("node_modules/.bin/react-router", ["build"]);
+  // A production build, as `npm run build` makes: Vite reads the mode from NODE_ENV, which
+  // vitest sets to "test".
+  await run("node_modules/.bin/react-router", ["build"], { NODE_ENV: "production" });
   const app = spawn(
     "node_modules/.bin/wrangler",
     [
@@ -89,9 +91,9 @@ function stopGroup(child: ChildProcess) {
   }
 }
 
-function run(command: string, args: string[]) {
+function run(command: string, args: string[], env: Record<string, string> = {}) {
   return new Promise<void>((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
     const errors: string[] = [];
     child.stderr?.on("data", (chunk: Buffer) => errors.push(chunk.toString()));
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} failed:\n${errors.join("")}`))));
