@@ -1,6 +1,6 @@
 import type { StreamOutput } from "../workspace/command";
 import type { BashOutcome, InstructionsOutcome } from "../workspace/workspace";
-import { short } from "../workspace/workspace";
+import { short, sideBranchNote } from "../workspace/workspace";
 import { GUIDE } from "./guide";
 
 const MAX_LISTED_FILES = 20;
@@ -21,12 +21,7 @@ export function bashResultText(outcome: BashOutcome): { text: string; isError: b
   const publish = outcome.publish;
   let pushFailed = false;
   if (publish.state === "pushed") parts.push(`Pushed to ${outcome.repo} (${outcome.branch} at ${short(publish.sha)}).`);
-  for (const side of outcome.setAside) {
-    const where = side.conflicts.length ? ` in ${side.conflicts.join(", ")}` : "";
-    parts.push(
-      `Not merged: this work (${short(side.sha)}) conflicts with ${outcome.branch}${where}, which someone else changed. Nothing was lost: it was pushed to branch ${side.name}, and the clone follows ${outcome.branch} with their version. Tell the person; compare with \`git diff ${outcome.branch} origin/${side.name}\`.`,
-    );
-  }
+  for (const side of outcome.setAside) parts.push(sideBranchNote(side, outcome.branch, "this command's changes"));
   if (publish.state === "failed") {
     pushFailed = true;
     parts.push(

@@ -1,5 +1,6 @@
 import type { BotIdentity } from "../../app/lib/github/app.server";
 import type { SandboxBackend } from "../sandbox/backend";
+import { CloneMissingError } from "./problems";
 import { RUN_SCRIPT } from "./scripts";
 import { identityEnv } from "./sync";
 
@@ -26,15 +27,18 @@ export type CommandRequest = {
  * no network.
  * Everything it prints is its own output: what it changed is committed by the sync that
  * follows, in another exec, so no output of the command can pass for our report.
+ * @throws CloneMissingError when there is no clone to run in (nothing ran).
  */
 export async function runInClone(sandbox: SandboxBackend, request: CommandRequest): Promise<CommandOutcome> {
+  const mark = `ctx4-${crypto.randomUUID()}`;
   const result = await sandbox.exec({
     command: RUN_SCRIPT,
-    env: { ...identityEnv(request.identity), CTX4_COMMAND: request.command },
+    env: { ...identityEnv(request.identity), CTX4_COMMAND: request.command, CTX4_MARK: mark },
     timeoutMs: request.timeoutMs,
     maxOutputBytes: request.maxOutputBytes,
     offline: true,
   });
+  if (result.exitCode === 0 && result.stdout === `${mark} missing\n`) throw new CloneMissingError();
   return {
     exitCode: result.timedOut ? null : result.exitCode,
     timedOut: result.timedOut,

@@ -28,7 +28,7 @@ describe("confirmPushes: what the result says landed is what GitHub said it upda
     }
     expect(() =>
       confirmPushes(
-        { fetched: true, sideBranches: [{ name: "ctx4-ai/conflict-1", sha: A, conflicts: [] }] },
+        { fetched: true, sideBranches: [{ name: "ctx4-ai/conflict-1", sha: A, why: "conflict", conflicts: [] }] },
         [landed("refs/heads/main", A)],
         "main",
       ),

@@ -65,3 +65,42 @@ describe("what ctx_bash reports is what happened, in words an AI can act on", ()
     expect(await control.readFile(repo.full_name, "huge.bin")).toBeUndefined();
   });
 });
+
+describe("the clone is checked, not assumed", () => {
+  it("sets the clone up again when its folder is gone, then runs the command", async () => {
+    const { userId, workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    // What a new container disk looks like to a live object: no clone at all.
+    await execInSandbox(userId, "rm -rf repo");
+
+    const instructions = await workspace.instructions();
+    expect(instructions).toMatchObject({ ready: true });
+    if (!instructions.ready) return;
+    expect(instructions.instructions?.text).toBeTruthy();
+    expect(instructions.notes.join(" ")).toContain("Cloned");
+
+    await execInSandbox(userId, "rm -rf repo");
+    const result = await workspace.bash({ command: "echo hello > note.md" });
+    expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+    if (result.ran) expect(result.notes.join(" ")).toContain("Cloned");
+    expect(await control.readFile(repo.full_name, "note.md")).toBe("hello\n");
+  });
+
+  it("keeps the files of a clone whose .git a command removed on a side branch, and starts again", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    const head = await control.branchHead(repo.full_name);
+    const result = await workspace.bash({ command: "rm -rf .git && echo 'kept' > kept.md" });
+    expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "not-needed" } });
+    if (!result.ran) return;
+    const [side] = result.setAside;
+    expect(side).toMatchObject({ why: "recovered", name: expect.stringMatching(/^ctx4-ai\/recovered-/) });
+    expect(bashResultText(result).text).toContain("had lost its git data");
+    expect(await control.branchHead(repo.full_name)).toBe(head);
+    expect(await control.readFile(repo.full_name, "kept.md", side?.name)).toBe("kept\n");
+
+    const next = await workspace.bash({ command: "git log -1 --format=%H && ls kept.md 2>&1 || true" });
+    expect(next).toMatchObject({ ran: true, exitCode: 0 });
+    if (next.ran) expect(next.stdout.text).toContain(head ?? "none");
+  });
+});

@@ -1,5 +1,6 @@
 import type { SandboxBackend } from "../sandbox/backend";
 import { readFrontMatter } from "./front-matter";
+import { CloneMissingError } from "./problems";
 import { redactSecrets } from "./redact";
 import { GATHER_SCRIPT } from "./scripts";
 
@@ -21,7 +22,10 @@ export type RepoInstructions = {
 const GATHER_TIMEOUT_MS = 30_000;
 const GATHER_OUTPUT_BYTES = 2 * 1024 * 1024;
 
-/** Reads everything ctx_instructions shows from the clone, in one sandbox round trip. */
+/**
+ * Reads everything ctx_instructions shows from the clone, in one sandbox round trip.
+ * @throws CloneMissingError when there is no clone to read.
+ */
 export async function gatherInstructions(sandbox: SandboxBackend): Promise<RepoInstructions> {
   const mark = `ctx4-${crypto.randomUUID()}`;
   const result = await sandbox.exec({
@@ -30,6 +34,7 @@ export async function gatherInstructions(sandbox: SandboxBackend): Promise<RepoI
     timeoutMs: GATHER_TIMEOUT_MS,
     maxOutputBytes: GATHER_OUTPUT_BYTES,
   });
+  if (result.exitCode === 3) throw new CloneMissingError();
   if (result.exitCode !== 0) throw new Error(`Could not read the repo: ${redactSecrets(result.stderr.slice(0, 500))}`);
   return parseGathered(redactSecrets(result.stdout), mark);
 }

@@ -57,3 +57,11 @@ export function describeFailure(error: unknown, repo: string): string {
   }
   return `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
 }
+
+/** The clone (or its .git) is gone, as when the container's disk was replaced: set it up again. */
+export class CloneMissingError extends Error {
+  override readonly name = "CloneMissingError";
+  constructor() {
+    super("The clone is missing.");
+  }
+}

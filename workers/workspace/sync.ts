@@ -24,13 +24,16 @@ export type FlaggedFile =
   | { kind: "refused" | "large" | "binary"; path: string; bytes: number }
   | { kind: "unstorable"; path: string };
 
-/** Work that conflicted with the branch, pushed to a new branch on GitHub instead. */
-export type SideBranch = { name: string; sha: string; conflicts: string[] };
+/**
+ * Work pushed to a new branch on GitHub instead of the memory's branch: `conflict`, commits
+ * that conflicted with it; `recovered`, the files of a clone that had lost its git data.
+ */
+export type SideBranch = { name: string; sha: string; why: "conflict" | "recovered"; conflicts: string[] };
 
 export type SyncOutcome = {
   /** The clone was made now (its head, or null for an empty repo). */
   cloned?: { head: string | null };
-  /** Where the files of an old clone that was not of this repo were put. */
+  /** Where the files of an old clone (of another repo, or without its .git) were put. */
   movedAside?: string;
   /** What was uncommitted, committed now. */
   committed?: SyncCommit;
@@ -235,7 +238,12 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
       case "@side-branch":
         outcome.sideBranches = [
           ...(outcome.sideBranches ?? []),
-          { name: words[0] ?? "", sha: words[1] ?? "", conflicts: [] },
+          {
+            name: words[0] ?? "",
+            sha: words[1] ?? "",
+            why: words[2] === "recovered" ? "recovered" : "conflict",
+            conflicts: [],
+          },
         ];
         break;
       case "@conflict":

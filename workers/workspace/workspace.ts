@@ -14,7 +14,7 @@ import {
 } from "./bash-input";
 import { runInClone, type StreamOutput } from "./command";
 import { gatherInstructions, type RepoInstructions } from "./instructions";
-import { configProblem, describeFailure, RouteRefusedError, WorkspaceResetError } from "./problems";
+import { CloneMissingError, configProblem, describeFailure, RouteRefusedError, WorkspaceResetError } from "./problems";
 import { redactSecrets } from "./redact";
 import { remoteBranchHead } from "./remote-head";
 import { RepoTokenCache } from "./repo-token";
@@ -162,11 +162,17 @@ export class Workspace {
       try {
         const before = (await this.#mayBeBehind(ready)) ? await this.#sync(ready, "fetch") : undefined;
         if (before) notes.push(...describeSync(before, target));
-        const outcome = await runInClone(sandbox, {
-          command,
-          identity,
-          timeoutMs: timeoutSeconds * 1000,
-          maxOutputBytes: MAX_OUTPUT_BYTES,
+        const run = () =>
+          runInClone(sandbox, {
+            command,
+            identity,
+            timeoutMs: timeoutSeconds * 1000,
+            maxOutputBytes: MAX_OUTPUT_BYTES,
+          });
+        const outcome = await run().catch(async (error: unknown) => {
+          if (!(error instanceof CloneMissingError)) throw error;
+          notes.push(...describeSync(await this.#sync(ready, "fetch"), target));
+          return run();
         });
         const settled = await this.#publish(ready, commitMessage(parsed.data));
         notes.push(...describeSync(settled.sync, target, "after"));
@@ -203,7 +209,11 @@ export class Workspace {
       const { target, sandbox } = ready;
       try {
         const notes = (await this.#mayBeBehind(ready)) ? describeSync(await this.#sync(ready, "read"), target) : [];
-        const gathered = await gatherInstructions(sandbox);
+        const gathered = await gatherInstructions(sandbox).catch(async (error: unknown) => {
+          if (!(error instanceof CloneMissingError)) throw error;
+          notes.push(...describeSync(await this.#sync(ready, "read"), target));
+          return gatherInstructions(sandbox);
+        });
         return { ready: true, repo: target.fullName, branch: target.branch, notes, ...gathered };
       } catch (error) {
         return {
@@ -465,7 +475,9 @@ function routeRefused(reasons: string[]): RouteRefusedError {
 function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before" | "after" = "before"): string[] {
   const notes: string[] = [];
   if (outcome.movedAside)
-    notes.push(`An old clone that was not of ${target.fullName} was moved to ${outcome.movedAside}.`);
+    notes.push(
+      `The old clone (of another repository, or without its git data) was moved to ${outcome.movedAside} in the sandbox.`,
+    );
   if (outcome.cloned) {
     notes.push(
       outcome.cloned.head
@@ -503,12 +515,21 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before"
     notes.push(`Pulled new commits from GitHub (now at ${short(outcome.head)}).`);
   if (outcome.integrated === "rebased") notes.push("Rebased earlier local commits on top of GitHub's new commits.");
   if (outcome.pushed) notes.push(`Pushed earlier local commits (${short(outcome.pushed)}).`);
-  for (const { name, sha, conflicts } of outcome.sideBranches ?? []) {
-    notes.push(
-      `Earlier local commits conflicted with ${target.branch}${conflicts.length ? ` in ${conflicts.join(", ")}` : ""}: they were pushed to branch ${name} (${short(sha)}), and the clone now follows ${target.branch}.`,
-    );
-  }
+  for (const side of outcome.sideBranches ?? [])
+    notes.push(sideBranchNote(side, target.branch, "Earlier local commits"));
   return notes;
+}
+
+/**
+ * Where work that did not go onto `branch` went, and why. `what` names the work: for a
+ * conflict found before a command, earlier commits; after it, the command's own.
+ */
+export function sideBranchNote({ name, sha, why, conflicts }: SideBranch, branch: string, what: string): string {
+  if (why === "recovered") {
+    return `The clone had lost its git data (its .git folder was gone), so it was cloned again from GitHub. Nothing was lost: the files it held were pushed to branch ${name} (${short(sha)}); compare with \`git diff ${branch} origin/${name}\` and tell the person.`;
+  }
+  const where = conflicts.length ? ` in ${conflicts.join(", ")}` : "";
+  return `Not merged: ${what} (${short(sha)}) conflict with ${branch}${where}, which someone else changed. Nothing was lost: they were pushed to branch ${name}, and the clone follows ${branch} with the other version. Tell the person; compare with \`git diff ${branch} origin/${name}\`.`;
 }
 
 function flaggedNote(file: FlaggedFile): string {

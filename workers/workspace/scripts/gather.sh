@@ -4,8 +4,8 @@
 # Read-only; runs no program of the repo's. In: CTX4_MARK, random per call.
 ctx4_mark=$CTX4_MARK
 unset CTX4_MARK
-[ -L repo ] && exit 0
-cd repo 2>/dev/null || exit 0
+# Without a clone (or its .git), exit 3: the Worker sets one up and asks again.
+if [ -L repo ] || [ ! -d repo/.git ] || ! cd repo 2>/dev/null; then exit 3; fi
 shopt -s nullglob
 
 # True when path $1, or a folder on the way to it, is a symlink.

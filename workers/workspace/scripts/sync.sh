@@ -104,7 +104,13 @@ quote() {
 }
 
 clone() {
+  local recover=""
   if [ -e repo ]; then
+    # This repo's clone whose .git is gone (the sandbox's own record says whose it was): its
+    # files hold commands' work that never reached GitHub, kept on a side branch below.
+    if [ -d repo ] && [ ! -L repo ] && [ ! -e repo/.git ] && [ "$(<.ctx4-repo-id)" = "$CTX4_REPO_ID" ]; then
+      recover=yes
+    fi 2>/dev/null
     # Another repo's clone, or one whose .git is gone: its files are kept, out of the way.
     aside=lost+found/repo-$(date -u +%Y%m%d-%H%M%S)
     { mkdir -p lost+found && mv repo "$aside"; } || fail move-aside "could not move the old clone aside"
@@ -124,10 +130,30 @@ clone() {
   fi
   cd repo.partial || fail clone "the new clone is missing"
   configure || fail clone "could not write the clone's git config"
+  [ -z "$recover" ] || recover_files "../$aside"
   cd .. && mv repo.partial repo || fail clone "could not put the new clone in place"
+  printf '%s\n' "$CTX4_REPO_ID" >.ctx4-repo-id
   head=$(git -C repo rev-parse -q --verify HEAD) || head=
   say cloned "${head:-empty}"
   say upstream "${head:-none}"
+}
+
+# Commits the files of folder $1 (a clone that lost its .git) on top of GitHub's branch, in a
+# scratch index, and pushes that commit to a side branch when it differs: whatever those files
+# changed is then on GitHub, to compare and bring in, and nothing of GitHub's is touched.
+recover_files() {
+  local index=$PWD/.git/ctx4-recover.index tree parent=() commit
+  (cd "$1" && GIT_INDEX_FILE=$index git --git-dir="$OLDPWD/.git" --work-tree=. add -A) >/dev/null 2>&1
+  tree=$(GIT_INDEX_FILE=$index git write-tree) || fail recover "could not record the old clone's files"
+  rm -f "$index"
+  if head=$(git rev-parse -q --verify HEAD); then
+    [ "$tree" = "$(git rev-parse "HEAD^{tree}")" ] && return 0
+    parent=(-p "$head")
+  fi
+  commit=$(git commit-tree "${parent[@]}" -m "Files of a clone that had lost its git data, kept by ctx4-ai" "$tree") ||
+    fail recover "could not commit the old clone's files"
+  conflicts=""
+  set_aside "$commit" recovered
 }
 
 # Reads the clone's state in two git calls. First the index: clears the flags that hide a
@@ -308,14 +334,15 @@ fetch_remote() {
 }
 
 # Pushes commit $1 to a new side branch on GitHub, and keeps GitHub's view of it as
-# origin/<side> (not a local branch: every local branch but ours is work to bring in).
+# origin/<side> (not a local branch: every local branch but ours is work to bring in). Reported
+# as "@side-branch <side> <sha> <why>", $2 being why: conflict (the default) or recovered.
 # $conflicts: the paths that conflicted, one per line.
 set_aside() {
-  local side
-  side=ctx4-ai/conflict-$(date -u +%Y%m%d-%H%M%S)-$(git rev-parse --short "$1")
+  local side why=${2:-conflict}
+  side=ctx4-ai/$why-$(date -u +%Y%m%d-%H%M%S)-$(git rev-parse --short "$1")
   out=$(git push --quiet --no-thin origin "$1:refs/heads/$side" 2>&1) || fail push-side-branch "$out"
   git update-ref "refs/remotes/origin/$side" "$1"
-  say side-branch "$side" "$1"
+  say side-branch "$side" "$1" "$why"
   printf '%s\n' "$conflicts" | while IFS= read -r path; do [ -n "$path" ] && say conflict "$path"; done
 }
 
