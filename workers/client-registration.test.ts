@@ -63,6 +63,20 @@ describe("client registration", () => {
     expect(heading).toBe("Allow <!-- -->Claude Code laiciffo<!-- --> to use your memory?");
   });
 
+  it.each([
+    ["Claude\u200B\u2060Code", "ClaudeCode"],
+    ["Claude\u{E0041}\uFE0F", "Claude"],
+    ["Clau\u00ADde\uFEFF", "Claude"],
+  ])("removes invisible characters from %j", async (name, shown) => {
+    const { body } = await register(new Visitor(), JSON.stringify(metadata(name)));
+    expect(body.client_name).toBe(shown);
+  });
+
+  it.each(["\u3164\u3164", "\u2800", "\u115F\u200B"])("keeps no name that reads as blank (%j)", async (name) => {
+    const { body } = await register(new Visitor(), JSON.stringify(metadata(name)));
+    expect(body.client_name).toBeUndefined();
+  });
+
   it("shows the client id when nothing of the name is left", async () => {
     const { heading, clientId } = await consentHeading("\u202E\u0007 \u2066");
     expect(heading).toContain(`Allow <!-- -->${clientId}<!-- -->`);
@@ -98,6 +112,9 @@ describe("client registration", () => {
     expect(refused.response.headers.get("Retry-After")).toBe("60");
     expect(refused.body.error).toBe("temporarily_unavailable");
 
+    // Another address of the same IPv6 /64 is the same client.
+    const neighbour = new Visitor(busy.ip.replace(/::1$/, "::2"));
+    expect((await register(neighbour, JSON.stringify(metadata("Next door")))).response.status).toBe(429);
     expect((await register(new Visitor(), JSON.stringify(metadata("Someone else")))).response.status).toBe(201);
   }, 60_000);
 });

@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { clientAddressKey } from "../app/lib/client-address";
 
 /**
  * Dynamic client registration (`POST /oauth/register`, RFC 7591) answered by the OAuth
  * provider, with our limits applied first:
  *
- * 1. At most `CLIENT_REGISTRATIONS`' limit per client IP (`CF-Connecting-IP`, which Cloudflare
- *    sets on every request) and minute: 429 `temporarily_unavailable` (RFC 6749 §4.1.2.1) with
+ * 1. At most `CLIENT_REGISTRATIONS`' limit per client address ({@link clientAddressKey}: an IPv4
+ *    address or an IPv6 /64) and minute: 429 `temporarily_unavailable` (RFC 6749 §4.1.2.1) with
  *    `Retry-After`. A person's client registers once when it connects, so this only stops
  *    floods of clients.
  * 2. A body of at most {@link MAX_BODY_BYTES}: 413 `invalid_request`, and nothing of it kept.
@@ -22,8 +23,7 @@ import { z } from "zod";
  * @returns the request for the provider (with the cleaned body), or our refusal
  */
 export async function screenClientRegistration(request: Request, limiter: RateLimit): Promise<Request | Response> {
-  // Without the header (never so behind Cloudflare), all such requests share one allowance.
-  const { success } = await limiter.limit({ key: request.headers.get("CF-Connecting-IP") ?? "unknown" });
+  const { success } = await limiter.limit({ key: clientAddressKey(request.headers.get("CF-Connecting-IP")) });
   if (!success) {
     return refusal(
       429,
@@ -72,19 +72,24 @@ const clientMetadata = z.record(z.string(), z.unknown());
 
 const isClientNameKey = (key: string) => key === "client_name" || key.startsWith("client_name#");
 
-/** Bidirectional formatting characters: embeddings, overrides, isolates, marks (Unicode UAX #9). */
-const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
+/**
+ * Characters that show nothing or change how the rest reads: every format character (Cf: the
+ * bidirectional controls of UAX #9, zero-width spaces and joiners, the soft hyphen, tag
+ * characters), every default-ignorable one (Hangul fillers, variation selectors), and the
+ * blank braille pattern.
+ */
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu;
 
 /**
- * A client name as the consent page may show it: bidirectional formatting characters removed
- * (they can make a name read as something else: Unicode TR #36, "Bidirectional Text Spoofing"),
+ * A client name as the consent page may show it: invisible characters removed (they can make a
+ * name read as something else, or as nothing: Unicode TR #36, "Bidirectional Text Spoofing"),
  * C0 and C1 controls and runs of whitespace (line breaks included) as one space, trimmed, and
  * cut to {@link MAX_CLIENT_NAME_LENGTH} code points, ending in "…" where cut. Empty when
  * nothing is left, and the consent page then shows the client id instead.
  */
 export function cleanClientName(name: string): string {
   const plain = name
-    .replace(BIDI_CONTROLS, "")
+    .replace(INVISIBLE, "")
     .replace(/[\p{Cc}\s]+/gu, " ")
     .trim();
   const codePoints = Array.from(plain);

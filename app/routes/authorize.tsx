@@ -4,7 +4,7 @@ import { z } from "zod";
 import { SubmitButton } from "../components/button";
 import { Notice } from "../components/notice";
 import { Page } from "../components/page";
-import { getUser, requireUser } from "../lib/auth/session.server";
+import { currentUser, requireUser } from "../lib/auth/session.server";
 import { loadUserConfig } from "../lib/github-config.server";
 import { SCOPES } from "../lib/oauth/scopes";
 import { workerContext } from "../lib/worker-context";
@@ -61,8 +61,8 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 }
 
 /** The page for a request we will not act on; the person starts again from their AI client. */
-function refuse(context: Route.LoaderArgs["context"], error: string) {
-  const email = getUser(context)?.email ?? null;
+async function refuse(context: Route.LoaderArgs["context"], error: string) {
+  const email = (await currentUser(context))?.email ?? null;
   return data({ email, details: null, repo: null, handle: null, error }, 400);
 }
 

@@ -1,7 +1,7 @@
 import { Link } from "react-router";
 import { buttonClass } from "../components/button";
 import { Page } from "../components/page";
-import { getUser } from "../lib/auth/session.server";
+import { currentUser } from "../lib/auth/session.server";
 import type { Route } from "./+types/home";
 
 export function meta(_: Route.MetaArgs) {
@@ -15,8 +15,8 @@ export function meta(_: Route.MetaArgs) {
   ];
 }
 
-export function loader({ context }: Route.LoaderArgs) {
-  return { email: getUser(context)?.email ?? null };
+export async function loader({ context }: Route.LoaderArgs) {
+  return { email: (await currentUser(context))?.email ?? null };
 }
 
 const STEPS = [

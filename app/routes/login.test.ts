@@ -1,3 +1,4 @@
+import { createCookie } from "react-router";
 import { describe, expect, it } from "vitest";
 import { latestMagicLink, latestSignInCode, location, SITE, uniqueEmail, Visitor } from "../../tests/workerd/visitor";
 
@@ -128,6 +129,39 @@ describe("signing in by magic link", () => {
 
   // React Router refuses an action whose Origin is not the request's own (its CSRF check, before
   // any middleware): a form posted from another site cannot ask for, or use, a sign-in email.
+  it("counts code tries per account, whatever the spelling of the email in the attempt cookie", async () => {
+    const email = uniqueEmail("judy");
+    const asker = new Visitor();
+    await asker.post("/login", { email });
+    const code = await latestSignInCode(email);
+    const wrong = code === "111111" ? "222222" : "111111";
+    for (let i = 0; i < 5; i++) await asker.post("/login", { intent: "verify", code: wrong });
+    // The attacker writes their own attempt cookie with another spelling of the same address.
+    const forger = new Visitor();
+    const cookie = await createCookie("ctx4-sign-in").serialize({ email: email.toUpperCase(), returnTo: "/me" });
+    forger.cookies.set("ctx4-sign-in", cookie.split(";")[0]?.slice("ctx4-sign-in=".length) ?? "");
+    const guess = await forger.post("/login", { intent: "verify", code });
+    expect(guess.status).toBe(429);
+    expect(location(await forger.fetch("/me"))).toMatch(/^\/login/);
+  });
+
+  it("counts code tries per client address too", async () => {
+    const address = new Visitor().ip;
+    for (let i = 0; i < 5; i++) {
+      const email = uniqueEmail(`kim${i}`);
+      const visitor = new Visitor(address);
+      await visitor.post("/login", { email });
+      const code = await latestSignInCode(email);
+      const wrong = code === "111111" ? "222222" : "111111";
+      expect((await visitor.post("/login", { intent: "verify", code: wrong })).status).toBe(400);
+    }
+    const email = uniqueEmail("kim-last");
+    const last = new Visitor(address);
+    await last.post("/login", { email });
+    const refused = await last.post("/login", { intent: "verify", code: await latestSignInCode(email) });
+    expect(refused.status).toBe(429);
+  });
+
   it.each(["https://evil.example", "null", "http://localhost.evil.example"])(
     "refuses a form posted from another origin (%s)",
     async (origin) => {
@@ -168,17 +202,31 @@ describe("signing in by magic link", () => {
     const visitor = new Visitor();
     await visitor.signIn(uniqueEmail("frank"));
     expect(location(await visitor.fetch("/me"))).toBe("/onboarding/connect-github");
-    const saved = new Visitor();
-    for (const [name, value] of visitor.cookies) saved.cookies.set(name, value);
+    const saved = revisit(visitor);
 
     expect(location(await visitor.post("/logout", {}))).toBe("/");
     expect(location(await visitor.fetch("/me"))).toMatch(/^\/login/);
 
     for (const path of ["/me", "/onboarding/connect-github", "/onboarding/select-repo", "/api/github/repos"]) {
-      expect(location(await saved.fetch(path)), path).toBe(`/login?${new URLSearchParams({ returnTo: path })}`);
+      const response = await revisit(saved).fetch(path);
+      expect(location(response), path).toBe(`/login?${new URLSearchParams({ returnTo: path })}`);
     }
-    expect(location(await saved.post("/onboarding/connect-github", {}))).toMatch(/^\/login/);
-    // The dead session's cookies were cleared, so the login page shows the form, not a loop.
-    expect((await saved.fetch("/login")).status).toBe(200);
+    expect(location(await revisit(saved).post("/onboarding/connect-github", {}))).toMatch(/^\/login/);
+    // Nor does any page show whose account it was.
+    for (const path of ["/", "/authorize?client_id=nope&response_type=code"]) {
+      const page = await revisit(saved).fetch(path);
+      expect(await page.text(), path).not.toContain(visitor.email ?? "?");
+    }
+    // The dead session's cookies are cleared, so the login page then shows the form, not a loop.
+    const browser = revisit(saved);
+    await browser.fetch("/me");
+    expect((await browser.fetch("/login")).status).toBe(200);
   });
 });
+
+/** Another browser holding a copy of `visitor`'s cookies as they are now. */
+function revisit(visitor: Visitor): Visitor {
+  const copy = new Visitor();
+  for (const [name, value] of visitor.cookies) copy.cookies.set(name, value);
+  return copy;
+}

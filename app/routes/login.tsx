@@ -4,13 +4,14 @@ import { SubmitButton } from "../components/button";
 import { Notice } from "../components/notice";
 import { Page } from "../components/page";
 import { safeReturnPath } from "../lib/auth/safe-return-path";
-import { getSupabase, getUser } from "../lib/auth/session.server";
+import { currentUser, getSupabase } from "../lib/auth/session.server";
 import {
   forgetSignInAttempt,
   readSignInAttempt,
   recordSignInAttempt,
   type SignInAttempt,
 } from "../lib/auth/sign-in-attempt.server";
+import { clientAddressKey } from "../lib/client-address";
 import { workerContext } from "../lib/worker-context";
 import type { Route } from "./+types/login";
 
@@ -19,7 +20,7 @@ export const meta: Route.MetaFunction = () => [{ title: "Sign in · ctx4-ai" }];
 /** A signed-in person goes on; one who asked for an email in this browser is asked for its code. */
 export async function loader({ request, context }: Route.LoaderArgs) {
   const returnTo = safeReturnPath(new URL(request.url).searchParams.get("returnTo"));
-  if (getUser(context)) return redirect(returnTo);
+  if (await currentUser(context)) return redirect(returnTo);
   const attempt = await readSignInAttempt(request);
   return { sentTo: attempt?.email ?? null };
 }
@@ -58,7 +59,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       { headers: { "Set-Cookie": await forgetSignInAttempt() } },
     );
   }
-  if (parsed.data.intent === "verify") return verifyCode(context, attempt, parsed.data.code);
+  if (parsed.data.intent === "verify") return verifyCode(request, context, attempt, parsed.data.code);
 
   const { email } = parsed.data;
   const returnTo = safeReturnPath(parsed.data.returnTo);
@@ -77,18 +78,27 @@ export async function action({ request, context }: Route.ActionArgs) {
   return data<ActionResult>({ error: null, sentTo: email }, { headers: { "Set-Cookie": cookie } });
 }
 
-async function verifyCode(context: Route.ActionArgs["context"], attempt: SignInAttempt | null, code: string) {
+async function verifyCode(
+  request: Request,
+  context: Route.ActionArgs["context"],
+  attempt: SignInAttempt | null,
+  code: string,
+) {
   if (!attempt) {
     const error = "This browser did not ask for a sign-in email, or it was too long ago. Ask for a new one here.";
     return data<ActionResult>({ error, sentTo: null }, 400);
   }
-  // Six digits are guessable without a limit; Supabase counts attempts per IP, and ours all come
-  // from the Worker, so we count per email.
-  const { success } = await context.get(workerContext).env.SIGN_IN_CODE_LIMITER.limit({ key: attempt.email });
-  if (!success) {
+  // Six digits are guessable without a limit. Supabase counts tries per IP, and ours all come
+  // from the Worker, so we count per account (the address as Supabase stores it: lower case,
+  // whatever the cookie says) and per client address.
+  const email = attempt.email.trim().toLowerCase();
+  const limiter = context.get(workerContext).env.SIGN_IN_CODE_LIMITER;
+  const keys = [`email:${email}`, `address:${clientAddressKey(request.headers.get("CF-Connecting-IP"))}`];
+  const limits = await Promise.all(keys.map((key) => limiter.limit({ key })));
+  if (limits.some(({ success }) => !success)) {
     return data<ActionResult>({ error: "Too many tries. Wait a minute, then try again.", sentTo: attempt.email }, 429);
   }
-  const { error } = await getSupabase(context).auth.verifyOtp({ email: attempt.email, token: code, type: "email" });
+  const { error } = await getSupabase(context).auth.verifyOtp({ email, token: code, type: "email" });
   if (error) {
     const message =
       "That code is not right, or it has expired or been used. Check the latest email, or ask for a new one.";

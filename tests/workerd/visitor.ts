@@ -14,9 +14,13 @@ export const SITE = inject("stack").site;
 export class Visitor {
   readonly cookies = new Map<string, string>();
   readonly site = SITE;
-  /** The address Cloudflare reports for this visitor (`CF-Connecting-IP`): one of their own. */
-  readonly ip = `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
   email: string | undefined;
+
+  /**
+   * @param ip the address Cloudflare reports for this visitor (`CF-Connecting-IP`): by default
+   *   one of their own, in an IPv6 /64 of their own, as rate limits count them.
+   */
+  constructor(readonly ip = `2001:db8:${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}::1`) {}
 
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);

@@ -13,7 +13,7 @@ const confirmedContext = createContext<Promise<boolean> | null>(null);
  * Runs on every page request: builds the Supabase client on the request's cookies, refreshes
  * the session when needed, and records who the cookies claim is signed in. That claim comes only
  * from `getClaims()`, which verifies the access token's signature against the project's JWKS but
- * cannot know whether the session has since ended; {@link requireUser} asks the auth server.
+ * cannot know whether the session has since ended; {@link currentUser} asks the auth server.
  */
 export const sessionMiddleware: MiddlewareFunction<Response> = async ({ request, context }, next) => {
   const { env } = context.get(workerContext);
@@ -58,30 +58,30 @@ export function getSupabase(context: Readonly<RouterContextProvider>): SupabaseC
 }
 
 /**
- * Who the session cookies claim is signed in, checked only locally (signature and expiry). Enough
- * for a page that shows nothing of the account; pages that show or change account data use
- * {@link requireUser}.
+ * The signed-in user, or null. The cookies' claim is confirmed with the auth server
+ * (`GET /auth/v1/user`, which refuses a token whose session was signed out or revoked), at most
+ * once per request: a signed access token outlives sign-out, and no page may show or change
+ * account data on the strength of one. A dead session's cookies are cleared.
+ * @throws when the auth server cannot be reached.
  */
-export function getUser(context: Readonly<RouterContextProvider>): SignedInUser | null {
-  return context.get(userContext);
+export async function currentUser(context: Readonly<RouterContextProvider>): Promise<SignedInUser | null> {
+  const user = context.get(userContext);
+  if (!user) return null;
+  let confirmed = context.get(confirmedContext);
+  if (!confirmed) {
+    confirmed = sessionIsLive(getSupabase(context));
+    context.set(confirmedContext, confirmed);
+  }
+  return (await confirmed) ? user : null;
 }
 
 /**
- * The signed-in user, confirmed with the auth server (`GET /auth/v1/user`, which refuses a token
- * whose session was signed out or revoked), at most once per request. Without a live session the
- * cookies are cleared and the person is redirected to the login page, which comes back here.
+ * The signed-in user ({@link currentUser}), or a redirect to the login page that comes back here.
  * @throws a redirect `Response` to `/login?returnTo=…`; the auth server being unreachable rejects.
  */
 export async function requireUser(context: Readonly<RouterContextProvider>, request: Request): Promise<SignedInUser> {
-  const user = getUser(context);
-  if (user) {
-    let confirmed = context.get(confirmedContext);
-    if (!confirmed) {
-      confirmed = sessionIsLive(getSupabase(context));
-      context.set(confirmedContext, confirmed);
-    }
-    if (await confirmed) return user;
-  }
+  const user = await currentUser(context);
+  if (user) return user;
   const url = new URL(request.url);
   throw redirect(`/login?${new URLSearchParams({ returnTo: `${url.pathname}${url.search}` })}`);
 }
