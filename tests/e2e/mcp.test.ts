@@ -25,7 +25,8 @@ describe.each(["Streamable HTTP", "SSE"] as const)("an MCP client over %s", (kin
     const page = await (await browser.newContext()).newPage();
     const violations = await cspViolations(page);
     const login = await newGitHubUser(stack, ["ctx"]);
-    await signIn(page, stack, `${login}@example.com`);
+    // One journey signs in by the email's link, the other by its code.
+    await signIn(page, stack, `${login}@example.com`, kind === "SSE" ? "code" : "link");
     await connectGitHub(page, stack, login, ["ctx"], "ctx");
 
     const oauth = new TestOAuthClient(`Test client (${kind})`);
