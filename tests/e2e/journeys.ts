@@ -13,9 +13,9 @@ export async function signIn(page: Page, stack: E2EStack, email: string, via: "l
   if (via === "code") {
     const mailbox = await page.context().newPage();
     await mailbox.goto(stack.mailboxUrl);
-    const text = await mailbox.locator("article", { hasText: email }).first().locator("pre").innerText();
+    const text = await mailbox.locator("article", { hasText: email }).first().locator("pre").textContent();
     await mailbox.close();
-    const code = /\b(\d{6})\b/.exec(text)?.[1] ?? "";
+    const code = /\b(\d{6})\b/.exec(text ?? "")?.[1] ?? "";
     await page.getByLabel("Six-digit code").fill(code);
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
   } else {
