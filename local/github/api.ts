@@ -18,6 +18,7 @@ const DOC = {
     "https://docs.github.com/rest/apps/installations#list-repositories-accessible-to-the-app-installation",
   revokeToken: "https://docs.github.com/rest/apps/installations#revoke-an-installation-access-token",
   repo: "https://docs.github.com/rest/repos/repos#get-a-repository",
+  renameBranch: "https://docs.github.com/rest/branches/branches#rename-a-branch",
   user: "https://docs.github.com/rest/users/users#get-a-user",
   authenticatedUser: "https://docs.github.com/rest/users/users#get-the-authenticated-user",
   userInstallations:
@@ -27,6 +28,8 @@ const DOC = {
 };
 
 const LEVEL = { read: 1, write: 2, admin: 3 } as const;
+
+const renameBranchBodySchema = z.object({ new_name: z.string().min(1).max(255) });
 
 const accessTokenBodySchema = z.object({
   repositories: z.array(z.string().min(1)).max(500).optional(),
@@ -225,6 +228,38 @@ export function apiRoutes(ctx: EmulatorContext): Route[] {
       const permissions = caller.kind === "installation" ? caller.record.permissions : { contents: "write" as const };
       sendJson(response, 200, ctx.repoJson(repo, permissions));
     }),
+
+    // Push access renames a branch, admin (the owner) the default one; an App needs the
+    // Administration permission, which ours does not ask for.
+    route(
+      "POST",
+      /^\/repos\/([^/]+)\/([^/]+)\/branches\/(.+)\/rename$/,
+      async (request, response, [owner = "", name = "", branch = ""]) => {
+        const caller = authenticated(request, response);
+        if (!caller) return;
+        const repo = ctx.state.repo(owner, name);
+        const login = caller.kind === "user" ? caller.record.login : undefined;
+        if (!repo || (login !== undefined && !ctx.state.canAccess(login, repo))) {
+          return sendError(response, 404, "Not Found", DOC.renameBranch);
+        }
+        const from = decodeURIComponent(branch);
+        const account = ctx.state.account(repo.owner);
+        const admin =
+          login !== undefined &&
+          (repo.owner.toLowerCase() === login.toLowerCase() || (account?.owners.includes(login) ?? false));
+        if (login === undefined || (from === ctx.git.defaultBranch(repo) && !admin)) {
+          return sendError(response, 403, "Resource not accessible by integration", DOC.renameBranch);
+        }
+        const body = await readJson(request, renameBranchBodySchema);
+        const sha = await ctx.git.renameBranch(repo, from, body.new_name);
+        if (!sha) return sendError(response, 422, "Validation Failed", DOC.renameBranch);
+        sendJson(response, 201, {
+          name: body.new_name,
+          commit: { sha, url: `${ctx.base}/repos/${repo.owner}/${repo.name}/commits/${sha}` },
+          protected: false,
+        });
+      },
+    ),
 
     route("GET", /^\/user$/, (request, response) => {
       const caller = authenticated(request, response);

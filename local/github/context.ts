@@ -54,6 +54,7 @@ export class EmulatorContext {
     return shapes.repository(this.base, repo, this.ownerOf(repo), {
       pushedAt,
       size: pushedAt ? 1 : 0,
+      defaultBranch: this.git.defaultBranch(repo),
       permissions: permissions ? shapes.tokenRepoPermissions(permissions) : undefined,
     });
   }

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { seedFiles } from "./seed";
 import type { Repo } from "./state";
@@ -95,6 +95,32 @@ export class GitStore {
       await this.commit(gitDir, { branch: "main", author: owner, message: "Initial commit", files, date: 1704067200 });
     }
     return gitDir;
+  }
+
+  /**
+   * The repo's default branch, as GitHub reports it: the branch its HEAD names (`main` for a
+   * repo whose bare repository is not made yet).
+   */
+  defaultBranch(repo: Repo): string {
+    const head = join(this.root, this.relativePath(repo), "HEAD");
+    if (!existsSync(head)) return "main";
+    return /^ref: refs\/heads\/(.+)$/m.exec(readFileSync(head, "utf8"))?.[1] ?? "main";
+  }
+
+  /**
+   * Renames `from` to `to` as GitHub does: the branch keeps its commits, and the repo's HEAD (its
+   * default branch) follows when it was the one renamed. Undefined when `from` does not exist
+   * or `to` does.
+   */
+  renameBranch(repo: Repo, from: string, to: string): Promise<string | undefined> {
+    return this.withLock(repo, async () => {
+      const gitDir = await this.ensure(repo);
+      const refs = await this.refs(gitDir);
+      const sha = refs.get(`refs/heads/${from}`);
+      if (!sha || refs.has(`refs/heads/${to}`)) return undefined;
+      await gitOk(gitDir, ["branch", "-m", from, to]);
+      return sha;
+    });
   }
 
   /** Removes a repo's bare repository, so a new repo of the same name starts empty. */

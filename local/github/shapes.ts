@@ -59,7 +59,7 @@ export function repository(
   base: string,
   repo: Repo,
   owner: Account,
-  extra: { pushedAt: string | null; size: number; permissions?: RepoPermissions },
+  extra: { pushedAt: string | null; size: number; defaultBranch: string; permissions?: RepoPermissions },
 ) {
   const fullName = `${repo.owner}/${repo.name}`;
   return {
@@ -88,7 +88,7 @@ export function repository(
     is_template: false,
     topics: [],
     visibility: "private",
-    default_branch: "main",
+    default_branch: extra.defaultBranch,
     created_at: repo.createdAt.replace(/\.\d+Z$/, "Z"),
     updated_at: (extra.pushedAt ?? repo.createdAt).replace(/\.\d+Z$/, "Z"),
     pushed_at: extra.pushedAt?.replace(/\.\d+Z$/, "Z") ?? null,

@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { connectDatabase } from "../../app/lib/db/client.server";
-import { saveInstallation, saveSelectedRepo } from "../../app/lib/db/queries.server";
+import { getUserGithubConfig, saveInstallation, saveSelectedRepo } from "../../app/lib/db/queries.server";
 import { openSandbox } from "../../workers/sandbox/open-sandbox";
 import { githubControl } from "./visitor";
 
@@ -72,4 +72,14 @@ export async function execInSandbox(userId: string, command: string): Promise<st
   const result = await openSandbox(env, userId, refuse).exec({ command, timeoutMs: 10_000, maxOutputBytes: 65_536 });
   if (result.exitCode !== 0) throw new Error(`sandbox exec failed (${result.exitCode}): ${result.stderr}`);
   return result.stdout;
+}
+
+/** The user's GitHub config as stored in Postgres now. */
+export async function configOfUser(userId: string) {
+  const database = connectDatabase(env.HYPERDRIVE.connectionString);
+  try {
+    return await getUserGithubConfig(database.db, userId);
+  } finally {
+    await database.close();
+  }
 }

@@ -110,6 +110,33 @@ export function githubControl() {
 }
 
 /**
+ * What `login` does on github.com, through GitHub's own REST API with a user access token of
+ * theirs (made as our App's web flow makes one): `POST` to `path` with a JSON body.
+ */
+export async function asGitHubUser(login: string) {
+  const { githubUrl, workerVars } = inject("stack");
+  const { code } = await githubControl().oauthCode(login);
+  const exchange = await fetch(`${githubUrl}/login/oauth/access_token`, {
+    method: "POST",
+    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify({
+      client_id: workerVars.GITHUB_APP_CLIENT_ID,
+      client_secret: workerVars.GITHUB_APP_CLIENT_SECRET,
+      code,
+    }),
+  });
+  const { access_token: token } = (await exchange.json()) as { access_token: string };
+  return {
+    post: (path: string, body: unknown) =>
+      fetch(new URL(path, githubUrl), {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+      }),
+  };
+}
+
+/**
  * A fresh GitHub user (and their repos) for one test, so tests never share an installation:
  * GitHub allows one installation of an App per account.
  */

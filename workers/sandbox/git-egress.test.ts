@@ -205,6 +205,9 @@ describe("a push through the route", () => {
   it("may update the branch and create ctx4-ai side branches, and nothing else", () => {
     expect(refUpdateProblem({ ref: "refs/heads/main", old: OLD, new: NEW }, "main")).toBeUndefined();
     expect(refUpdateProblem({ ref: "refs/heads/main", old: ZERO, new: NEW }, "main")).toBeUndefined();
+    // A branch GitHub had is not made again once it is gone (renamed on GitHub, say).
+    expect(refUpdateProblem({ ref: "refs/heads/main", old: ZERO, new: NEW }, "main", true)).toMatch(/is gone/);
+    expect(refUpdateProblem({ ref: "refs/heads/main", old: OLD, new: NEW }, "main", true)).toBeUndefined();
     expect(refUpdateProblem({ ref: "refs/heads/ctx4-ai/conflict-1", old: ZERO, new: NEW }, "main")).toBeUndefined();
     const refused: [string, string, string][] = [
       ["refs/heads/main", OLD, ZERO],

@@ -88,11 +88,18 @@ const NO_SHA = /^0+$/;
 /**
  * Why a push may not make `update`, or undefined when it may. Our sync pushes only to the
  * user's branch and creates side branches under `refs/heads/ctx4-ai/`: nothing deletes a ref,
- * creates a tag, or touches another branch.
+ * creates a tag, or touches another branch. When GitHub had the branch when we last saw it
+ * (`branchExisted`), it is not created again: it was renamed or deleted meanwhile, and a new
+ * branch of the old name would take work away from the default branch.
  */
-export function refUpdateProblem(update: RefUpdate, branch: string): string | undefined {
+export function refUpdateProblem(update: RefUpdate, branch: string, branchExisted = false): string | undefined {
   if (NO_SHA.test(update.new)) return `deleting ${update.ref} is not allowed`;
-  if (update.ref === `refs/heads/${branch}`) return undefined;
+  if (update.ref === `refs/heads/${branch}`) {
+    if (branchExisted && NO_SHA.test(update.old)) {
+      return `${branch} is gone from GitHub (renamed or deleted), so it is not created again`;
+    }
+    return undefined;
+  }
   if (update.ref.startsWith("refs/heads/ctx4-ai/") && NO_SHA.test(update.old)) return undefined;
   return `pushing to ${update.ref} is not allowed (only ${branch}, and new branches under ctx4-ai/)`;
 }
@@ -110,6 +117,8 @@ export type ForwardOptions = {
   token: string;
   /** The branch our sync pushes: a push may update it and create side branches, nothing else. */
   branch: string;
+  /** GitHub had `branch` when last seen: a push may not create it (see {@link refUpdateProblem}). */
+  branchExisted?: boolean;
   /** Told every ref a push asked for and what GitHub answered: the record of what landed. */
   onPushed?: (refs: PushedRef[]) => void;
   /** Told why a request was refused here (git shows only the status). */
@@ -149,7 +158,7 @@ export async function forwardGitEgress(
     if (request.headers.get("content-encoding")) return refuse(403, "a compressed push cannot be checked");
     const bytes = await readAtMost(request.body, MAX_PUSH_BYTES);
     if (!bytes) return refuse(413, `a push of more than ${MAX_PUSH_BYTES / 1024 / 1024} MiB is not taken`);
-    const read = await readPush(bytes, options.branch);
+    const read = await readPush(bytes, options.branch, options.branchExisted);
     if (typeof read === "string") return refuse(403, read);
     push = read;
     body = bytes;
@@ -186,7 +195,7 @@ type PushCommands = { updates: RefUpdate[]; sideBand: boolean };
  * force-push). Our sync pushes with `--no-thin`, so its packs carry every commit that shows
  * this. A string says why the push is refused.
  */
-async function readPush(bytes: Uint8Array, branch: string): Promise<PushCommands | string> {
+async function readPush(bytes: Uint8Array, branch: string, branchExisted = false): Promise<PushCommands | string> {
   const read = readPackets(bytes, { stopAtFlush: true });
   if (read?.packets.at(-1) !== "flush") return "not a push git's protocol describes";
   const updates: RefUpdate[] = [];
@@ -197,7 +206,7 @@ async function readPush(bytes: Uint8Array, branch: string): Promise<PushCommands
     updates.push(parsed.update);
     capabilities ||= parsed.capabilities;
   }
-  const problem = updates.map((update) => refUpdateProblem(update, branch)).find(Boolean);
+  const problem = updates.map((update) => refUpdateProblem(update, branch, branchExisted)).find(Boolean);
   if (problem) return problem;
   const moves = updates.filter((update) => !NO_SHA.test(update.old) && update.old !== update.new);
   if (moves.length > 0) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { connectedUser, saveConfig } from "../../tests/workerd/connected-user";
+import { configOfUser, connectedUser, saveConfig } from "../../tests/workerd/connected-user";
+import { asGitHubUser } from "../../tests/workerd/visitor";
 import { bashResultText } from "../mcp/format";
 import { REMOTE_FRESH_MS } from "./workspace";
 
@@ -239,5 +240,44 @@ describe("work a command makes anywhere in the clone reaches GitHub, and the res
     expect(notesOf(reset)).toContain("use `git revert`");
     const back = await workspace.bash({ command: "cat keep.md" });
     expect(back).toMatchObject({ ran: true, stdout: { text: "keep\n" } });
+  });
+});
+
+describe("the branch is the one GitHub names now", () => {
+  it("follows a default branch renamed on GitHub: the note lands on it, no branch of the old name", async () => {
+    const { userId, login, workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "echo before > before.md", comment: "Before" });
+    const renamed = await (await asGitHubUser(login)).post(`/repos/${repo.full_name}/branches/main/rename`, {
+      new_name: "trunk",
+    });
+    expect(renamed.status).toBe(201);
+    await pastFreshness();
+
+    const after = await workspace.bash({ command: "echo after > after.md", comment: "After" });
+    expect(after).toMatchObject({ ran: true, branch: "trunk", publish: { state: "pushed" } });
+    if (!after.ran) return;
+    expect(after.notes.join(" ")).toContain("its default branch is now trunk (it was main)");
+    expect(bashResultText(after).text).toContain("(trunk at ");
+    expect(await control.readFile(repo.full_name, "after.md", "trunk")).toBe("after\n");
+    expect(await control.readFile(repo.full_name, "before.md", "trunk")).toBe("before\n");
+    expect(await control.branchHead(repo.full_name, "main")).toBeUndefined();
+    expect((await configOfUser(userId))?.defaultBranch).toBe("trunk");
+
+    const branches = await workspace.bash({ command: "git branch --format='%(refname:short)'" });
+    expect(branches).toMatchObject({ ran: true, stdout: { text: "trunk\n" } });
+  });
+
+  it("never creates the old branch again, even right after the rename", async () => {
+    const { login, workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    await (await asGitHubUser(login)).post(`/repos/${repo.full_name}/branches/main/rename`, { new_name: "trunk" });
+    // Within the freshness window nobody asks GitHub first: the push itself must not make main.
+    const quick = await workspace.bash({ command: "echo quick > quick.md" });
+    expect(await control.branchHead(repo.full_name, "main")).toBeUndefined();
+    await pastFreshness();
+    const next = await workspace.bash({ command: "true" });
+    expect(next).toMatchObject({ ran: true, branch: "trunk" });
+    expect(await control.readFile(repo.full_name, "quick.md", "trunk")).toBe("quick\n");
+    expect(quick.ran && quick.publish.state).not.toBe("pushed");
   });
 });

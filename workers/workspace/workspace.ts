@@ -1,7 +1,7 @@
 import { connectDatabase } from "../../app/lib/db/client.server";
-import { getUserGithubConfig } from "../../app/lib/db/queries.server";
+import { getUserGithubConfig, updateSelectedRepo } from "../../app/lib/db/queries.server";
 import type { UserGithubConfig } from "../../app/lib/db/schema";
-import { type BotIdentity, findBotIdentity, mintRepoToken } from "../../app/lib/github/app.server";
+import { type BotIdentity, findBotIdentity, findTokenRepo, mintRepoToken } from "../../app/lib/github/app.server";
 import type { SandboxBackend } from "../sandbox/backend";
 import { checkGitEgress, forwardGitEgress, type PushedRef, refusedEgress } from "../sandbox/git-egress";
 import { openSandbox } from "../sandbox/open-sandbox";
@@ -26,6 +26,7 @@ import {
   type SideBranch,
   type SyncCommit,
   SyncError,
+  type SyncFailure,
   type SyncMode,
   type SyncOutcome,
   syncClone,
@@ -104,7 +105,7 @@ export class Workspace {
   #identity: BotIdentity | undefined;
   #sandbox: SandboxBackend | undefined;
   /** The repo the clone was last synced for, when, and GitHub's branch then: undefined until the first sync. */
-  #synced: { repoId: number; at: number; upstream: string | null | undefined } | undefined;
+  #synced: { repoId: number; branch: string; at: number; upstream: string | null | undefined } | undefined;
   #generation = 0;
   /** Set only while our own sync runs in the sandbox: the one time git there may reach GitHub. */
   #gitRoute: Ready | undefined;
@@ -154,32 +155,37 @@ export class Workspace {
     const { command, timeoutSeconds = DEFAULT_TIMEOUT_SECONDS } = parsed.data;
 
     return this.#queue.run(async () => {
-      const ready = await this.#ready();
-      if ("problem" in ready) return { ran: false, problem: ready.problem };
-      const { target, sandbox, identity } = ready;
+      const found = await this.#ready();
+      if ("problem" in found) return { ran: false, problem: found.problem };
+      let ready = found;
       const redact = (text: string) => redactSecrets(text, this.#tokens.knownTokens());
       const notes: string[] = [];
       try {
-        const before = (await this.#mayBeBehind(ready)) ? await this.#sync(ready, "fetch") : undefined;
-        if (before) notes.push(...describeSync(before, target));
+        let before: SyncOutcome | undefined;
+        if (await this.#mayBeBehind(ready)) {
+          ({ ready, outcome: before } = await this.#syncFollowing(ready, "fetch", notes));
+          notes.push(...describeSync(before, ready.target));
+        }
         const run = () =>
-          runInClone(sandbox, {
+          runInClone(ready.sandbox, {
             command,
-            identity,
+            identity: ready.identity,
             timeoutMs: timeoutSeconds * 1000,
             maxOutputBytes: MAX_OUTPUT_BYTES,
           });
         const outcome = await run().catch(async (error: unknown) => {
           if (!(error instanceof CloneMissingError)) throw error;
-          notes.push(...describeSync(await this.#sync(ready, "fetch"), target));
+          const synced = await this.#syncFollowing(ready, "fetch", notes);
+          ready = synced.ready;
+          notes.push(...describeSync(synced.outcome, ready.target));
           return run();
         });
         const settled = await this.#publish(ready, commitMessage(parsed.data));
-        notes.push(...describeSync(settled.sync, target, "after"));
+        notes.push(...describeSync(settled.sync, ready.target, "after"));
         return {
           ran: true,
-          repo: target.fullName,
-          branch: target.branch,
+          repo: ready.target.fullName,
+          branch: ready.target.branch,
           exitCode: outcome.exitCode,
           timedOut: outcome.timedOut,
           timeoutSeconds,
@@ -196,7 +202,7 @@ export class Workspace {
           notes,
         };
       } catch (error) {
-        return { ran: false, problem: redact(describeFailure(error, target.fullName)) };
+        return { ran: false, problem: redact(describeFailure(error, ready.target.fullName)) };
       }
     });
   }
@@ -204,21 +210,27 @@ export class Workspace {
   /** ctx_instructions: the repo's instructions, context and index, read in one round trip. */
   instructions(): Promise<InstructionsOutcome> {
     return this.#queue.run(async () => {
-      const ready = await this.#ready();
-      if ("problem" in ready) return { ready: false, problem: ready.problem };
-      const { target, sandbox } = ready;
+      const found = await this.#ready();
+      if ("problem" in found) return { ready: false, problem: found.problem };
+      let ready = found;
+      const notes: string[] = [];
+      const catchUp = async () => {
+        const synced = await this.#syncFollowing(ready, "read", notes);
+        ready = synced.ready;
+        notes.push(...describeSync(synced.outcome, ready.target));
+      };
       try {
-        const notes = (await this.#mayBeBehind(ready)) ? describeSync(await this.#sync(ready, "read"), target) : [];
-        const gathered = await gatherInstructions(sandbox).catch(async (error: unknown) => {
+        if (await this.#mayBeBehind(ready)) await catchUp();
+        const gathered = await gatherInstructions(ready.sandbox).catch(async (error: unknown) => {
           if (!(error instanceof CloneMissingError)) throw error;
-          notes.push(...describeSync(await this.#sync(ready, "read"), target));
-          return gatherInstructions(sandbox);
+          await catchUp();
+          return gatherInstructions(ready.sandbox);
         });
-        return { ready: true, repo: target.fullName, branch: target.branch, notes, ...gathered };
+        return { ready: true, repo: ready.target.fullName, branch: ready.target.branch, notes, ...gathered };
       } catch (error) {
         return {
           ready: false,
-          problem: redactSecrets(describeFailure(error, target.fullName), this.#tokens.knownTokens()),
+          problem: redactSecrets(describeFailure(error, ready.target.fullName), this.#tokens.knownTokens()),
         };
       }
     });
@@ -289,7 +301,7 @@ export class Workspace {
   async #mayBeBehind({ target, credentials }: Ready): Promise<boolean> {
     if (this.#mayHoldLeftovers) return true;
     const synced = this.#synced;
-    if (synced?.repoId !== target.repoId || synced.upstream === undefined) return true;
+    if (!synced || !sameBranch(synced, target) || synced.upstream === undefined) return true;
     if (Date.now() - synced.at <= REMOTE_FRESH_MS) return false;
     this.#counts.remoteChecks += 1;
     const head = await remoteBranchHead(target.cloneUrl, target.branch, await credentials.token());
@@ -316,7 +328,7 @@ export class Workspace {
     let outcome: SyncOutcome;
     try {
       const synced = this.#synced;
-      const knownUpstream = synced?.repoId === ready.target.repoId ? (synced.upstream ?? undefined) : undefined;
+      const knownUpstream = synced && sameBranch(synced, ready.target) ? (synced.upstream ?? undefined) : undefined;
       outcome = confirmPushes(
         await syncClone(ready.sandbox, ready.target, ready.identity, credentials, mode, {
           commitMessage: message,
@@ -333,12 +345,66 @@ export class Workspace {
     } finally {
       this.#gitRoute = undefined;
     }
-    this.#synced = { repoId: ready.target.repoId, at: Date.now(), upstream: outcome.upstream };
+    this.#synced = {
+      repoId: ready.target.repoId,
+      branch: ready.target.branch,
+      at: Date.now(),
+      upstream: outcome.upstream,
+    };
     // After a push-capable sync, nothing of the clone is left unpushed. A clone set aside may
     // hold work that never reached GitHub, so the sandbox stays on reset then.
     if (mode !== "read" && !outcome.movedAside) await this.storage.delete(UNPUSHED_KEY);
     if (mode !== "read") this.#mayHoldLeftovers = false;
     return outcome;
+  }
+
+  /**
+   * {@link Workspace.#sync}, and when GitHub has no such branch or repo any more, the repo read
+   * again by id: a renamed default branch or repo is followed (and stored, so the dashboard
+   * agrees), with a note, and the sync runs once more there.
+   */
+  async #syncFollowing(ready: Ready, mode: SyncMode, notes: string[]): Promise<{ ready: Ready; outcome: SyncOutcome }> {
+    try {
+      return { ready, outcome: await this.#sync(ready, mode) };
+    } catch (error) {
+      if (!(error instanceof SyncError) || !FOLLOW_ON.has(error.failure)) throw error;
+      const moved = await this.#follow(ready);
+      if (!moved) throw error;
+      notes.push(moved.note);
+      return { ready: moved.ready, outcome: await this.#sync(moved.ready, mode) };
+    }
+  }
+
+  /** The chosen repo as GitHub describes it now, if that differs from what we follow. */
+  async #follow(ready: Ready): Promise<{ ready: Ready; note: string } | undefined> {
+    const { target } = ready;
+    const repo = await findTokenRepo(this.env, await ready.credentials.token(), target.repoId);
+    if (!repo) return undefined;
+    const now = { fullName: repo.fullName, cloneUrl: repo.cloneUrl, branch: repo.defaultBranch };
+    if (now.fullName === target.fullName && now.cloneUrl === target.cloneUrl && now.branch === target.branch) {
+      return undefined;
+    }
+    const database = connectDatabase(this.env.HYPERDRIVE.connectionString);
+    try {
+      this.#counts.postgresQueries += 1;
+      const selected = {
+        repoId: target.repoId,
+        repoFullName: now.fullName,
+        repoUrl: now.cloneUrl,
+        defaultBranch: now.branch,
+      };
+      this.#config = (await updateSelectedRepo(database.db, this.userId, selected)) ?? this.#config;
+    } finally {
+      await database.close();
+    }
+    const changes = [
+      ...(now.fullName !== target.fullName
+        ? [`the repository is now ${now.fullName} (it was ${target.fullName})`]
+        : []),
+      ...(now.branch !== target.branch ? [`its default branch is now ${now.branch} (it was ${target.branch})`] : []),
+    ];
+    const note = `On GitHub, ${changes.join(" and ") || "the repository moved"}: the memory follows it.`;
+    return { ready: { ...ready, target: { ...target, ...now } }, note };
   }
 
   /** After a command: commits what it changed as `message` and pushes, or says why not. */
@@ -387,6 +453,7 @@ export class Workspace {
     return forwardGitEgress(request, verdict, {
       token: await route.credentials.token(),
       branch: route.target.branch,
+      branchExisted: Boolean(this.#synced && sameBranch(this.#synced, route.target) && this.#synced.upstream),
       onPushed: (refs) => this.#pushedRefs.push(...refs),
       onRefused: (reason) => this.#routeRefusals.push(reason),
     });
@@ -545,5 +612,11 @@ function flaggedNote(file: FlaggedFile): string {
     return `Committed ${path}, ${size}: GitHub warns about files over 50 MB; a memory works best as text.`;
   return `Committed ${path}, a binary file (${size}): its changes cannot be read as text in diffs.`;
 }
+
+/** Failures of a sync after which the repo is read again: its branch or itself may have moved. */
+const FOLLOW_ON = new Set<SyncFailure>(["branch-gone", "not-found"]);
+
+const sameBranch = (a: { repoId: number; branch: string }, b: { repoId: number; branch: string }) =>
+  a.repoId === b.repoId && a.branch === b.branch;
 
 export const short = (sha: string | null | undefined) => (sha ? sha.slice(0, 7) : "none");

@@ -64,6 +64,28 @@ export async function saveSelectedRepo(
   return row;
 }
 
+/**
+ * Records what GitHub now says of the chosen repo (renamed, transferred, another default
+ * branch), only if it is still the chosen one. Returns the updated config, or undefined.
+ */
+export async function updateSelectedRepo(
+  db: Database,
+  userId: string,
+  repo: SelectedRepo,
+): Promise<UserGithubConfig | undefined> {
+  const [row] = await db
+    .update(userGithubConfigs)
+    .set({
+      repoFullName: repo.repoFullName,
+      repoUrl: repo.repoUrl,
+      defaultBranch: repo.defaultBranch,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(userGithubConfigs.userId, userId), eq(userGithubConfigs.repoId, repo.repoId)))
+    .returning();
+  return row;
+}
+
 /** Forgets the user's GitHub connection. Returns whether there was one. */
 export async function deleteUserGithubConfig(db: Database, userId: string): Promise<boolean> {
   const rows = await db

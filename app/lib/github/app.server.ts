@@ -132,6 +132,33 @@ export async function listUserInstallationRepos(
   }
 }
 
+/**
+ * The repo with id `repoId` as GitHub describes it now (its full name and default branch may
+ * have changed since it was chosen: a rename, a transfer, a renamed default branch), read with
+ * an installation token narrowed to it, which lists exactly that repo
+ * (https://docs.github.com/rest/apps/installations#list-repositories-accessible-to-the-app-installation).
+ * Undefined when the token no longer reaches it.
+ */
+export async function findTokenRepo(
+  env: GitHubEnv,
+  token: string,
+  repoId: number,
+): Promise<InstallationRepo | undefined> {
+  const octokit = new PaginatingOctokit({ auth: token, baseUrl: env.GITHUB_API_URL });
+  const repos = await octokit.paginate("GET /installation/repositories", { per_page: 100 });
+  const repo = repos.find((candidate) => Number(candidate.id) === repoId);
+  return (
+    repo && {
+      id: Number(repo.id),
+      fullName: repo.full_name,
+      cloneUrl: repo.clone_url,
+      htmlUrl: repo.html_url,
+      defaultBranch: repo.default_branch,
+      private: repo.private,
+    }
+  );
+}
+
 export type RepoToken = { token: string; expiresAt: number };
 
 export type GitHubAccessProblem = "installation_missing" | "installation_suspended" | "repo_unreachable";

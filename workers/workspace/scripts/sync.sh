@@ -324,6 +324,8 @@ fetch_remote() {
   else
     case $out in
       *"couldn't find remote ref"*)
+        # A branch GitHub had is gone (renamed or deleted): not an empty repo to start again.
+        [ -z "${CTX4_KNOWN_UPSTREAM:-}" ] || fail branch-gone "GitHub has no branch $branch any more."
         remote=absent
         git update-ref --no-deref -d "$upstream" 2>/dev/null
         ;;
@@ -446,12 +448,17 @@ else
     say head "$head_oid"
     exit 0
   fi
-  gather_work
-  if git rev-parse -q --verify "$upstream" >/dev/null; then remote=present; else remote=absent; fi
+  # Fetched first, so that a branch this clone does not have yet (GitHub's default branch was
+  # renamed) starts from GitHub's, and the commits of the old one are seen as already there.
   if [ "$CTX4_MODE" = fetch ]; then
     fetch_remote
-    integrate
+  elif git rev-parse -q --verify "$upstream" >/dev/null; then
+    remote=present
+  else
+    remote=absent
   fi
+  gather_work
+  [ "$CTX4_MODE" = fetch ] && integrate
   publish
 fi
 say upstream "$(git rev-parse -q --verify "$upstream" || echo none)"
