@@ -19,6 +19,9 @@ export type UserRepos =
   | { ok: true; repos: InstallationRepo[] }
   | { ok: false; problem: "needs-authorization" | "no-access" };
 
+/** Whether the person's GitHub account can open a repo through an installation right now. */
+export type RepoAccess = "can-open" | "no-access" | "needs-authorization";
+
 type PendingLink = GitHubLink & { token: UserToken; sessionId: string; expiresAt: number };
 
 const LINK_TTL_MS = 10 * 60 * 1000;
@@ -94,9 +97,30 @@ export class GitHubUser {
 
   /** The installation's repos the person's GitHub account can open, as GitHub lists them now. */
   async repos(installationId: number): Promise<UserRepos> {
+    return this.#list(installationId);
+  }
+
+  /**
+   * Whether the person's GitHub account can still open the repo `repoId` through the
+   * installation: the same user-scoped list the repo picker offers, read only up to the page
+   * that holds the repo (one request unless they can open more than 100 of its repos). Asked by
+   * id, so a renamed repo is still found. Why not `GET /repos/{owner}/{repo}` with the user
+   * token (https://docs.github.com/rest/repos/repos#get-a-repository), one request: it answers
+   * 200 for a public repo to anyone, so a collaborator removed from one would still pass, and
+   * it goes by name; `GET /repositories/{id}` is not documented. `"no-access"` whenever GitHub
+   * does not list it, the installation's own troubles (removed, suspended) included: the caller
+   * tells those apart. `"needs-authorization"` when there is no user token or GitHub refuses it.
+   */
+  async canOpen(installationId: number, repoId: number): Promise<RepoAccess> {
+    const listed = await this.#list(installationId, (repo) => repo.id === repoId);
+    if (!listed.ok) return listed.problem;
+    return listed.repos.some((repo) => repo.id === repoId) ? "can-open" : "no-access";
+  }
+
+  async #list(installationId: number, until?: (repo: InstallationRepo) => boolean): Promise<UserRepos> {
     const token = await this.#token();
     if (!token) return { ok: false, problem: "needs-authorization" };
-    const repos = await listUserInstallationRepos(this.env, token.token, installationId);
+    const repos = await listUserInstallationRepos(this.env, token.token, installationId, until);
     if (repos === "token-refused") {
       await this.#forgetIfStill(token);
       return { ok: false, problem: "needs-authorization" };

@@ -1,12 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { UserGithubConfig } from "../app/lib/db/schema";
-import type { UserToken } from "../app/lib/github/app.server";
+import { installationAccessError, installationStatus, type UserToken } from "../app/lib/github/app.server";
 import { type GitHubLink, GitHubUser, type LinkDecision, type SettledLink, type UserRepos } from "./github-user";
 import { SERVER_INSTRUCTIONS } from "./mcp/guide";
 import { type McpGrant, McpSessions } from "./mcp/sessions";
 import { registerCtxTools } from "./mcp/tools";
 import type { BashInput } from "./workspace/bash-input";
+import { personAccessError } from "./workspace/problems";
+import type { TokenTarget } from "./workspace/repo-token";
 import { type BashOutcome, type InstructionsOutcome, Workspace, type WorkspaceStats } from "./workspace/workspace";
 
 const INSTALL_STATE_TTL_MS = 10 * 60 * 1000;
@@ -155,8 +157,29 @@ export class UserWorkspace extends DurableObject<Env> {
   }
 
   #ws(): Workspace {
-    this.#workspace ??= new Workspace(this.ctx.storage, this.env, this.#userId());
+    this.#workspace ??= new Workspace(this.ctx.storage, this.env, this.#userId(), (target) =>
+      this.#confirmRepoAccess(target),
+    );
     return this.#workspace;
+  }
+
+  /**
+   * Throws unless the person's own GitHub account can still open the repo through the
+   * installation: the tools act for them with the App's token, which an organisation taking
+   * away their access does not touch. Checked for everyone, personal installations included:
+   * whose account an installation is on is not stored, and a repo of another person's account
+   * can be shared with them as collaborator, exactly as in an organisation. When GitHub leaves
+   * the repo out, the App is asked whether the installation itself is gone or suspended, so
+   * the person is told the fix that applies.
+   */
+  async #confirmRepoAccess({ installationId, repoId }: TokenTarget): Promise<void> {
+    const access = await this.#githubUser().canOpen(installationId, repoId);
+    if (access === "can-open") return;
+    if (access === "no-access") {
+      const status = await installationStatus(this.env, installationId);
+      if (status !== "active") throw installationAccessError(status);
+    }
+    throw personAccessError(access, await this.#ws().config());
   }
 
   #userId(): string {

@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { connectDatabase } from "../../app/lib/db/client.server";
 import { getUserGithubConfig, saveInstallation, saveSelectedRepo } from "../../app/lib/db/queries.server";
+import { exchangeUserCode } from "../../app/lib/github/app.server";
 import { openSandbox } from "../../workers/sandbox/open-sandbox";
 import { githubControl } from "./visitor";
 
@@ -41,13 +42,28 @@ export async function connectedUser(content: "ctx" | "readme" | "empty" = "ctx")
   return { userId, login, repo, installation, control, workspace: workspaceOf(userId) };
 }
 
-/** Saves a user's installation and chosen repo, as the callback and the repo picker do. */
+/**
+ * Saves a user's installation and chosen repo, as the callback and the repo picker do, and
+ * keeps `login`'s GitHub user token in their object, as pressing Link does: the tools confirm
+ * with it that the person can still open the repo.
+ */
 export async function saveConfig(
   userId: string,
   installationId: number,
   login: string,
   repo: { id: number; full_name: string; clone_url: string },
 ) {
+  const { code } = await githubControl().oauthCode(login);
+  const token = await exchangeUserCode(env, code);
+  const sessionId = crypto.randomUUID();
+  const workspace = workspaceOf(userId);
+  const held = await workspace.holdGitHubLink(
+    { installationId, account: login, githubUsername: login },
+    token,
+    sessionId,
+  );
+  const settled = await workspace.settleGitHubLink(held, sessionId, "link");
+  if (settled.outcome !== "linked") throw new Error(`linking @${login} ended ${settled.outcome}`);
   const database = connectDatabase(env.HYPERDRIVE.connectionString);
   try {
     await saveInstallation(database.db, userId, { installationId, githubUsername: login });

@@ -35,6 +35,31 @@ export function configProblem(config: UserGithubConfig | null): string | undefin
   return undefined;
 }
 
+/**
+ * Why the tools may no longer use the repo for this person, though the App still reaches it:
+ * their own GitHub account can no longer open it (`no-access`: removed as collaborator or from
+ * the organisation, or the repo left the installation), or GitHub has to confirm their account
+ * first (`needs-authorization`: no user token, or GitHub refused it and its renewal). Each says
+ * what the person can do on the dashboard.
+ */
+export function personAccessError(
+  access: "no-access" | "needs-authorization",
+  config: UserGithubConfig | null,
+): GitHubAccessError {
+  const account = config?.githubUsername ? `Your GitHub account @${config.githubUsername}` : "Your GitHub account";
+  const repo = config?.repoFullName ?? "the chosen repository";
+  if (access === "no-access") {
+    return new GitHubAccessError(
+      "person_lost_repo",
+      `${account} can no longer open ${repo} through the ctx4-ai GitHub App (your access to it was removed, or the repository was taken out of the App's installation), so ctx4-ai no longer reads or writes it for you. Ask the repository's owner for access again, or choose another repository on your ctx4-ai dashboard.`,
+    );
+  }
+  return new GitHubAccessError(
+    "person_unconfirmed",
+    `GitHub needs to confirm your GitHub account again before ctx4-ai reads or writes ${repo} for you (the App's authorization was withdrawn or has run out). On your ctx4-ai dashboard, choose Change repository, then Confirm on GitHub.`,
+  );
+}
+
 /** A sentence for the AI (and the person) about what went wrong, with nothing secret in it. */
 export function describeFailure(error: unknown, repo: string): string {
   if (error instanceof GitHubAccessError || error instanceof WorkspaceResetError) return error.message;

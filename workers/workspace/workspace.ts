@@ -17,7 +17,7 @@ import { gatherInstructions, type RepoInstructions } from "./instructions";
 import { CloneMissingError, configProblem, describeFailure, RouteRefusedError, WorkspaceResetError } from "./problems";
 import { redactSecrets } from "./redact";
 import { remoteBranchHead } from "./remote-head";
-import { RepoTokenCache } from "./repo-token";
+import { RepoTokenCache, type TokenTarget } from "./repo-token";
 import { SerialQueue } from "./serial-queue";
 import {
   type CloneTarget,
@@ -122,12 +122,18 @@ export class Workspace {
   readonly #tokens: RepoTokenCache;
   readonly #counts = { postgresQueries: 0, sandboxExecs: 0, gitSyncs: 0, remoteChecks: 0 };
 
+  /** `confirmAccess` throws when the person may no longer use the repo (see RepoTokenCache). */
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly env: Env,
     private readonly userId: string,
+    confirmAccess: (target: TokenTarget) => Promise<void>,
   ) {
-    this.#tokens = new RepoTokenCache(storage, (target) => mintRepoToken(env, target.installationId, target.repoId));
+    this.#tokens = new RepoTokenCache(
+      storage,
+      (target) => mintRepoToken(env, target.installationId, target.repoId),
+      confirmAccess,
+    );
   }
 
   /** The user's GitHub config, read from Postgres once and kept until told it changed. */
@@ -287,6 +293,8 @@ export class Workspace {
       renew: () => this.#tokens.renew(tokenTarget),
     };
     try {
+      // The token first: getting it confirms the person may still use the repo, before anything runs.
+      await credentials.token();
       const identity = await this.#botIdentity(credentials);
       return { target, sandbox: this.#guardedSandbox(), identity, credentials };
     } catch (error) {

@@ -100,30 +100,36 @@ export async function findUserInstallation(env: GitHubEnv, userToken: string, in
  * The installation's repos this GitHub user can open, across all pages: GitHub's "List
  * repositories accessible to the user access token", the repos both the App and the user can
  * access (for a personal installation, all of its repos; for an organisation's, only those the
- * member may open). `"token-refused"` when GitHub refuses the token (401: expired, revoked or
- * the authorization removed), `"no-access"` when this user cannot access the installation
- * (404); anything else throws.
+ * member may open). With `until`, no further page is read once a repo on the last one matches
+ * it. `"token-refused"` when GitHub refuses the token (401: expired, revoked or the
+ * authorization removed), `"no-access"` when this user cannot access the installation (404);
+ * anything else throws.
  * https://docs.github.com/rest/apps/installations#list-repositories-accessible-to-the-user-access-token
  */
 export async function listUserInstallationRepos(
   env: GitHubEnv,
   userToken: string,
   installationId: number,
+  until?: (repo: InstallationRepo) => boolean,
 ): Promise<InstallationRepo[] | "token-refused" | "no-access"> {
   const octokit = new PaginatingOctokit({ auth: userToken, baseUrl: env.GITHUB_API_URL });
   try {
-    const repos = await octokit.paginate("GET /user/installations/{installation_id}/repositories", {
-      installation_id: installationId,
-      per_page: 100,
-    });
-    return repos.map((repo) => ({
-      id: Number(repo.id),
-      fullName: repo.full_name,
-      cloneUrl: repo.clone_url,
-      htmlUrl: repo.html_url,
-      defaultBranch: repo.default_branch,
-      private: repo.private,
-    }));
+    return await octokit.paginate(
+      "GET /user/installations/{installation_id}/repositories",
+      { installation_id: installationId, per_page: 100 },
+      (response, done) => {
+        const repos = response.data.map((repo) => ({
+          id: Number(repo.id),
+          fullName: repo.full_name,
+          cloneUrl: repo.clone_url,
+          htmlUrl: repo.html_url,
+          defaultBranch: repo.default_branch,
+          private: repo.private,
+        }));
+        if (until && repos.some(until)) done();
+        return repos;
+      },
+    );
   } catch (error) {
     const status = httpStatus(error);
     if (status === 401) return "token-refused";
@@ -161,7 +167,12 @@ export async function findTokenRepo(
 
 export type RepoToken = { token: string; expiresAt: number };
 
-export type GitHubAccessProblem = "installation_missing" | "installation_suspended" | "repo_unreachable";
+export type GitHubAccessProblem =
+  | "installation_missing"
+  | "installation_suspended"
+  | "repo_unreachable"
+  | "person_lost_repo"
+  | "person_unconfirmed";
 
 /** GitHub refused us access to the user's repo; the message says what the person can do about it. */
 export class GitHubAccessError extends Error {
@@ -174,15 +185,17 @@ export class GitHubAccessError extends Error {
   }
 }
 
+const NOT_INSTALLED: [GitHubAccessProblem, string] = [
+  "installation_missing",
+  "The ctx4-ai GitHub App is no longer installed on your account. Install it again from your ctx4-ai dashboard.",
+];
+const SUSPENDED: [GitHubAccessProblem, string] = [
+  "installation_suspended",
+  "The ctx4-ai GitHub App is suspended on your account. Unsuspend it in GitHub's settings (Applications).",
+];
 const ACCESS_PROBLEMS: Record<number, [GitHubAccessProblem, string]> = {
-  404: [
-    "installation_missing",
-    "The ctx4-ai GitHub App is no longer installed on your account. Install it again from your ctx4-ai dashboard.",
-  ],
-  403: [
-    "installation_suspended",
-    "The ctx4-ai GitHub App is suspended on your account. Unsuspend it in GitHub's settings (Applications).",
-  ],
+  404: NOT_INSTALLED,
+  403: SUSPENDED,
   422: [
     "repo_unreachable",
     "The ctx4-ai GitHub App can no longer reach your repository (it was removed from the installation or deleted). Fix access or choose another repository on your ctx4-ai dashboard.",
@@ -209,6 +222,11 @@ export async function mintRepoToken(env: GitHubEnv, installationId: number, repo
 
 /** What GitHub says of an installation now. */
 export type InstallationStatus = "active" | "suspended" | "deleted";
+
+/** What minting a token would have said of an installation GitHub says is gone or suspended. */
+export function installationAccessError(status: Exclude<InstallationStatus, "active">): GitHubAccessError {
+  return new GitHubAccessError(...(status === "deleted" ? NOT_INSTALLED : SUSPENDED));
+}
 
 /**
  * Asks GitHub, as the App, how the installation stands now:
