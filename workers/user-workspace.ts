@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { UserGithubConfig } from "../app/lib/db/schema";
-import { installationAccessError, installationStatus, type UserToken } from "../app/lib/github/app.server";
+import { reachesRepo, repoUnreachableError, type UserToken } from "../app/lib/github/app.server";
 import { type GitHubLink, GitHubUser, type LinkDecision, type SettledLink, type UserRepos } from "./github-user";
 import { SERVER_INSTRUCTIONS } from "./mcp/guide";
 import { type McpGrant, McpSessions } from "./mcp/sessions";
@@ -169,16 +169,15 @@ export class UserWorkspace extends DurableObject<Env> {
    * away their access does not touch. Checked for everyone, personal installations included:
    * whose account an installation is on is not stored, and a repo of another person's account
    * can be shared with them as collaborator, exactly as in an organisation. When GitHub leaves
-   * the repo out, the App is asked whether the installation itself is gone or suspended, so
-   * the person is told the fix that applies.
+   * the repo out, the App is asked whether it still reaches the repo (and whether its
+   * installation is gone or suspended), so the person is told the fix that applies.
    */
   async #confirmRepoAccess({ installationId, repoId }: TokenTarget): Promise<void> {
     const access = await this.#githubUser().canOpen(installationId, repoId);
     if (access === "can-open") return;
-    if (access === "no-access") {
-      const status = await installationStatus(this.env, installationId);
-      if (status !== "active") throw installationAccessError(status);
-    }
+    // The App's own access first: a repo taken out of the installation, or an installation gone
+    // or suspended, is the fix to name (reachesRepo throws the latter two).
+    if (access === "no-access" && !(await reachesRepo(this.env, installationId, repoId))) throw repoUnreachableError();
     throw personAccessError(access, await this.#ws().config());
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { storedUserToken } from "../../tests/workerd/connected-user";
-import { configOf, location, onboardedVisitor } from "../../tests/workerd/visitor";
+import { storedUserToken, workspaceOf } from "../../tests/workerd/connected-user";
+import { configOf, githubControl, location, onboardedVisitor } from "../../tests/workerd/visitor";
 
 describe("the dashboard", () => {
   it("shows the repo, branch, GitHub account and MCP URL, privately", async () => {
@@ -35,5 +35,30 @@ describe("the dashboard", () => {
   it("refuses an unknown action", async () => {
     const { visitor } = await onboardedVisitor("poker");
     expect((await visitor.post("/me", { intent: "delete-everything" })).status).toBe(400);
+  });
+
+  it("shows what the tools found on GitHub, and clears it when access works again", async () => {
+    const { visitor, installation, repo } = await onboardedVisitor("found", ["ctx", "other"]);
+    const workspace = workspaceOf(await visitor.userId());
+    const control = githubControl();
+    expect(await workspace.bash({ command: "true" })).toMatchObject({ ran: true });
+
+    // The person takes the repo out of the installation on GitHub; no webhook reaches us.
+    await control.setRepositories(installation.id, { repository_selection: "selected", repositories: ["other"] });
+    await workspace.configChanged();
+    const refused = await workspace.bash({ command: "echo x > x.md" });
+    expect(refused).toMatchObject({ ran: false });
+    expect((await configOf(visitor))?.inactiveReason).toBe("repo_removed");
+    const page = await (await visitor.fetch("/me")).text();
+    expect(page).toContain("The App no longer has access to your repository");
+    expect(page).toContain("Needs attention");
+
+    await control.setRepositories(installation.id, { repository_selection: "selected", repositories: [repo.name] });
+    expect(await workspace.bash({ command: "echo y > y.md" })).toMatchObject({
+      ran: true,
+      publish: { state: "pushed" },
+    });
+    expect(await configOf(visitor)).toMatchObject({ isActive: true, inactiveReason: null });
+    expect(await (await visitor.fetch("/me")).text()).not.toContain("Needs attention");
   });
 });

@@ -79,6 +79,14 @@ const PROBLEMS: Record<InactiveReason, { title: string; detail: string }> = {
     title: "The App no longer has access to your repository",
     detail: "Give the installation access to it again, or choose another repository.",
   },
+  person_lost_repo: {
+    title: "Your GitHub account can no longer open this repository",
+    detail: "Ask the repository's owner for access again, or choose another repository.",
+  },
+  person_unconfirmed: {
+    title: "GitHub needs to confirm your account again",
+    detail: "Choose another repository (or the same one) and confirm your GitHub account there.",
+  },
 };
 
 export default function Me({ loaderData }: Route.ComponentProps) {

@@ -16,22 +16,16 @@ export class RouteRefusedError extends Error {
   override readonly name = "RouteRefusedError";
 }
 
-const INACTIVE: Record<NonNullable<UserGithubConfig["inactiveReason"]>, string> = {
-  installation_deleted:
-    "The ctx4-ai GitHub App was removed from the account. The person needs to install it again from the ctx4-ai dashboard.",
-  installation_suspended:
-    "The ctx4-ai GitHub App is suspended on GitHub. The person needs to unsuspend it (GitHub settings → Applications).",
-  repo_removed:
-    "The ctx4-ai GitHub App no longer has access to the repository. The person needs to give it access again or choose another repository on the ctx4-ai dashboard.",
-};
-
-/** Why this user's config cannot be used for git work, or undefined when it can. */
+/**
+ * Why this user's config cannot be used for git work, or undefined when it can. A config
+ * marked inactive is still tried: GitHub, asked for a token, says whether the problem is still
+ * there (and the answer is recorded for the dashboard either way).
+ */
 export function configProblem(config: UserGithubConfig | null): string | undefined {
   if (!config) return "GitHub is not connected. The person needs to connect GitHub on the ctx4-ai website first.";
   if (!config.repoId || !config.repoUrl || !config.repoFullName) {
     return "No repository is chosen yet. The person needs to pick one on the ctx4-ai website.";
   }
-  if (!config.isActive) return INACTIVE[config.inactiveReason ?? "installation_deleted"];
   return undefined;
 }
 

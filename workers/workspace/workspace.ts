@@ -1,7 +1,14 @@
 import { connectDatabase } from "../../app/lib/db/client.server";
-import { getUserGithubConfig, updateSelectedRepo } from "../../app/lib/db/queries.server";
-import type { UserGithubConfig } from "../../app/lib/db/schema";
-import { type BotIdentity, findBotIdentity, findTokenRepo, mintRepoToken } from "../../app/lib/github/app.server";
+import { getUserGithubConfig, recordAccess, updateSelectedRepo } from "../../app/lib/db/queries.server";
+import type { InactiveReason, UserGithubConfig } from "../../app/lib/db/schema";
+import {
+  type BotIdentity,
+  findBotIdentity,
+  findTokenRepo,
+  GitHubAccessError,
+  type GitHubAccessProblem,
+  mintRepoToken,
+} from "../../app/lib/github/app.server";
 import type { SandboxBackend } from "../sandbox/backend";
 import { checkGitEgress, forwardGitEgress, type PushedRef, refusedEgress } from "../sandbox/git-egress";
 import { openSandbox } from "../sandbox/open-sandbox";
@@ -208,6 +215,7 @@ export class Workspace {
           notes,
         };
       } catch (error) {
+        await this.#recordAccessFailure(error);
         return { ran: false, problem: redact(describeFailure(error, ready.target.fullName)) };
       }
     });
@@ -234,6 +242,7 @@ export class Workspace {
         });
         return { ready: true, repo: ready.target.fullName, branch: ready.target.branch, notes, ...gathered };
       } catch (error) {
+        await this.#recordAccessFailure(error);
         return {
           ready: false,
           problem: redactSecrets(describeFailure(error, ready.target.fullName), this.#tokens.knownTokens()),
@@ -295,9 +304,11 @@ export class Workspace {
     try {
       // The token first: getting it confirms the person may still use the repo, before anything runs.
       await credentials.token();
+      if (!config.isActive) await this.#recordAccess(null);
       const identity = await this.#botIdentity(credentials);
       return { target, sandbox: this.#guardedSandbox(), identity, credentials };
     } catch (error) {
+      await this.#recordAccessFailure(error);
       return { problem: redactSecrets(describeFailure(error, target.fullName), this.#tokens.knownTokens()) };
     }
   }
@@ -467,6 +478,32 @@ export class Workspace {
     });
   }
 
+  /** Records an access problem GitHub gave, directly or as the reason a sync could not go on. */
+  async #recordAccessFailure(error: unknown): Promise<void> {
+    const access = error instanceof SyncError ? error.cause : error;
+    if (access instanceof GitHubAccessError) await this.#recordAccess(access.problem);
+  }
+
+  /**
+   * Keeps the config (what `/me` shows) in step with what GitHub told a tool: the problem, or
+   * none (`null`) once access works again. Written only when it changes; a failed write is
+   * logged, never the tool's failure.
+   */
+  async #recordAccess(problem: GitHubAccessProblem | null): Promise<void> {
+    const config = this.#config;
+    const reason = problem && INACTIVE_REASON[problem];
+    if (!config?.repoId || (config.isActive === (reason === null) && config.inactiveReason === reason)) return;
+    const database = connectDatabase(this.env.HYPERDRIVE.connectionString);
+    try {
+      this.#counts.postgresQueries += 1;
+      this.#config = (await recordAccess(database.db, this.userId, config.repoId, reason)) ?? config;
+    } catch (failure) {
+      console.warn("Could not record the access problem:", failure instanceof Error ? failure.message : failure);
+    } finally {
+      await database.close();
+    }
+  }
+
   async #botIdentity(credentials: GitCredentials): Promise<BotIdentity> {
     this.#identity ??= await this.storage.get<BotIdentity>(IDENTITY_KEY);
     if (!this.#identity) {
@@ -620,6 +657,15 @@ function flaggedNote(file: FlaggedFile): string {
     return `Committed ${path}, ${size}: GitHub warns about files over 50 MB; a memory works best as text.`;
   return `Committed ${path}, a binary file (${size}): its changes cannot be read as text in diffs.`;
 }
+
+/** The dashboard's name for each access problem GitHub gives the tools. */
+const INACTIVE_REASON: Record<GitHubAccessProblem, InactiveReason> = {
+  installation_missing: "installation_deleted",
+  installation_suspended: "installation_suspended",
+  repo_unreachable: "repo_removed",
+  person_lost_repo: "person_lost_repo",
+  person_unconfirmed: "person_unconfirmed",
+};
 
 /** Failures of a sync after which the repo is read again: its branch or itself may have moved. */
 const FOLLOW_ON = new Set<SyncFailure>(["branch-gone", "not-found"]);

@@ -86,6 +86,25 @@ export async function updateSelectedRepo(
   return row;
 }
 
+/**
+ * Records what a tool found when it asked GitHub for access to the chosen repo: `reason`, or
+ * null when access works (which clears any problem recorded before, by a webhook or a tool).
+ * Only for the repo still chosen. Returns the updated config, or undefined.
+ */
+export async function recordAccess(
+  db: Database,
+  userId: string,
+  repoId: number,
+  reason: InactiveReason | null,
+): Promise<UserGithubConfig | undefined> {
+  const [row] = await db
+    .update(userGithubConfigs)
+    .set({ isActive: reason === null, inactiveReason: reason, updatedAt: sql`now()` })
+    .where(and(eq(userGithubConfigs.userId, userId), eq(userGithubConfigs.repoId, repoId)))
+    .returning();
+  return row;
+}
+
 /** Forgets the user's GitHub connection. Returns whether there was one. */
 export async function deleteUserGithubConfig(db: Database, userId: string): Promise<boolean> {
   const rows = await db

@@ -1,6 +1,16 @@
 import { bigint, boolean, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
-export const INACTIVE_REASONS = ["installation_deleted", "installation_suspended", "repo_removed"] as const;
+/**
+ * Why a config cannot be used now. The first three come from GitHub's webhooks and the tools
+ * alike; the person_* ones from the tools, which check the person's own access.
+ */
+export const INACTIVE_REASONS = [
+  "installation_deleted",
+  "installation_suspended",
+  "repo_removed",
+  "person_lost_repo",
+  "person_unconfirmed",
+] as const;
 export type InactiveReason = (typeof INACTIVE_REASONS)[number];
 
 /**

@@ -193,14 +193,18 @@ const SUSPENDED: [GitHubAccessProblem, string] = [
   "installation_suspended",
   "The ctx4-ai GitHub App is suspended on your account. Unsuspend it in GitHub's settings (Applications).",
 ];
+const UNREACHABLE: [GitHubAccessProblem, string] = [
+  "repo_unreachable",
+  "The ctx4-ai GitHub App can no longer reach your repository (it was removed from the installation or deleted). Fix access or choose another repository on your ctx4-ai dashboard.",
+];
 const ACCESS_PROBLEMS: Record<number, [GitHubAccessProblem, string]> = {
   404: NOT_INSTALLED,
   403: SUSPENDED,
-  422: [
-    "repo_unreachable",
-    "The ctx4-ai GitHub App can no longer reach your repository (it was removed from the installation or deleted). Fix access or choose another repository on your ctx4-ai dashboard.",
-  ],
+  422: UNREACHABLE,
 };
+
+/** What minting a token says of a repo the installation no longer reaches. */
+export const repoUnreachableError = () => new GitHubAccessError(...UNREACHABLE);
 
 /**
  * A fresh installation token that reaches only the one repo, with `contents: write` and
@@ -222,11 +226,6 @@ export async function mintRepoToken(env: GitHubEnv, installationId: number, repo
 
 /** What GitHub says of an installation now. */
 export type InstallationStatus = "active" | "suspended" | "deleted";
-
-/** What minting a token would have said of an installation GitHub says is gone or suspended. */
-export function installationAccessError(status: Exclude<InstallationStatus, "active">): GitHubAccessError {
-  return new GitHubAccessError(...(status === "deleted" ? NOT_INSTALLED : SUSPENDED));
-}
 
 /**
  * Asks GitHub, as the App, how the installation stands now:
