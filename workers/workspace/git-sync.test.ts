@@ -198,6 +198,19 @@ describe("work a command makes anywhere in the clone reaches GitHub, and the res
     expect(branches).toMatchObject({ ran: true, stdout: { text: "main\n" } });
   });
 
+  it("fast-forwards main to a branch a command committed on and left, work tree and all", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const result = await workspace.bash({
+      command:
+        "git checkout -q -b feature && echo f > f.md && git add f.md && git commit -qm F && git checkout -q main",
+    });
+    expect(result).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    expect(await control.readFile(repo.full_name, "f.md")).toBe("f\n");
+    const next = await workspace.bash({ command: "git status --porcelain; cat f.md" });
+    expect(next).toMatchObject({ ran: true, commit: null, stdout: { text: "f\n" } });
+    expect(await control.readFile(repo.full_name, "f.md")).toBe("f\n");
+  });
+
   it("starts main again from GitHub when a command deleted it, and keeps the command's work", async () => {
     const { workspace, repo, control } = await connectedUser();
     await workspace.bash({ command: "true" });

@@ -281,6 +281,8 @@ gather_work() {
     on_branch
     return 0
   fi
+  # HEAD detached where it is, so that moving a branch never leaves the work tree behind it.
+  sha=$(git rev-parse -q --verify HEAD) && git update-ref --no-deref HEAD "$sha"
   if ! git rev-parse -q --verify "refs/heads/$branch" >/dev/null && git rev-parse -q --verify "$upstream" >/dev/null; then
     git update-ref "refs/heads/$branch" "$upstream"
   fi
