@@ -46,3 +46,25 @@ async function holdsSocket(pid: string, inode: string): Promise<boolean> {
   }
   return false;
 }
+
+/**
+ * The processes other than this one that hold one of `links` open: /proc/<pid>/fd targets such
+ * as `socket:[123]`, read from the command's own stdout and stderr when it started. Linux only:
+ * undefined where there is no /proc to ask.
+ */
+export async function outputHolders(links: string[]): Promise<number[] | undefined> {
+  if (!existsSync("/proc/self/fd")) return undefined;
+  const wanted = new Set(links);
+  const holders: number[] = [];
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+    for (const fd of fds) {
+      if (wanted.has(await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ""))) {
+        holders.push(Number(pid));
+        break;
+      }
+    }
+  }
+  return holders;
+}

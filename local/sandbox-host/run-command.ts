@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CappedCollector, type CappedOutput } from "./capped-output";
+import { outputHolders } from "./peer-process";
 
 export type RunOptions = {
   command: string;
@@ -19,6 +20,11 @@ export type RunOptions = {
    * stack's data, the checkout): see CONFINE_SCRIPT. Only where namespaces are allowed.
    */
   confine?: { own: string; hide: string[] };
+  /**
+   * false runs the command bare, as where namespaces are not allowed (and as the container runs
+   * it when it refuses them), so that tests see what a process escaping the group can do.
+   */
+  namespaces?: boolean;
 };
 
 export type RunResult = {
@@ -33,9 +39,14 @@ export type RunResult = {
 /** `pid`: the command's first process, which leads a session (and process group) of its own. */
 export type RunningCommand = { pid: number | undefined; result: Promise<RunResult>; kill(): void };
 
-// Once bash has exited and its group is killed, only a process that left the group (setsid)
-// can still hold the output pipes open; stop waiting for it after this long.
-const PIPE_DRAIN_MS = 1_000;
+/**
+ * The grace for output in flight once bash has exited and its group is killed. Like the
+ * container SDK, the host answers when the command's output pipes close, never before; what
+ * still holds them then left the group (setsid, a daemon) outside a PID namespace, and is
+ * killed after this long, so the pipes close with everything written to them read. Only where
+ * there is no /proc to find it by are the pipes let go of then, with what was read.
+ */
+const OUTPUT_GRACE_MS = 200;
 
 /**
  * How a command is started: `online` so that nothing it leaves running outlives it, in a PID
@@ -144,8 +155,9 @@ export function commandNamespaces(): { pid: boolean; network: boolean; confined:
 export function runCommand(options: RunOptions): RunningCommand {
   const started = performance.now();
   const wrappers = commandWrappers();
-  const wrapper = options.offline ? wrappers.offline : wrappers.online;
-  const confine = wrappers.confine ? options.confine : undefined;
+  const bare = options.namespaces === false;
+  const wrapper = bare ? [] : options.offline ? wrappers.offline : wrappers.online;
+  const confine = wrappers.confine && !bare ? options.confine : undefined;
   const bash = confine
     ? ["bash", "--noprofile", "--norc", "-c", CONFINE_SCRIPT, "ctx4-confine", confine.own, ...confine.hide, "--"]
     : ["bash", "--noprofile", "--norc", "-c"];
@@ -160,7 +172,20 @@ export function runCommand(options: RunOptions): RunningCommand {
   const stderr = new CappedCollector(child.stderr, options.maxOutputBytes);
   let timedOut = false;
   let exited = false;
-  let drainTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let graceTimer: NodeJS.Timeout | undefined;
+  // What the command's stdout and stderr are (Node's socket pairs: the command's ends have
+  // inodes of their own), read once it runs, to find who still holds them after it exited.
+  let outputs: string[] = [];
+  child.on("spawn", () => {
+    outputs = [1, 2].flatMap((fd) => {
+      try {
+        return [readlinkSync(`/proc/${child.pid}/fd/${fd}`)];
+      } catch {
+        return [];
+      }
+    });
+  });
 
   // The group id is bash's pid. Only signal it while bash is alive or at the moment it is
   // reaped: later the id could in theory be reused by an unrelated process group.
@@ -186,13 +211,20 @@ export function runCommand(options: RunOptions): RunningCommand {
       exited = true;
       clearTimeout(timer);
       killGroup();
-      drainTimer = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-      }, PIPE_DRAIN_MS);
+      graceTimer = setTimeout(() => {
+        void outputHolders(outputs).then((holders) => {
+          if (closed) return;
+          if (holders) for (const pid of holders) killProcess(pid);
+          else {
+            child.stdout.destroy();
+            child.stderr.destroy();
+          }
+        });
+      }, OUTPUT_GRACE_MS);
     });
     child.on("close", (exitCode, signal) => {
-      clearTimeout(drainTimer);
+      closed = true;
+      clearTimeout(graceTimer);
       resolve({
         exitCode,
         signal,
@@ -211,4 +243,12 @@ export function runCommand(options: RunOptions): RunningCommand {
       if (!exited) killGroup();
     },
   };
+}
+
+function killProcess(pid: number) {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // ESRCH: it is gone already.
+  }
 }

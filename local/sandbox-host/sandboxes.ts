@@ -29,6 +29,8 @@ export class Sandboxes {
     private readonly dirs: SandboxDirs,
     private readonly relay: GitEgressRelay,
     private readonly record: (entry: object) => void,
+    /** false: commands run without namespaces (see RunOptions). */
+    private readonly namespaces?: boolean,
   ) {}
 
   /** Runs a command; `signal` aborting (the client went away) kills its process group. */
@@ -45,6 +47,7 @@ export class Sandboxes {
       offline: request.offline,
       // A command (offline) sees its own sandbox only; our own sync steps need not pay for that.
       confine: request.offline ? { own: dir, hide: this.dirs.hidden } : undefined,
+      namespaces: this.namespaces,
     });
     const ofSandbox = this.running.get(id) ?? new Set();
     this.running.set(id, ofSandbox.add(command));

@@ -14,6 +14,8 @@ export type SandboxHostOptions = {
   localSecret: string;
   /** A file to append one JSON line to per exec (request and result) and per git request relayed. */
   recordFile?: string;
+  /** false runs every command bare, without namespaces, as a container that refuses them does (tests). */
+  namespaces?: boolean;
 };
 export type RunningSandboxHost = { url: string; stop(): Promise<void> };
 
@@ -29,7 +31,7 @@ export async function startSandboxHost(options: SandboxHostOptions): Promise<Run
   const { recordFile } = options;
   const record = recordFile ? (entry: object) => appendFileSync(recordFile, `${JSON.stringify(entry)}\n`) : () => {};
   const relay: GitEgressRelay = new GitEgressRelay(record, (id) => sandboxes.sessions(id));
-  const sandboxes = new Sandboxes(await SandboxDirs.open(options.rootDir), relay, record);
+  const sandboxes = new Sandboxes(await SandboxDirs.open(options.rootDir), relay, record, options.namespaces);
   const server = createServer((request, response) => {
     route(request, response, sandboxes, relay, options.localSecret).catch((error: unknown) => fail(response, error));
   });

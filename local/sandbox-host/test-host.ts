@@ -19,10 +19,10 @@ export type SendOptions = { body?: unknown; headers?: Record<string, string>; si
  * node:http rather than fetch: the tests need exact paths (fetch would resolve `..` and
  * `%2e%2e`) and their own Host header.
  */
-export async function startTestHost() {
+export async function startTestHost(options: { namespaces?: boolean } = {}) {
   const parentDir = mkdtempSync(join(tmpdir(), "ctx4-sandbox-host-"));
   const rootDir = join(parentDir, "root");
-  const host = await startSandboxHost({ port: 0, rootDir, localSecret: TEST_SECRET });
+  const host = await startSandboxHost({ port: 0, rootDir, localSecret: TEST_SECRET, ...options });
   const { port } = new URL(host.url);
 
   const send = <T = { error?: string }>(method: string, path: string, options: SendOptions = {}) =>

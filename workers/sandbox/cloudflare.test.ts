@@ -167,6 +167,47 @@ describe("the cloudflare sandbox backend", () => {
     expect(own).toMatchObject({ exitCode: 124, timedOut: false });
   });
 
+  it("returns once the command has exited, whatever it left holding its output, with or without a PID namespace", async () => {
+    const { backend } = stubSdk();
+    const exec = (command: string, env?: Record<string, string>) =>
+      backend.exec({ command, env, timeoutMs: 20_000, maxOutputBytes: 1000 });
+    // Where the container refuses namespaces: an `unshare` first on PATH that fails once the
+    // script has taken its input out of the environment (the host that stands in for the SDK
+    // starts the script with the real one).
+    const fake = '#!/bin/sh\n[ -n "$CTX4_EXEC_COMMAND" ] && exec "$REAL_UNSHARE" "$@"\nexit 1\n';
+    const folder = (
+      await exec(`mkdir -p bin && printf '%s' '${fake}' > bin/unshare && chmod +x bin/unshare && pwd`)
+    ).stdout.trim();
+    const noNamespaces = {
+      PATH: `${folder}/bin:/usr/local/bin:/usr/bin:/bin`,
+      REAL_UNSHARE: (await exec("command -v unshare")).stdout.trim(),
+    };
+    const leftovers = [
+      "setsid sleep 600 &",
+      "(setsid bash -c 'sleep 600' >&2 &)",
+      "nohup sleep 600 >/dev/null 2>&1 &",
+      "setsid bash -c 'sleep 600' 3>&2 >/dev/null 2>&1 &",
+      "exec 1>&-; sleep 600 &",
+      "setsid bash -c 'while :; do echo spam; sleep 0.01; done' &",
+    ];
+    for (const env of [undefined, noNamespaces]) {
+      for (const leftover of leftovers) {
+        const started = Date.now();
+        const result = await exec(`echo own >&2\n${leftover}\nexit 5`, env);
+        const latency = Date.now() - started;
+        expect(result, leftover).toMatchObject({ exitCode: 5, timedOut: false, stderr: "own\n" });
+        expect(latency, leftover).toBeLessThan(5_000);
+      }
+      const timedOut = await backend.exec({
+        command: "setsid sleep 600 & echo started; sleep 600",
+        env,
+        timeoutMs: 1_000,
+        maxOutputBytes: 1000,
+      });
+      expect(timedOut).toMatchObject({ exitCode: null, timedOut: true, stdout: "started\n" });
+    }
+  });
+
   it("carries the whole git workflow through the egress rule: clone, run, commit and push", async () => {
     const { repo, installation, control } = await connectedUser();
     const token = await mintRepoToken(env, installation.id, repo.id);

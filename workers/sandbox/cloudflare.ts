@@ -3,6 +3,8 @@ import { getSandbox, Sandbox as SandboxContainer } from "@cloudflare/sandbox";
 import { userWorkspace } from "../../app/lib/user-workspace.server";
 import type { ExecRequest, ExecResult, SandboxBackend } from "./backend";
 import { GIT_EGRESS_HOST } from "./git-egress";
+// Kept as a .sh file so it reads (and lints) as shell; what it guarantees is written at its top.
+import LIMITED_EXEC_SCRIPT from "./limited-exec.sh?raw";
 
 /** Whose sandbox sent a request out: set by the Worker (never by the container) with `setOutboundByHost`. */
 type GitEgressParams = { userId: string };
@@ -52,51 +54,6 @@ const WORKSPACE_DIR = "/workspace";
 
 /** Extra time the SDK call gets beyond the command's own limit: the limit is enforced in the sandbox. */
 const SDK_TIMEOUT_MARGIN_MS = 30_000;
-
-/**
- * Gives a command the same limits the local sandbox host gives it: it runs in its own
- * process group, which is killed when the time limit passes and when the command ends (so
- * background jobs never outlive their exec); each stream keeps only its first bytes and
- * counts the rest, read to the end so the command never blocks on a full pipe. The first line
- * of stdout is ours: exit code, timed out, bytes past the cap on stdout and stderr. The
- * command and its limits arrive as environment variables, never spliced into this text.
- */
-const LIMITED_EXEC_SCRIPT = `
-ctx4_command=$CTX4_EXEC_COMMAND ctx4_limit=$CTX4_EXEC_TIMEOUT_MS ctx4_cap=$CTX4_EXEC_MAX_OUTPUT_BYTES
-ctx4_offline=$CTX4_EXEC_OFFLINE
-unset CTX4_EXEC_COMMAND CTX4_EXEC_TIMEOUT_MS CTX4_EXEC_MAX_OUTPUT_BYTES CTX4_EXEC_OFFLINE
-exec 3>&2 2>/dev/null
-ctx4_dir=$(mktemp -d) || exit 125
-trap 'rm -rf "$ctx4_dir"' EXIT
-mkfifo "$ctx4_dir/out" "$ctx4_dir/err" || exit 125
-ctx4_keep() { head -c "$ctx4_cap" >"$1.kept"; wc -c >"$1.rest"; }
-ctx4_keep "$ctx4_dir/out" <"$ctx4_dir/out" &
-ctx4_keep "$ctx4_dir/err" <"$ctx4_dir/err" &
-# A PID namespace of its own where the container allows it: when the command's shell exits the
-# kernel kills every process left in it, even one that left the process group (setsid), and it
-# sees only its own processes in /proc. Offline, a network namespace too: no network at all, not
-# even the sandbox's control plane on localhost.
-ctx4_namespace=(unshare --pid --fork --kill-child --mount-proc)
-[ "$ctx4_offline" = 1 ] && ctx4_namespace+=(--net)
-"\${ctx4_namespace[@]}" true 2>/dev/null || ctx4_namespace=(unshare --pid --fork --kill-child --mount-proc)
-"\${ctx4_namespace[@]}" true 2>/dev/null || ctx4_namespace=()
-ctx4_start=\${EPOCHREALTIME/./}
-timeout -k 1 "$((ctx4_limit / 1000)).$(printf '%03d' $((ctx4_limit % 1000)))" "\${ctx4_namespace[@]}" bash --noprofile --norc -c "$ctx4_command" \\
-  </dev/null >"$ctx4_dir/out" 2>"$ctx4_dir/err" &
-ctx4_runner=$!
-wait "$ctx4_runner"
-ctx4_code=$?
-ctx4_elapsed_ms=$(( (\${EPOCHREALTIME/./} - ctx4_start) / 1000 ))
-kill -KILL -- "-$ctx4_runner"
-wait
-ctx4_timed_out=0
-if [ "$ctx4_elapsed_ms" -ge "$ctx4_limit" ] && { [ "$ctx4_code" = 124 ] || [ "$ctx4_code" = 137 ]; }; then
-  ctx4_timed_out=1
-fi
-printf '%s %s %s %s\\n' "$ctx4_code" "$ctx4_timed_out" "$(cat "$ctx4_dir/out.rest")" "$(cat "$ctx4_dir/err.rest")"
-cat "$ctx4_dir/out.kept"
-cat "$ctx4_dir/err.kept" >&3
-`;
 
 const HEADER = /^(\d+) ([01]) (\d+) (\d+)\n/;
 
