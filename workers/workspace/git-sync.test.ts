@@ -198,6 +198,19 @@ describe("work a command makes anywhere in the clone reaches GitHub, and the res
     expect(branches).toMatchObject({ ran: true, stdout: { text: "main\n" } });
   });
 
+  it("returns and commits when the command leaves processes holding its output behind", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const started = Date.now();
+    const result = await workspace.bash({
+      command: "(setsid bash -c 'sleep 600' >&2 &); nohup sleep 600 >/dev/null 2>&1 & echo left > left.md; echo done",
+      timeoutSeconds: 60,
+    });
+    expect(result).toMatchObject({ ran: true, exitCode: 0, timedOut: false, publish: { state: "pushed" } });
+    expect(result.ran && result.stdout.text).toBe("done\n");
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(await control.readFile(repo.full_name, "left.md")).toBe("left\n");
+  });
+
   it("fast-forwards main to a branch a command committed on and left, work tree and all", async () => {
     const { workspace, repo, control } = await connectedUser();
     const result = await workspace.bash({
