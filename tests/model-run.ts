@@ -25,7 +25,12 @@ const options = z
   .refine((given) => given.seeds === undefined || given.seed === undefined, "give --seeds or --seed, not both")
   .parse(
     parseArgs({
-      options: { seeds: { type: "string" }, seed: { type: "string" }, steps: { type: "string" }, path: { type: "string" } },
+      options: {
+        seeds: { type: "string" },
+        seed: { type: "string" },
+        steps: { type: "string" },
+        path: { type: "string" },
+      },
     }).values,
   );
 
@@ -38,7 +43,9 @@ const plan: ModelTestPlan = {
   steps: options.steps,
   path: options.path,
 };
-console.log(`Model test: seeds ${plan.seeds.join(", ")}; ${plan.steps} steps each${plan.path ? `, path ${plan.path}` : ""}`);
+console.log(
+  `Model test: seeds ${plan.seeds.join(", ")}; ${plan.steps} steps each${plan.path ? `, path ${plan.path}` : ""}`,
+);
 const vitest = await startVitest("test", ["workers/workspace/sync.model.test.ts"], {
   project: "workers",
   provide: { modelTest: plan },

@@ -282,7 +282,9 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
     }
 
     // Every change reported as committed is on GitHub, on the branch or on a side branch named.
-    const onBranch = new Map(await Promise.all(TRACKED.map(async (path) => [path, await readAt(model.branch, path)] as const)));
+    const onBranch = new Map(
+      await Promise.all(TRACKED.map(async (path) => [path, await readAt(model.branch, path)] as const)),
+    );
     for (const [path, content] of changes) model.pending.set(path, content);
     for (const [path, content] of model.pending) {
       const landed = (onBranch.get(path as Path) ?? null) === content;
@@ -299,7 +301,10 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
       const now = onBranch.get(path) ?? null;
       const expected = model.files.get(path) ?? null;
       if (now !== expected)
-        fail(`${path} on ${model.branch} is ${JSON.stringify(now)}; its last writer left ${JSON.stringify(expected)}.`, result);
+        fail(
+          `${path} on ${model.branch} is ${JSON.stringify(now)}; its last writer left ${JSON.stringify(expected)}.`,
+          result,
+        );
     }
 
     // A result that says all is pushed leaves no local work behind: the clone is on GitHub's history.
@@ -311,7 +316,8 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
       const [cloneHead = "", ...rest] = clone.trim().split("\n");
       if (!history.includes(cloneHead) && cloneHead !== head)
         fail(`The clone is at ${cloneHead}, which is not on GitHub's ${model.branch}.`, result);
-      if (rest.join("\n") !== result.branch) fail(`The clone holds more than ${result.branch}:\n${rest.join("\n")}`, result);
+      if (rest.join("\n") !== result.branch)
+        fail(`The clone holds more than ${result.branch}:\n${rest.join("\n")}`, result);
     }
 
     // What the tools meet, the dashboard shows.
