@@ -144,7 +144,11 @@ function aiCommand(
       return { command: `${command} && echo DONE`, changes: one(step.path) };
     }
     case "delete":
-      return { command: `rm -f -- ${quote(step.path)} && echo DONE`, changes: () => new Map([[step.path, null]]) };
+      // Only a file the clone has is a change: one GitHub got since the clone last synced is not there yet.
+      return {
+        command: `[ -f ${quote(step.path)} ] && rm -- ${quote(step.path)} && echo DONE`,
+        changes: () => new Map([[step.path, null]]),
+      };
     case "rename":
       return {
         command: `[ -f ${quote(step.from)} ] && cat -- ${quote(step.from)} && mkdir -p -- "$(dirname -- ${quote(step.to)})" && mv -f -- ${quote(step.from)} ${quote(step.to)} && echo DONE`,
@@ -261,6 +265,13 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
       if (result.branch !== model.branch) fail(`It pushed to ${result.branch}; the default branch is ${model.branch}.`);
       const head = await control.branchHead(full, result.branch);
       if (head !== result.publish.sha) fail(`It says ${result.branch} is at ${result.publish.sha}; GitHub: ${head}.`);
+    }
+    if (result?.ran && result.commit) {
+      // git's name-status lines: the status, then one path (two for a rename).
+      const listed = result.commit.files.flatMap((line) => line.split("\t").slice(1)).sort();
+      const changed = [...changes.keys()].sort();
+      if (listed.join("\n") !== changed.join("\n"))
+        fail(`It lists ${listed.join(", ")} as committed; the command changed ${changed.join(", ")}.`, result);
     }
     for (const side of result?.ran ? result.setAside : []) {
       const head = await control.branchHead(full, side.name);
