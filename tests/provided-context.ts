@@ -11,8 +11,16 @@ export type TestStack = {
   workerVars: Record<string, string>;
 };
 
+/**
+ * A run of workers/workspace/sync.model.test.ts: one sequence of `steps` steps per seed, or,
+ * with `path` (fast-check's replay path from a failure), that one shrunk sequence again.
+ */
+export type ModelTestPlan = { seeds: number[]; steps: number; path?: string };
+
 declare module "vitest" {
   export interface ProvidedContext {
     stack: TestStack;
+    /** Seeds and steps for the sync model test, from `npm run test:model` (CI's own otherwise). */
+    modelTest?: ModelTestPlan;
   }
 }

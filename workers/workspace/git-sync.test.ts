@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { configOfUser, connectedUser, saveConfig } from "../../tests/workerd/connected-user";
+import { configOfUser, connectedUser, execInSandbox, saveConfig } from "../../tests/workerd/connected-user";
 import { asGitHubUser } from "../../tests/workerd/visitor";
 import { bashResultText } from "../mcp/format";
 import { REMOTE_FRESH_MS } from "./workspace";
@@ -211,17 +211,16 @@ describe("work a command makes anywhere in the clone reaches GitHub, and the res
     expect(await control.readFile(repo.full_name, "left.md")).toBe("left\n");
   });
 
-  it("fast-forwards main to a branch a command committed on and left, work tree and all", async () => {
+  it("leaves the clone on the commits it brought in, so the next call undoes nothing (model test, seed 1)", async () => {
     const { workspace, repo, control } = await connectedUser();
     const result = await workspace.bash({
-      command:
-        "git checkout -q -b feature && echo f > f.md && git add f.md && git commit -qm F && git checkout -q main",
+      command: "git checkout -q -b topic && echo t > t.md && git add t.md && git commit -qm Topic && git checkout -q -",
     });
     expect(result).toMatchObject({ ran: true, publish: { state: "pushed" } });
-    expect(await control.readFile(repo.full_name, "f.md")).toBe("f\n");
-    const next = await workspace.bash({ command: "git status --porcelain; cat f.md" });
-    expect(next).toMatchObject({ ran: true, commit: null, stdout: { text: "f\n" } });
-    expect(await control.readFile(repo.full_name, "f.md")).toBe("f\n");
+    const next = await workspace.bash({ command: "git status --porcelain && cat t.md", comment: "Look" });
+    expect(next).toMatchObject({ ran: true, stdout: { text: "t\n" }, commit: null, publish: { state: "not-needed" } });
+    expect(await control.readFile(repo.full_name, "t.md")).toBe("t\n");
+    expect((await control.commits(repo.full_name))[0]?.message).toBe("Topic");
   });
 
   it("starts main again from GitHub when a command deleted it, and keeps the command's work", async () => {
@@ -291,6 +290,20 @@ describe("the branch is the one GitHub names now", () => {
 
     const branches = await workspace.bash({ command: "git branch --format='%(refname:short)'" });
     expect(branches).toMatchObject({ ran: true, stdout: { text: "trunk\n" } });
+  });
+
+  it("clones the renamed branch when the clone is lost right after the rename (model test, seed 2)", async () => {
+    const { userId, login, workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    await (await asGitHubUser(login)).post(`/repos/${repo.full_name}/branches/main/rename`, { new_name: "trunk" });
+    await execInSandbox(userId, "rm -rf repo");
+    // Within the freshness window: the clone is set up again before anyone asked GitHub.
+    const result = await workspace.bash({ command: "ls resources && echo x > x.md" });
+    expect(result).toMatchObject({ ran: true, branch: "trunk", exitCode: 0, publish: { state: "pushed" } });
+    if (result.ran) expect(result.stdout.text).toContain("instructions.md");
+    expect(await control.readFile(repo.full_name, "x.md", "trunk")).toBe("x\n");
+    expect(await control.readFile(repo.full_name, "resources/instructions.md", "trunk")).toBeDefined();
+    expect(await control.branchHead(repo.full_name, "main")).toBeUndefined();
   });
 
   it("never creates the old branch again, even right after the rename", async () => {

@@ -104,6 +104,24 @@ quote() {
 }
 
 clone() {
+  [ -e repo.partial ] && rm -rf repo.partial
+  if ! out=$(git clone --quiet --no-tags --filter="$CTX4_CLONE_FILTER" --branch "$branch" "$CTX4_REPO_URL" repo.partial 2>&1); then
+    case $out in
+      # An empty repo (or no such branch yet): the first push creates the branch.
+      *"not found in upstream"*)
+        out=$(git clone --quiet --no-tags --no-checkout --filter="$CTX4_CLONE_FILTER" "$CTX4_REPO_URL" repo.partial 2>&1) ||
+          fail clone "$out"
+        # Unless GitHub has other branches: then ours was renamed or deleted, and a branch
+        # started here would hold none of the repo's history.
+        if [ -n "$(git -C repo.partial for-each-ref --count=1 refs/remotes/)" ]; then
+          rm -rf repo.partial
+          fail branch-gone "GitHub has no branch $branch any more."
+        fi
+        git -C repo.partial symbolic-ref HEAD "refs/heads/$branch"
+        ;;
+      *) fail clone "$out" ;;
+    esac
+  fi
   local recover=""
   if [ -e repo ]; then
     # This repo's clone whose .git is gone (the sandbox's own record says whose it was): its
@@ -115,18 +133,6 @@ clone() {
     aside=lost+found/repo-$(date -u +%Y%m%d-%H%M%S)
     { mkdir -p lost+found && mv repo "$aside"; } || fail move-aside "could not move the old clone aside"
     say moved-aside "$aside"
-  fi
-  [ -e repo.partial ] && rm -rf repo.partial
-  if ! out=$(git clone --quiet --no-tags --filter="$CTX4_CLONE_FILTER" --branch "$branch" "$CTX4_REPO_URL" repo.partial 2>&1); then
-    case $out in
-      # An empty repo (or no such branch yet): the first push creates the branch.
-      *"not found in upstream"*)
-        out=$(git clone --quiet --no-tags --no-checkout --filter="$CTX4_CLONE_FILTER" "$CTX4_REPO_URL" repo.partial 2>&1) ||
-          fail clone "$out"
-        git -C repo.partial symbolic-ref HEAD "refs/heads/$branch"
-        ;;
-      *) fail clone "$out" ;;
-    esac
   fi
   cd repo.partial || fail clone "the new clone is missing"
   configure || fail clone "could not write the clone's git config"

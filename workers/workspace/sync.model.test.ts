@@ -1,0 +1,379 @@
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import fc from "fast-check";
+import { describe, inject, it } from "vitest";
+import { configOfUser, connectedUser, execInSandbox, workspaceOf } from "../../tests/workerd/connected-user";
+import { asGitHubUser } from "../../tests/workerd/visitor";
+import { bashResultText } from "../mcp/format";
+import { type BashOutcome, REMOTE_FRESH_MS } from "./workspace";
+
+/**
+ * The randomized model test of git sync (issue 12): random sequences of what an AI, the person
+ * on github.com and the platform do, run against the real stack (this Worker's object, the
+ * sandbox host, the GitHub emulator over HTTP), with an oracle checked after every step:
+ *
+ * - what a result says matches GitHub: a push it names is the head of the branch it names,
+ *   which is GitHub's default branch; every side branch it names is on GitHub;
+ * - every change a result reported as committed is on GitHub, on the default branch or on a
+ *   side branch a result named, once a result says the clone is in step again (a failed push
+ *   may wait for the next call that can reach GitHub);
+ * - no commit that was on GitHub's default branch is ever removed from it, no branch of an old
+ *   default branch's name comes back, and every other file is what its last writer left;
+ * - nothing fails while GitHub is reachable, and a suspension the tools meet shows on the
+ *   dashboard.
+ *
+ * CI runs {@link CI_SEEDS} of {@link CI_STEPS} steps; `npm run test:model -- --seeds N` more.
+ * A failure prints the seed, fast-check's replay path and the shrunk list of steps.
+ */
+
+const CI_SEEDS = [1, 2, 3];
+const CI_STEPS = 12;
+/** How long fast-check may spend shrinking a failing sequence (every try is a fresh run). */
+const SHRINK_BUDGET_MS = 240_000;
+
+/** The files the AI and the web both write: the same path from both sides is a conflict. */
+const PATHS = ["a.md", "notes/b.md", "notes/c d.md", "café.md"] as const;
+/** Every file the model follows; `web.md` only the web writes. */
+const TRACKED = [...PATHS, "web.md"] as const;
+type Path = (typeof TRACKED)[number];
+
+/** How an AI's write reaches the clone: the git habits the sync must survive. */
+const WRITE_WAYS = ["plain", "detached", "branch", "commit", "stash-pop", "after-reset"] as const;
+
+type Step =
+  | { kind: "write"; path: Path; way: (typeof WRITE_WAYS)[number] }
+  | { kind: "delete"; path: Path }
+  | { kind: "rename"; from: Path; to: Path }
+  | { kind: "stash"; path: Path }
+  | { kind: "reset" }
+  | { kind: "rm-git"; path: Path }
+  | { kind: "web"; path: Path }
+  | { kind: "wait" }
+  | { kind: "rename-default" }
+  | { kind: "clone-lost" }
+  | { kind: "evict" }
+  | { kind: "revoke-token" }
+  | { kind: "suspend"; restoreAfter: number };
+
+const path = fc.constantFrom(...PATHS);
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant("write"), path, way: fc.constantFrom(...WRITE_WAYS) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete"), path }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("rename"), from: path, to: path }).filter(({ from, to }) => from !== to),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("stash"), path }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "reset" as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("rm-git"), path }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("web"), path: fc.constantFrom(...TRACKED) }) },
+  { weight: 2, arbitrary: fc.constant({ kind: "wait" as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "rename-default" as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "clone-lost" as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "evict" as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "revoke-token" as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("suspend"), restoreAfter: fc.integer({ min: 1, max: 3 }) }) },
+);
+
+/**
+ * A run of `length` steps. Each may shrink to `null` (left out), so a shrunk replay keeps its
+ * length in the printed path while naming only the steps that matter.
+ */
+const sequence = (length: number) =>
+  fc.array(fc.option(step, { nil: null, freq: 1000 }), { minLength: length, maxLength: length });
+
+/** One line per step, for the replay printed with a failure. */
+function describeStep(step: Step): string {
+  switch (step.kind) {
+    case "write":
+      return `AI writes ${step.path} (${step.way})`;
+    case "delete":
+      return `AI deletes ${step.path}`;
+    case "rename":
+      return `AI renames ${step.from} to ${step.to}`;
+    case "stash":
+      return `AI writes ${step.path} and stashes it`;
+    case "reset":
+      return "AI runs git reset --hard HEAD~1";
+    case "rm-git":
+      return `AI runs rm -rf .git and writes ${step.path}`;
+    case "web":
+      return `someone commits ${step.path} on github.com`;
+    case "wait":
+      return `${REMOTE_FRESH_MS + 200} ms pass`;
+    case "rename-default":
+      return "the default branch is renamed on GitHub";
+    case "clone-lost":
+      return "the sandbox loses the clone (a new container disk)";
+    case "evict":
+      return "the Durable Object is evicted";
+    case "revoke-token":
+      return "GitHub revokes the installation token";
+    case "suspend":
+      return `the installation is suspended, restored after ${step.restoreAfter} more step(s)`;
+  }
+}
+
+const quote = (text: string) => `'${text}'`;
+const writeFile = (path: string, content: string) =>
+  `mkdir -p -- "$(dirname -- ${quote(path)})" && printf '%s\\n' ${quote(content)} > ${quote(path)}`;
+const DONE = "DONE\n";
+
+/**
+ * The AI's command for `step`, and the changes to the clone it makes when it prints DONE:
+ * each path's new content (with its newline), or null when the path is gone. The content the
+ * AI writes is unique to the step, so finding it on GitHub says where that change went.
+ */
+function aiCommand(
+  step: Step,
+  index: number,
+): { command: string; changes: (stdout: string) => Map<string, string | null> } | undefined {
+  const content = `${step.kind} ${index}`;
+  const one = (path: string) => () => new Map([[path, `${content}\n`]]);
+  const none = () => new Map<string, string | null>();
+  switch (step.kind) {
+    case "write": {
+      const write = writeFile(step.path, content);
+      const command = {
+        plain: write,
+        detached: `git checkout -q --detach && ${write}`,
+        branch: `git checkout -q -b topic-${index} && ${write} && git add -A && git commit -qm 'On a topic branch' && git checkout -q -`,
+        commit: `${write} && git add -A && git commit -qm 'The AI commits itself'`,
+        "stash-pop": `${write} && git stash -q -u && git stash pop -q`,
+        "after-reset": `git reset -q --hard HEAD~1 && ${write}`,
+      }[step.way];
+      return { command: `${command} && echo DONE`, changes: one(step.path) };
+    }
+    case "delete":
+      // Only a file the clone has is a change: one GitHub got since the clone last synced is not there yet.
+      return {
+        command: `[ -f ${quote(step.path)} ] && rm -- ${quote(step.path)} && echo DONE`,
+        changes: () => new Map([[step.path, null]]),
+      };
+    case "rename":
+      return {
+        command: `[ -f ${quote(step.from)} ] && cat -- ${quote(step.from)} && mkdir -p -- "$(dirname -- ${quote(step.to)})" && mv -f -- ${quote(step.from)} ${quote(step.to)} && echo DONE`,
+        changes: (stdout) =>
+          new Map([
+            [step.from, null],
+            [step.to, stdout.slice(0, -DONE.length)],
+          ]),
+      };
+    case "stash":
+      return { command: `${writeFile(step.path, content)} && git stash -q -u && echo DONE`, changes: none };
+    case "reset":
+      return { command: "git reset -q --hard HEAD~1 && echo DONE", changes: none };
+    case "rm-git":
+      return { command: `rm -rf .git && ${writeFile(step.path, content)} && echo DONE`, changes: one(step.path) };
+    default:
+      return undefined;
+  }
+}
+
+const SIDE_BRANCH = /ctx4-ai\/(?:conflict|recovered)-\d{8}-\d{6}-[0-9a-f]+/g;
+
+class Violation extends Error {
+  override readonly name = "Violation";
+}
+
+/** What must be true of GitHub, as far as the steps so far tell. */
+type Model = {
+  branch: string;
+  /** Names the default branch had before: none may come back. */
+  oldBranches: string[];
+  /** The default branch's head after the last step: it must stay in the branch's history. */
+  head: string;
+  /** Each tracked file's content on the default branch (null: absent). */
+  files: Map<Path | string, string | null>;
+  /** Changes a result reported as committed that GitHub has not confirmed yet (a failed push). */
+  pending: Map<string, string | null>;
+  /** Steps left until a suspended installation is restored (0: not suspended). */
+  suspendedFor: number;
+};
+
+/** Runs one sequence on a fresh user and checks the oracle after every step. */
+async function runSequence(steps: (Step | null)[]): Promise<void> {
+  const { userId, login, repo, installation, control } = await connectedUser();
+  let workspace = workspaceOf(userId);
+  const full = repo.full_name;
+  const readAt = async (ref: string, path: string) => (await control.readFile(full, path, ref)) ?? null;
+  const first = await workspace.bash({ command: "true" });
+  if (!first.ran) throw new Error(`the first call did not run: ${first.problem}`);
+  const model: Model = {
+    branch: "main",
+    oldBranches: [],
+    head: (await control.branchHead(full)) ?? "",
+    files: new Map(await Promise.all(TRACKED.map(async (path) => [path, await readAt("main", path)] as const))),
+    pending: new Map(),
+    suspendedFor: 0,
+  };
+  const played: string[] = [];
+
+  for (const [index, step] of steps.entries()) {
+    if (!step) continue;
+    played.push(`${played.length + 1}. ${describeStep(step)}`);
+    const fail = (what: string, result?: BashOutcome): never => {
+      const said = result ? `\nThe result said:\n${bashResultText(result).text}` : "";
+      throw new Violation(`After step ${played.length} of:\n${played.join("\n")}\n${what}${said}`);
+    };
+
+    let result: BashOutcome | undefined;
+    let changes = new Map<string, string | null>();
+    const ai = aiCommand(step, index);
+    if (ai) {
+      result = await workspace.bash({ command: ai.command, comment: describeStep(step) });
+      if (result.ran && result.stdout.text.endsWith(DONE)) changes = ai.changes(result.stdout.text);
+    } else if (step.kind === "web") {
+      const content = `web ${index}\n`;
+      await control.commitFromWeb(full, {
+        branch: model.branch,
+        message: `Edit ${step.path} on the web`,
+        author: { name: "Web Person", email: "web@example.com" },
+        files: { [step.path]: content },
+      });
+      model.files.set(step.path, content);
+    } else if (step.kind === "wait") {
+      await new Promise((resolve) => setTimeout(resolve, REMOTE_FRESH_MS + 200));
+    } else if (step.kind === "rename-default") {
+      const renamed = `branch-${index}`;
+      const answer = await (await asGitHubUser(login)).post(`/repos/${full}/branches/${model.branch}/rename`, {
+        new_name: renamed,
+      });
+      if (answer.status !== 201) fail(`GitHub refused the rename: ${answer.status} ${await answer.text()}`);
+      model.oldBranches.push(model.branch);
+      model.branch = renamed;
+    } else if (step.kind === "clone-lost") {
+      await execInSandbox(userId, "rm -rf repo");
+      // Known limit (workers/workspace/README.md): a commit whose push failed lives only in the
+      // clone, and goes with the container's disk.
+      model.pending.clear();
+    } else if (step.kind === "evict") {
+      await abortAllDurableObjects();
+      workspace = workspaceOf(userId);
+    } else if (step.kind === "revoke-token") {
+      const stored = await runInDurableObject(workspace, (_instance, state) =>
+        state.storage.get<{ token: string }>("github-token"),
+      );
+      if (stored) await control.revokeToken(stored.token);
+    } else if (step.kind === "suspend" && model.suspendedFor === 0) {
+      await control.suspend(installation.id);
+      model.suspendedFor = step.restoreAfter + 1;
+    }
+
+    // What the result says matches GitHub.
+    if (result && !result.ran && model.suspendedFor === 0) fail("Nothing ran, though GitHub was reachable.", result);
+    if (result?.ran && result.publish.state === "pushed") {
+      if (result.branch !== model.branch) fail(`It pushed to ${result.branch}; the default branch is ${model.branch}.`);
+      const head = await control.branchHead(full, result.branch);
+      if (head !== result.publish.sha) fail(`It says ${result.branch} is at ${result.publish.sha}; GitHub: ${head}.`);
+    }
+    if (result?.ran && result.commit) {
+      // git's name-status lines: the status, then one path (two for a rename).
+      const listed = result.commit.files.flatMap((line) => line.split("\t").slice(1)).sort();
+      const changed = [...changes.keys()].sort();
+      if (listed.join("\n") !== changed.join("\n"))
+        fail(`It lists ${listed.join(", ")} as committed; the command changed ${changed.join(", ")}.`, result);
+    }
+    for (const side of result?.ran ? result.setAside : []) {
+      const head = await control.branchHead(full, side.name);
+      if (head !== side.sha) fail(`It names ${side.name} at ${side.sha}; GitHub has it at ${head}.`, result);
+    }
+    const sides = result ? [...new Set(bashResultText(result).text.match(SIDE_BRANCH) ?? [])] : [];
+    for (const side of sides) {
+      if (!(await control.branchHead(full, side))) fail(`It names branch ${side}; GitHub has none.`, result);
+    }
+
+    // No commit leaves the default branch, and an old name never comes back.
+    const head = await control.branchHead(full, model.branch);
+    if (!head) fail(`GitHub has no ${model.branch} any more.`, result);
+    const history = (await control.commits(full, model.branch, 100)).map((commit) => commit.sha);
+    if (!history.includes(model.head)) fail(`${model.head}, once on ${model.branch}, is not in its history.`, result);
+    model.head = head ?? "";
+    for (const old of model.oldBranches) {
+      if (await control.branchHead(full, old)) fail(`A branch ${old} (the old default branch) is back.`, result);
+    }
+
+    // Every change reported as committed is on GitHub, on the branch or on a side branch named.
+    const onBranch = new Map(
+      await Promise.all(TRACKED.map(async (path) => [path, await readAt(model.branch, path)] as const)),
+    );
+    for (const [path, content] of changes) model.pending.set(path, content);
+    for (const [path, content] of model.pending) {
+      const landed = (onBranch.get(path as Path) ?? null) === content;
+      const setAside = !landed && (await someAsync(sides, async (side) => (await readAt(side, path)) === content));
+      if (landed) model.files.set(path, content);
+      if (landed || setAside) model.pending.delete(path);
+    }
+    if (result?.ran && result.publish.state !== "failed" && model.pending.size) {
+      const lost = [...model.pending].map(([path, content]) => `${path}: ${JSON.stringify(content)}`).join(", ");
+      fail(`Reported as committed, neither on ${model.branch} nor on a side branch it names: ${lost}.`, result);
+    }
+    for (const path of TRACKED) {
+      if (model.pending.has(path)) continue;
+      const now = onBranch.get(path) ?? null;
+      const expected = model.files.get(path) ?? null;
+      if (now !== expected)
+        fail(
+          `${path} on ${model.branch} is ${JSON.stringify(now)}; its last writer left ${JSON.stringify(expected)}.`,
+          result,
+        );
+    }
+
+    // A result that says all is pushed leaves no local work behind: the clone is on GitHub's history.
+    if (result?.ran && result.publish.state !== "failed") {
+      const clone = await execInSandbox(
+        userId,
+        "cd repo && git rev-parse HEAD && git for-each-ref --format='%(refname:short)' refs/heads/ && git status --porcelain",
+      );
+      const [cloneHead = "", ...rest] = clone.trim().split("\n");
+      if (!history.includes(cloneHead) && cloneHead !== head)
+        fail(`The clone is at ${cloneHead}, which is not on GitHub's ${model.branch}.`, result);
+      if (rest.join("\n") !== result.branch)
+        fail(`The clone holds more than ${result.branch}:\n${rest.join("\n")}`, result);
+    }
+
+    // What the tools meet, the dashboard shows.
+    if (result && !result.ran) {
+      const config = await configOfUser(userId);
+      if (config?.inactiveReason !== "installation_suspended")
+        fail(`The dashboard shows ${config?.inactiveReason ?? "no problem"} while suspended.`, result);
+    }
+
+    if (model.suspendedFor > 0) {
+      model.suspendedFor -= 1;
+      if (model.suspendedFor === 0) {
+        await control.unsuspend(installation.id);
+        played.push(`   (the installation is restored)`);
+      }
+    }
+  }
+}
+
+async function someAsync<T>(items: T[], test: (item: T) => Promise<boolean>): Promise<boolean> {
+  for (const item of items) if (await test(item)) return true;
+  return false;
+}
+
+/** The seeds and steps of this run: CI's fixed set, or what `npm run test:model` provided. */
+function plan(): { seeds: number[]; steps: number; path?: string } {
+  const asked = inject("modelTest");
+  return asked ?? { seeds: CI_SEEDS, steps: CI_STEPS };
+}
+
+describe("git sync under random sequences of AI, web and platform steps (model test)", () => {
+  const { seeds, steps, path } = plan();
+  for (const seed of seeds) {
+    it(
+      `holds for seed ${seed} (${steps} steps)`,
+      async () => {
+        await fc.assert(fc.asyncProperty(sequence(steps), runSequence), {
+          seed,
+          path,
+          numRuns: 1,
+          endOnFailure: path !== undefined,
+          interruptAfterTimeLimit: SHRINK_BUDGET_MS,
+        });
+      },
+      SHRINK_BUDGET_MS + steps * 60_000,
+    );
+  }
+});
