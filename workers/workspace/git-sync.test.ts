@@ -1,5 +1,12 @@
+import { abortAllDurableObjects } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { configOfUser, connectedUser, execInSandbox, saveConfig } from "../../tests/workerd/connected-user";
+import {
+  configOfUser,
+  connectedUser,
+  execInSandbox,
+  saveConfig,
+  workspaceOf,
+} from "../../tests/workerd/connected-user";
 import { asGitHubUser } from "../../tests/workerd/visitor";
 import { bashResultText } from "../mcp/format";
 import { REMOTE_FRESH_MS } from "./workspace";
@@ -303,6 +310,17 @@ describe("the branch is the one GitHub names now", () => {
     if (result.ran) expect(result.stdout.text).toContain("instructions.md");
     expect(await control.readFile(repo.full_name, "x.md", "trunk")).toBe("x\n");
     expect(await control.readFile(repo.full_name, "resources/instructions.md", "trunk")).toBeDefined();
+    expect(await control.branchHead(repo.full_name, "main")).toBeUndefined();
+  });
+
+  it("follows the renamed branch after the object was evicted, and never makes main again (model test)", async () => {
+    const { userId, login, repo, control } = await connectedUser();
+    await workspaceOf(userId).bash({ command: "true" });
+    await (await asGitHubUser(login)).post(`/repos/${repo.full_name}/branches/main/rename`, { new_name: "trunk" });
+    await abortAllDurableObjects();
+    const result = await workspaceOf(userId).bash({ command: "echo x > x.md" });
+    expect(result).toMatchObject({ ran: true, branch: "trunk", publish: { state: "pushed" } });
+    expect(await control.readFile(repo.full_name, "x.md", "trunk")).toBe("x\n");
     expect(await control.branchHead(repo.full_name, "main")).toBeUndefined();
   });
 

@@ -334,6 +334,9 @@ fetch_remote() {
       *"couldn't find remote ref"*)
         # A branch GitHub had is gone (renamed or deleted): not an empty repo to start again.
         [ -z "${CTX4_KNOWN_UPSTREAM:-}" ] || fail branch-gone "GitHub has no branch $branch any more."
+        # The Worker may have lost its record (an evicted object): GitHub having any branch says the same.
+        heads=$(git ls-remote --heads origin 2>&1) || fail fetch "$heads"
+        [ -z "$heads" ] || fail branch-gone "GitHub has no branch $branch any more."
         remote=absent
         git update-ref --no-deref -d "$upstream" 2>/dev/null
         ;;
