@@ -230,6 +230,22 @@ describe("work a command makes anywhere in the clone reaches GitHub, and the res
     expect((await control.commits(repo.full_name))[0]?.message).toBe("Topic");
   });
 
+  it("keeps each clone that lost its .git apart, even twice within one second (model test, seed 1)", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    const first = await workspace.bash({ command: "rm -rf .git && echo one > one.md" });
+    const second = await workspace.bash({ command: "rm -rf .git && echo two > two.md" });
+    for (const [result, file, text] of [
+      [first, "one.md", "one\n"],
+      [second, "two.md", "two\n"],
+    ] as const) {
+      expect(result).toMatchObject({ ran: true });
+      const side = result.ran ? result.setAside[0] : undefined;
+      expect(side?.why).toBe("recovered");
+      expect(await control.readFile(repo.full_name, file, side?.name)).toBe(text);
+    }
+  });
+
   it("starts main again from GitHub when a command deleted it, and keeps the command's work", async () => {
     const { workspace, repo, control } = await connectedUser();
     await workspace.bash({ command: "true" });

@@ -130,8 +130,9 @@ clone() {
       recover=yes
     fi 2>/dev/null
     # Another repo's clone, or one whose .git is gone: its files are kept, out of the way.
-    aside=lost+found/repo-$(date -u +%Y%m%d-%H%M%S)
-    { mkdir -p lost+found && mv repo "$aside"; } || fail move-aside "could not move the old clone aside"
+    # A name of its own even within one second: mv into an existing folder would nest the clone.
+    aside=$(mktemp -u -d "lost+found/repo-$(date -u +%Y%m%d-%H%M%S)-XXXXXX")
+    { mkdir -p lost+found && [ ! -e "$aside" ] && mv repo "$aside"; } || fail move-aside "could not move the old clone aside"
     say moved-aside "$aside"
   fi
   cd repo.partial || fail clone "the new clone is missing"
