@@ -145,6 +145,17 @@ describe("signing in by magic link", () => {
     expect(location(await forger.fetch("/me"))).toMatch(/^\/login/);
   });
 
+  it("returns only to a path of ours after a code, whatever the attempt cookie says", async () => {
+    const email = uniqueEmail("lena");
+    const asker = new Visitor();
+    await asker.post("/login", { email });
+    const cookie = await createCookie("ctx4-sign-in").serialize({ email, returnTo: "//evil.example" });
+    asker.cookies.set("ctx4-sign-in", cookie.split(";")[0]?.slice("ctx4-sign-in=".length) ?? "");
+    const signedIn = await asker.post("/login", { intent: "verify", code: await latestSignInCode(email) });
+    expect(signedIn.status).toBe(302);
+    expect(location(signedIn)).toBe("/me");
+  });
+
   it("counts code tries per client address too", async () => {
     const address = new Visitor().ip;
     for (let i = 0; i < 5; i++) {

@@ -104,7 +104,8 @@ async function verifyCode(
       "That code is not right, or it has expired or been used. Check the latest email, or ask for a new one.";
     return data<ActionResult>({ error: message, sentTo: attempt.email }, 400);
   }
-  throw redirect(attempt.returnTo, { headers: { "Set-Cookie": await forgetSignInAttempt() } });
+  // The cookie is the browser's to change: its return path is checked again.
+  throw redirect(safeReturnPath(attempt.returnTo), { headers: { "Set-Cookie": await forgetSignInAttempt() } });
 }
 
 export default function Login({ loaderData }: Route.ComponentProps) {
