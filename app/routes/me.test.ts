@@ -61,4 +61,18 @@ describe("the dashboard", () => {
     expect(await configOf(visitor)).toMatchObject({ isActive: true, inactiveReason: null });
     expect(await (await visitor.fetch("/me")).text()).not.toContain("Needs attention");
   });
+
+  it("shows a repo deleted on GitHub once a tool finds it, with a way to choose another", async () => {
+    const { visitor, github } = await onboardedVisitor("deleted");
+    const workspace = workspaceOf(await visitor.userId());
+    expect(await workspace.bash({ command: "true" })).toMatchObject({ ran: true });
+
+    await githubControl().deleteRepo(`${github.login}/ctx`);
+    await workspace.configChanged();
+    const refused = await workspace.instructions();
+    expect(refused).toMatchObject({ ready: false });
+    const page = await (await visitor.fetch("/me")).text();
+    expect(page).toContain("The App no longer has access to your repository");
+    expect(page).toContain("Choose another repository");
+  });
 });
