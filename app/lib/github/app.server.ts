@@ -118,14 +118,7 @@ export async function listUserInstallationRepos(
       "GET /user/installations/{installation_id}/repositories",
       { installation_id: installationId, per_page: 100 },
       (response, done) => {
-        const repos = response.data.map((repo) => ({
-          id: Number(repo.id),
-          fullName: repo.full_name,
-          cloneUrl: repo.clone_url,
-          htmlUrl: repo.html_url,
-          defaultBranch: repo.default_branch,
-          private: repo.private,
-        }));
+        const repos = response.data.map(installationRepo);
         if (until && repos.some(until)) done();
         return repos;
       },
@@ -153,16 +146,26 @@ export async function findTokenRepo(
   const octokit = new PaginatingOctokit({ auth: token, baseUrl: env.GITHUB_API_URL });
   const repos = await octokit.paginate("GET /installation/repositories", { per_page: 100 });
   const repo = repos.find((candidate) => Number(candidate.id) === repoId);
-  return (
-    repo && {
-      id: Number(repo.id),
-      fullName: repo.full_name,
-      cloneUrl: repo.clone_url,
-      htmlUrl: repo.html_url,
-      defaultBranch: repo.default_branch,
-      private: repo.private,
-    }
-  );
+  return repo && installationRepo(repo);
+}
+
+/** A repository as GitHub's REST API describes it, in our shape. */
+function installationRepo(repo: {
+  id: number | bigint;
+  full_name: string;
+  clone_url: string;
+  html_url: string;
+  default_branch: string;
+  private: boolean;
+}): InstallationRepo {
+  return {
+    id: Number(repo.id),
+    fullName: repo.full_name,
+    cloneUrl: repo.clone_url,
+    htmlUrl: repo.html_url,
+    defaultBranch: repo.default_branch,
+    private: repo.private,
+  };
 }
 
 export type RepoToken = { token: string; expiresAt: number };
