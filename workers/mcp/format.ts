@@ -21,7 +21,8 @@ export function bashResultText(outcome: BashOutcome): { text: string; isError: b
   const publish = outcome.publish;
   let pushFailed = false;
   if (publish.state === "pushed") parts.push(`Pushed to ${outcome.repo} (${outcome.branch} at ${short(publish.sha)}).`);
-  for (const side of outcome.setAside) parts.push(sideBranchNote(side, outcome.branch, "this command's changes"));
+  for (const side of outcome.setAside)
+    parts.push(sideBranchNote(side, outcome.branch, side.earlier ? "earlier local commits" : "this command's changes"));
   if (publish.state === "failed") {
     pushFailed = true;
     parts.push(

@@ -278,6 +278,67 @@ describe("work a command makes anywhere in the clone reaches GitHub, and the res
     expect(after).toMatchObject({ ran: true, stdout: { text: "main\ntwo\n" } });
   });
 
+  it("keeps what a command put away with git stash on a named side branch, main untouched", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    const mainHead = await control.branchHead(repo.full_name);
+    const result = await workspace.bash({
+      command: "echo draft > draft.md && echo edited >> resources/context.md && git stash -q -u",
+    });
+    expect(result).toMatchObject({ ran: true, exitCode: 0, commit: null, publish: { state: "not-needed" } });
+    if (!result.ran) return;
+    expect(result.setAside).toMatchObject([{ why: "stashed", earlier: false }]);
+    const [side] = result.setAside;
+    expect(await control.branchHead(repo.full_name)).toBe(mainHead);
+    expect(await control.readFile(repo.full_name, "draft.md", side?.name)).toBe("draft\n");
+    expect(await control.readFile(repo.full_name, "resources/context.md", side?.name)).toMatch(/edited\n$/);
+    expect(bashResultText(result).text).toContain(`git checkout origin/${side?.name} -- <path>`);
+
+    const next = await workspace.bash({
+      command: `git stash list | wc -l && git checkout -q origin/${side?.name} -- draft.md && cat draft.md`,
+    });
+    expect(next).toMatchObject({ ran: true, stdout: { text: "0\ndraft\n" }, publish: { state: "pushed" } });
+  });
+
+  it("sets aside a stash the next call finds, when GitHub refused the push, as earlier work", async () => {
+    const { userId, login, workspace, repo, control, installation } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    await control.deleteInstallation(installation.id);
+    const stashed = await workspace.bash({ command: "echo draft > draft.md && git stash -q -u" });
+    expect(stashed).toMatchObject({ ran: true, publish: { state: "failed" }, setAside: [] });
+
+    const again = await control.createInstallation(login, {
+      repository_selection: "selected",
+      repositories: [repo.name],
+    });
+    await saveConfig(userId, again.id, login, repo);
+    await workspace.reset();
+    const next = await workspace.bash({ command: "git stash list | wc -l" });
+    expect(next).toMatchObject({ ran: true, stdout: { text: "0\n" }, setAside: [{ why: "stashed", earlier: true }] });
+    const side = next.ran ? next.setAside[0] : undefined;
+    expect(await control.readFile(repo.full_name, "draft.md", side?.name)).toBe("draft\n");
+    expect(next.ran && bashResultText(next).text).toContain(`pushed to branch ${side?.name}`);
+  });
+
+  it("carries a web edit along when the AI renames that file before seeing it (model test, seed 56223832)", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "mkdir -p notes && echo mine > notes/b.md", comment: "Mine" });
+    await control.commitFromWeb(repo.full_name, {
+      message: "Web edit",
+      author: webAuthor,
+      files: { "notes/b.md": "the web's\n" },
+    });
+    // Within the freshness window: the clone has not seen the web's edit when the AI renames.
+    const result = await workspace.bash({ command: "git mv notes/b.md a.md" });
+    expect(result).toMatchObject({ ran: true, publish: { state: "pushed" }, setAside: [] });
+    expect(result.ran && result.commit?.files).toEqual(["R100\tnotes/b.md\ta.md"]);
+    expect(await control.readFile(repo.full_name, "a.md")).toBe("the web's\n");
+    expect(await control.readFile(repo.full_name, "notes/b.md")).toBeUndefined();
+    expect(result.ran && bashResultText(result).text).toContain("rebased on top of theirs");
+    const clone = await workspace.bash({ command: "cat a.md" });
+    expect(clone).toMatchObject({ ran: true, stdout: { text: "the web's\n" } });
+  });
+
   it("never removes a commit from GitHub: a hard reset is undone, and the result says how to undo", async () => {
     const { workspace, repo, control } = await connectedUser();
     await workspace.bash({ command: "echo keep > keep.md", comment: "Keep" });

@@ -119,17 +119,26 @@ const writeFile = (path: string, content: string) =>
 const DONE = "DONE\n";
 
 /**
- * The AI's command for `step`, and the changes to the clone it makes when it prints DONE:
- * each path's new content (with its newline), or null when the path is gone. The content the
- * AI writes is unique to the step, so finding it on GitHub says where that change went.
+ * Each changed path's accepted contents (with the newline; null: the path is gone), the first
+ * being what the AI wrote. A rename also accepts what the web wrote to the old path since the
+ * clone last synced: git's rebase follows the rename and carries that edit along.
+ */
+type Changes = Map<string, (string | null)[]>;
+
+/**
+ * The AI's command for `step`, and when it prints DONE, the changes it makes to the clone
+ * (`files` is GitHub's branch as the model knows it) and what it puts away with `git stash`.
+ * The content the AI writes is unique to the step, so finding it on GitHub says where it went.
  */
 function aiCommand(
   step: Step,
   index: number,
-): { command: string; changes: (stdout: string) => Map<string, string | null> } | undefined {
+):
+  | { command: string; changes: (stdout: string, files: Model["files"]) => Changes; stashed?: [string, string] }
+  | undefined {
   const content = `${step.kind} ${index}`;
-  const one = (path: string) => () => new Map([[path, `${content}\n`]]);
-  const none = () => new Map<string, string | null>();
+  const one = (path: string) => (): Changes => new Map([[path, [`${content}\n`]]]);
+  const none = (): Changes => new Map();
   switch (step.kind) {
     case "write": {
       const write = writeFile(step.path, content);
@@ -147,19 +156,23 @@ function aiCommand(
       // Only a file the clone has is a change: one GitHub got since the clone last synced is not there yet.
       return {
         command: `[ -f ${quote(step.path)} ] && rm -- ${quote(step.path)} && echo DONE`,
-        changes: () => new Map([[step.path, null]]),
+        changes: () => new Map([[step.path, [null]]]),
       };
     case "rename":
       return {
         command: `[ -f ${quote(step.from)} ] && cat -- ${quote(step.from)} && mkdir -p -- "$(dirname -- ${quote(step.to)})" && mv -f -- ${quote(step.from)} ${quote(step.to)} && echo DONE`,
-        changes: (stdout) =>
+        changes: (stdout, files) =>
           new Map([
-            [step.from, null],
-            [step.to, stdout.slice(0, -DONE.length)],
+            [step.from, [null]],
+            [step.to, [stdout.slice(0, -DONE.length), files.get(step.from) ?? null]],
           ]),
       };
     case "stash":
-      return { command: `${writeFile(step.path, content)} && git stash -q -u && echo DONE`, changes: none };
+      return {
+        command: `${writeFile(step.path, content)} && git stash -q -u && echo DONE`,
+        changes: none,
+        stashed: [step.path, `${content}\n`],
+      };
     case "reset":
       return { command: "git reset -q --hard HEAD~1 && echo DONE", changes: none };
     case "rm-git":
@@ -185,7 +198,9 @@ type Model = {
   /** Each tracked file's content on the default branch (null: absent). */
   files: Map<Path | string, string | null>;
   /** Changes a result reported as committed that GitHub has not confirmed yet (a failed push). */
-  pending: Map<string, string | null>;
+  pending: Changes;
+  /** Content the AI put away with `git stash` that no side branch named holds yet: path, content. */
+  stashed: [string, string][];
   /** Steps left until a suspended installation is restored (0: not suspended). */
   suspendedFor: number;
 };
@@ -204,6 +219,7 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
     head: (await control.branchHead(full)) ?? "",
     files: new Map(await Promise.all(TRACKED.map(async (path) => [path, await readAt("main", path)] as const))),
     pending: new Map(),
+    stashed: [],
     suspendedFor: 0,
   };
   const played: string[] = [];
@@ -217,11 +233,16 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
     };
 
     let result: BashOutcome | undefined;
-    let changes = new Map<string, string | null>();
+    let changes: Changes = new Map();
     const ai = aiCommand(step, index);
     if (ai) {
       result = await workspace.bash({ command: ai.command, comment: describeStep(step) });
-      if (result.ran && result.stdout.text.endsWith(DONE)) changes = ai.changes(result.stdout.text);
+      if (result.ran && result.stdout.text.endsWith(DONE)) {
+        changes = ai.changes(result.stdout.text, model.files);
+        if (ai.stashed) model.stashed.push(ai.stashed);
+        // A stash not yet set aside (a failed push) goes with the .git the AI removed.
+        if (step.kind === "rm-git") model.stashed = [];
+      }
     } else if (step.kind === "web") {
       const content = `web ${index}\n`;
       await control.commitFromWeb(full, {
@@ -246,6 +267,7 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
       // Known limit (workers/workspace/README.md): a commit whose push failed lives only in the
       // clone, and goes with the container's disk.
       model.pending.clear();
+      model.stashed = [];
     } else if (step.kind === "evict") {
       await abortAllDurableObjects();
       workspace = workspaceOf(userId);
@@ -296,17 +318,29 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
     const onBranch = new Map(
       await Promise.all(TRACKED.map(async (path) => [path, await readAt(model.branch, path)] as const)),
     );
-    for (const [path, content] of changes) model.pending.set(path, content);
-    for (const [path, content] of model.pending) {
-      const landed = (onBranch.get(path as Path) ?? null) === content;
-      const setAside = !landed && (await someAsync(sides, async (side) => (await readAt(side, path)) === content));
-      if (landed) model.files.set(path, content);
+    for (const [path, accepted] of changes) model.pending.set(path, accepted);
+    for (const [path, accepted] of model.pending) {
+      const now = onBranch.get(path as Path) ?? null;
+      const landed = accepted.includes(now);
+      const setAside = !landed && (await someAsync(sides, async (side) => accepted.includes(await readAt(side, path))));
+      if (landed) model.files.set(path, now);
       if (landed || setAside) model.pending.delete(path);
     }
     if (result?.ran && result.publish.state !== "failed" && model.pending.size) {
-      const lost = [...model.pending].map(([path, content]) => `${path}: ${JSON.stringify(content)}`).join(", ");
+      const lost = [...model.pending].map(([path, [content]]) => `${path}: ${JSON.stringify(content)}`).join(", ");
       fail(`Reported as committed, neither on ${model.branch} nor on a side branch it names: ${lost}.`, result);
     }
+
+    // What the AI stashed is on a side branch a result named, since a stash lives only in the clone.
+    const stashBranches = result?.ran ? result.setAside.filter((side) => side.why === "stashed") : [];
+    const kept: [string, string][] = [];
+    for (const [path, content] of model.stashed) {
+      if (!(await someAsync(stashBranches, async (side) => (await readAt(side.name, path)) === content)))
+        kept.push([path, content]);
+    }
+    model.stashed = kept;
+    if (result?.ran && result.publish.state !== "failed" && model.stashed.length)
+      fail(`Stashed, and on no side branch it names: ${model.stashed.map(([path]) => path).join(", ")}.`, result);
     for (const path of TRACKED) {
       if (model.pending.has(path)) continue;
       const now = onBranch.get(path) ?? null;

@@ -26,9 +26,15 @@ export type FlaggedFile =
 
 /**
  * Work pushed to a new branch on GitHub instead of the memory's branch: `conflict`, commits
- * that conflicted with it; `recovered`, the files of a clone that had lost its git data.
+ * that conflicted with it; `recovered`, the files of a clone that had lost its git data;
+ * `stashed`, changes put away with `git stash` (which lives only in the clone).
  */
-export type SideBranch = { name: string; sha: string; why: "conflict" | "recovered"; conflicts: string[] };
+export type SideBranch = { name: string; sha: string; why: SideBranchReason; conflicts: string[] };
+
+const SIDE_BRANCH_REASONS = ["conflict", "recovered", "stashed"] as const;
+type SideBranchReason = (typeof SIDE_BRANCH_REASONS)[number];
+const isSideBranchReason = (word: string | undefined): word is SideBranchReason =>
+  SIDE_BRANCH_REASONS.some((reason) => reason === word);
 
 export type SyncOutcome = {
   /** The clone was made now (its head, or null for an empty repo). */
@@ -40,7 +46,7 @@ export type SyncOutcome = {
   fetched: boolean;
   integrated?: "fast-forward" | "rebased";
   pushed?: string;
-  /** Local commits that conflicted with the branch, each pushed to a side branch instead. */
+  /** Work pushed to side branches instead of the branch (see SideBranch). */
   sideBranches?: SideBranch[];
   /** Commits found on a detached HEAD or another local branch, now on the branch. */
   brought?: { from: string; commits: number }[];
@@ -241,7 +247,7 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
           {
             name: words[0] ?? "",
             sha: words[1] ?? "",
-            why: words[2] === "recovered" ? "recovered" : "conflict",
+            why: isSideBranchReason(words[2]) ? words[2] : "conflict",
             conflicts: [],
           },
         ];

@@ -72,8 +72,11 @@ export type BashOutcome =
       commit: SyncCommit | null;
       commitError?: string;
       publish: PublishOutcome;
-      /** Work that conflicted with the branch, pushed to side branches on GitHub instead. */
-      setAside: SideBranch[];
+      /**
+       * Work pushed to side branches on GitHub instead of the branch during this call:
+       * `earlier`, an earlier call's work met before the command ran; otherwise this command's.
+       */
+      setAside: (SideBranch & { earlier: boolean })[];
       /** Ref updates GitHub confirmed that none of our steps made (see confirmPushes): an alarm. */
       unexplainedPushes: { ref: string; sha: string }[];
       /** What happened around the command: cloned, pulled, rebased… */
@@ -173,12 +176,16 @@ export class Workspace {
       let ready = found;
       const redact = (text: string) => redactSecrets(text, this.#tokens.knownTokens());
       const notes: string[] = [];
+      /** The syncs before the command: catching up, and setting the clone up again if it was gone. */
+      const before: SyncOutcome[] = [];
+      const catchUp = async () => {
+        const synced = await this.#syncFollowing(ready, "fetch", notes);
+        ready = synced.ready;
+        before.push(synced.outcome);
+        notes.push(...describeSync(synced.outcome, ready.target));
+      };
       try {
-        let before: SyncOutcome | undefined;
-        if (await this.#mayBeBehind(ready)) {
-          ({ ready, outcome: before } = await this.#syncFollowing(ready, "fetch", notes));
-          notes.push(...describeSync(before, ready.target));
-        }
+        if (await this.#mayBeBehind(ready)) await catchUp();
         const run = () =>
           runInClone(ready.sandbox, {
             command,
@@ -188,9 +195,7 @@ export class Workspace {
           });
         const outcome = await run().catch(async (error: unknown) => {
           if (!(error instanceof CloneMissingError)) throw error;
-          const synced = await this.#syncFollowing(ready, "fetch", notes);
-          ready = synced.ready;
-          notes.push(...describeSync(synced.outcome, ready.target));
+          await catchUp();
           return run();
         });
         const settled = await this.#publish(ready, commitMessage(parsed.data));
@@ -210,8 +215,11 @@ export class Workspace {
             settled.publish.state === "failed"
               ? { ...settled.publish, message: redact(settled.publish.message) }
               : settled.publish,
-          setAside: settled.sync.sideBranches ?? [],
-          unexplainedPushes: [...(before?.unexplainedPushes ?? []), ...(settled.sync.unexplainedPushes ?? [])],
+          setAside: [
+            ...before.flatMap((sync) => sync.sideBranches ?? []).map((side) => ({ ...side, earlier: true })),
+            ...(settled.sync.sideBranches ?? []).map((side) => ({ ...side, earlier: false })),
+          ],
+          unexplainedPushes: [...before, settled.sync].flatMap((sync) => sync.unexplainedPushes ?? []),
           notes,
         };
       } catch (error) {
@@ -232,6 +240,8 @@ export class Workspace {
         const synced = await this.#syncFollowing(ready, "read", notes);
         ready = synced.ready;
         notes.push(...describeSync(synced.outcome, ready.target));
+        for (const side of synced.outcome.sideBranches ?? [])
+          notes.push(sideBranchNote(side, ready.target.branch, "earlier local commits"));
       };
       try {
         if (await this.#mayBeBehind(ready)) await catchUp();
@@ -621,22 +631,30 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before"
       `${target.branch} was behind GitHub's (a reset, or a checkout of an older commit) and is back at GitHub's ${short(outcome.restored)}: commits that reached GitHub are never removed. To undo one, use \`git revert\`.`,
     );
   }
-  if (phase === "after") return notes;
+  if (phase === "after") {
+    if (outcome.integrated === "rebased") {
+      notes.push(
+        `Someone else pushed to ${target.branch} meanwhile: this command's commit was rebased on top of theirs, and the clone has both. Read files again before editing them further.`,
+      );
+    }
+    return notes;
+  }
   if (outcome.committed) notes.push(`Committed changes an earlier command left (${short(outcome.committed.sha)}).`);
   if (outcome.integrated === "fast-forward")
     notes.push(`Pulled new commits from GitHub (now at ${short(outcome.head)}).`);
   if (outcome.integrated === "rebased") notes.push("Rebased earlier local commits on top of GitHub's new commits.");
   if (outcome.pushed) notes.push(`Pushed earlier local commits (${short(outcome.pushed)}).`);
-  for (const side of outcome.sideBranches ?? [])
-    notes.push(sideBranchNote(side, target.branch, "Earlier local commits"));
   return notes;
 }
 
 /**
- * Where work that did not go onto `branch` went, and why. `what` names the work: for a
- * conflict found before a command, earlier commits; after it, the command's own.
+ * Where work that did not go onto `branch` went, and why. `what` names the work of a conflict:
+ * found before a command, earlier commits; after it, the command's own.
  */
 export function sideBranchNote({ name, sha, why, conflicts }: SideBranch, branch: string, what: string): string {
+  if (why === "stashed") {
+    return `Changes put away with \`git stash\` were pushed to branch ${name} (${short(sha)}), and the stash was emptied: a stash lives only in the sandbox, whose disk can be replaced at any time. Nothing was lost: compare with \`git diff ${branch} origin/${name}\`, bring a file back with \`git checkout origin/${name} -- <path>\`, and tell the person.`;
+  }
   if (why === "recovered") {
     return `The clone had lost its git data (its .git folder was gone), so it was cloned again from GitHub. Nothing was lost: the files it held were pushed to branch ${name} (${short(sha)}); compare with \`git diff ${branch} origin/${name}\` and tell the person.`;
   }

@@ -327,6 +327,38 @@ bring_in() {
   say brought "$name" "$count"
 }
 
+# A stash lives only in this clone, which goes with the container's disk: each entry is pushed
+# to a side branch as one plain commit of its files (tracked and untracked, on the commit it was
+# made on, so GitHub shows it as a change), and the stash is emptied. Reported as
+# "@side-branch <side> <sha> stashed".
+set_aside_stashes() {
+  local entries entry parent base tree commit untracked index=$PWD/.git/ctx4-stash.index
+  git rev-parse -q --verify refs/stash >/dev/null || return 0
+  # Its entries are the reflog of refs/stash; a ref without one (made by hand) is one entry.
+  entries=$(git stash list --format=%H 2>/dev/null)
+  [ -n "$entries" ] || entries=$(git rev-parse refs/stash)
+  while read -r entry; do
+    # An entry without a tree was not made by git stash (a command set the ref): no work in it.
+    GIT_INDEX_FILE=$index git read-tree "$entry^{tree}" 2>/dev/null || continue
+    if untracked=$(git rev-parse -q --verify "$entry^3"); then
+      git ls-tree -r -z "$untracked" | GIT_INDEX_FILE=$index git update-index -z --index-info ||
+        fail stash "could not read a stash entry's untracked files"
+    fi
+    tree=$(GIT_INDEX_FILE=$index git write-tree) || fail stash "could not record a stash entry"
+    rm -f "$index"
+    base=()
+    if parent=$(git rev-parse -q --verify "$entry^1"); then
+      [ "$tree" = "$(git rev-parse "$parent^{tree}")" ] && continue
+      base=(-p "$parent")
+    fi
+    commit=$(git commit-tree "${base[@]}" -m "Changes put away with git stash, kept by ctx4-ai" \
+      -m "$(git log -1 --format=%s "$entry")" "$tree") || fail stash "could not commit a stash entry"
+    conflicts=""
+    set_aside "$commit" stashed
+  done <<<"$entries"
+  git update-ref -d refs/stash
+}
+
 fetch_remote() {
   if out=$(git fetch --quiet --no-tags origin 2>&1); then
     remote=present
@@ -349,7 +381,7 @@ fetch_remote() {
 
 # Pushes commit $1 to a new side branch on GitHub, and keeps GitHub's view of it as
 # origin/<side> (not a local branch: every local branch but ours is work to bring in). Reported
-# as "@side-branch <side> <sha> <why>", $2 being why: conflict (the default) or recovered.
+# as "@side-branch <side> <sha> <why>", $2 being why: conflict (the default), recovered or stashed.
 # $conflicts: the paths that conflicted, one per line.
 set_aside() {
   local side why=${2:-conflict}
@@ -453,9 +485,9 @@ else
   committed_now=no
   commit_changes
   # After a command that changed nothing, on the branch, even with GitHub's as last seen, and
-  # with no other local branch: nothing to push, and the state is known with one more git call.
+  # with no other local branch and no stash: nothing to push, and the state is known with one more git call.
   if [ "$CTX4_MODE" = push-only ] && [ "$committed_now" = no ] && [ "$head_name" = "$branch" ] &&
-    [ "$head_ab" = "+0 -0" ] && [ "$(git for-each-ref --format=x refs/heads/)" = x ]; then
+    [ "$head_ab" = "+0 -0" ] && [ "$(git for-each-ref --format=x refs/heads/ refs/stash)" = x ]; then
     say upstream "$head_oid"
     say head "$head_oid"
     exit 0
@@ -469,6 +501,7 @@ else
   else
     remote=absent
   fi
+  set_aside_stashes
   gather_work
   [ "$CTX4_MODE" = fetch ] && integrate
   publish
