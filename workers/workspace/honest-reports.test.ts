@@ -86,6 +86,43 @@ describe("the clone is checked, not assumed", () => {
     expect(await control.readFile(repo.full_name, "note.md")).toBe("hello\n");
   });
 
+  it.each([
+    ["its HEAD is garbage", "echo junk > .git/HEAD"],
+    ["its objects are gone", "rm -rf .git/objects"],
+    ["its index is garbage", "echo junk > .git/index"],
+    ["its config is garbage", "echo '[core' > .git/config"],
+  ])("sets a clone up again when %s, its files kept on a side branch", async (_, breakIt) => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    const head = await control.branchHead(repo.full_name);
+    const result = await workspace.bash({ command: `echo kept > kept.md && ${breakIt}` });
+    expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "not-needed" } });
+    if (!result.ran) return;
+    expect(result.setAside).toMatchObject([{ why: "recovered", earlier: false }]);
+    expect(await control.readFile(repo.full_name, "kept.md", result.setAside[0]?.name)).toBe("kept\n");
+    expect(await control.branchHead(repo.full_name)).toBe(head);
+    expect(bashResultText(result).text).toContain("had lost its git data");
+
+    const next = await workspace.bash({
+      command: "git rev-parse HEAD && git status --porcelain && echo next > next.md",
+    });
+    expect(next).toMatchObject({ ran: true, exitCode: 0, stdout: { text: `${head}\n` }, publish: { state: "pushed" } });
+    expect(await control.readFile(repo.full_name, "next.md")).toBe("next\n");
+  });
+
+  it.each([
+    ["deleted while checked out", "git update-ref -d refs/heads/main"],
+    ["a ref file git cannot read", "echo junk > .git/refs/heads/main"],
+  ])("starts the branch again at GitHub's when it was %s: the commit holds only the change", async (_, breakIt) => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    const result = await workspace.bash({ command: `${breakIt} && echo x > x.md` });
+    expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" }, setAside: [] });
+    expect(result.ran && result.commit?.files).toEqual(["A\tx.md"]);
+    expect(await control.readFile(repo.full_name, "x.md")).toBe("x\n");
+    expect(await control.readFile(repo.full_name, "resources/instructions.md")).toBeDefined();
+  });
+
   it("keeps the files of a clone whose .git a command removed on a side branch, and starts again", async () => {
     const { workspace, repo, control } = await connectedUser();
     await workspace.bash({ command: "true" });

@@ -36,6 +36,9 @@ const PATHS = ["a.md", "notes/b.md", "notes/c d.md", "café.md"] as const;
 const TRACKED = [...PATHS, "web.md"] as const;
 type Path = (typeof TRACKED)[number];
 
+/** How an AI's command can leave the clone's git data gone or unreadable. */
+const BREAK_GIT = ["rm -rf .git", "echo junk > .git/HEAD", "rm -rf .git/objects", "git update-ref -d HEAD"] as const;
+
 /** How an AI's write reaches the clone: the git habits the sync must survive. */
 const WRITE_WAYS = ["plain", "detached", "branch", "commit", "stash-pop", "after-reset"] as const;
 
@@ -45,7 +48,7 @@ type Step =
   | { kind: "rename"; from: Path; to: Path }
   | { kind: "stash"; path: Path }
   | { kind: "reset" }
-  | { kind: "rm-git"; path: Path }
+  | { kind: "break-git"; path: Path; how: (typeof BREAK_GIT)[number] }
   | { kind: "web"; path: Path }
   | { kind: "wait" }
   | { kind: "rename-default" }
@@ -64,7 +67,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("stash"), path }) },
   { weight: 1, arbitrary: fc.constant({ kind: "reset" as const }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("rm-git"), path }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("break-git"), path, how: fc.constantFrom(...BREAK_GIT) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("web"), path: fc.constantFrom(...TRACKED) }) },
   { weight: 2, arbitrary: fc.constant({ kind: "wait" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "rename-default" as const }) },
@@ -94,8 +97,8 @@ function describeStep(step: Step): string {
       return `AI writes ${step.path} and stashes it`;
     case "reset":
       return "AI runs git reset --hard HEAD~1";
-    case "rm-git":
-      return `AI runs rm -rf .git and writes ${step.path}`;
+    case "break-git":
+      return `AI runs ${step.how} and writes ${step.path}`;
     case "web":
       return `someone commits ${step.path} on github.com`;
     case "wait":
@@ -175,8 +178,8 @@ function aiCommand(
       };
     case "reset":
       return { command: "git reset -q --hard HEAD~1 && echo DONE", changes: none };
-    case "rm-git":
-      return { command: `rm -rf .git && ${writeFile(step.path, content)} && echo DONE`, changes: one(step.path) };
+    case "break-git":
+      return { command: `${step.how} && ${writeFile(step.path, content)} && echo DONE`, changes: one(step.path) };
     default:
       return undefined;
   }
@@ -241,7 +244,7 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
         changes = ai.changes(result.stdout.text, model.files);
         if (ai.stashed) model.stashed.push(ai.stashed);
         // A stash not yet set aside (a failed push) goes with the .git the AI removed.
-        if (step.kind === "rm-git") model.stashed = [];
+        if (step.kind === "break-git") model.stashed = [];
       }
     } else if (step.kind === "web") {
       const content = `web ${index}\n`;

@@ -598,7 +598,7 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before"
   const notes: string[] = [];
   if (outcome.movedAside)
     notes.push(
-      `The old clone (of another repository, or without its git data) was moved to ${outcome.movedAside} in the sandbox.`,
+      `The old clone (of another repository, or with its git data gone or broken) was moved to ${outcome.movedAside} in the sandbox.`,
     );
   if (outcome.cloned) {
     notes.push(
@@ -656,7 +656,7 @@ export function sideBranchNote({ name, sha, why, conflicts }: SideBranch, branch
     return `Changes put away with \`git stash\` were pushed to branch ${name} (${short(sha)}), and the stash was emptied: a stash lives only in the sandbox, whose disk can be replaced at any time. Nothing was lost: compare with \`git diff ${branch} origin/${name}\`, bring a file back with \`git checkout origin/${name} -- <path>\`, and tell the person.`;
   }
   if (why === "recovered") {
-    return `The clone had lost its git data (its .git folder was gone), so it was cloned again from GitHub. Nothing was lost: the files it held were pushed to branch ${name} (${short(sha)}); compare with \`git diff ${branch} origin/${name}\` and tell the person.`;
+    return `The clone had lost its git data (its .git folder was gone or broken), so it was cloned again from GitHub. Nothing was lost: the files it held were pushed to branch ${name} (${short(sha)}); compare with \`git diff ${branch} origin/${name}\` and tell the person.`;
   }
   const where = conflicts.length ? ` in ${conflicts.join(", ")}` : "";
   return `Not merged: ${what} (${short(sha)}) conflict with ${branch}${where}, which someone else changed. Nothing was lost: they were pushed to branch ${name}, and the clone follows ${branch} with the other version. Tell the person; compare with \`git diff ${branch} origin/${name}\`.`;

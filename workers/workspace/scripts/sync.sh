@@ -124,12 +124,12 @@ clone() {
   fi
   local recover=""
   if [ -e repo ]; then
-    # This repo's clone whose .git is gone (the sandbox's own record says whose it was): its
-    # files hold commands' work that never reached GitHub, kept on a side branch below.
-    if [ -d repo ] && [ ! -L repo ] && [ ! -e repo/.git ] && [ "$(<.ctx4-repo-id)" = "$CTX4_REPO_ID" ]; then
+    # This repo's clone whose git data is gone or broken (the sandbox's own record says whose
+    # it was): its files hold commands' work that never reached GitHub, kept on a side branch below.
+    if [ -d repo ] && [ ! -L repo ] && [ "$(<.ctx4-repo-id)" = "$CTX4_REPO_ID" ]; then
       recover=yes
     fi 2>/dev/null
-    # Another repo's clone, or one whose .git is gone: its files are kept, out of the way.
+    # Another repo's clone, or one whose git data is gone or broken: its files are kept, out of the way.
     # A name of its own even within one second: mv into an existing folder would nest the clone.
     aside=$(mktemp -u -d "lost+found/repo-$(date -u +%Y%m%d-%H%M%S)-XXXXXX")
     { mkdir -p lost+found && [ ! -e "$aside" ] && mv repo "$aside"; } || fail move-aside "could not move the old clone aside"
@@ -145,7 +145,7 @@ clone() {
   say upstream "${head:-none}"
 }
 
-# Commits the files of folder $1 (a clone that lost its .git) on top of GitHub's branch, in a
+# Commits the files of folder $1 (a clone whose git data is gone or broken) on top of GitHub's branch, in a
 # scratch index, and pushes that commit to a side branch when it differs: whatever those files
 # changed is then on GitHub, to compare and bring in, and nothing of GitHub's is touched.
 recover_files() {
@@ -171,7 +171,8 @@ recover_files() {
 # step), so nothing of ours looks into one. A nested repository is not committed, and an
 # untracked one is reported ("@nested <path>"), since its files are left out. Then `git status`
 # over the rest: $changed (yes or no), and the branch header: $head_oid, $head_name and
-# $head_ab ("+<ahead> -<behind>" against GitHub's branch as last fetched).
+# $head_ab ("+<ahead> -<behind>" against GitHub's branch as last fetched). Fails when git
+# cannot read the clone at all (its HEAD, refs, objects or index broken).
 read_state() {
   nested=(.)
   changed=no head_oid="" head_name="" head_ab=""
@@ -202,13 +203,27 @@ read_state() {
       *) changed=yes ;;
     esac
   done < <(git status -z --porcelain=v2 --branch --ignore-submodules=dirty -- "${nested[@]}" 2>/dev/null)
+  wait $!
+}
+
+# A clone git cannot read is set up again from GitHub, its files kept on a side branch (clone).
+set_up_again() {
+  cd .. && clone
+  exit 0
 }
 
 # What is uncommitted (the command's changes, or what an earlier call left) is committed first,
 # so that fetching and rebasing never touch uncommitted work. The commit and its files are
 # reported, one "@file <status>\t<path>[\t<new path>]" line each (at most 100).
 commit_changes() {
-  read_state
+  read_state || set_up_again
+  # The branch gone while checked out (a command deleted it): it starts again at GitHub's, so
+  # that what is committed is the command's change to GitHub's files, not a whole new tree.
+  if [ "$head_name" = "$branch" ] && [ "$head_oid" = "(initial)" ] &&
+    git rev-parse -q --verify "$upstream" >/dev/null; then
+    git update-ref "refs/heads/$branch" "$upstream"
+    read_state || set_up_again
+  fi
   [ "$changed" = yes ] || return 0
   if ! git add -A -- "${nested[@]}" >/dev/null 2>&1; then
     # git refuses some names (".GIT" in a folder, say); one such file must not hold back the rest.
@@ -445,7 +460,7 @@ publish() {
 # Read mode: take GitHub's new commits only when that changes nothing of ours.
 fast_forward_only() {
   [ "$remote" = present ] || return 0
-  read_state
+  read_state || set_up_again
   [ "$changed" = no ] || return 0
   [ "$head_name" = "$branch" ] || return 0
   if ! git rev-parse -q --verify HEAD >/dev/null || git merge-base --is-ancestor HEAD "$upstream"; then
@@ -465,11 +480,14 @@ configure || fail configure "could not write the clone's git config"
 # updates of it fail for good).
 find .git -path .git/objects -prune -o -name '*.lock' -type f -exec rm -f {} +
 # The branch and our record of GitHub's branch are plain refs: a symbolic one would send every
-# update of one to the other. Symbolic refs are always loose files, so bash spots them unaided.
+# update of one to the other, and one git cannot read would fail every update. Symbolic refs
+# are always loose files, so bash spots them unaided.
 for ref in "$upstream" "refs/heads/$branch"; do
   if [ -L ".git/$ref" ] || [[ -f ".git/$ref" && $(<".git/$ref") == "ref: "* ]]; then
     target=$(git rev-parse -q --verify "$ref") && git update-ref --no-deref "$ref" "$target" ||
       git update-ref --no-deref -d "$ref"
+  elif [[ -f ".git/$ref" && ! $(<".git/$ref") =~ ^[0-9a-f]{40}([0-9a-f]{24})?$ ]]; then
+    rm -f ".git/$ref"
   fi
 done
 # Our record of GitHub's branch is the Worker's, not whatever a command moved it to (a record
