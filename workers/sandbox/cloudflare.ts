@@ -57,6 +57,19 @@ const SDK_TIMEOUT_MARGIN_MS = 30_000;
 
 const HEADER = /^(\d+) ([01]) (\d+) (\d+)\n/;
 
+/** How long the exec that stops a command may take (it waits up to 2 s for the command to start). */
+const CANCEL_TIMEOUT_MS = 10_000;
+
+/**
+ * Kills the process group of the command limited-exec.sh runs as CTX4_EXEC_ID (a UUID we made),
+ * waiting briefly for it to start when the cancel came first. Its PID namespace goes with it
+ * (`unshare --kill-child`).
+ */
+const CANCEL_SCRIPT = `f=/tmp/ctx4-exec-$CTX4_EXEC_ID.pid
+for _ in $(seq 20); do [ -s "$f" ] && break; sleep 0.1; done
+[ -s "$f" ] && kill -KILL -- "-$(cat "$f")"
+true`;
+
 /** A user's Cloudflare Sandbox container, addressed by their user id. */
 export function cloudflareSandbox(namespace: DurableObjectNamespace<UserSandbox>, userId: string): SandboxBackend {
   // A fresh shell per command (no default session): nothing set by one command leaks into the
@@ -83,19 +96,38 @@ export function sandboxBackendOver(sandbox: CloudflareSandboxSurface, userId: st
     return routed;
   };
   return {
-    async exec(request: ExecRequest): Promise<ExecResult> {
+    async exec({ signal, ...request }: ExecRequest): Promise<ExecResult> {
       await route();
-      const result = await sandbox.exec(LIMITED_EXEC_SCRIPT, {
-        cwd: request.cwd ? `${WORKSPACE_DIR}/${request.cwd}` : WORKSPACE_DIR,
-        env: {
-          ...request.env,
-          CTX4_EXEC_COMMAND: request.command,
-          CTX4_EXEC_TIMEOUT_MS: String(request.timeoutMs),
-          CTX4_EXEC_MAX_OUTPUT_BYTES: String(request.maxOutputBytes),
-          CTX4_EXEC_OFFLINE: request.offline ? "1" : "0",
-        },
-        timeout: request.timeoutMs + SDK_TIMEOUT_MARGIN_MS,
-      });
+      // The SDK's own `signal` only stops waiting for the exec; the command would run on. So a
+      // second exec kills the command's process group, named by the file limited-exec.sh keeps,
+      // and this exec answers as usual once the command is gone.
+      const execId = crypto.randomUUID();
+      let cancelRequested = false;
+      const cancel = () => {
+        cancelRequested = true;
+        sandbox
+          .exec(CANCEL_SCRIPT, { env: { CTX4_EXEC_ID: execId }, timeout: CANCEL_TIMEOUT_MS })
+          .catch((error) => console.warn("cancelling a sandbox command failed:", String(error)));
+      };
+      signal?.addEventListener("abort", cancel, { once: true });
+      let result: Awaited<ReturnType<CloudflareSandboxSurface["exec"]>>;
+      try {
+        if (signal?.aborted) cancel();
+        result = await sandbox.exec(LIMITED_EXEC_SCRIPT, {
+          cwd: request.cwd ? `${WORKSPACE_DIR}/${request.cwd}` : WORKSPACE_DIR,
+          env: {
+            ...request.env,
+            CTX4_EXEC_COMMAND: request.command,
+            CTX4_EXEC_TIMEOUT_MS: String(request.timeoutMs),
+            CTX4_EXEC_MAX_OUTPUT_BYTES: String(request.maxOutputBytes),
+            CTX4_EXEC_OFFLINE: request.offline ? "1" : "0",
+            CTX4_EXEC_ID: execId,
+          },
+          timeout: request.timeoutMs + SDK_TIMEOUT_MARGIN_MS,
+        });
+      } finally {
+        signal?.removeEventListener("abort", cancel);
+      }
       const header = HEADER.exec(result.stdout);
       if (!header) {
         throw new Error(
@@ -104,9 +136,12 @@ export function sandboxBackendOver(sandbox: CloudflareSandboxSurface, userId: st
       }
       const [, code = "0", timedOut, stdoutRest = "0", stderrRest = "0"] = header;
       const stdout = result.stdout.slice(header[0].length);
+      // Killed on request: SIGKILL's 137, from timeout's group going down.
+      const cancelled = cancelRequested && timedOut === "0" && code === "137";
       return {
-        exitCode: timedOut === "1" ? null : Number(code),
+        exitCode: timedOut === "1" || cancelled ? null : Number(code),
         timedOut: timedOut === "1",
+        cancelled,
         stdout,
         stderr: result.stderr,
         stdoutTruncated: Number(stdoutRest) > 0,
