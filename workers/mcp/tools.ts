@@ -81,10 +81,10 @@ export function registerCtxTools(
         // Told twice: now on the session's own stream, if the client listens, and first thing
         // in the next result of this session.
         const text = lateOutcomeText(input, outcome, unseen);
-        await calls.remember(sessionId, text);
         await server
           .sendLoggingMessage({ level: "warning", logger: "ctx_bash", data: text }, sessionId)
           .catch(() => {});
+        await calls.remember(sessionId, text);
         // Earlier late outcomes stay kept: this result may never reach the client either.
         const { text: result, isError } = bashResultText(outcome);
         return { content: [{ type: "text", text: result }], isError };

@@ -57,17 +57,17 @@ const SDK_TIMEOUT_MARGIN_MS = 30_000;
 
 const HEADER = /^(\d+) ([01]) (\d+) (\d+)\n/;
 
-/** How long the exec that stops a command may take (it waits up to 2 s for the command to start). */
+/** How long the exec that stops a command may take (it waits up to 2 s, then writes for up to 2 s). */
 const CANCEL_TIMEOUT_MS = 10_000;
 
 /**
- * Kills the process group of the command limited-exec.sh runs as CTX4_EXEC_ID (a UUID we made),
- * waiting briefly for it to start when the cancel came first. Its PID namespace goes with it
- * (`unshare --kill-child`).
+ * Stops the command limited-exec.sh runs as CTX4_EXEC_ID (a UUID we made) by a line to the FIFO it
+ * watches, waiting up to 2 s for it to appear when the cancel came before the command started.
+ * The write gives up after 2 s: once the command has ended nobody reads the FIFO.
  */
-const CANCEL_SCRIPT = `f=/tmp/ctx4-exec-$CTX4_EXEC_ID.pid
-for _ in $(seq 20); do [ -s "$f" ] && break; sleep 0.1; done
-[ -s "$f" ] && kill -KILL -- "-$(cat "$f")"
+const CANCEL_SCRIPT = `f=/tmp/ctx4-exec-$CTX4_EXEC_ID.cancel
+for _ in $(seq 20); do [ -p "$f" ] && break; sleep 0.1; done
+[ -p "$f" ] && timeout 2 bash --noprofile --norc -c 'echo >"$1"' ctx4-cancel "$f"
 true`;
 
 /** A user's Cloudflare Sandbox container, addressed by their user id. */
@@ -99,8 +99,8 @@ export function sandboxBackendOver(sandbox: CloudflareSandboxSurface, userId: st
     async exec({ signal, ...request }: ExecRequest): Promise<ExecResult> {
       await route();
       // The SDK's own `signal` only stops waiting for the exec; the command would run on. So a
-      // second exec kills the command's process group, named by the file limited-exec.sh keeps,
-      // and this exec answers as usual once the command is gone.
+      // second exec tells limited-exec.sh to kill the command's process group (see
+      // CANCEL_SCRIPT), and this exec answers as usual once the command is gone.
       const execId = crypto.randomUUID();
       let cancelRequested = false;
       const cancel = () => {
