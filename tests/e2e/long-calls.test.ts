@@ -215,9 +215,54 @@ describe("long ctx_bash calls over Streamable HTTP with the SDK client", () => {
   }, 120_000);
 });
 
+describe("a call whose client stopped waiting without cancelling", () => {
+  it("still commits, and the session's next result says what it did", async () => {
+    const { client } = await connect();
+    const transport = client.transport as StreamableHTTPClientTransport;
+    const hangUp = new AbortController();
+    const call = await fetch(new URL("/mcp", stack.appUrl), {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${oauth.tokens()?.access_token}`,
+        "Mcp-Session-Id": transport.sessionId ?? "",
+        "Mcp-Protocol-Version": "2025-11-25",
+        Accept: "application/json, text/event-stream",
+        "Content-Type": "application/json",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: "gone-1",
+        method: "tools/call",
+        params: {
+          name: "ctx_bash",
+          arguments: { command: "sleep 25; echo done > abandoned.md" },
+          _meta: { progressToken: "p1" },
+        },
+      }),
+      signal: hangUp.signal,
+    });
+    expect(call.status).toBe(200);
+    hangUp.abort();
+    // Queued behind the abandoned call, this one runs once it has finished.
+    const next = await client.callTool({ name: "ctx_bash", arguments: { command: "true" } });
+    expect(textOf(next)).toMatch(
+      /^Your previous command `sleep 25; echo done > abandoned\.md` finished after your client stopped waiting: it exited with code 0; what it had changed was committed as [0-9a-f]{7} \(A abandoned\.md\) and pushed to main\./,
+    );
+    expect(await stack.github.readFile(repo(), "abandoned.md")).toBe("done\n");
+    await client.close();
+  }, 120_000);
+});
+
 describe("the session's GET stream", () => {
   it("is reopened at once after it dropped, and replays what was sent while it was away", async () => {
     const { client, network, logs } = await connect();
+    // Dropped, the client reopens it after the server's `retry` (500 ms), from its cursor, on the
+    // first try: before, the server still held the old stream and answered 409 for tens of seconds.
+    const firstDrop = network.cutGetStream();
+    await vi.waitFor(() => expect(network.gets).toHaveLength(2), { timeout: 10_000 });
+    expect(network.gets[1]).toMatchObject({ status: 200, lastEventId: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    console.info(`GET stream reopened ${(network.gets[1]?.at ?? 0) - firstDrop} ms after it dropped`);
+
     const release = network.holdGets();
     const droppedAt = network.cutGetStream();
     // While the client is away, the server sends on the session's stream: the outcome of a
@@ -232,12 +277,12 @@ describe("the session's GET stream", () => {
     await vi.waitFor(() => expect(logs.some((log) => log.includes("was cancelled by your client"))).toBe(true), {
       timeout: 10_000,
     });
-    const reopened = network.gets.slice(1);
+    const reopened = network.gets.slice(2);
     expect(reopened.map((get) => get.status)).not.toContain(409);
     const resumed = reopened.find((get) => get.status === 200);
     expect(resumed?.lastEventId).toMatch(/^[0-9a-f]{16}$/);
     console.info(
-      `GET stream reopened ${(resumed?.at ?? 0) - droppedAt} ms after it dropped (held while the test ran a call)`,
+      `GET stream resumed ${(resumed?.at ?? 0) - droppedAt} ms after it dropped (held while the test ran a call)`,
     );
     await client.close();
   }, 120_000);

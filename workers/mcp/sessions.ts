@@ -17,6 +17,8 @@ type LiveStreamable = Live<WorkerTransport> & {
   calls: Map<RequestId, string>;
   /** Tool calls whose client closed their POST stream before the result. */
   abandoned: Set<RequestId>;
+  /** The id the Worker gave the session's current GET stream: a hang-up of an older one is stale. */
+  currentGet?: string;
 };
 
 /**
@@ -92,23 +94,34 @@ export class McpSessions implements CallWatch {
     // An HTTP 204 tells an SSE client to stop reconnecting (WHATWG HTML, "Server-sent events"):
     // that request was cancelled, and no response will ever come on its stream.
     if (resumed && live.endedStreams.has(resumed)) return new Response(null, { status: 204 });
+    // The SDK primes POST streams only. A GET stream needs an id first too, or a client that
+    // loses it before any message has no cursor to resume from. A fresh stream's is stored
+    // before the stream opens, so every message sent on it comes after it. A resumed stream
+    // repeats the client's own cursor, since the SDK client keeps only the ids of the stream it
+    // reads: what the replay sends then follows it, and a drop before those resumes from it again.
     let forwarded = request;
+    let primingId = lastEventId;
     if (!resumed) {
       // A fresh stream (or one whose cursor is unknown or expired: it starts afresh) replaces the old.
       transport.closeStandaloneSSEStream();
       const headers = new Headers(request.headers);
       headers.delete("last-event-id");
       forwarded = new Request(request, { headers });
+      primingId = await events.prime(STANDALONE_STREAM_ID);
     }
     const response = await transport.handleRequest(forwarded);
     if (!response.ok || !response.body) return response;
-    this.#openStreams.set(streamId, () => {
-      if (!resumed || resumed === STANDALONE_STREAM_ID) transport.closeStandaloneSSEStream();
-    });
-    if (resumed) return response;
-    // The SDK primes POST streams only; a GET stream needs an id too, or a client that loses it
-    // before any message has no cursor to resume from.
-    const primingId = await events.prime(STANDALONE_STREAM_ID);
+    if (!resumed || resumed === STANDALONE_STREAM_ID) {
+      // The client's hang-up of this stream may be told long after another GET replaced it:
+      // only the current one is closed then, never its successor.
+      if (live.currentGet) this.#openStreams.delete(live.currentGet);
+      live.currentGet = streamId;
+      this.#openStreams.set(streamId, () => {
+        if (live.currentGet !== streamId) return;
+        live.currentGet = undefined;
+        transport.closeStandaloneSSEStream();
+      });
+    }
     const priming = new TextEncoder().encode(`id: ${primingId}\nretry: ${SSE_RETRY_MS}\ndata: \n\n`);
     const body = response.body.pipeThrough(prepend(priming));
     return new Response(body, { status: response.status, headers: response.headers });
