@@ -137,6 +137,8 @@ export class McpSessions implements CallWatch {
     transport.onclose = () => {
       this.#sse.delete(sessionId);
       this.#openStreams.delete(streamId);
+      // A legacy session cannot be resumed: what was kept for its next call has no reader now.
+      void this.storage.delete(lateKey(sessionId));
     };
     await this.newServer(grant).connect(transport);
     return response;
