@@ -6,6 +6,15 @@ import { GIT_EGRESS_HOST } from "./git-egress";
 // Kept as a .sh file so it reads (and lints) as shell; what it guarantees is written at its top.
 import LIMITED_EXEC_SCRIPT from "./limited-exec.sh?raw";
 
+/**
+ * What we hand the SDK's `exec`: our script, run by a bash of its own. The SDK runs an exec's
+ * command inside its session's one long-lived shell, as a group (`{ command; }`, so that `cd`
+ * and `export` persist: cloudflare/sandbox-sdk docs/SESSION_EXECUTION.md, "Foreground"), where
+ * the script's `exit`, `trap` and `exec` redirections would act on that shell and every later
+ * exec. The script is ours and fixed; single quotes make it one word, run nothing on the way.
+ */
+const SDK_EXEC_COMMAND = `bash --noprofile --norc -c '${LIMITED_EXEC_SCRIPT.replaceAll("'", "'\\''")}' ctx4-exec`;
+
 /** Whose sandbox sent a request out: set by the Worker (never by the container) with `setOutboundByHost`. */
 type GitEgressParams = { userId: string };
 
@@ -85,7 +94,7 @@ export function sandboxBackendOver(sandbox: CloudflareSandboxSurface, userId: st
   return {
     async exec(request: ExecRequest): Promise<ExecResult> {
       await route();
-      const result = await sandbox.exec(LIMITED_EXEC_SCRIPT, {
+      const result = await sandbox.exec(SDK_EXEC_COMMAND, {
         cwd: request.cwd ? `${WORKSPACE_DIR}/${request.cwd}` : WORKSPACE_DIR,
         env: {
           ...request.env,
