@@ -86,6 +86,21 @@ describe("what ctx_bash reports is what happened, in words an AI can act on", ()
     expect(await control.readFile(repo.full_name, "next.md")).toBe("next\n");
   });
 
+  it("pushes nothing, and says why, when a command's own commit holds only a file GitHub refuses", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    const head = await control.branchHead(repo.full_name);
+    const result = await workspace.bash({
+      command: "truncate -s 101M huge.bin && git add huge.bin && git commit -qm Big",
+      timeoutSeconds: 120,
+    });
+    expect(result).toMatchObject({ ran: true, publish: { state: "not-needed" }, setAside: [] });
+    const text = result.ran ? bashResultText(result).text : "";
+    expect(text).toContain("1 commit(s) made by a command brought a file over GitHub's 100 MB limit");
+    expect(text).toContain("Not committed: huge.bin is 101.0 MB");
+    expect(await control.branchHead(repo.full_name)).toBe(head);
+  });
+
   it("sets aside a stash that holds a file GitHub refuses without it, and keeps that file in the sandbox", async () => {
     const { workspace, repo, control } = await connectedUser();
     const result = await workspace.bash({

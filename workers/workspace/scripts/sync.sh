@@ -465,12 +465,13 @@ find_refused() {
 # A command's own commits that bring a file GitHub refuses (over 100 MiB, even one deleted
 # again) would fail this push and every later one. They are put together into one commit
 # without such files, which stay in the clone uncommitted: "@refused <bytes> <path>" each,
-# then "@flattened <commits>". Our own commits never hold one (check_files).
+# then "@flattened <commits>". Our own commits never hold one (check_files). Fails when there
+# was nothing to put together.
 flatten_refused() {
   local size sha path entry count subjects
-  git rev-parse -q --verify "$upstream" >/dev/null || return 0
+  git rev-parse -q --verify "$upstream" >/dev/null || return 1
   find_refused "$upstream..HEAD"
-  [ ${#refused[@]} -eq 0 ] && return 0
+  [ ${#refused[@]} -gt 0 ] || return 1
   subjects=$(git log --format='- %s' "$upstream..HEAD")
   count=$(git rev-list --count "$upstream..HEAD")
   git reset -q --soft "$upstream" || fail flatten "could not put the commits together"
@@ -498,7 +499,10 @@ publish() {
       say restored "$(git rev-parse HEAD)"
       return 0
     fi
-    [ "$attempts" -eq 0 ] && flatten_refused
+    # Left with nothing but the files GitHub refuses: nothing to push.
+    if [ "$attempts" -eq 0 ] && flatten_refused && [ "$(git rev-parse HEAD)" = "$(git rev-parse "$upstream")" ]; then
+      return 0
+    fi
     if out=$(git push --porcelain --no-thin origin "HEAD:refs/heads/$branch" 2>&1); then
       git update-ref --no-deref "$upstream" HEAD
       remote=present
