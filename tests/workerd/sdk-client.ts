@@ -10,7 +10,7 @@ import type {
 } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { location, type Visitor } from "./visitor";
 
-const REDIRECT_URL = "http://127.0.0.1:9999/callback";
+export const REDIRECT_URL = "http://127.0.0.1:9999/callback";
 
 /** The Worker's real `fetch`, as the network an SDK client talks to. */
 export const workerFetch = (url: string | URL, init?: RequestInit) => exports.default.fetch(url, init);
@@ -28,8 +28,17 @@ export class SdkOAuthClient implements OAuthClientProvider {
   #verifier = "";
   /** Every authorization URL the client asked the person to open, in order. */
   readonly authorizationUrls: URL[] = [];
+  /** The HTML of every consent page the person answered, in order. */
+  readonly consentPages: string[] = [];
 
-  constructor(readonly name = "SDK test client") {}
+  /**
+   * @param clientMetadataUrl where this client publishes its Client ID Metadata Document; when
+   *   the server supports those, the SDK uses it as the client id instead of registering
+   */
+  constructor(
+    readonly name = "SDK test client",
+    readonly clientMetadataUrl?: string,
+  ) {}
 
   get redirectUrl() {
     return REDIRECT_URL;
@@ -84,6 +93,7 @@ export class SdkOAuthClient implements OAuthClientProvider {
     const path = `${url.pathname}${url.search}`;
     const page = await visitor.fetch(path);
     const html = await page.text();
+    this.consentPages.push(html);
     const handle = html.match(/name="handle" value="([^"]+)"/)?.[1];
     if (!handle) throw new Error(`no consent form (${page.status}): ${html.slice(0, 500)}`);
     const fields: Record<string, string> = { handle, decision: "approve" };
@@ -108,8 +118,13 @@ export function sdkTransport(kind: Kind, url: string, oauth: SdkOAuthClient) {
  * Connects an SDK client to `url` as a person's AI client does: the first connect is refused
  * (401), the client discovers and registers, the person consents, and the second connect works.
  */
-export async function connectedClient(visitor: Visitor, kind: Kind, url: string, answer: { write: boolean }) {
-  const oauth = new SdkOAuthClient();
+export async function connectedClient(
+  visitor: Visitor,
+  kind: Kind,
+  url: string,
+  answer: { write: boolean },
+  oauth = new SdkOAuthClient(),
+) {
   const first = sdkTransport(kind, url, oauth);
   const refused = new Client({ name: "workerd-test", version: "1.0.0" });
   await refused.connect(first).catch(() => undefined);
