@@ -100,7 +100,10 @@ export default {
   async fetch(incoming, env, ctx) {
     const url = new URL(incoming.url);
     const misdirected = refuseOtherHost(url, env.APP_ORIGIN);
-    if (misdirected) return withSecurityHeaders(misdirected);
+    if (misdirected) {
+      await readToEnd(incoming);
+      return withSecurityHeaders(misdirected);
+    }
     // An endpoint's own metadata document (RFC 9728 §3.1) is the origin's, renamed for it.
     const endpointResource = metadataResource(url);
     const request = endpointResource
@@ -138,10 +141,16 @@ export default {
       endpointResource ? await renameMetadata(answer, endpointResource) : answer,
       url,
     );
-    // A request answered without reading its body (a 401, a refused registration) must still be
-    // read to the end, or the local runtime stalls the next request on the same keep-alive
-    // connection. Nothing of it is kept: it may be large.
-    if (request.body && !request.bodyUsed) await request.body.pipeTo(new WritableStream());
+    await readToEnd(request);
     return withSecurityHeaders(response);
   },
 } satisfies ExportedHandler<Env>;
+
+/**
+ * A request answered without reading its body (a 401, a 421, a refused registration) must still
+ * be read to the end, or the local runtime stalls or fails the next request on the same
+ * keep-alive connection. Nothing of it is kept: it may be large.
+ */
+async function readToEnd(request: Request): Promise<void> {
+  if (request.body && !request.bodyUsed) await request.body.pipeTo(new WritableStream());
+}

@@ -123,7 +123,7 @@ export function challengeForEndpoint(response: Response, url: URL): Response {
  * from reaching consent, or a 401 after it.
  */
 export function refuseOtherHost(url: URL, appOrigin: string): Response | undefined {
-  if (url.origin === appOrigin || !OAUTH_AND_MCP_PATHS.test(url.pathname)) return undefined;
+  if (url.origin === new URL(appOrigin).origin || !OAUTH_AND_MCP_PATHS.test(url.pathname)) return undefined;
   const right = new URL(`${url.pathname}${url.search}`, appOrigin).href;
   return Response.json(
     {
