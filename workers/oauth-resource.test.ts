@@ -196,8 +196,20 @@ describe("a client whose grant is read-only", () => {
     expect(challenge).toContain(`resource_metadata="${SITE}/.well-known/oauth-protected-resource/mcp"`);
     expect(await githubControl().branchHead(`${github.login}/ctx`)).toBe(before);
 
+    // The legacy SSE transport's messages get the same answer, pointing at /sse's document.
+    const legacy = await exports.default.fetch(`${SITE}/sse/message?sessionId=any`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 4, method: "tools/call", params: call }),
+    });
+    expect(legacy.status).toBe(403);
+    expect(legacy.headers.get("WWW-Authenticate")).toContain(
+      `resource_metadata="${SITE}/.well-known/oauth-protected-resource/sse"`,
+    );
+
     // The official SDK client sees the 403 (not "tool not found"). Version 1.32.2 answers it by
-    // refreshing its token, which cannot add a scope, so it gives up rather than asking the person.
+    // refreshing its token, which cannot add a scope, and then gives up rather than asking the
+    // person (modelcontextprotocol/typescript-sdk#2255; SEP-2350's step-up fixes it upstream).
     const { client } = await connectedClient(visitor, "Streamable HTTP", `${SITE}/mcp`, { write: false });
     await expect(client.callTool(call)).rejects.toThrow(/403/);
     expect(await githubControl().branchHead(`${github.login}/ctx`)).toBe(before);

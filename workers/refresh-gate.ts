@@ -19,7 +19,8 @@ import { DurableObject } from "cloudflare:workers";
  * - after that the token is refused (`invalid_grant`) and never reaches the provider, so it
  *   cannot replace the current one.
  * A replay must present the same client credentials as the refresh that succeeded: the provider
- * authenticated those, and anything else is refused.
+ * authenticated those, and anything else is refused (so a `private_key_jwt` client, whose
+ * assertions are single-use, gets no replay: its second refresh is refused, its first one holds).
  */
 export const REPLAY_WINDOW_MS = 10 * 60 * 1000;
 
@@ -110,9 +111,11 @@ export async function refreshOnce(
   const gate = gates.get(gates.idFromName(await hex(await digest(`ctx4-ai refresh gate\n${token}`))));
   const key = await sealingKey(token);
   // Client authentication as sent (RFC 6749 §2.3): a replay must come from the same client.
+  // A client assertion (RFC 7523) is single-use, so a replay that carries one never matches.
   const credentials = JSON.stringify([
     form.get("client_id"),
     form.get("client_secret"),
+    form.get("client_assertion"),
     request.headers.get("Authorization"),
   ]);
   const claim = await gate.claim();
