@@ -96,9 +96,12 @@ export function metadataResource(url: URL): string | undefined {
  * asked for. Everything else in it (authorization servers, scopes) is the same resource's.
  */
 export async function renameMetadata(response: Response, resource: string): Promise<Response> {
-  if (!response.ok) return response;
+  // A HEAD request's answer has no document to rename.
+  if (!response.ok || !response.body) return response;
   const document = (await response.json()) as Record<string, unknown>;
-  return Response.json({ ...document, resource }, { headers: response.headers });
+  const headers = new Headers(response.headers);
+  headers.delete("Content-Length");
+  return Response.json({ ...document, resource }, { headers });
 }
 
 /**
