@@ -4,6 +4,9 @@ import type { BashOutcome, InstructionsOutcome } from "../workspace/workspace";
 import { bashResultText, instructionsText } from "./format";
 import { ONBOARDING_PROMPT } from "./guide";
 
+/** Tools that change the repo: they exist only for a grant with `ctx:write`. */
+export const WRITE_TOOLS: ReadonlySet<string> = new Set(["ctx_bash"]);
+
 /** What the tools need of the user's workspace: the Durable Object, or its core. */
 export type CtxWorkspace = {
   bash(input: BashInput): Promise<BashOutcome>;
