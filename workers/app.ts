@@ -1,4 +1,4 @@
-import { OAuthProvider, type OAuthResourceContext } from "@cloudflare/workers-oauth-provider";
+import { insufficientScope, OAuthProvider, type OAuthResourceContext } from "@cloudflare/workers-oauth-provider";
 import { createRequestHandler, RouterContextProvider } from "react-router";
 import { connectDatabase } from "../app/lib/db/client.server";
 import { ALL_SCOPES, type GrantProps } from "../app/lib/oauth/scopes";
@@ -6,20 +6,35 @@ import { withSecurityHeaders } from "../app/lib/security-headers.server";
 import { userWorkspace } from "../app/lib/user-workspace.server";
 import { type WorkerContext, workerContext } from "../app/lib/worker-context";
 import { screenClientRegistration } from "./client-registration";
+import { callsWriteTool } from "./mcp/scope-challenge";
+import {
+  challengeForEndpoint,
+  metadataResource,
+  RESOURCE_METADATA_PREFIX,
+  refuseOtherHost,
+  renameMetadata,
+  withCanonicalResource,
+  withoutTrailingSlash,
+} from "./oauth-resource";
+import { refreshOnce } from "./refresh-gate";
 
 // The Sandbox SDK's proxy that hands a container's outbound requests to the Worker (its README).
 export { ContainerProxy } from "@cloudflare/sandbox";
+export { RefreshGate } from "./refresh-gate";
 export { UserSandbox as Sandbox } from "./sandbox/cloudflare";
 export { UserWorkspace } from "./user-workspace";
 
 /**
  * Every request, in order:
- * 1. The OAuth provider answers its own routes: metadata, `/oauth/register` (after our limits,
- *    `./client-registration.ts`), `/oauth/token`. The resource is the whole origin so that one
- *    token serves both `/mcp` and `/sse`.
- * 2. `/mcp` and `/sse` need a valid access token; with one, the request goes to the object of
- *    the user named in the token's grant (never anything in the request) and is served there.
- * 3. Everything else, `/authorize` (our consent page) included, is the React Router app.
+ * 1. OAuth and MCP paths on a host other than APP_ORIGIN get 421 naming the right URL.
+ * 2. The OAuth provider answers its own routes: metadata, `/oauth/register` (after our limits,
+ *    `./client-registration.ts`), `/oauth/token` (refreshes one at a time per token,
+ *    `./refresh-gate.ts`). The resource is the whole origin so that one token serves both
+ *    `/mcp` and `/sse`; each endpoint URL is accepted as its name too (`./oauth-resource.ts`).
+ * 3. `/mcp` and `/sse` (trailing slash or not) need a valid access token; with one, the request
+ *    goes to the object of the user named in the token's grant (never anything in the request)
+ *    and is served there. A write tool called with a read-only grant gets the scope challenge.
+ * 4. Everything else, `/authorize` (our consent page) included, is the React Router app.
  *
  * Every answer leaves with the security headers (`withSecurityHeaders`); pages bring their own
  * Content-Security-Policy from `app/entry.server.tsx`.
@@ -44,21 +59,32 @@ const mcpApi = {
   async fetch(request: Request, env: Env, executionContext: ExecutionContext) {
     // The provider validated the token and hands us what it proved.
     const ctx = executionContext as OAuthResourceContext<GrantProps>;
-    const origin = request.headers.get("Origin");
-    if (origin && origin !== env.APP_ORIGIN) {
-      return Response.json({ error: "This origin may not call the MCP endpoint." }, { status: 403 });
-    }
+    // Every Origin is served, browser clients such as MCP Inspector's included, as the
+    // provider's CORS answers say. MCP's Origin check (Streamable HTTP, "Security Warning")
+    // stops DNS rebinding, a page using the browser's network position or cookies; here only a
+    // bearer token in the Authorization header is accepted, which no browser adds by itself, so a
+    // page gets in only with a token the person granted its client on our consent page.
     const grant = { clientId: ctx.auth.clientId ?? "", scopes: ctx.auth.scope };
+    const body =
+      request.method === "POST"
+        ? await request
+            .clone()
+            .json()
+            .catch(() => undefined)
+        : undefined;
+    if (!grant.scopes.includes("ctx:write") && callsWriteTool(body)) {
+      return insufficientScope(ctx.auth, ALL_SCOPES, "Changing the repository needs ctx:write");
+    }
     const workspace = userWorkspace(env, ctx.props.userId);
     // The object cannot see a client hang up on a stream it returned over RPC; tell it.
     const streamId = crypto.randomUUID();
     request.signal.addEventListener("abort", () => ctx.waitUntil(workspace.mcpStreamClosed(streamId)));
 
     const url = new URL(request.url);
-    if (url.pathname === "/mcp") return workspace.mcpStreamableHttp(request, grant, streamId);
-    if (url.pathname === "/sse" && request.method === "GET") return workspace.mcpOpenSse(grant, streamId);
-    if (url.pathname === "/sse/message" && request.method === "POST") {
-      const body = await request.json().catch(() => undefined);
+    const path = withoutTrailingSlash(url.pathname);
+    if (path === "/mcp") return workspace.mcpStreamableHttp(request, grant, streamId);
+    if (path === "/sse" && request.method === "GET") return workspace.mcpOpenSse(grant, streamId);
+    if (path === "/sse/message" && request.method === "POST") {
       return workspace.mcpPostSse(url.searchParams.get("sessionId") ?? "", grant, body);
     }
     return Response.json({ error: "Not found" }, { status: 404 });
@@ -67,18 +93,24 @@ const mcpApi = {
 
 let provider: OAuthProvider<Env> | undefined;
 
-/** The resource is the origin, whose metadata lives at the bare well-known path. */
-const RESOURCE_METADATA = "/.well-known/oauth-protected-resource";
-const ENDPOINT_METADATA = new Set([`${RESOURCE_METADATA}/mcp`, `${RESOURCE_METADATA}/sse`]);
 const REGISTRATION_ENDPOINT = "/oauth/register";
+const TOKEN_ENDPOINT = "/oauth/token";
 
 export default {
   async fetch(incoming, env, ctx) {
-    // Clients that look for the endpoint's own metadata document (RFC 9728 §3.1) get the origin's.
     const url = new URL(incoming.url);
-    const request = ENDPOINT_METADATA.has(url.pathname)
-      ? new Request(new URL(RESOURCE_METADATA, url), incoming)
-      : incoming;
+    const misdirected = refuseOtherHost(url, env.APP_ORIGIN);
+    if (misdirected) {
+      await readToEnd(incoming);
+      return withSecurityHeaders(misdirected);
+    }
+    // An endpoint's own metadata document (RFC 9728 §3.1) is the origin's, renamed for it.
+    const endpointResource = metadataResource(url);
+    const request = endpointResource
+      ? new Request(new URL(RESOURCE_METADATA_PREFIX, url), incoming)
+      : url.pathname === "/authorize" || url.pathname === TOKEN_ENDPOINT
+        ? await withCanonicalResource(incoming, env.APP_ORIGIN)
+        : incoming;
     const screened =
       url.pathname === REGISTRATION_ENDPOINT && request.method === "POST"
         ? await screenClientRegistration(request, env.CLIENT_REGISTRATIONS)
@@ -89,16 +121,36 @@ export default {
       apiHandler: mcpApi,
       defaultHandler: webApp,
       authorizeEndpoint: "/authorize",
-      tokenEndpoint: "/oauth/token",
+      tokenEndpoint: TOKEN_ENDPOINT,
       clientRegistrationEndpoint: REGISTRATION_ENDPOINT,
+      clientIdMetadataDocumentEnabled: true,
       scopesSupported: ALL_SCOPES,
+      // Both, in the 401 and the resource metadata: the product is a memory the AI reads and
+      // writes; the person may still grant read only, and a client then steps up for ctx_bash.
+      requiredScopes: ALL_SCOPES,
       resourceMetadata: { resource: env.APP_ORIGIN, resource_name: "ctx4-ai" },
     });
-    const response = screened instanceof Response ? screened : await provider.fetch(screened, env, ctx);
-    // A request answered without reading its body (a 401, a refused registration) must still be
-    // read to the end, or the local runtime stalls the next request on the same keep-alive
-    // connection. Nothing of it is kept: it may be large.
-    if (request.body && !request.bodyUsed) await request.body.pipeTo(new WritableStream());
+    const oauth = provider;
+    const answer =
+      screened instanceof Response
+        ? screened
+        : url.pathname === TOKEN_ENDPOINT
+          ? await refreshOnce(screened, env.REFRESH_GATE, (tokenRequest) => oauth.fetch(tokenRequest, env, ctx))
+          : await oauth.fetch(screened, env, ctx);
+    const response = challengeForEndpoint(
+      endpointResource ? await renameMetadata(answer, endpointResource) : answer,
+      url,
+    );
+    await readToEnd(request);
     return withSecurityHeaders(response);
   },
 } satisfies ExportedHandler<Env>;
+
+/**
+ * A request answered without reading its body (a 401, a 421, a refused registration) must still
+ * be read to the end, or the local runtime stalls or fails the next request on the same
+ * keep-alive connection. Nothing of it is kept: it may be large.
+ */
+async function readToEnd(request: Request): Promise<void> {
+  if (request.body && !request.bodyUsed) await request.body.pipeTo(new WritableStream());
+}

@@ -10,6 +10,7 @@ import {
   installAndReturn,
   location,
   newGitHubUser,
+  onboardedVisitor,
   startInstall,
   uniqueEmail,
   Visitor,
@@ -286,6 +287,25 @@ describe("the GitHub callback", () => {
     expect(location(await again(installation.id))).toBe("/onboarding/select-repo");
     const foreign = await again(otherInstallation.id);
     expect(foreign.status).toBe(400);
+    expect((await configOf(visitor))?.installationId).toBe(installation.id);
+  });
+
+  it("takes people back to /me with a note after they change the App's access on GitHub's own page", async () => {
+    const { visitor, installation } = await onboardedVisitor("settings");
+    const other = await newGitHubUser();
+    const otherInstallation = await githubControl().createInstallation(other.login, { repository_selection: "all" });
+    // GitHub's redirect from github.com/settings/installations/<id>: no state, no code.
+    const fromSettings = (installationId: number) =>
+      visitor.fetch(`/api/github/callback?installation_id=${installationId}&setup_action=update`);
+
+    const back = await fromSettings(installation.id);
+    expect(location(back)).toBe("/me?github=updated");
+    const me = await visitor.fetch("/me?github=updated");
+    expect(await me.text()).toContain("Your changes on GitHub are in");
+
+    const foreign = await fromSettings(otherInstallation.id);
+    expect(foreign.status).toBe(400);
+    expect(await foreign.text()).toContain("This request did not come from ctx4-ai");
     expect((await configOf(visitor))?.installationId).toBe(installation.id);
   });
 });

@@ -92,8 +92,16 @@ export async function loader({ request, context }: Route.LoaderArgs) {
   const { state, code, error, setup_action: setupAction } = query.data;
 
   if (setupAction === "request") return refuse("approval-pending");
-  if (!state) return refuse("missing-state");
   const workspace = userWorkspace(env, user.id);
+  // GitHub's own settings page sends people here after they change the App's repository
+  // access, with no state of ours ("About the setup URL", docs.github.com/en/apps/creating-
+  // github-apps/registering-a-github-app/about-the-setup-url). For the installation already
+  // verified for this person that links nothing: what it can do is read again from GitHub.
+  if (!state && setupAction === "update" && config && query.data.installation_id === config.installationId) {
+    await workspace.configChanged();
+    return redirect(config.repoFullName ? "/me?github=updated" : nextStep(config));
+  }
+  if (!state) return refuse("missing-state");
   const check = await workspace.consumeInstallState(state, user.sessionId);
   if (check !== "valid") return refuse(STATE_PROBLEMS[check]);
   if (error) return refuse("authorization-failed");

@@ -184,10 +184,14 @@ describe("the MCP endpoint's OAuth surface", () => {
       expect(response.status).toBe(401);
       expect(response.headers.get("WWW-Authenticate")).toMatch(/^Bearer .*resource_metadata="[^"]+"/);
     }
-    for (const path of ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"]) {
-      const metadata = await visitor.fetch(path);
+    // Each document names the resource its URL implies (RFC 9728 §3.3).
+    for (const [path, resource] of [
+      ["/.well-known/oauth-protected-resource", visitor.site],
+      ["/.well-known/oauth-protected-resource/mcp", `${visitor.site}/mcp`],
+    ]) {
+      const metadata = await visitor.fetch(path ?? "");
       expect(metadata.status).toBe(200);
-      expect(await metadata.json()).toMatchObject({ resource: visitor.site });
+      expect(await metadata.json()).toMatchObject({ resource });
     }
     const server = (await (await visitor.fetch("/.well-known/oauth-authorization-server")).json()) as Record<
       string,

@@ -92,6 +92,8 @@ const PROBLEMS: Record<InactiveReason, { title: string; detail: string }> = {
 export default function Me({ loaderData }: Route.ComponentProps) {
   const [searchParams] = useSearchParams();
   const confirmingDisconnect = searchParams.get("disconnect") === "confirm";
+  // Back from GitHub's own settings page (api.github.callback): what is shown was read again.
+  const updatedOnGitHub = searchParams.get("github") === "updated";
   const problem = loaderData.inactiveReason ? PROBLEMS[loaderData.inactiveReason] : null;
 
   return (
@@ -101,6 +103,12 @@ export default function Me({ loaderData }: Route.ComponentProps) {
           <h1 className="text-2xl font-semibold tracking-tight">Your AI memory</h1>
           <p className="mt-1 text-stone-600">Signed in as {loaderData.email}</p>
         </header>
+
+        {updatedOnGitHub && !problem ? (
+          <Notice tone="success" title="Your changes on GitHub are in">
+            <p>ctx4-ai read the App's access again: your AI clients use it from their next call.</p>
+          </Notice>
+        ) : null}
 
         {problem ? (
           <Notice tone="error" title={problem.title}>

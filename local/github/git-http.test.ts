@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -93,6 +94,26 @@ describe("git smart HTTP", () => {
     await stack.emulator.idle();
     const pushed = stack.hooks.map((hook) => JSON.parse(hook.body)).find((body) => body.after === web.sha);
     expect(pushed).toMatchObject({ sender: { login: "bob" }, head_commit: { modified: ["resources/context.md"] } });
+  });
+
+  it("declines a push that brings a file over 100 MiB with GH001, even one deleted again, and moves no ref", async () => {
+    const token = await installationToken(stack.app, ids.alice);
+    const dir = join(work, "alice-large");
+    expect((await git(["clone", "-q", cloneUrl(stack.emulator.url, "alice/ctx", token), dir])).code).toBe(0);
+    const head = await stack.emulator.control.branchHead("alice/ctx");
+    // Random bytes: git cannot compress them below the limit.
+    writeFileSync(join(dir, "big file.bin"), randomBytes(100 * 1024 * 1024 + 1));
+    expect((await git(["add", "big file.bin"], dir)).code).toBe(0);
+    expect((await git(["commit", "-q", "-m", "Big"], dir)).code).toBe(0);
+    expect((await git(["rm", "-q", "big file.bin"], dir)).code).toBe(0);
+    expect((await git(["commit", "-q", "-m", "Gone again"], dir)).code).toBe(0);
+
+    const push = await git(["push", "origin", "HEAD:main"], dir);
+    expect(push.code).not.toBe(0);
+    expect(push.stderr).toContain("File big file.bin is 100.00 MB; this exceeds GitHub's file size limit of 100.00 MB");
+    expect(push.stderr).toContain("GH001: Large files detected");
+    expect(push.stderr).toMatch(/\[remote rejected\] HEAD -> main \(pre-receive hook declined\)/);
+    expect(await stack.emulator.control.branchHead("alice/ctx")).toBe(head);
   });
 
   it("serves a partial clone and the blobs it left out, as GitHub does", async () => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { seedFiles } from "./seed";
 import type { Repo } from "./state";
@@ -20,6 +20,21 @@ export type CommitInfo = {
   removed: string[];
   modified: string[];
 };
+
+/**
+ * GitHub's refusal of a push that brings a file over 100 MiB ("About large files on GitHub",
+ * docs.github.com/en/repositories/working-with-files/managing-large-files/about-large-files-on-github):
+ * the whole push is declined with GH001, as git shows it. Installed as each bare repo's
+ * pre-receive hook, which sees the pushed objects before any ref moves.
+ */
+const LARGE_FILE_HOOK = `#!/bin/sh
+while read -r old new ref; do
+  [ "$new" = ${ZERO_SHA} ] && continue
+  git rev-list --objects "$new" --not --all | git cat-file --batch-check='%(objecttype) %(objectsize) %(rest)' |
+    awk '$1 == "blob" && $2 > 104857600 { size = $2; sub(/^[^ ]+ [^ ]+ /, ""); printf "error: File %s is %.2f MB; this exceeds GitHub%cs file size limit of 100.00 MB\\n", $0, size / 1048576, 39; found = 1 } END { exit found }' ||
+    { echo "error: GH001: Large files detected. You may want to try Git Large File Storage - https://git-lfs.github.com."; exit 1; }
+done
+`;
 
 /** Git run with no user or system config, so the machine's settings never change what we store. */
 export const GIT_ENV = {
@@ -85,9 +100,13 @@ export class GitStore {
 
   private async create(repo: Repo): Promise<string> {
     const gitDir = join(this.root, this.relativePath(repo));
-    if (existsSync(join(gitDir, "HEAD"))) return gitDir;
+    if (existsSync(join(gitDir, "HEAD"))) {
+      writeFileSync(join(gitDir, "hooks", "pre-receive"), LARGE_FILE_HOOK, { mode: 0o755 });
+      return gitDir;
+    }
     mkdirSync(dirname(gitDir), { recursive: true });
     await gitOk(gitDir, ["init", "--bare", "--quiet", "--initial-branch=main", gitDir]);
+    writeFileSync(join(gitDir, "hooks", "pre-receive"), LARGE_FILE_HOOK, { mode: 0o755 });
     const files = seedFiles(repo.content, repo.name);
     if (files) {
       const owner = { name: repo.owner, email: `${repo.owner}@users.noreply.github.com` };

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
@@ -78,6 +80,89 @@ describe.each(["Streamable HTTP", "SSE"] as const)("an MCP client over %s", (kin
     });
     expect(raw.status).toBe(401);
     expect(violations).toEqual([]);
+    await client.close();
+  });
+});
+
+describe("an MCP client pointed at another host name of the server", () => {
+  it("is refused before discovery and consent, with the URL to use instead", async () => {
+    const other = new URL("/mcp", stack.appUrl);
+    other.hostname = other.hostname === "localhost" ? "127.0.0.1" : "localhost";
+    const oauth = new TestOAuthClient("Other host client");
+    const connecting = new Client({ name: "e2e", version: "1.0.0" }).connect(
+      new StreamableHTTPClientTransport(other, { authProvider: oauth }),
+    );
+    await expect(connecting).rejects.toThrow(`${stack.appUrl}/mcp`);
+    const page = await browser.newPage();
+    await expect(oauth.consentIn(page, { write: false })).rejects.toThrow("the client never asked for authorization");
+    await page.close();
+  });
+});
+
+describe("an MCP client configured with a trailing slash", () => {
+  it("gets through discovery, registration and consent, and is served, also from a web page's origin", async () => {
+    const page = await (await browser.newContext()).newPage();
+    const login = await newGitHubUser(stack, ["ctx"]);
+    await signIn(page, stack, `${login}@example.com`, "link");
+    await connectGitHub(page, stack, login, ["ctx"], "ctx");
+    const oauth = new TestOAuthClient("Trailing slash client");
+    const url = new URL("/mcp/", stack.appUrl);
+    await expect(
+      new Client({ name: "e2e", version: "1.0.0" }).connect(
+        new StreamableHTTPClientTransport(url, { authProvider: oauth }),
+      ),
+    ).rejects.toThrow(UnauthorizedError);
+    const first = new StreamableHTTPClientTransport(url, { authProvider: oauth });
+    await first.finishAuth(await oauth.consentIn(page, { write: false }));
+    const client = new Client({ name: "e2e", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }));
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(["ctx_instructions"]);
+
+    // The same token from a web page on another origin, served from this computer as MCP
+    // Inspector's web UI is: the browser's own CORS preflight and checks decide.
+    const site = createServer((_request, response) => {
+      response.writeHead(200, { "Content-Type": "text/html" }).end("<!doctype html><title>Inspector</title>");
+    });
+    await new Promise<void>((listening) => site.listen(0, "127.0.0.1", listening));
+    const inspector = await browser.newPage();
+    const consoleLines: string[] = [];
+    inspector.on("console", (message) => consoleLines.push(message.text()));
+    await inspector.goto(`http://localhost:${(site.address() as AddressInfo).port}/`);
+    const answer = await inspector
+      .evaluate(
+        async ({ endpoint, token }) => {
+          const response = await fetch(endpoint, {
+            method: "POST",
+            headers: {
+              Authorization: `Bearer ${token}`,
+              "Content-Type": "application/json",
+              Accept: "application/json, text/event-stream",
+            },
+            body: JSON.stringify({
+              jsonrpc: "2.0",
+              id: 1,
+              method: "initialize",
+              params: {
+                protocolVersion: "2025-11-25",
+                capabilities: {},
+                clientInfo: { name: "inspector", version: "1" },
+              },
+            }),
+          });
+          return {
+            status: response.status,
+            session: response.headers.get("mcp-session-id"),
+            body: await response.text(),
+          };
+        },
+        { endpoint: new URL("/mcp", stack.appUrl).href, token: oauth.tokens()?.access_token ?? "" },
+      )
+      .catch((error: unknown) => ({ status: 0, session: null, body: String(error) }));
+    expect(answer.status, consoleLines.join("\n")).toBe(200);
+    expect(answer.session).toBeTruthy();
+    expect(answer.body).toContain("serverInfo");
+    await inspector.close();
+    site.close();
     await client.close();
   });
 });

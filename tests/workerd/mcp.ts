@@ -13,7 +13,7 @@ export async function accessToken(visitor: Visitor, write: boolean, clientName =
   return tokens.body.access_token;
 }
 
-type RpcOptions = { sessionId?: string; origin?: string; site?: string };
+type RpcOptions = { sessionId?: string };
 
 /** One JSON-RPC message to `/mcp`, as a Streamable HTTP client sends it. */
 export function mcpPost(token: string, message: unknown, options: RpcOptions = {}) {
@@ -24,8 +24,7 @@ export function mcpPost(token: string, message: unknown, options: RpcOptions = {
     "MCP-Protocol-Version": PROTOCOL_VERSION,
   });
   if (options.sessionId) headers.set("Mcp-Session-Id", options.sessionId);
-  if (options.origin) headers.set("Origin", options.origin);
-  return exports.default.fetch(new URL("/mcp", options.site ?? "http://localhost"), {
+  return exports.default.fetch(new URL("/mcp", "http://localhost"), {
     method: "POST",
     headers,
     body: JSON.stringify(message),

@@ -27,8 +27,10 @@ describe("the MCP endpoint", () => {
     expect(await listTools(token, sessionId)).toEqual(["ctx_instructions"]);
 
     const before = await githubControl().branchHead(`${github.login}/ctx`);
-    const answer = await callTool(token, sessionId, "ctx_bash", { command: "echo pwned > pwned.md" });
-    expect(JSON.stringify(answer)).toMatch(/not found|ctx_bash/i);
+    const call = { name: "ctx_bash", arguments: { command: "echo pwned > pwned.md" } };
+    const answer = await mcpPost(token, { jsonrpc: "2.0", id: 3, method: "tools/call", params: call }, { sessionId });
+    expect(answer.status).toBe(403);
+    expect(answer.headers.get("WWW-Authenticate")).toContain('error="insufficient_scope"');
     expect((await (await workspaceOf(visitor)).stats()).sandboxExecs).toBe(0);
     expect(await githubControl().branchHead(`${github.login}/ctx`)).toBe(before);
   });
@@ -84,13 +86,10 @@ describe("the MCP endpoint", () => {
     expect(await listTools(token, sessionId)).toEqual(["ctx_bash", "ctx_instructions"]);
   });
 
-  it("refuses an expired token, a token for another origin, and a foreign Origin header", async () => {
+  it("refuses an expired token", async () => {
     const { visitor } = await onboardedVisitor("strict");
     const token = await accessToken(visitor, true);
     const list = { jsonrpc: "2.0", id: 1, method: "tools/list" };
-
-    expect((await mcpPost(token, list, { site: "http://127.0.0.1" })).status).toBe(401);
-    expect((await mcpPost(token, list, { origin: "http://evil.example" })).status).toBe(403);
 
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(Date.now() + 2 * 60 * 60 * 1000);

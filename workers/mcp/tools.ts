@@ -8,6 +8,9 @@ import { ONBOARDING_PROMPT } from "./guide";
 import { withProgress } from "./progress";
 import type { CallWatch } from "./sessions";
 
+/** Tools that change the repo: they exist only for a grant with `ctx:write`. */
+export const WRITE_TOOLS: ReadonlySet<string> = new Set(["ctx_bash"]);
+
 /** What the tools need of the user's workspace: the Durable Object, or its core. */
 export type CtxWorkspace = {
   /** `signal`: the client cancelled the call (see Workspace.bash). */

@@ -13,9 +13,31 @@ type ExecCall = { command: string; options: Parameters<CloudflareSandboxSurface[
 const closedRoute: GitEgressHandler = async () => new Response("closed", { status: 403 });
 
 /**
+ * The SDK's foreground exec as its container runs it (cloudflare/sandbox-sdk,
+ * docs/SESSION_EXECUTION.md and packages/sandbox-container/src/session.ts): the command inside
+ * a group in the session's one long-lived shell, its output to files. Whatever the command
+ * leaves in that shell (a trap, an open descriptor, a variable, or the shell gone) would reach
+ * every later exec, so after the group the shell says it is alive and what changed.
+ */
+function inSdkShell(command: string): string {
+  return `ctx4_sdk_dir=$(mktemp -d); ctx4_sdk_fds=$(ls /proc/$$/fd)
+{
+${command}
+ctx4_sdk_code=$?
+} </dev/null >"$ctx4_sdk_dir/out" 2>"$ctx4_sdk_dir/err"
+cat "$ctx4_sdk_dir/out"; cat "$ctx4_sdk_dir/err" >&2; rm -rf "$ctx4_sdk_dir"
+ctx4_sdk_left="$(trap -p)$(compgen -v | grep -v '^ctx4_sdk_' | grep '^ctx4_')"
+[ "$(ls /proc/$$/fd)" = "$ctx4_sdk_fds" ] || ctx4_sdk_left+=" descriptors"
+printf '\n${SDK_SHELL_MARK} %s' "$ctx4_sdk_left" >&2
+exit "$ctx4_sdk_code"`;
+}
+const SDK_SHELL_MARK = "ctx4-sdk-shell-alive";
+
+/**
  * A stand-in for the SDK's sandbox: it takes exactly what the real `exec` takes and runs the
- * command with real bash on the local sandbox host, with `/workspace` mapped to the sandbox's
- * folder; git's requests to the egress host reach `gitEgress`, as the runtime hands them to the
+ * command as the SDK does ({@link inSdkShell}) with real bash on the local sandbox host, with
+ * `/workspace` mapped to the sandbox's folder, and fails when the command harmed the SDK's
+ * shell; git's requests to the egress host reach `gitEgress`, as the runtime hands them to the
  * Worker. It keeps no output limit of its own, as the SDK keeps none.
  */
 function stubSdk(gitEgress: GitEgressHandler = closedRoute) {
@@ -37,17 +59,20 @@ function stubSdk(gitEgress: GitEgressHandler = closedRoute) {
         Object.entries(options?.env ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
       );
       const result = await host.exec({
-        command,
+        command: inSdkShell(command),
         cwd: cwd || undefined,
         env: commandEnv,
         timeoutMs: options?.timeout ?? 600_000,
         maxOutputBytes: 100 * 1024 * 1024,
       });
+      const [stderr = "", left] = result.stderr.split(`\n${SDK_SHELL_MARK} `);
+      if (left === undefined) throw new Error("The command ended the SDK's shell.");
+      if (left) throw new Error(`The command left state in the SDK's shell: ${left}`);
       return {
         success: result.exitCode === 0,
         exitCode: result.exitCode ?? -1,
         stdout: result.stdout,
-        stderr: result.stderr,
+        stderr,
         command,
         duration: 0,
         timestamp: new Date().toISOString(),

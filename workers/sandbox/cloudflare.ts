@@ -6,6 +6,15 @@ import { GIT_EGRESS_HOST } from "./git-egress";
 // Kept as a .sh file so it reads (and lints) as shell; what it guarantees is written at its top.
 import LIMITED_EXEC_SCRIPT from "./limited-exec.sh?raw";
 
+/**
+ * What we hand the SDK's `exec`: our script, run by a bash of its own. The SDK runs an exec's
+ * command inside its session's one long-lived shell, as a group (`{ command; }`, so that `cd`
+ * and `export` persist: cloudflare/sandbox-sdk docs/SESSION_EXECUTION.md, "Foreground"), where
+ * the script's `exit`, `trap` and `exec` redirections would act on that shell and every later
+ * exec. The script is ours and fixed; single quotes make it one word, run nothing on the way.
+ */
+const SDK_EXEC_COMMAND = inOwnBash(LIMITED_EXEC_SCRIPT, "ctx4-exec");
+
 /** Whose sandbox sent a request out: set by the Worker (never by the container) with `setOutboundByHost`. */
 type GitEgressParams = { userId: string };
 
@@ -65,10 +74,18 @@ const CANCEL_TIMEOUT_MS = 10_000;
  * watches, waiting up to 2 s for it to appear when the cancel came before the command started.
  * The write gives up after 2 s: once the command has ended nobody reads the FIFO.
  */
-const CANCEL_SCRIPT = `f=/tmp/ctx4-exec-$CTX4_EXEC_ID.cancel
+const SDK_CANCEL_COMMAND = inOwnBash(
+  `f=/tmp/ctx4-exec-$CTX4_EXEC_ID.cancel
 for _ in $(seq 20); do [ -p "$f" ] && break; sleep 0.1; done
 [ -p "$f" ] && timeout 2 bash --noprofile --norc -c 'echo >"$1"' ctx4-cancel "$f"
-true`;
+true`,
+  "ctx4-cancel",
+);
+
+/** `script` as one command for the SDK's `exec`, run by a bash of its own (see SDK_EXEC_COMMAND). */
+function inOwnBash(script: string, name: string): string {
+  return `bash --noprofile --norc -c '${script.replaceAll("'", "'\\''")}' ${name}`;
+}
 
 /** A user's Cloudflare Sandbox container, addressed by their user id. */
 export function cloudflareSandbox(namespace: DurableObjectNamespace<UserSandbox>, userId: string): SandboxBackend {
@@ -100,20 +117,20 @@ export function sandboxBackendOver(sandbox: CloudflareSandboxSurface, userId: st
       await route();
       // The SDK's own `signal` only stops waiting for the exec; the command would run on. So a
       // second exec tells limited-exec.sh to kill the command's process group (see
-      // CANCEL_SCRIPT), and this exec answers as usual once the command is gone.
+      // SDK_CANCEL_COMMAND), and this exec answers as usual once the command is gone.
       const execId = crypto.randomUUID();
       let cancelRequested = false;
       const cancel = () => {
         cancelRequested = true;
         sandbox
-          .exec(CANCEL_SCRIPT, { env: { CTX4_EXEC_ID: execId }, timeout: CANCEL_TIMEOUT_MS })
+          .exec(SDK_CANCEL_COMMAND, { env: { CTX4_EXEC_ID: execId }, timeout: CANCEL_TIMEOUT_MS })
           .catch((error) => console.warn("cancelling a sandbox command failed:", String(error)));
       };
       signal?.addEventListener("abort", cancel, { once: true });
       let result: Awaited<ReturnType<CloudflareSandboxSurface["exec"]>>;
       try {
         if (signal?.aborted) cancel();
-        result = await sandbox.exec(LIMITED_EXEC_SCRIPT, {
+        result = await sandbox.exec(SDK_EXEC_COMMAND, {
           cwd: request.cwd ? `${WORKSPACE_DIR}/${request.cwd}` : WORKSPACE_DIR,
           env: {
             ...request.env,

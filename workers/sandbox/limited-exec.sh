@@ -3,7 +3,7 @@
 # In: CTX4_EXEC_COMMAND (data, never spliced into code), CTX4_EXEC_TIMEOUT_MS,
 # CTX4_EXEC_MAX_OUTPUT_BYTES (per stream), CTX4_EXEC_OFFLINE (1: no network), CTX4_EXEC_ID (a UUID:
 # while the command runs, a line written to the FIFO /tmp/ctx4-exec-<id>.cancel stops it as its time
-# limit would; that is how CANCEL_SCRIPT in cloudflare.ts cancels it from another exec).
+# limit would; that is how SDK_CANCEL_COMMAND in cloudflare.ts cancels it from another exec).
 # Out: first line of stdout "<exit code> <timed out 0|1> <stdout bytes past the cap> <stderr bytes
 # past the cap>", then the kept stdout; the kept stderr on stderr.
 ctx4_command=$CTX4_EXEC_COMMAND ctx4_limit=$CTX4_EXEC_TIMEOUT_MS ctx4_cap=$CTX4_EXEC_MAX_OUTPUT_BYTES

@@ -64,6 +64,60 @@ describe("what ctx_bash reports is what happened, in words an AI can act on", ()
     expect(await control.readFile(repo.full_name, "ok.md")).toBe("ok\n");
     expect(await control.readFile(repo.full_name, "huge.bin")).toBeUndefined();
   });
+
+  it("puts a command's own commits that bring a file GitHub refuses together without it, so pushes go on", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const result = await workspace.bash({
+      command:
+        "truncate -s 101M huge.bin && echo small > small.md && git add -A && git commit -qm 'Mine, with a big file' && echo later > later.md && git add -A && git commit -qm 'Mine, later'",
+      timeoutSeconds: 120,
+    });
+    expect(result).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    const text = result.ran ? bashResultText(result).text : "";
+    expect(text).toContain("2 commit(s) made by a command brought a file over GitHub's 100 MB limit");
+    expect(text).toContain("Not committed: huge.bin is 101.0 MB");
+    expect(await control.readFile(repo.full_name, "small.md")).toBe("small\n");
+    expect(await control.readFile(repo.full_name, "later.md")).toBe("later\n");
+    expect(await control.readFile(repo.full_name, "huge.bin")).toBeUndefined();
+    expect((await control.commits(repo.full_name))[0]?.message).toContain("- Mine, with a big file");
+
+    const next = await workspace.bash({ command: "ls huge.bin && echo next > next.md" });
+    expect(next).toMatchObject({ ran: true, stdout: { text: "huge.bin\n" }, publish: { state: "pushed" } });
+    expect(await control.readFile(repo.full_name, "next.md")).toBe("next\n");
+  });
+
+  it("pushes nothing, and says why, when a command's own commit holds only a file GitHub refuses", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    const head = await control.branchHead(repo.full_name);
+    const result = await workspace.bash({
+      command: "truncate -s 101M huge.bin && git add huge.bin && git commit -qm Big",
+      timeoutSeconds: 120,
+    });
+    expect(result).toMatchObject({ ran: true, publish: { state: "not-needed" }, setAside: [] });
+    const text = result.ran ? bashResultText(result).text : "";
+    expect(text).toContain("1 commit(s) made by a command brought a file over GitHub's 100 MB limit");
+    expect(text).toContain("Not committed: huge.bin is 101.0 MB");
+    expect(await control.branchHead(repo.full_name)).toBe(head);
+  });
+
+  it("sets aside a stash that holds a file GitHub refuses without it, and keeps that file in the sandbox", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const result = await workspace.bash({
+      command: "truncate -s 101M huge.bin && echo draft > draft.md && git stash -q -u",
+      timeoutSeconds: 120,
+    });
+    expect(result).toMatchObject({ ran: true, setAside: [{ why: "stashed" }] });
+    const side = result.ran ? result.setAside[0]?.name : undefined;
+    expect(await control.readFile(repo.full_name, "draft.md", side)).toBe("draft\n");
+    expect(await control.readFile(repo.full_name, "huge.bin", side)).toBeUndefined();
+    const text = result.ran ? bashResultText(result).text : "";
+    const kept = /kept in the sandbox at (lost\+found\/refused-[^ ]+\/huge\.bin),/.exec(text)?.[1];
+    expect(kept).toBeDefined();
+    const next = await workspace.bash({ command: `stat -c %s ../${kept} && echo next > next.md` });
+    expect(next).toMatchObject({ ran: true, stdout: { text: "105906176\n" }, publish: { state: "pushed" } });
+    expect(await control.readFile(repo.full_name, "next.md")).toBe("next\n");
+  });
 });
 
 describe("the clone is checked, not assumed", () => {

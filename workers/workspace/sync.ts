@@ -18,10 +18,12 @@ export type SyncCommit = { sha: string; files: string[] };
 /**
  * A file worth a word in the result: `refused` (over GitHub's 100 MiB limit) and `unstorable`
  * (a name git refuses) were left out of the commit; `large` (over 50 MiB, which GitHub warns
- * of) and `binary` were committed. `bytes` is the file's size.
+ * of) and `binary` were committed; `kept-aside`, over the limit too, was in work set aside on
+ * a side branch, and is kept in the sandbox at `folder`/`path` instead. `bytes` is the size.
  */
 export type FlaggedFile =
   | { kind: "refused" | "large" | "binary"; path: string; bytes: number }
+  | { kind: "kept-aside"; path: string; bytes: number; folder: string }
   | { kind: "unstorable"; path: string };
 
 /**
@@ -54,6 +56,11 @@ export type SyncOutcome = {
   dropped?: string[];
   /** Files left out of the commit, or committed but worth naming. */
   flagged?: FlaggedFile[];
+  /**
+   * How many of a command's own commits held a file GitHub refuses (named in `flagged`): they
+   * were put together into one commit without it.
+   */
+  flattened?: number;
   /** The branch was behind GitHub's with nothing of its own (a reset): moved forward to this. */
   restored?: string;
   /** Untracked folders holding a .git of their own: their files were left out of the commit. */
@@ -223,9 +230,20 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
         outcome.flagged = [
           ...(outcome.flagged ?? []),
           {
-            kind: event.slice(1) as FlaggedFile["kind"],
+            kind: event.slice(1) as "refused" | "large" | "binary",
             bytes: Number(words[0]),
             path: unescapePath(words.slice(1).join(" ")),
+          },
+        ];
+        break;
+      case "@kept-aside":
+        outcome.flagged = [
+          ...(outcome.flagged ?? []),
+          {
+            kind: "kept-aside",
+            bytes: Number(words[0]),
+            folder: words[1] ?? "",
+            path: unescapePath(words.slice(2).join(" ")),
           },
         ];
         break;
@@ -257,6 +275,9 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
         break;
       case "@brought":
         outcome.brought = [...(outcome.brought ?? []), { from: words[0] ?? "", commits: Number(words[1]) || 0 }];
+        break;
+      case "@flattened":
+        outcome.flattened = Number(rest) || 0;
         break;
       case "@restored":
         outcome.restored = rest;

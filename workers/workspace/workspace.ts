@@ -637,6 +637,11 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before"
     notes.push(
       `WARNING: something in the sandbox, not ctx4-ai's own steps, moved ${ref.replace(/^refs\/heads\//, "branch ")} on GitHub to ${short(sha)}. Tell the person to check that branch's history on GitHub.`,
     );
+  if (outcome.flattened) {
+    notes.push(
+      `${outcome.flattened} commit(s) made by a command brought a file over GitHub's 100 MB limit, so GitHub would have refused every push: they were put together into one commit without it.`,
+    );
+  }
   for (const file of outcome.flagged ?? []) notes.push(flaggedNote(file));
   for (const { from, commits } of outcome.brought ?? []) {
     const where = from === "HEAD" ? "on a detached HEAD" : `on local branch ${from}`;
@@ -687,8 +692,11 @@ function flaggedNote(file: FlaggedFile): string {
   if (file.kind === "unstorable") {
     return `Not committed: ${file.path}: git cannot store a file by that name. It stays in the clone, uncommitted: rename or delete it.`;
   }
-  const { kind, path, bytes } = file;
-  const size = `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  const size = `${(file.bytes / 1024 / 1024).toFixed(1)} MB`;
+  if (file.kind === "kept-aside") {
+    return `Not on GitHub: ${file.path} is ${size}, over GitHub's limit of 100 MB for one file, so it could not go with the work set aside on a side branch. It is kept in the sandbox at ${file.folder}/${file.path}, whose disk does not last: tell the person, and make it smaller or delete it.`;
+  }
+  const { kind, path } = file;
   if (kind === "refused") {
     return `Not committed: ${path} is ${size}, over GitHub's limit of 100 MB for one file, so GitHub would refuse it. It stays in the clone, uncommitted: make it smaller or split it, or delete it.`;
   }

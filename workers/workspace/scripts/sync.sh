@@ -399,11 +399,33 @@ fetch_remote() {
 # as "@side-branch <side> <sha> <why>", $2 being why: conflict (the default), recovered or stashed.
 # $conflicts: the paths that conflicted, one per line.
 set_aside() {
-  local side why=${2:-conflict}
-  side=ctx4-ai/$why-$(date -u +%Y%m%d-%H%M%S)-$(git rev-parse --short "$1")
-  out=$(git push --quiet --no-thin origin "$1:refs/heads/$side" 2>&1) || fail push-side-branch "$out"
-  git update-ref "refs/remotes/origin/$side" "$1"
-  say side-branch "$side" "$1" "$why"
+  local commit=$1 side why=${2:-conflict} entry size sha path kept tree start base=()
+  local index=$PWD/.git/ctx4-aside.index
+  # Work that brings a file GitHub refuses could never be pushed: one commit of its files
+  # without those, on where the work started from, goes instead, and each such file is kept in
+  # the sandbox, out of the clone: "@kept-aside <bytes> <folder> <path>".
+  find_refused "$commit" --not --remotes
+  if [ ${#refused[@]} -gt 0 ]; then
+    GIT_INDEX_FILE=$index git read-tree "$commit" || fail push-side-branch "could not read the work to set aside"
+    mkdir -p ../lost+found && kept=$(mktemp -d "../lost+found/refused-$(date -u +%Y%m%d-%H%M%S)-XXXXXX") ||
+      fail push-side-branch "could not keep the files GitHub refuses"
+    for entry in "${refused[@]}"; do
+      read -r size sha path <<<"$entry"
+      GIT_INDEX_FILE=$index git update-index --force-remove -- "$path"
+      mkdir -p -- "$kept/$(dirname -- "$path")" && git cat-file blob "$sha" >"$kept/$path" ||
+        fail push-side-branch "could not keep $path"
+      say kept-aside "$size" "${kept#../}" "$(escape "$path")"
+    done
+    tree=$(GIT_INDEX_FILE=$index git write-tree) || fail push-side-branch "could not record the work to set aside"
+    rm -f "$index"
+    start=$(git merge-base "$commit" "$upstream" 2>/dev/null) && base=(-p "$start")
+    commit=$(git commit-tree "${base[@]}" -m "Work set aside by ctx4-ai, without files over GitHub's 100 MB limit" "$tree") ||
+      fail push-side-branch "could not commit the work to set aside"
+  fi
+  side=ctx4-ai/$why-$(date -u +%Y%m%d-%H%M%S)-$(git rev-parse --short "$commit")
+  out=$(git push --quiet --no-thin origin "$commit:refs/heads/$side" 2>&1) || fail push-side-branch "$out"
+  git update-ref "refs/remotes/origin/$side" "$commit"
+  say side-branch "$side" "$commit" "$why"
   printf '%s\n' "$conflicts" | while IFS= read -r path; do [ -n "$path" ] && say conflict "$path"; done
 }
 
@@ -430,6 +452,41 @@ integrate() {
   out=$(git reset --quiet --hard "$upstream" 2>&1) || fail reset "$out"
 }
 
+# Sets $refused to "<bytes> <blob> <path>" for each file over GitHub's 100 MiB limit ("About
+# large files on GitHub") among the objects of `git rev-list --objects "$@"`.
+find_refused() {
+  local type size rest
+  refused=()
+  while read -r type size rest; do
+    [ "$type" = blob ] && [ "$size" -gt 104857600 ] && refused+=("$size $rest")
+  done < <(git rev-list --objects "$@" | git cat-file --batch-check='%(objecttype) %(objectsize) %(objectname) %(rest)')
+}
+
+# A command's own commits that bring a file GitHub refuses (over 100 MiB, even one deleted
+# again) would fail this push and every later one. They are put together into one commit
+# without such files, which stay in the clone uncommitted: "@refused <bytes> <path>" each,
+# then "@flattened <commits>". Our own commits never hold one (check_files). Fails when there
+# was nothing to put together.
+flatten_refused() {
+  local size sha path entry count subjects
+  git rev-parse -q --verify "$upstream" >/dev/null || return 1
+  find_refused "$upstream..HEAD"
+  [ ${#refused[@]} -gt 0 ] || return 1
+  subjects=$(git log --format='- %s' "$upstream..HEAD")
+  count=$(git rev-list --count "$upstream..HEAD")
+  git reset -q --soft "$upstream" || fail flatten "could not put the commits together"
+  for entry in "${refused[@]}"; do
+    read -r size sha path <<<"$entry"
+    git rm -q --cached --ignore-unmatch -- ":(literal)$path"
+    say refused "$size" "$(escape "$path")"
+  done
+  if ! git diff --cached --quiet; then
+    out=$(git commit --quiet --no-verify -m "Commits made by a command, put together without files over GitHub's 100 MB limit" \
+      -m "$subjects" 2>&1) || fail commit "$out"
+  fi
+  say flattened "$count"
+}
+
 publish() {
   attempts=0
   while :; do
@@ -440,6 +497,10 @@ publish() {
       [ "$(git rev-parse HEAD)" = "$(git rev-parse "$upstream")" ] && return 0
       out=$(git merge --quiet --ff-only "$upstream" 2>&1) || fail merge "$out"
       say restored "$(git rev-parse HEAD)"
+      return 0
+    fi
+    # Left with nothing but the files GitHub refuses: nothing to push.
+    if [ "$attempts" -eq 0 ] && flatten_refused && [ "$(git rev-parse HEAD)" = "$(git rev-parse "$upstream")" ]; then
       return 0
     fi
     if out=$(git push --porcelain --no-thin origin "HEAD:refs/heads/$branch" 2>&1); then

@@ -1,0 +1,91 @@
+import { exports } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { openSession } from "../tests/workerd/mcp";
+import { consent, exchangeCode, registerClient } from "../tests/workerd/oauth-client";
+import { onboardedVisitor, type Visitor } from "../tests/workerd/visitor";
+import { REPLAY_WINDOW_MS } from "./refresh-gate";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A registered client with its first tokens, and a way to refresh them. */
+async function connected(name: string) {
+  const { visitor } = await onboardedVisitor(name);
+  const client = await registerClient(visitor, `Refresh ${name}`);
+  const sentTo = await consent(visitor, client, { allow: true, write: true });
+  const { body: tokens } = await exchangeCode(visitor, client, sentTo.searchParams.get("code") ?? "");
+  const refresh = (refreshToken: string, from: Visitor = visitor) =>
+    from
+      .fetch("/oauth/token", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "refresh_token",
+          refresh_token: refreshToken,
+          client_id: client.clientId,
+        }),
+      })
+      .then(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, string> }));
+  return { tokens, refresh };
+}
+
+const works = async (accessToken: string | undefined) => {
+  await openSession(accessToken ?? "");
+  return true;
+};
+
+describe("refreshing a token", () => {
+  it("twice at once with one refresh token leaves the client with a working token", async () => {
+    const { tokens, refresh } = await connected("concurrent");
+    const [first, second] = await Promise.all([
+      refresh(tokens.refresh_token ?? ""),
+      refresh(tokens.refresh_token ?? ""),
+    ]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    // Both got the one answer, so whichever the client keeps is the grant's current token.
+    expect(second.body.refresh_token).toBe(first.body.refresh_token);
+    expect(second.body.access_token).toBe(first.body.access_token);
+    expect(await works(first.body.access_token)).toBe(true);
+    const next = await refresh(second.body.refresh_token ?? "");
+    expect(next.status, JSON.stringify(next.body)).toBe(200);
+    expect(await works(next.body.access_token)).toBe(true);
+  });
+
+  it("with an old refresh token again does not kill the current one", async () => {
+    const { tokens, refresh } = await connected("replayed");
+    const old = tokens.refresh_token ?? "";
+    const current = await refresh(old);
+    expect(current.status).toBe(200);
+
+    // A retry soon after (a lost answer) gets the same answer again.
+    const retried = await refresh(old);
+    expect(retried.status).toBe(200);
+    expect(retried.body.refresh_token).toBe(current.body.refresh_token);
+
+    // Later, the old token is refused and never reaches the provider.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + REPLAY_WINDOW_MS + 1000);
+    const replayed = await refresh(old);
+    expect(replayed.status).toBe(400);
+    expect(replayed.body.error).toBe("invalid_grant");
+    vi.useRealTimers();
+
+    const next = await refresh(current.body.refresh_token ?? "");
+    expect(next.status, JSON.stringify(next.body)).toBe(200);
+    expect(await works(next.body.access_token)).toBe(true);
+  });
+
+  it("again under another client's name gets nothing", async () => {
+    const { tokens, refresh } = await connected("stolen");
+    const old = tokens.refresh_token ?? "";
+    expect((await refresh(old)).status).toBe(200);
+    const other = await exports.default.fetch("http://localhost/oauth/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: old, client_id: "someone-else" }),
+    });
+    expect(other.ok).toBe(false);
+    expect(JSON.stringify(await other.json())).not.toContain("access_token");
+  });
+});
