@@ -28,6 +28,9 @@ type LiveStreamable = Live<WorkerTransport> & {
  */
 export const SSE_RETRY_MS = 500;
 
+/** The first protocol version whose clients accept a priming event (an empty `data` line). */
+const PRIMING_SINCE = "2025-11-25";
+
 /** The SDK transport's fixed id for the standalone GET stream (`_standaloneSseStreamId`). */
 const STANDALONE_STREAM_ID = "_GET_stream";
 
@@ -57,7 +60,8 @@ export class McpSessions implements CallWatch {
   /**
    * `/mcp`: Streamable HTTP (POST, GET, DELETE). POST streams start with a priming event (an id
    * and `retry`) for clients of 2025-11-25 and later, as the SDK transport does with an event
-   * store; GET streams get one too, from us. A GET replaces the session's earlier GET stream,
+   * store (MCP 2025-11-25, Streamable HTTP, "Sending Messages to the Server"); GET streams get
+   * one too, from us. A GET replaces the session's earlier GET stream,
    * which the client has evidently lost (the object learns of a hang-up only when a write
    * fails, tens of seconds later), and with `Last-Event-ID` first replays what was sent since.
    */
@@ -99,15 +103,17 @@ export class McpSessions implements CallWatch {
     // before the stream opens, so every message sent on it comes after it. A resumed stream
     // repeats the client's own cursor, since the SDK client keeps only the ids of the stream it
     // reads: what the replay sends then follows it, and a drop before those resumes from it again.
+    // As the SDK does for POST streams: an empty `data` line breaks clients older than 2025-11-25.
+    const primes = (request.headers.get("mcp-protocol-version") ?? "") >= PRIMING_SINCE;
     let forwarded = request;
-    let primingId = lastEventId;
+    let primingId = primes ? lastEventId : null;
     if (!resumed) {
       // A fresh stream (or one whose cursor is unknown or expired: it starts afresh) replaces the old.
       transport.closeStandaloneSSEStream();
       const headers = new Headers(request.headers);
       headers.delete("last-event-id");
       forwarded = new Request(request, { headers });
-      primingId = await events.prime(STANDALONE_STREAM_ID);
+      primingId = primes ? await events.prime(STANDALONE_STREAM_ID) : null;
     }
     const response = await transport.handleRequest(forwarded);
     if (!response.ok || !response.body) return response;
@@ -122,6 +128,7 @@ export class McpSessions implements CallWatch {
         transport.closeStandaloneSSEStream();
       });
     }
+    if (!primingId) return response;
     const priming = new TextEncoder().encode(`id: ${primingId}\nretry: ${SSE_RETRY_MS}\ndata: \n\n`);
     const body = response.body.pipeThrough(prepend(priming));
     return new Response(body, { status: response.status, headers: response.headers });
