@@ -151,8 +151,12 @@ export class UserWorkspace extends DurableObject<Env> {
 
   /** One SDK server per session; they all share this object's workspace. */
   #mcpServer(grant: McpGrant): McpServer {
-    const server = new McpServer({ name: "ctx4-ai", version: "1.0.0" }, { instructions: SERVER_INSTRUCTIONS });
-    registerCtxTools(server, this.#ws(), { canWrite: grant.scopes.includes("ctx:write") });
+    // `logging`: a call's outcome its client did not see is also sent as a log message.
+    const server = new McpServer(
+      { name: "ctx4-ai", version: "1.0.0" },
+      { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {} } },
+    );
+    registerCtxTools(server, this.#ws(), { canWrite: grant.scopes.includes("ctx:write"), calls: this.#sessions() });
     return server;
   }
 

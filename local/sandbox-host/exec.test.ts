@@ -337,6 +337,29 @@ describe("stopping commands", () => {
     expect(await waitFor(() => !isMarkedRunning(sleep.marker))).toBe(true);
   });
 
+  it("stops the command the caller named, and answers its exec once it is gone", async () => {
+    const sleep = markedSleep();
+    const execId = crypto.randomUUID();
+    const running = host.exec("named", { command: `${sleep.command} wait; touch after`, timeoutMs: 60_000, execId });
+    expect(await waitFor(() => isMarkedRunning(sleep.marker))).toBe(true);
+    // Another exec's name stops nothing.
+    expect((await host.send("POST", `/sandboxes/named/exec/${crypto.randomUUID()}/cancel`)).status).toBe(204);
+    expect(isMarkedRunning(sleep.marker)).toBe(true);
+
+    expect((await host.send("POST", `/sandboxes/named/exec/${execId}/cancel`)).status).toBe(204);
+    expect((await running).body).toMatchObject({ timedOut: false, exitCode: null, signal: "SIGKILL" });
+    expect(await waitFor(() => !isMarkedRunning(sleep.marker))).toBe(true);
+    expect(existsSync(join(host.rootDir, "named", "after"))).toBe(false);
+  });
+
+  it("starts a command killed when its cancel came first", async () => {
+    const execId = crypto.randomUUID();
+    expect((await host.send("POST", `/sandboxes/early/exec/${execId}/cancel`)).status).toBe(204);
+    const reply = await host.exec("early", { command: "sleep 50; touch ran", timeoutMs: 60_000, execId });
+    expect(reply.body).toMatchObject({ exitCode: null, signal: "SIGKILL" });
+    expect(existsSync(join(host.rootDir, "early", "ran"))).toBe(false);
+  });
+
   it("destroying a sandbox kills its commands and removes its files", async () => {
     const sandboxDir = join(host.rootDir, "doomed");
     const sleep = markedSleep();

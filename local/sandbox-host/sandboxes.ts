@@ -17,6 +17,9 @@ export type ExecResponse = {
   durationMs: number;
 };
 
+/** How long a cancel that came before its exec is remembered. */
+const EARLY_CANCEL_KEPT_MS = 60_000;
+
 /**
  * The sandboxes of this host: where their commands run and which are running now, so that
  * destroying a sandbox (or stopping the host) can kill them. Commands of one sandbox are not
@@ -24,6 +27,10 @@ export type ExecResponse = {
  */
 export class Sandboxes {
   private readonly running = new Map<string, Set<RunningCommand>>();
+  /** Running commands the caller named (`execId`), by `<sandbox id>/<exec id>`. */
+  private readonly named = new Map<string, RunningCommand>();
+  /** Names cancelled before their exec arrived (the two requests race): those start killed. */
+  private readonly cancelledEarly = new Set<string>();
 
   constructor(
     private readonly dirs: SandboxDirs,
@@ -52,8 +59,10 @@ export class Sandboxes {
     const ofSandbox = this.running.get(id) ?? new Set();
     this.running.set(id, ofSandbox.add(command));
     const kill = () => command.kill();
+    const name = request.execId && `${id}/${request.execId}`;
+    if (name) this.named.set(name, command);
     signal.addEventListener("abort", kill, { once: true });
-    if (signal.aborted) kill();
+    if (signal.aborted || (name && this.cancelledEarly.delete(name))) kill();
     try {
       const result = await command.result;
       const encode = (bytes: Buffer) => bytes.toString(request.encoding);
@@ -77,9 +86,26 @@ export class Sandboxes {
       };
     } finally {
       signal.removeEventListener("abort", kill);
+      if (name && this.named.get(name) === command) this.named.delete(name);
       ofSandbox.delete(command);
       if (ofSandbox.size === 0 && this.running.get(id) === ofSandbox) this.running.delete(id);
     }
+  }
+
+  /**
+   * Stops the command the caller named `execId` (its whole group, as at the time limit); its
+   * exec then answers as usual once its processes are gone. Nothing happens if it is not running.
+   */
+  cancel(id: string, execId: string): void {
+    const name = `${id}/${execId}`;
+    const command = this.named.get(name);
+    if (command) {
+      command.kill();
+      return;
+    }
+    // Kept only briefly: an exec that never comes must not leave its name here for good.
+    this.cancelledEarly.add(name);
+    setTimeout(() => this.cancelledEarly.delete(name), EARLY_CANCEL_KEPT_MS).unref();
   }
 
   /** The session ids of the sandbox's running commands (each leads a session of its own). */

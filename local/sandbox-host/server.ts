@@ -20,7 +20,7 @@ export type SandboxHostOptions = {
 export type RunningSandboxHost = { url: string; stop(): Promise<void> };
 
 const MAX_BODY_BYTES = 1024 * 1024;
-const SANDBOX_ROUTE = /^\/sandboxes\/([^/]*)(?:\/(exec)|\/egress\/([0-9a-f-]{36}))?$/;
+const SANDBOX_ROUTE = /^\/sandboxes\/([^/]*)(?:\/(exec)|\/egress\/([0-9a-f-]{36})|\/exec\/([0-9a-f-]{36})\/cancel)?$/;
 
 /**
  * The local sandbox host: runs real bash and git in one directory per sandbox, for the
@@ -72,6 +72,12 @@ async function route(
   const match = SANDBOX_ROUTE.exec(path);
   if (!match) throw new HttpError(404, "no such route");
   const id = parseSandboxId(match[1] ?? "");
+  if (match[4]) {
+    allowMethod(request, "POST");
+    sandboxes.cancel(id, match[4]);
+    response.writeHead(204).end();
+    return;
+  }
   if (match[3]) {
     allowMethod(request, "POST");
     await relay.answer(id, match[3], request);

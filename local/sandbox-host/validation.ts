@@ -34,6 +34,8 @@ export const execRequestSchema = z.strictObject({
   egress: z.boolean().default(false),
   /** No network at all for the command, not even this machine's loopback. */
   offline: z.boolean().default(false),
+  /** The caller's name for this exec, by which it may stop it (`POST …/exec/<id>/cancel`). */
+  execId: z.uuid().optional(),
 });
 
 export type ExecRequest = z.infer<typeof execRequestSchema>;

@@ -8,6 +8,7 @@ const ran: Extract<BashOutcome, { ran: true }> = {
   branch: "main",
   exitCode: 0,
   timedOut: false,
+  cancelled: false,
   timeoutSeconds: 60,
   stdout: { text: "", truncated: false, totalBytes: 0 },
   stderr: { text: "", truncated: false, totalBytes: 0 },

@@ -1,3 +1,4 @@
+import type { BashInput } from "../workspace/bash-input";
 import type { StreamOutput } from "../workspace/command";
 import type { BashOutcome, InstructionsOutcome } from "../workspace/workspace";
 import { short, sideBranchNote } from "../workspace/workspace";
@@ -13,7 +14,9 @@ export function bashResultText(outcome: BashOutcome): { text: string; isError: b
   parts.push(
     outcome.timedOut
       ? `Timed out after ${outcome.timeoutSeconds} s: the command and everything it started were stopped.`
-      : `Exit code: ${outcome.exitCode}`,
+      : outcome.cancelled
+        ? "Cancelled: the command and everything it started were stopped."
+        : `Exit code: ${outcome.exitCode}`,
   );
   if (outcome.commitError) parts.push(`The changes could not be committed:\n${outcome.commitError}`);
   if (outcome.commit) parts.push(committed(outcome.commit));
@@ -31,11 +34,47 @@ export function bashResultText(outcome: BashOutcome): { text: string; isError: b
   }
   const isError =
     outcome.timedOut ||
+    outcome.cancelled ||
     outcome.exitCode !== 0 ||
     pushFailed ||
     Boolean(outcome.commitError) ||
     outcome.unexplainedPushes.length > 0;
   return { text: parts.filter(Boolean).join("\n\n"), isError };
+}
+
+/**
+ * What became of a ctx_bash call whose client never saw its result: `cancelled` (the client
+ * sent `notifications/cancelled`, the SDK's own request timeout does too) or `abandoned` (its
+ * stream closed first). One paragraph, put first in the session's next result, so the AI knows
+ * whether the work was done, and what was kept, before it tries again.
+ */
+export function lateOutcomeText(input: BashInput, outcome: BashOutcome, why: "cancelled" | "abandoned"): string {
+  const line = input.command.trim().split("\n")[0] ?? "";
+  const command = `\`${line.length > 80 ? `${line.slice(0, 79)}…` : line}\``;
+  const when =
+    why === "cancelled"
+      ? `Your previous command ${command} was cancelled by your client`
+      : `Your previous command ${command} finished after your client stopped waiting`;
+  if (!outcome.ran) return `${when}: ${outcome.problem}`;
+  const how = outcome.cancelled
+    ? "it was stopped before it ended"
+    : outcome.timedOut
+      ? `it timed out after ${outcome.timeoutSeconds} s`
+      : `it exited with code ${outcome.exitCode}`;
+  const kept = outcome.commit
+    ? `what it had changed was committed as ${short(outcome.commit.sha)} (${outcome.commit.files.slice(0, MAX_LISTED_FILES).join(", ").replaceAll("\t", " ")})`
+    : outcome.commitError
+      ? `what it changed could NOT be committed (${outcome.commitError.split("\n")[0]})`
+      : "it changed nothing, so nothing was committed";
+  const sides = outcome.setAside.filter((side) => !side.earlier).map((side) => side.name);
+  const pushed =
+    outcome.publish.state === "pushed"
+      ? ` and pushed to ${outcome.branch}`
+      : outcome.publish.state === "failed"
+        ? `, but the push FAILED (the commit is kept in the sandbox and pushed by the next command)`
+        : "";
+  const aside = sides.length ? `; work was set aside on ${sides.join(", ")}` : "";
+  return `${when}: ${how}; ${kept}${outcome.commit ? pushed : ""}${aside}. Check before running it again.`;
 }
 
 function stream(name: string, output: StreamOutput): string {

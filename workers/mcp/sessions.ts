@@ -1,5 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { type TransportState, WorkerTransport } from "agents/mcp";
+import { SessionEventStore } from "./event-store";
 import { SseServerTransport } from "./sse-transport";
 
 /** What a verified access token allows: which client, with which scopes. */
@@ -7,8 +9,33 @@ export type McpGrant = { clientId: string; scopes: string[] };
 
 type StoredSession = McpGrant & { transport: TransportState };
 type Live<T> = { transport: T; grant: McpGrant };
+type LiveStreamable = Live<WorkerTransport> & {
+  events: SessionEventStore;
+  /** Streams of requests that were cancelled: a resume of one is told to stop (204). */
+  endedStreams: Set<string>;
+  /** Tool calls running now, each with the id the Worker gave its POST stream. */
+  calls: Map<RequestId, string>;
+  /** Tool calls whose client closed their POST stream before the result. */
+  abandoned: Set<RequestId>;
+  /** The id the Worker gave the session's current GET stream: a hang-up of an older one is stale. */
+  currentGet?: string;
+};
+
+/**
+ * What a client is told to wait before it reconnects a stream (the SSE `retry` field of the
+ * priming event, MCP 2025-11-25 Streamable HTTP). Short: a new stream replaces a lost one at
+ * once, and nothing is lost meanwhile, since events are replayed from `Last-Event-ID`.
+ */
+export const SSE_RETRY_MS = 500;
+
+/** The first protocol version whose clients accept a priming event (an empty `data` line). */
+const PRIMING_SINCE = "2025-11-25";
+
+/** The SDK transport's fixed id for the standalone GET stream (`_standaloneSseStreamId`). */
+const STANDALONE_STREAM_ID = "_GET_stream";
 
 const sessionKey = (sessionId: string) => `mcp-session:${sessionId}`;
+const lateKey = (sessionId: string) => `mcp-late:${sessionId}`;
 const sameGrant = (a: McpGrant, b: McpGrant) =>
   a.clientId === b.clientId && [...a.scopes].sort().join(" ") === [...b.scopes].sort().join(" ");
 
@@ -19,8 +46,8 @@ const sameGrant = (a: McpGrant, b: McpGrant) =>
  * afresh. Streamable HTTP sessions are kept in the object's storage too, so they outlive an
  * eviction; legacy SSE sessions live only as long as their stream.
  */
-export class McpSessions {
-  readonly #streamable = new Map<string, Live<WorkerTransport>>();
+export class McpSessions implements CallWatch {
+  readonly #streamable = new Map<string, LiveStreamable>();
   readonly #sse = new Map<string, Live<SseServerTransport>>();
   /** Streams the Worker may tell us its client dropped, by the id the Worker gave them. */
   readonly #openStreams = new Map<string, () => void>();
@@ -30,16 +57,81 @@ export class McpSessions {
     private readonly newServer: (grant: McpGrant) => McpServer,
   ) {}
 
-  /** `/mcp`: Streamable HTTP (POST, GET, DELETE). */
+  /**
+   * `/mcp`: Streamable HTTP (POST, GET, DELETE). POST streams start with a priming event (an id
+   * and `retry`) for clients of 2025-11-25 and later, as the SDK transport does with an event
+   * store (MCP 2025-11-25, Streamable HTTP, "Sending Messages to the Server"); GET streams get
+   * one too, from us. A GET replaces the session's earlier GET stream,
+   * which the client has evidently lost (the object learns of a hang-up only when a write
+   * fails, tens of seconds later), and with `Last-Event-ID` first replays what was sent since.
+   */
   async streamableHttp(request: Request, grant: McpGrant, streamId: string): Promise<Response> {
     const sessionId = request.headers.get("mcp-session-id");
-    const transport = sessionId ? await this.#resume(sessionId, grant) : await this.#begin(grant);
-    if (!transport) return sessionNotFound();
+    const live = sessionId ? await this.#resume(sessionId, grant) : await this.#begin(grant);
+    if (!live) return sessionNotFound();
+    const { transport } = live;
+    if (request.method === "GET") return this.#openGet(live, request, streamId);
+    const calls = request.method === "POST" ? await toolCallIds(request) : [];
+    for (const id of calls) live.calls.set(id, streamId);
+    if (calls.length === 0) return transport.handleRequest(request);
+    this.#openStreams.set(streamId, () => {
+      for (const id of calls) if (live.calls.has(id)) live.abandoned.add(id);
+    });
+    const forget = () => {
+      this.#openStreams.delete(streamId);
+      for (const id of calls) live.calls.delete(id);
+    };
     const response = await transport.handleRequest(request);
-    if (request.method === "GET" && response.ok) {
-      this.#openStreams.set(streamId, () => transport.closeStandaloneSSEStream());
+    if (!response.body) {
+      forget();
+      return response;
     }
-    return response;
+    // The stream ends when the SDK has sent every answer on it: the calls are over then.
+    const body = response.body.pipeThrough(new TransformStream({ flush: forget }));
+    return new Response(body, { status: response.status, headers: response.headers });
+  }
+
+  async #openGet(live: LiveStreamable, request: Request, streamId: string): Promise<Response> {
+    const { transport, events } = live;
+    const lastEventId = request.headers.get("last-event-id");
+    const resumed = lastEventId ? await events.streamOf(lastEventId) : undefined;
+    // An HTTP 204 tells an SSE client to stop reconnecting (WHATWG HTML, "Server-sent events"):
+    // that request was cancelled, and no response will ever come on its stream.
+    if (resumed && live.endedStreams.has(resumed)) return new Response(null, { status: 204 });
+    // The SDK primes POST streams only. A GET stream needs an id first too, or a client that
+    // loses it before any message has no cursor to resume from. A fresh stream's is stored
+    // before the stream opens, so every message sent on it comes after it. A resumed stream
+    // repeats the client's own cursor, since the SDK client keeps only the ids of the stream it
+    // reads: what the replay sends then follows it, and a drop before those resumes from it again.
+    // As the SDK does for POST streams: an empty `data` line breaks clients older than 2025-11-25.
+    const primes = (request.headers.get("mcp-protocol-version") ?? "") >= PRIMING_SINCE;
+    let forwarded = request;
+    let primingId = primes ? lastEventId : null;
+    if (!resumed) {
+      // A fresh stream (or one whose cursor is unknown or expired: it starts afresh) replaces the old.
+      transport.closeStandaloneSSEStream();
+      const headers = new Headers(request.headers);
+      headers.delete("last-event-id");
+      forwarded = new Request(request, { headers });
+      primingId = primes ? await events.prime(STANDALONE_STREAM_ID) : null;
+    }
+    const response = await transport.handleRequest(forwarded);
+    if (!response.ok || !response.body) return response;
+    if (!resumed || resumed === STANDALONE_STREAM_ID) {
+      // The client's hang-up of this stream may be told long after another GET replaced it:
+      // only the current one is closed then, never its successor.
+      if (live.currentGet) this.#openStreams.delete(live.currentGet);
+      live.currentGet = streamId;
+      this.#openStreams.set(streamId, () => {
+        if (live.currentGet !== streamId) return;
+        live.currentGet = undefined;
+        transport.closeStandaloneSSEStream();
+      });
+    }
+    if (!primingId) return response;
+    const priming = new TextEncoder().encode(`id: ${primingId}\nretry: ${SSE_RETRY_MS}\ndata: \n\n`);
+    const body = response.body.pipeThrough(prepend(priming));
+    return new Response(body, { status: response.status, headers: response.headers });
   }
 
   /** `GET /sse`: opens a legacy session whose messages go to `messagePath`. */
@@ -52,6 +144,8 @@ export class McpSessions {
     transport.onclose = () => {
       this.#sse.delete(sessionId);
       this.#openStreams.delete(streamId);
+      // A legacy session cannot be resumed: what was kept for its next call has no reader now.
+      void this.storage.delete(lateKey(sessionId));
     };
     await this.newServer(grant).connect(transport);
     return response;
@@ -70,38 +164,78 @@ export class McpSessions {
     this.#openStreams.delete(streamId);
   }
 
+  /** {@link CallWatch.abandoned} */
+  abandoned(sessionId: string, requestId: RequestId): boolean {
+    const live = this.#streamable.get(sessionId);
+    if (!live) return false;
+    live.calls.delete(requestId);
+    return live.abandoned.delete(requestId);
+  }
+
+  /** {@link CallWatch.endStream} */
+  endStream(sessionId: string, requestId: RequestId): void {
+    const live = this.#streamable.get(sessionId);
+    if (!live) return;
+    const streamId = requestStreams(live.transport).get(requestId);
+    if (streamId) live.endedStreams.add(streamId);
+    live.transport.closeSSEStream(requestId);
+  }
+
+  /** {@link CallWatch.remember} */
+  async remember(sessionId: string, text: string): Promise<void> {
+    const earlier = (await this.storage.get<string[]>(lateKey(sessionId))) ?? [];
+    await this.storage.put(lateKey(sessionId), [...earlier, text]);
+  }
+
+  /** {@link CallWatch.takeLate} */
+  async takeLate(sessionId: string): Promise<string[]> {
+    const late = await this.storage.get<string[]>(lateKey(sessionId));
+    if (late) await this.storage.delete(lateKey(sessionId));
+    return late ?? [];
+  }
+
   /** How many sessions are live in memory, for tests and benchmarks. */
   counts(): { streamableHttp: number; sse: number } {
     return { streamableHttp: this.#streamable.size, sse: this.#sse.size };
   }
 
-  async #begin(grant: McpGrant): Promise<WorkerTransport> {
-    const transport: WorkerTransport = new WorkerTransport({
-      sessionIdGenerator: () => crypto.randomUUID(),
-      onsessioninitialized: (sessionId) => {
-        this.#streamable.set(sessionId, { transport, grant });
-      },
-      onsessionclosed: (sessionId) => this.#forget(sessionId),
-      storage: this.#storageFor(grant, undefined),
+  async #begin(grant: McpGrant): Promise<LiveStreamable> {
+    const sessionId = crypto.randomUUID();
+    const live: LiveStreamable = this.#transport(sessionId, grant, undefined, () => {
+      this.#streamable.set(sessionId, live);
     });
-    await this.newServer(grant).connect(transport);
-    return transport;
+    await this.newServer(grant).connect(live.transport);
+    return live;
   }
 
-  async #resume(sessionId: string, grant: McpGrant): Promise<WorkerTransport | undefined> {
+  async #resume(sessionId: string, grant: McpGrant): Promise<LiveStreamable | undefined> {
     const live = this.#streamable.get(sessionId);
-    if (live) return sameGrant(live.grant, grant) ? live.transport : undefined;
+    if (live) return sameGrant(live.grant, grant) ? live : undefined;
 
     const stored = await this.storage.get<StoredSession>(sessionKey(sessionId));
     if (!stored || !sameGrant(stored, grant)) return undefined;
+    const restored = this.#transport(sessionId, grant, stored.transport);
+    this.#streamable.set(sessionId, restored);
+    await this.newServer(grant).connect(restored.transport);
+    return restored;
+  }
+
+  #transport(
+    sessionId: string,
+    grant: McpGrant,
+    restored: TransportState | undefined,
+    onsessioninitialized?: () => void,
+  ): LiveStreamable {
+    const events = new SessionEventStore(this.storage, sessionId);
     const transport = new WorkerTransport({
       sessionIdGenerator: () => sessionId,
+      onsessioninitialized,
       onsessionclosed: (id) => this.#forget(id),
-      storage: this.#storageFor(grant, stored.transport),
+      storage: this.#storageFor(grant, restored),
+      eventStore: events,
+      retryInterval: SSE_RETRY_MS,
     });
-    this.#streamable.set(sessionId, { transport, grant });
-    await this.newServer(grant).connect(transport);
-    return transport;
+    return { transport, grant, events, endedStreams: new Set(), calls: new Map(), abandoned: new Set() };
   }
 
   #storageFor(grant: McpGrant, restored: TransportState | undefined) {
@@ -116,9 +250,69 @@ export class McpSessions {
   }
 
   async #forget(sessionId: string): Promise<void> {
+    const live = this.#streamable.get(sessionId);
     this.#streamable.delete(sessionId);
-    await this.storage.delete(sessionKey(sessionId));
+    await this.storage.delete([sessionKey(sessionId), lateKey(sessionId)]);
+    await (live?.events ?? new SessionEventStore(this.storage, sessionId)).clear();
   }
+}
+
+/**
+ * What the tools need of the session a call came in on (keyed by the call's session id, as
+ * the SDK hands it to a tool in `extra.sessionId`).
+ */
+export type CallWatch = {
+  /**
+   * Whether the client closed the call's POST stream before its result (it stopped waiting
+   * without cancelling); asked once, when the call ends.
+   */
+  abandoned(sessionId: string, requestId: RequestId): boolean;
+  /**
+   * Closes the stream of a cancelled call at once: the SDK sends no response for it, so the
+   * stream would otherwise stay open with keep-alives. A resume of that stream is refused (204).
+   */
+  endStream(sessionId: string, requestId: RequestId): void;
+  /** Keeps the outcome of a call its client did not see, for the session's next call. */
+  remember(sessionId: string, text: string): Promise<void>;
+  /** The outcomes kept by {@link CallWatch.remember}, oldest first, now forgotten. */
+  takeLate(sessionId: string): Promise<string[]>;
+};
+
+/** The ids of the `tools/call` requests in a POST body (a message or a batch); none when it is not JSON. */
+async function toolCallIds(request: Request): Promise<RequestId[]> {
+  const body: unknown = await request
+    .clone()
+    .json()
+    .catch(() => undefined);
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.flatMap((message) =>
+    typeof message === "object" &&
+    message !== null &&
+    "method" in message &&
+    message.method === "tools/call" &&
+    "id" in message &&
+    (typeof message.id === "string" || typeof message.id === "number")
+      ? [message.id]
+      : [],
+  );
+}
+
+/**
+ * The SDK transport's map of request id to its POST stream's id. It is private to the SDK, which
+ * offers no other way to name the stream of a request; read here only, to refuse resuming the
+ * stream of a cancelled request.
+ */
+function requestStreams(transport: WorkerTransport): Map<RequestId, string> {
+  return (transport as unknown as { _requestToStreamMapping: Map<RequestId, string> })._requestToStreamMapping;
+}
+
+/** A stream that starts with `first`, then passes everything through. */
+function prepend(first: Uint8Array): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    start(controller) {
+      controller.enqueue(first);
+    },
+  });
 }
 
 /** 404 tells MCP clients to start a new session (Streamable HTTP spec). */

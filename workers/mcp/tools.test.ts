@@ -5,9 +5,14 @@ import { describe, expect, it } from "vitest";
 import { connectedUser } from "../../tests/workerd/connected-user";
 import { type CtxWorkspace, registerCtxTools } from "./tools";
 
-/** An MCP client talking to a server with our tools over the given workspace, all in memory. */
-async function connect(workspace: CtxWorkspace, canWrite: boolean) {
+/**
+ * An MCP client talking to a server with our tools over the given workspace (the user's object,
+ * over RPC), all in memory. An AbortSignal cannot cross RPC, so calls go without one: the
+ * cancellation path is tested end to end (tests/e2e/long-calls.test.ts).
+ */
+async function connect(object: CtxWorkspace, canWrite: boolean) {
   const server = new McpServer({ name: "ctx4-ai", version: "test" });
+  const workspace: CtxWorkspace = { bash: (input) => object.bash(input), instructions: () => object.instructions() };
   registerCtxTools(server, workspace, { canWrite });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: "test-client", version: "1" });
@@ -64,7 +69,7 @@ describe("registerCtxTools", () => {
       name: "ctx_bash",
       arguments: { command: "echo hi > hello.md && cat hello.md", comment: "Say hi" },
     });
-    expect(write.isError).toBe(false);
+    expect(write.isError, textOf(write)).toBe(false);
     const text = textOf(write);
     expect(text).toMatch(/stdout:\nhi\n/);
     expect(text).toMatch(/Committed [0-9a-f]{7}:\n {2}A hello\.md/);

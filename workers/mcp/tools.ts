@@ -1,23 +1,46 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { type BashInput, bashInputShape } from "../workspace/bash-input";
 import type { BashOutcome, InstructionsOutcome } from "../workspace/workspace";
-import { bashResultText, instructionsText } from "./format";
+import { bashResultText, instructionsText, lateOutcomeText } from "./format";
 import { ONBOARDING_PROMPT } from "./guide";
+import { withProgress } from "./progress";
+import type { CallWatch } from "./sessions";
 
 /** Tools that change the repo: they exist only for a grant with `ctx:write`. */
 export const WRITE_TOOLS: ReadonlySet<string> = new Set(["ctx_bash"]);
 
 /** What the tools need of the user's workspace: the Durable Object, or its core. */
 export type CtxWorkspace = {
-  bash(input: BashInput): Promise<BashOutcome>;
+  /** `signal`: the client cancelled the call (see Workspace.bash). */
+  bash(input: BashInput, signal?: AbortSignal): Promise<BashOutcome>;
   instructions(): Promise<InstructionsOutcome>;
 };
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * A tool result, with the outcomes of earlier calls whose client stopped waiting put first, so
+ * the AI learns what they did before it acts again (and does nothing twice unknowingly).
+ */
+async function answer(calls: CallWatch | undefined, extra: Extra, result: { text: string; isError: boolean }) {
+  const late = calls && extra.sessionId ? await calls.takeLate(extra.sessionId) : [];
+  return { content: [{ type: "text" as const, text: [...late, result.text].join("\n\n") }], isError: result.isError };
+}
 
 /**
  * Registers ctx4-ai's tools and prompt on one MCP server (one per session). `canWrite` is
  * whether the session's grant allows changing the repo: without it only the read tool exists.
+ * `calls` is the session's side of a call (its stream, outcomes its client did not see); a
+ * transport without sessions (in memory) has none.
  */
-export function registerCtxTools(server: McpServer, workspace: CtxWorkspace, options: { canWrite: boolean }) {
+export function registerCtxTools(
+  server: McpServer,
+  workspace: CtxWorkspace,
+  options: { canWrite: boolean; calls?: CallWatch },
+) {
+  const { calls } = options;
   server.registerTool(
     "ctx_instructions",
     {
@@ -26,10 +49,7 @@ export function registerCtxTools(server: McpServer, workspace: CtxWorkspace, opt
         "Call this first in every conversation. Returns how the person's memory repository is organised and how to use it, their instructions (resources/instructions.md), their context (resources/context.md), and an index of topic files and skills.",
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    async () => {
-      const { text, isError } = instructionsText(await workspace.instructions());
-      return { content: [{ type: "text", text }], isError };
-    },
+    async (extra) => answer(calls, extra, instructionsText(await workspace.instructions())),
   );
 
   if (!options.canWrite) return;
@@ -44,9 +64,35 @@ export function registerCtxTools(server: McpServer, workspace: CtxWorkspace, opt
       // It can delete or overwrite files; git history keeps every earlier version.
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
-    async (input) => {
-      const { text, isError } = bashResultText(await workspace.bash(input));
-      return { content: [{ type: "text", text }], isError };
+    async (input, extra) => {
+      const { sessionId, requestId, signal } = extra;
+      // The SDK sends no response to a cancelled request; its stream is closed here, at once.
+      const endStream = () => sessionId && calls?.endStream(sessionId, requestId);
+      signal.addEventListener("abort", endStream, { once: true });
+      let outcome: BashOutcome;
+      try {
+        outcome = await withProgress(extra, () => workspace.bash(input, signal));
+      } finally {
+        signal.removeEventListener("abort", endStream);
+      }
+      const unseen = signal.aborted
+        ? "cancelled"
+        : sessionId && calls?.abandoned(sessionId, requestId)
+          ? "abandoned"
+          : "";
+      if (unseen && sessionId && calls) {
+        // Told twice: now on the session's own stream, if the client listens, and first thing
+        // in the next result of this session.
+        const text = lateOutcomeText(input, outcome, unseen);
+        await server
+          .sendLoggingMessage({ level: "warning", logger: "ctx_bash", data: text }, sessionId)
+          .catch(() => {});
+        await calls.remember(sessionId, text);
+        // Earlier late outcomes stay kept: this result may never reach the client either.
+        const { text: result, isError } = bashResultText(outcome);
+        return { content: [{ type: "text", text: result }], isError };
+      }
+      return answer(calls, extra, bashResultText(outcome));
     },
   );
 

@@ -27,12 +27,21 @@ export type ExecRequest = {
    * Our own scripts, which run none of a command's code, leave it off and skip that cost.
    */
   offline?: boolean;
+  /**
+   * Aborting it stops the command: it and everything it started are killed (as at the time
+   * limit), and `exec` still resolves, with what it printed so far and `cancelled: true`, only
+   * once they are gone, so that whatever runs next in the sandbox never meets one of them.
+   * Never sent to the sandbox itself.
+   */
+  signal?: AbortSignal;
 };
 
 export type ExecResult = {
   /** null when the command was killed. */
   exitCode: number | null;
   timedOut: boolean;
+  /** The command was stopped because `signal` aborted (MCP `notifications/cancelled`). */
+  cancelled: boolean;
   stdout: string;
   stderr: string;
   stdoutTruncated: boolean;

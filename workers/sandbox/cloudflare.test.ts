@@ -1,5 +1,5 @@
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { findBotIdentity, mintRepoToken } from "../../app/lib/github/app.server";
 import { connectedUser } from "../../tests/workerd/connected-user";
 import { runInClone } from "../workspace/command";
@@ -178,6 +178,34 @@ describe("the cloudflare sandbox backend", () => {
       maxOutputBytes: 100,
     });
     expect(left.stdout).toBe("checked\n");
+  });
+
+  it("stops a cancelled command and everything it started, and answers once they are gone", async () => {
+    const { backend, calls } = stubSdk();
+    const marker = `ctx4-cancel-${crypto.randomUUID()}`;
+    const cancel = new AbortController();
+    const running = backend.exec({
+      command: `touch started; (exec -a ${marker} sleep 300) & sleep 300; touch finished`,
+      timeoutMs: 500_000,
+      maxOutputBytes: 1000,
+      signal: cancel.signal,
+    });
+    const exists = async (path: string) =>
+      (await backend.exec({ command: `test -e ${path}`, timeoutMs: 5000, maxOutputBytes: 100 })).exitCode === 0;
+    await vi.waitFor(async () => expect(await exists("started")).toBe(true), { timeout: 10_000 });
+    cancel.abort();
+    // Left running, it would answer after 300 s, past this test's time limit.
+    expect(await running).toMatchObject({ exitCode: null, timedOut: false, cancelled: true });
+    expect(await exists("finished")).toBe(false);
+    const left = await backend.exec({
+      command: `for pid in $(pgrep -f '[${marker[0]}]${marker.slice(1)}'); do ps -o stat= -p "$pid" | grep -qv '^Z' && echo alive; done; echo checked`,
+      timeoutMs: 5000,
+      maxOutputBytes: 100,
+    });
+    expect(left.stdout).toBe("checked\n");
+    // The id the kill named is the one the command ran under, given as data.
+    const ids = calls.map((call) => call.options?.env?.CTX4_EXEC_ID).filter(Boolean);
+    expect(new Set(ids).size).toBeLessThan(ids.length);
   });
 
   it("does not wait for background jobs, and a quick exit 124 is not a timeout", async () => {

@@ -13,7 +13,7 @@ import LIMITED_EXEC_SCRIPT from "./limited-exec.sh?raw";
  * the script's `exit`, `trap` and `exec` redirections would act on that shell and every later
  * exec. The script is ours and fixed; single quotes make it one word, run nothing on the way.
  */
-const SDK_EXEC_COMMAND = `bash --noprofile --norc -c '${LIMITED_EXEC_SCRIPT.replaceAll("'", "'\\''")}' ctx4-exec`;
+const SDK_EXEC_COMMAND = inOwnBash(LIMITED_EXEC_SCRIPT, "ctx4-exec");
 
 /** Whose sandbox sent a request out: set by the Worker (never by the container) with `setOutboundByHost`. */
 type GitEgressParams = { userId: string };
@@ -66,6 +66,27 @@ const SDK_TIMEOUT_MARGIN_MS = 30_000;
 
 const HEADER = /^(\d+) ([01]) (\d+) (\d+)\n/;
 
+/** How long the exec that stops a command may take (it waits up to 2 s, then writes for up to 2 s). */
+const CANCEL_TIMEOUT_MS = 10_000;
+
+/**
+ * Stops the command limited-exec.sh runs as CTX4_EXEC_ID (a UUID we made) by a line to the FIFO it
+ * watches, waiting up to 2 s for it to appear when the cancel came before the command started.
+ * The write gives up after 2 s: once the command has ended nobody reads the FIFO.
+ */
+const SDK_CANCEL_COMMAND = inOwnBash(
+  `f=/tmp/ctx4-exec-$CTX4_EXEC_ID.cancel
+for _ in $(seq 20); do [ -p "$f" ] && break; sleep 0.1; done
+[ -p "$f" ] && timeout 2 bash --noprofile --norc -c 'echo >"$1"' ctx4-cancel "$f"
+true`,
+  "ctx4-cancel",
+);
+
+/** `script` as one command for the SDK's `exec`, run by a bash of its own (see SDK_EXEC_COMMAND). */
+function inOwnBash(script: string, name: string): string {
+  return `bash --noprofile --norc -c '${script.replaceAll("'", "'\\''")}' ${name}`;
+}
+
 /** A user's Cloudflare Sandbox container, addressed by their user id. */
 export function cloudflareSandbox(namespace: DurableObjectNamespace<UserSandbox>, userId: string): SandboxBackend {
   // A fresh shell per command (no default session): nothing set by one command leaks into the
@@ -92,19 +113,38 @@ export function sandboxBackendOver(sandbox: CloudflareSandboxSurface, userId: st
     return routed;
   };
   return {
-    async exec(request: ExecRequest): Promise<ExecResult> {
+    async exec({ signal, ...request }: ExecRequest): Promise<ExecResult> {
       await route();
-      const result = await sandbox.exec(SDK_EXEC_COMMAND, {
-        cwd: request.cwd ? `${WORKSPACE_DIR}/${request.cwd}` : WORKSPACE_DIR,
-        env: {
-          ...request.env,
-          CTX4_EXEC_COMMAND: request.command,
-          CTX4_EXEC_TIMEOUT_MS: String(request.timeoutMs),
-          CTX4_EXEC_MAX_OUTPUT_BYTES: String(request.maxOutputBytes),
-          CTX4_EXEC_OFFLINE: request.offline ? "1" : "0",
-        },
-        timeout: request.timeoutMs + SDK_TIMEOUT_MARGIN_MS,
-      });
+      // The SDK's own `signal` only stops waiting for the exec; the command would run on. So a
+      // second exec tells limited-exec.sh to kill the command's process group (see
+      // SDK_CANCEL_COMMAND), and this exec answers as usual once the command is gone.
+      const execId = crypto.randomUUID();
+      let cancelRequested = false;
+      const cancel = () => {
+        cancelRequested = true;
+        sandbox
+          .exec(SDK_CANCEL_COMMAND, { env: { CTX4_EXEC_ID: execId }, timeout: CANCEL_TIMEOUT_MS })
+          .catch((error) => console.warn("cancelling a sandbox command failed:", String(error)));
+      };
+      signal?.addEventListener("abort", cancel, { once: true });
+      let result: Awaited<ReturnType<CloudflareSandboxSurface["exec"]>>;
+      try {
+        if (signal?.aborted) cancel();
+        result = await sandbox.exec(SDK_EXEC_COMMAND, {
+          cwd: request.cwd ? `${WORKSPACE_DIR}/${request.cwd}` : WORKSPACE_DIR,
+          env: {
+            ...request.env,
+            CTX4_EXEC_COMMAND: request.command,
+            CTX4_EXEC_TIMEOUT_MS: String(request.timeoutMs),
+            CTX4_EXEC_MAX_OUTPUT_BYTES: String(request.maxOutputBytes),
+            CTX4_EXEC_OFFLINE: request.offline ? "1" : "0",
+            CTX4_EXEC_ID: execId,
+          },
+          timeout: request.timeoutMs + SDK_TIMEOUT_MARGIN_MS,
+        });
+      } finally {
+        signal?.removeEventListener("abort", cancel);
+      }
       const header = HEADER.exec(result.stdout);
       if (!header) {
         throw new Error(
@@ -113,9 +153,12 @@ export function sandboxBackendOver(sandbox: CloudflareSandboxSurface, userId: st
       }
       const [, code = "0", timedOut, stdoutRest = "0", stderrRest = "0"] = header;
       const stdout = result.stdout.slice(header[0].length);
+      // Killed on request: SIGKILL's 137, from timeout's group going down.
+      const cancelled = cancelRequested && timedOut === "0" && code === "137";
       return {
-        exitCode: timedOut === "1" ? null : Number(code),
+        exitCode: timedOut === "1" || cancelled ? null : Number(code),
         timedOut: timedOut === "1",
+        cancelled,
         stdout,
         stderr: result.stderr,
         stdoutTruncated: Number(stdoutRest) > 0,

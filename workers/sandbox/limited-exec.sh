@@ -1,15 +1,19 @@
 # Gives a command the same limits the local sandbox host gives it, and returns once the command's
 # own shell has exited (or its time limit passed) plus a short grace, whatever it left running.
 # In: CTX4_EXEC_COMMAND (data, never spliced into code), CTX4_EXEC_TIMEOUT_MS,
-# CTX4_EXEC_MAX_OUTPUT_BYTES (per stream), CTX4_EXEC_OFFLINE (1: no network).
+# CTX4_EXEC_MAX_OUTPUT_BYTES (per stream), CTX4_EXEC_OFFLINE (1: no network), CTX4_EXEC_ID (a UUID:
+# while the command runs, a line written to the FIFO /tmp/ctx4-exec-<id>.cancel stops it as its time
+# limit would; that is how SDK_CANCEL_COMMAND in cloudflare.ts cancels it from another exec).
 # Out: first line of stdout "<exit code> <timed out 0|1> <stdout bytes past the cap> <stderr bytes
 # past the cap>", then the kept stdout; the kept stderr on stderr.
 ctx4_command=$CTX4_EXEC_COMMAND ctx4_limit=$CTX4_EXEC_TIMEOUT_MS ctx4_cap=$CTX4_EXEC_MAX_OUTPUT_BYTES
-ctx4_offline=$CTX4_EXEC_OFFLINE
-unset CTX4_EXEC_COMMAND CTX4_EXEC_TIMEOUT_MS CTX4_EXEC_MAX_OUTPUT_BYTES CTX4_EXEC_OFFLINE
+ctx4_offline=$CTX4_EXEC_OFFLINE ctx4_exec_id=$CTX4_EXEC_ID
+unset CTX4_EXEC_COMMAND CTX4_EXEC_TIMEOUT_MS CTX4_EXEC_MAX_OUTPUT_BYTES CTX4_EXEC_OFFLINE CTX4_EXEC_ID
 exec 3>&2 2>/dev/null
 ctx4_dir=$(mktemp -d) || exit 125
-trap 'rm -rf "$ctx4_dir"' EXIT
+ctx4_cancel=
+[[ $ctx4_exec_id =~ ^[0-9a-f-]{36}$ ]] && ctx4_cancel=/tmp/ctx4-exec-$ctx4_exec_id.cancel
+trap 'rm -rf "$ctx4_dir"; [ -n "$ctx4_cancel" ] && rm -f "$ctx4_cancel"' EXIT
 mkfifo "$ctx4_dir/out" "$ctx4_dir/err" || exit 125
 # A keeper per stream keeps the first bytes and counts the rest, read to the end so the command
 # never blocks on a full pipe. It writes what it keeps as it reads it (stdbuf -o0: nothing waits
@@ -34,10 +38,18 @@ ctx4_start=${EPOCHREALTIME/./}
 timeout -k 1 "$((ctx4_limit / 1000)).$(printf '%03d' $((ctx4_limit % 1000)))" "${ctx4_namespace[@]}" bash --noprofile --norc -c "$ctx4_command" \
   </dev/null >"$ctx4_dir/out" 2>"$ctx4_dir/err" 3>&- &
 ctx4_runner=$!
+# The watcher waits on a FIFO rather than a PID file: the cancelling exec may sit in another PID
+# namespace, where this one's process ids mean nothing; /tmp is the same for both.
+ctx4_watcher=
+if [ -n "$ctx4_cancel" ] && mkfifo -m 600 "$ctx4_cancel"; then
+  { read -r _ <"$ctx4_cancel" && kill -KILL -- "-$ctx4_runner"; } >/dev/null 3>&- &
+  ctx4_watcher=$!
+fi
 wait "$ctx4_runner"
 ctx4_code=$?
 ctx4_elapsed_ms=$(((${EPOCHREALTIME/./} - ctx4_start) / 1000))
 kill -KILL -- "-$ctx4_runner"
+[ -n "$ctx4_watcher" ] && kill -KILL "$ctx4_watcher"
 
 # Kills the processes that hold one of the keepers' FIFOs open: with "writers", those writing to
 # it (left running by the command: outside its process group, as setsid or a daemon does, and

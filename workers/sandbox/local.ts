@@ -69,24 +69,42 @@ export function localSandbox(
   };
 
   return {
-    async exec(request: ExecRequest): Promise<ExecResult> {
-      const response = await call(`${sandboxUrl}/exec`, {
-        method: "POST",
-        headers: { ...headers, "content-type": "application/json" },
-        body: JSON.stringify({ ...request, encoding: "utf8", egress: true }),
-      });
-      const relayed: Promise<void>[] = [];
-      let result: ExecResult | undefined;
-      for await (const line of jsonLines(response)) {
-        const parsed = streamLineSchema.parse(line);
-        if ("result" in parsed) result = parsed.result;
-        // A relay that fails leaves git's request unanswered; the host answers it 502 when the exec ends.
-        else
-          relayed.push(relay(parsed.egress).catch((error) => console.warn("git egress relay failed:", String(error))));
+    async exec({ signal, ...request }: ExecRequest): Promise<ExecResult> {
+      const execId = crypto.randomUUID();
+      // Stopping goes through the host, which kills the command's group and then answers the
+      // exec as usual: its answer comes only once the command's processes are gone.
+      let cancelRequested = false;
+      const cancel = () => {
+        cancelRequested = true;
+        call(`${sandboxUrl}/exec/${execId}/cancel`, { method: "POST", headers }).catch((error) =>
+          console.warn("cancelling a sandbox command failed:", String(error)),
+        );
+      };
+      signal?.addEventListener("abort", cancel, { once: true });
+      try {
+        if (signal?.aborted) cancel();
+        const response = await call(`${sandboxUrl}/exec`, {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/json" },
+          body: JSON.stringify({ ...request, execId, encoding: "utf8", egress: true }),
+        });
+        const relayed: Promise<void>[] = [];
+        let result: z.infer<typeof execResponseSchema> | undefined;
+        for await (const line of jsonLines(response)) {
+          const parsed = streamLineSchema.parse(line);
+          if ("result" in parsed) result = parsed.result;
+          // A relay that fails leaves git's request unanswered; the host answers it 502 when the exec ends.
+          else
+            relayed.push(
+              relay(parsed.egress).catch((error) => console.warn("git egress relay failed:", String(error))),
+            );
+        }
+        await Promise.all(relayed);
+        if (!result) throw new SandboxUnavailableError("The local sandbox host stopped before the command's result.");
+        return { ...result, cancelled: cancelRequested && result.exitCode === null && !result.timedOut };
+      } finally {
+        signal?.removeEventListener("abort", cancel);
       }
-      await Promise.all(relayed);
-      if (!result) throw new SandboxUnavailableError("The local sandbox host stopped before the command's result.");
-      return result;
     },
     async destroy(): Promise<void> {
       await call(sandboxUrl, { method: "DELETE", headers });

@@ -1,6 +1,10 @@
 import { z } from "zod";
 
-export const DEFAULT_TIMEOUT_SECONDS = 60;
+/**
+ * 45 s: with the sync before and after, a call ends inside the 60 s a client waits by default
+ * (the SDK's DEFAULT_REQUEST_TIMEOUT_MSEC), even a client that does not reset it on progress.
+ */
+export const DEFAULT_TIMEOUT_SECONDS = 45;
 export const MAX_TIMEOUT_SECONDS = 300;
 /** Per stream: about 12k tokens of an AI's context, which is where long output stops helping. */
 export const MAX_OUTPUT_BYTES = 50_000;

@@ -7,9 +7,11 @@ import { identityEnv } from "./sync";
 export type StreamOutput = { text: string; truncated: boolean; totalBytes: number };
 
 export type CommandOutcome = {
-  /** null when the command was killed (time limit). */
+  /** null when the command was killed (time limit, or cancelled). */
   exitCode: number | null;
   timedOut: boolean;
+  /** Stopped on the client's request (MCP `notifications/cancelled`) before it ended by itself. */
+  cancelled: boolean;
   stdout: StreamOutput;
   stderr: StreamOutput;
 };
@@ -20,6 +22,8 @@ export type CommandRequest = {
   timeoutMs: number;
   /** Per stream, of the command's output. */
   maxOutputBytes: number;
+  /** Aborting stops the command and everything it started; the outcome comes once they are gone. */
+  signal?: AbortSignal;
 };
 
 /**
@@ -37,11 +41,13 @@ export async function runInClone(sandbox: SandboxBackend, request: CommandReques
     timeoutMs: request.timeoutMs,
     maxOutputBytes: request.maxOutputBytes,
     offline: true,
+    signal: request.signal,
   });
   if (result.exitCode === 0 && result.stdout === `${mark} missing\n`) throw new CloneMissingError();
   return {
-    exitCode: result.timedOut ? null : result.exitCode,
+    exitCode: result.timedOut || result.cancelled ? null : result.exitCode,
     timedOut: result.timedOut,
+    cancelled: result.cancelled,
     stdout: { text: result.stdout, truncated: result.stdoutTruncated, totalBytes: result.stdoutBytes },
     stderr: { text: result.stderr, truncated: result.stderrTruncated, totalBytes: result.stderrBytes },
   };

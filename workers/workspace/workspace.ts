@@ -58,13 +58,15 @@ export type PublishOutcome =
   | { state: "failed"; message: string };
 
 export type BashOutcome =
-  | { ran: false; problem: string }
+  | { ran: false; problem: string /** The client cancelled the call before the command started. */; cancelled?: true }
   | {
       ran: true;
       repo: string;
       branch: string;
       exitCode: number | null;
       timedOut: boolean;
+      /** Stopped because the client cancelled the call; what it changed before is still committed. */
+      cancelled: boolean;
       timeoutSeconds: number;
       stdout: StreamOutput;
       stderr: StreamOutput;
@@ -164,13 +166,25 @@ export class Workspace {
     return { tokenMints: this.#tokens.mints, ...this.#counts };
   }
 
-  /** ctx_bash: brings the clone up to date if GitHub may have moved, runs, commits, pushes. */
-  bash(input: BashInput): Promise<BashOutcome> {
+  /**
+   * ctx_bash: brings the clone up to date if GitHub may have moved, runs, commits, pushes.
+   * `signal` is the client's cancellation (MCP 2025-11-25, "Cancellation"): before the command
+   * starts, nothing runs; while it runs, it and everything it started are stopped, and what it
+   * had changed by then is still committed and pushed, so no change is ever lost unsaid. Our
+   * own git steps are never interrupted: they always finish what they began.
+   */
+  bash(input: BashInput, signal?: AbortSignal): Promise<BashOutcome> {
     const parsed = bashInputSchema.safeParse(input);
     if (!parsed.success) return Promise.resolve({ ran: false, problem: `Invalid input: ${parsed.error.message}` });
     const { command, timeoutSeconds = DEFAULT_TIMEOUT_SECONDS } = parsed.data;
 
+    const cancelledBeforeRun: BashOutcome = {
+      ran: false,
+      cancelled: true,
+      problem: "Cancelled before the command started: nothing ran and nothing changed.",
+    };
     return this.#queue.run(async () => {
+      if (signal?.aborted) return cancelledBeforeRun;
       const found = await this.#ready();
       if ("problem" in found) return { ran: false, problem: found.problem };
       let ready = found;
@@ -186,19 +200,25 @@ export class Workspace {
       };
       try {
         if (await this.#mayBeBehind(ready)) await catchUp();
+        // What the catch-up brought in is committed and pushed already: only the command is skipped.
+        if (signal?.aborted) return cancelledBeforeRun;
         const run = () =>
           runInClone(ready.sandbox, {
             command,
             identity: ready.identity,
             timeoutMs: timeoutSeconds * 1000,
             maxOutputBytes: MAX_OUTPUT_BYTES,
+            signal,
           });
         const outcome = await run().catch(async (error: unknown) => {
           if (!(error instanceof CloneMissingError)) throw error;
           await catchUp();
+          if (signal?.aborted) return undefined;
           return run();
         });
-        const settled = await this.#publish(ready, commitMessage(parsed.data));
+        if (!outcome) return cancelledBeforeRun;
+        const message = commitMessage(parsed.data);
+        const settled = await this.#publish(ready, outcome.cancelled ? `${message} (cancelled)` : message);
         notes.push(...describeSync(settled.sync, ready.target, "after"));
         return {
           ran: true,
@@ -206,6 +226,7 @@ export class Workspace {
           branch: ready.target.branch,
           exitCode: outcome.exitCode,
           timedOut: outcome.timedOut,
+          cancelled: outcome.cancelled,
           timeoutSeconds,
           stdout: { ...outcome.stdout, text: redact(outcome.stdout.text) },
           stderr: { ...outcome.stderr, text: redact(outcome.stderr.text) },

@@ -1,0 +1,39 @@
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+
+/**
+ * How often a long tool call reports progress. Clients time a request out after 60 s by
+ * default (the SDK's DEFAULT_REQUEST_TIMEOUT_MSEC) and may reset that timer on each progress
+ * notification (`resetTimeoutOnProgress`); every 10 s keeps well inside it on a slow network.
+ */
+export const PROGRESS_EVERY_MS = 10_000;
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * Runs `work` and, when the request carries `_meta.progressToken`, sends
+ * `notifications/progress` on the request's own stream every {@link PROGRESS_EVERY_MS}
+ * (MCP 2025-11-25, "Progress": `progress` is the seconds elapsed, increasing with each one, and
+ * there is no `total`, since how long a command runs is not known). Stops at the end of the
+ * work or when the request is cancelled; a notification that cannot be sent is dropped.
+ */
+export async function withProgress<T>(extra: Extra, work: () => Promise<T>): Promise<T> {
+  const progressToken = extra._meta?.progressToken;
+  if (progressToken === undefined) return work();
+  const started = Date.now();
+  const timer = setInterval(() => {
+    if (extra.signal.aborted) return;
+    const seconds = Math.round((Date.now() - started) / 1000);
+    extra
+      .sendNotification({
+        method: "notifications/progress",
+        params: { progressToken, progress: seconds, message: `Still running after ${seconds} s` },
+      })
+      .catch(() => {});
+  }, PROGRESS_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
