@@ -58,7 +58,12 @@ export type PublishOutcome =
   | { state: "failed"; message: string };
 
 export type BashOutcome =
-  | { ran: false; problem: string /** The client cancelled the call before the command started. */; cancelled?: true }
+  | {
+      ran: false;
+      problem: string;
+      /** The client cancelled the call before the command started. */
+      cancelled?: true;
+    }
   | {
       ran: true;
       repo: string;
