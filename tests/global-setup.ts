@@ -13,6 +13,7 @@ const TEST_SITE = "http://localhost";
 export default async function setup(project: TestProject) {
   const services = await startLocalServices(TEST_SITE, { webhooks: false });
   project.provide("stack", {
+    runId: crypto.randomUUID(),
     site: TEST_SITE,
     databaseUrl: services.databaseUrl,
     localSecret: services.localSecret,

@@ -1,5 +1,7 @@
 /** What the test run's global set-up hands every test (read with vitest's `inject("stack")`). */
 export type TestStack = {
+  /** This test run's own id (what the end-to-end stacks' one build is marked with). */
+  runId: string;
   /** The origin the Worker under test is addressed with. */
   site: string;
   databaseUrl: string;

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inject } from "vitest";
 import { emulatorControl } from "../../local/github/control-client";
 import { freePort } from "../free-port";
 import { startLocalServices } from "../local-services";
@@ -22,9 +25,7 @@ export async function startE2EStack() {
       .join(""),
   );
 
-  // A production build, as `npm run build` makes: Vite reads the mode from NODE_ENV, which
-  // vitest sets to "test".
-  await run("node_modules/.bin/react-router", ["build"], { NODE_ENV: "production" });
+  await buildOnce();
   const app = spawn(
     "node_modules/.bin/wrangler",
     [
@@ -67,6 +68,43 @@ export async function startE2EStack() {
 }
 
 export type E2EStack = Awaited<ReturnType<typeof startE2EStack>>;
+
+/**
+ * The production build every end-to-end stack serves, as `npm run build` makes it, made once
+ * per test run. The e2e files run in parallel, and building again while another file's
+ * `wrangler dev` serves `build/` restarts that Worker mid-request ("fetch failed"). A lock
+ * folder (mkdir is atomic) lets one file build while the others wait; the run's id in
+ * `build/` tells them it is done.
+ */
+async function buildOnce(): Promise<void> {
+  const { runId } = inject("stack");
+  const marker = join("build", ".e2e-run");
+  const lock = join(
+    tmpdir(),
+    `ctx4-e2e-build-${createHash("sha256").update(process.cwd()).digest("hex").slice(0, 16)}`,
+  );
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than any build is a crashed run's.
+      const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
+      if (since !== undefined && Date.now() - since > 300_000) rmSync(lock, { force: true, recursive: true });
+      if (Date.now() > deadline) throw new Error(`another test run holds ${lock}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    if (existsSync(marker) && readFileSync(marker, "utf8") === runId) return;
+    // Vite reads the mode from NODE_ENV, which vitest sets to "test".
+    await run("node_modules/.bin/react-router", ["build"], { NODE_ENV: "production" });
+    writeFileSync(marker, runId);
+  } finally {
+    rmSync(lock, { force: true, recursive: true });
+  }
+}
 
 async function waitForHealthy(appUrl: string, app: ChildProcess, output: string[]) {
   const deadline = Date.now() + 60_000;
