@@ -197,8 +197,8 @@ describe("long ctx_bash calls over Streamable HTTP with the SDK client", () => {
     expect(commit?.sha).not.toBe(before);
     // The session's own stream heard it too.
     expect(logs.some((log) => log.includes("was cancelled by your client"))).toBe(true);
-    // The SDK client tried to resume the closed stream and was told to stop (204), once.
-    await vi.waitFor(() => expect(network.gets.filter((get) => get.status === 204)).toHaveLength(1));
+    // The SDK client tried to resume the closed stream and was told to stop (405), once.
+    await vi.waitFor(() => expect(network.gets.filter((get) => get.status === 405)).toHaveLength(1));
     await client.close();
   }, 120_000);
 

@@ -11,7 +11,7 @@ type StoredSession = McpGrant & { transport: TransportState };
 type Live<T> = { transport: T; grant: McpGrant };
 type LiveStreamable = Live<WorkerTransport> & {
   events: SessionEventStore;
-  /** Streams of requests that were cancelled: a resume of one is told to stop (204). */
+  /** Streams of requests that were cancelled: a resume of one is told to stop (405). */
   endedStreams: Set<string>;
   /** Tool calls running now, each with the id the Worker gave its POST stream. */
   calls: Map<RequestId, string>;
@@ -95,9 +95,11 @@ export class McpSessions implements CallWatch {
     const { transport, events } = live;
     const lastEventId = request.headers.get("last-event-id");
     const resumed = lastEventId ? await events.streamOf(lastEventId) : undefined;
-    // An HTTP 204 tells an SSE client to stop reconnecting (WHATWG HTML, "Server-sent events"):
-    // that request was cancelled, and no response will ever come on its stream.
-    if (resumed && live.endedStreams.has(resumed)) return new Response(null, { status: 204 });
+    // That request was cancelled, and no response will ever come on its stream: 405 is the one
+    // answer to a GET other than an event stream (MCP 2025-11-25, Streamable HTTP, "Listening
+    // for Messages from the Server"), and the SDK client stops trying on it.
+    if (resumed && live.endedStreams.has(resumed))
+      return new Response(null, { status: 405, headers: { Allow: "POST, DELETE" } });
     // The SDK primes POST streams only. A GET stream needs an id first too, or a client that
     // loses it before any message has no cursor to resume from. A fresh stream's is stored
     // before the stream opens, so every message sent on it comes after it. A resumed stream
@@ -269,7 +271,7 @@ export type CallWatch = {
   abandoned(sessionId: string, requestId: RequestId): boolean;
   /**
    * Closes the stream of a cancelled call at once: the SDK sends no response for it, so the
-   * stream would otherwise stay open with keep-alives. A resume of that stream is refused (204).
+   * stream would otherwise stay open with keep-alives. A resume of that stream is refused (405).
    */
   endStream(sessionId: string, requestId: RequestId): void;
   /** Keeps the outcome of a call its client did not see, for the session's next call. */
