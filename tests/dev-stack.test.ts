@@ -2,8 +2,13 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, expect, it } from "vitest";
 import { cspViolations, launchBrowser } from "./e2e/browser";
+import { connectGitHub, signIn } from "./e2e/journeys";
+import { TestOAuthClient } from "./e2e/mcp-client";
 import { freePort } from "./free-port";
 
 /**
@@ -76,6 +81,39 @@ it("starts the whole local stack, serves each piece, and stops on Ctrl-C", async
     await page.getByRole("button", { name: "Email me a sign-in link" }).click();
     await page.getByText("Check your email").waitFor();
     expect(violations).toEqual([]);
+
+    // An MCP client's event stream gets its headers at once, as under wrangler dev: Node holds
+    // them until the first byte, and a client of a protocol before 2025-11-25 gets no priming
+    // event, so without the dev server's flush they waited for the first keep-alive, 15 s on.
+    const site = {
+      appUrl: `http://localhost:${app}`,
+      mailboxUrl: `http://localhost:${mailbox}`,
+      githubUrl: `http://localhost:${github}`,
+    };
+    // A browser of its own: the one above holds a sign-in attempt that /login would continue.
+    const person = await (await browser.newContext()).newPage();
+    await signIn(person, site, "dev-mcp@example.com");
+    await connectGitHub(person, site, "alice", ["ctx"], "ctx");
+    const oauth = new TestOAuthClient("Dev stack client");
+    const endpoint = new URL("/mcp", site.appUrl);
+    const first = new StreamableHTTPClientTransport(endpoint, { authProvider: oauth });
+    await expect(new Client({ name: "dev", version: "1.0.0" }).connect(first)).rejects.toThrow(UnauthorizedError);
+    await first.finishAuth(await oauth.consentIn(person, { write: false }));
+    const transport = new StreamableHTTPClientTransport(endpoint, { authProvider: oauth });
+    await new Client({ name: "dev", version: "1.0.0" }).connect(transport);
+    const stream = fetch(endpoint, {
+      headers: {
+        Accept: "text/event-stream",
+        Authorization: `Bearer ${oauth.tokens()?.access_token}`,
+        "Mcp-Session-Id": transport.sessionId ?? "",
+        "Mcp-Protocol-Version": "2025-06-18",
+      },
+    });
+    const headersIn = await Promise.race([stream, new Promise((resolve) => setTimeout(resolve, 5_000, "held"))]);
+    expect(headersIn).toBeInstanceOf(Response);
+    expect((headersIn as Response).headers.get("content-type")).toBe("text/event-stream");
+    await (headersIn as Response).body?.cancel();
+    await transport.close();
   } finally {
     await browser.close();
   }

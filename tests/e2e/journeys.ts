@@ -1,11 +1,14 @@
 import type { Page } from "playwright-core";
 import type { E2EStack } from "./stack";
 
+/** Where the journeys go: the app, its mailbox and GitHub, of an e2e stack or `npm run dev`. */
+type Site = Pick<E2EStack, "appUrl" | "mailboxUrl" | "githubUrl">;
+
 /**
  * A new person signs in in `page`: by the email's link, or by typing the email's six-digit code
  * into the same page (read from the mailbox in another tab).
  */
-export async function signIn(page: Page, stack: E2EStack, email: string, via: "link" | "code" = "link") {
+export async function signIn(page: Page, stack: Site, email: string, via: "link" | "code" = "link") {
   await page.goto(`${stack.appUrl}/login`);
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Email me a sign-in link" }).click();
@@ -29,7 +32,7 @@ export async function signIn(page: Page, stack: E2EStack, email: string, via: "l
  * A signed-in person installs the App as GitHub user `login` on the named repos and picks
  * `pick`, ending on `/me`.
  */
-export async function connectGitHub(page: Page, stack: E2EStack, login: string, repos: string[], pick: string) {
+export async function connectGitHub(page: Page, stack: Site, login: string, repos: string[], pick: string) {
   await page.goto(`${stack.appUrl}/onboarding/connect-github`);
   await page.getByRole("button", { name: "Install on GitHub" }).click();
   await page.waitForURL(new RegExp(`^${stack.githubUrl}/`));
