@@ -1,4 +1,10 @@
-import { insufficientScope, OAuthProvider, type OAuthResourceContext } from "@cloudflare/workers-oauth-provider";
+import {
+  getOAuthApi,
+  insufficientScope,
+  OAuthProvider,
+  type OAuthProviderOptions,
+  type OAuthResourceContext,
+} from "@cloudflare/workers-oauth-provider";
 import { createRequestHandler, RouterContextProvider } from "react-router";
 import { connectDatabase } from "../app/lib/db/client.server";
 import { ALL_SCOPES, type GrantProps } from "../app/lib/oauth/scopes";
@@ -116,7 +122,7 @@ export default {
         ? await screenClientRegistration(request, env.CLIENT_REGISTRATIONS)
         : request;
 
-    provider ??= new OAuthProvider<Env>({
+    const options: OAuthProviderOptions<Env> = {
       apiRoute: ["/mcp", "/sse"],
       apiHandler: mcpApi,
       defaultHandler: webApp,
@@ -129,13 +135,22 @@ export default {
       // writes; the person may still grant read only, and a client then steps up for ctx_bash.
       requiredScopes: ALL_SCOPES,
       resourceMetadata: { resource: env.APP_ORIGIN, resource_name: "ctx4-ai" },
-    });
+    };
+    provider ??= new OAuthProvider<Env>(options);
     const oauth = provider;
+    // A replayed refresh answer is given only while its access token is still valid: revoking
+    // the grant on /me deletes it, and the client must hear that from the refresh.
+    const granted = async (accessToken: string) => (await getOAuthApi(options, env).unwrapToken(accessToken)) !== null;
     const answer =
       screened instanceof Response
         ? screened
         : url.pathname === TOKEN_ENDPOINT
-          ? await refreshOnce(screened, env.REFRESH_GATE, (tokenRequest) => oauth.fetch(tokenRequest, env, ctx))
+          ? await refreshOnce(
+              screened,
+              env.REFRESH_GATE,
+              (tokenRequest) => oauth.fetch(tokenRequest, env, ctx),
+              granted,
+            )
           : await oauth.fetch(screened, env, ctx);
     const response = challengeForEndpoint(
       endpointResource ? await renameMetadata(answer, endpointResource) : answer,

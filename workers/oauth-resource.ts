@@ -72,13 +72,22 @@ export async function withCanonicalResource(request: Request, origin: string): P
     url.searchParams.set("resource", canonicalResource(query[0], origin));
     return new Request(url, request);
   }
-  const type = request.headers.get("Content-Type") ?? "";
-  if (request.method !== "POST" || !type.startsWith("application/x-www-form-urlencoded")) return request;
+  if (request.method !== "POST" || !isFormEncoded(request)) return request;
   const form = new URLSearchParams(new TextDecoder().decode(await request.clone().arrayBuffer()));
   const named = form.getAll("resource");
   if (named.length !== 1 || named[0] === undefined) return request;
   form.set("resource", canonicalResource(named[0], origin));
   return new Request(request, { body: form });
+}
+
+/**
+ * Whether a request's body is form-encoded, judged as the provider judges it: the media type
+ * alone, case-insensitive (RFC 9110 §8.3.1). A narrower test would let a spelling the provider
+ * takes go around the gate.
+ */
+export function isFormEncoded(request: Request): boolean {
+  const type = request.headers.get("Content-Type") ?? "";
+  return type.split(";")[0]?.trim().toLowerCase() === "application/x-www-form-urlencoded";
 }
 
 /**
