@@ -15,6 +15,7 @@ import { screenClientRegistration } from "./client-registration";
 import { callsWriteTool } from "./mcp/scope-challenge";
 import {
   challengeForEndpoint,
+  isAuthorizationPath,
   metadataResource,
   RESOURCE_METADATA_PREFIX,
   refuseOtherHost,
@@ -114,7 +115,7 @@ export default {
     const endpointResource = metadataResource(url);
     const request = endpointResource
       ? new Request(new URL(RESOURCE_METADATA_PREFIX, url), incoming)
-      : url.pathname === "/authorize" || url.pathname === TOKEN_ENDPOINT
+      : isAuthorizationPath(url.pathname) || url.pathname === TOKEN_ENDPOINT
         ? await withCanonicalResource(incoming, env.APP_ORIGIN)
         : incoming;
     const screened =

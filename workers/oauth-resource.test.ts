@@ -96,6 +96,46 @@ describe("the resource's names", () => {
     }
   });
 
+  it("are accepted when the browser reaches consent by a client-side redirect (signing in with the code)", async () => {
+    const { visitor } = await onboardedVisitor("resource-data");
+    const client = await registerClient(visitor);
+    const url = new URL(client.authorizePath(), SITE);
+    url.searchParams.set("resource", `${SITE}/mcp`);
+    // After a form's redirect, React Router fetches the page's data instead of the page.
+    const data = await visitor.fetch(`/authorize.data${url.search}`);
+    const text = await data.text();
+    expect(data.status, text).toBe(200);
+    expect(text).not.toContain("resource parameter");
+  });
+
+  it("are accepted at the code exchange whatever the case of its media type", async () => {
+    // Media types are case-insensitive (RFC 9110 §8.3.1), and the provider takes any spelling.
+    const { visitor } = await onboardedVisitor("resource-capitals");
+    const client = await registerClient(visitor);
+    const url = new URL(client.authorizePath(), SITE);
+    url.searchParams.set("resource", `${SITE}/mcp`);
+    const sentTo = await consent(
+      visitor,
+      { ...client, authorizePath: () => `${url.pathname}${url.search}` },
+      { allow: true },
+    );
+    const response = await visitor.fetch("/oauth/token", {
+      method: "POST",
+      headers: { "Content-Type": "Application/X-WWW-Form-Urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code: sentTo.searchParams.get("code") ?? "",
+        redirect_uri: client.redirectUri,
+        client_id: client.clientId,
+        code_verifier: client.verifier,
+        resource: `${SITE}/mcp`,
+      }),
+    });
+    const body = (await response.json()) as Record<string, string>;
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    await openSession(body.access_token ?? "");
+  });
+
   it("are the only ones: another resource is refused on the consent page", async () => {
     const { visitor } = await onboardedVisitor("resource-other");
     const client = await registerClient(visitor);
@@ -119,6 +159,8 @@ describe("another host name of this deployment", () => {
       "/.well-known/oauth-protected-resource/mcp",
       "/.well-known/oauth-authorization-server",
       "/authorize?client_id=x",
+      // React Router's browser code fetches the consent page's data here (a client-side redirect).
+      "/authorize.data?client_id=x",
       "/sse",
     ]) {
       const response = await exports.default.fetch(`http://127.0.0.1${path}`);

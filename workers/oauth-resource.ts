@@ -24,8 +24,21 @@ const ENDPOINTS = ["/mcp", "/sse"] as const;
 /** RFC 9728 §3.1: a resource's metadata lives at this prefix followed by the resource's path. */
 export const RESOURCE_METADATA_PREFIX = "/.well-known/oauth-protected-resource";
 
-/** Paths that belong to OAuth or MCP, and so are served only on the app's own host. */
-const OAUTH_AND_MCP_PATHS = /^\/(?:mcp|sse|authorize|oauth|\.well-known)(?:\/|$)/;
+/**
+ * Paths that belong to OAuth or MCP, and so are served only on the app's own host. `.data` is
+ * where React Router's browser code fetches a page's data (`/authorize.data` after a client-side
+ * redirect to consent), which runs the same loader and action as the page.
+ */
+const OAUTH_AND_MCP_PATHS = /^\/(?:mcp|sse|authorize|oauth|\.well-known)(?:\/|\.data$|$)/;
+
+/**
+ * The consent page's paths, whose query carries the authorization request: `/authorize`, and
+ * `/authorize.data`, which the browser fetches instead when it gets there by a client-side
+ * redirect (after signing in with the emailed code, or after onboarding).
+ */
+export function isAuthorizationPath(pathname: string): boolean {
+  return pathname === "/authorize" || pathname === "/authorize.data";
+}
 
 /**
  * The endpoint path a request URL was made to, as the client spelled it (`/mcp`, `/mcp/`, `/sse`,
