@@ -24,6 +24,7 @@ import {
   withoutTrailingSlash,
 } from "./oauth-resource";
 import { refreshOnce } from "./refresh-gate";
+import { boundTokenRequest } from "./token-request";
 
 // The Sandbox SDK's proxy that hands a container's outbound requests to the Worker (its README).
 export { ContainerProxy } from "@cloudflare/sandbox";
@@ -111,13 +112,16 @@ export default {
       await readToEnd(incoming);
       return withSecurityHeaders(misdirected);
     }
+    // A token request's body is read once, and only up to a limit: we and the provider parse it.
+    const bounded = url.pathname === TOKEN_ENDPOINT ? await boundTokenRequest(incoming) : incoming;
+    if (bounded instanceof Response) return withSecurityHeaders(bounded);
     // An endpoint's own metadata document (RFC 9728 §3.1) is the origin's, renamed for it.
     const endpointResource = metadataResource(url);
     const request = endpointResource
-      ? new Request(new URL(RESOURCE_METADATA_PREFIX, url), incoming)
+      ? new Request(new URL(RESOURCE_METADATA_PREFIX, url), bounded)
       : isAuthorizationPath(url.pathname) || url.pathname === TOKEN_ENDPOINT
-        ? await withCanonicalResource(incoming, env.APP_ORIGIN)
-        : incoming;
+        ? await withCanonicalResource(bounded, env.APP_ORIGIN)
+        : bounded;
     const screened =
       url.pathname === REGISTRATION_ENDPOINT && request.method === "POST"
         ? await screenClientRegistration(request, env.CLIENT_REGISTRATIONS)

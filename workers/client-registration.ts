@@ -112,7 +112,7 @@ function parseJson(text: string): unknown {
  * The body as text, or `undefined` when it is longer than `maxBytes`. A longer body is still
  * read to the end, without keeping what is past `maxBytes` (see `workers/app.ts` on unread bodies).
  */
-async function readText(request: Request, maxBytes: number): Promise<string | undefined> {
+export async function readText(request: Request, maxBytes: number): Promise<string | undefined> {
   const reader = request.body?.getReader();
   if (!reader) return "";
   const decoder = new TextDecoder();
@@ -126,7 +126,7 @@ async function readText(request: Request, maxBytes: number): Promise<string | un
 }
 
 /** `request` with `body` instead of the body it had, which was read. */
-function withBody(request: Request, body: string): Request {
+export function withBody(request: Request, body: string): Request {
   const headers = new Headers(request.headers);
   headers.delete("Content-Length");
   return new Request(request, { headers, body });

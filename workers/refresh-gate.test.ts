@@ -4,6 +4,7 @@ import { openSession } from "../tests/workerd/mcp";
 import { consent, exchangeCode, registerClient } from "../tests/workerd/oauth-client";
 import { onboardedVisitor, type Visitor } from "../tests/workerd/visitor";
 import { REPLAY_WINDOW_MS } from "./refresh-gate";
+import { MAX_TOKEN_BODY_BYTES } from "./token-request";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -137,5 +138,25 @@ describe("refreshing a token", () => {
     const narrower = await refresh(old, visitor, undefined, { scope: "ctx:read" });
     expect(narrower.status, JSON.stringify(narrower.body)).toBe(400);
     expect(narrower.body.access_token).toBeUndefined();
+  });
+});
+
+describe("a token request", () => {
+  it("larger than any client sends is refused without being parsed", async () => {
+    const body = new URLSearchParams({ grant_type: "refresh_token", refresh_token: "a:b:c", client_id: "x" });
+    body.set("padding", "p".repeat(MAX_TOKEN_BODY_BYTES));
+    const response = await exports.default.fetch("http://localhost/oauth/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body,
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as Record<string, string>).error).toBe("invalid_request");
+  });
+
+  it("of ordinary size still gets the provider's answer", async () => {
+    const { tokens, refresh } = await connected("ordinary");
+    const answer = await refresh(tokens.refresh_token ?? "", undefined, undefined, { padding: "p".repeat(1000) });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
   });
 });
