@@ -119,9 +119,11 @@ export default {
     const endpointResource = metadataResource(url);
     const request = endpointResource
       ? new Request(new URL(RESOURCE_METADATA_PREFIX, url), bounded)
-      : isAuthorizationPath(url.pathname) || url.pathname === TOKEN_ENDPOINT
-        ? await withCanonicalResource(bounded, env.APP_ORIGIN)
-        : bounded;
+      : isAuthorizationPath(url.pathname)
+        ? await withCanonicalResource(bounded, env.APP_ORIGIN, "query")
+        : url.pathname === TOKEN_ENDPOINT
+          ? await withCanonicalResource(bounded, env.APP_ORIGIN, "body")
+          : bounded;
     const screened =
       url.pathname === REGISTRATION_ENDPOINT && request.method === "POST"
         ? await screenClientRegistration(request, env.CLIENT_REGISTRATIONS)

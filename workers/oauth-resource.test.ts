@@ -108,9 +108,13 @@ describe("the resource's names", () => {
     expect(text).not.toContain("resource parameter");
   });
 
-  it("are accepted at the code exchange whatever the case of its media type", async () => {
+  it.each([
     // Media types are case-insensitive (RFC 9110 §8.3.1), and the provider takes any spelling.
-    const { visitor } = await onboardedVisitor("resource-capitals");
+    ["whatever the case of its media type", "/oauth/token", "Application/X-WWW-Form-Urlencoded"],
+    // The token endpoint reads only the body; a resource in its URL changes nothing.
+    ["when its URL names the resource too", `/oauth/token?resource=${SITE}/mcp`, "application/x-www-form-urlencoded"],
+  ])("are accepted at the code exchange %s", async (_, tokenPath, contentType) => {
+    const { visitor } = await onboardedVisitor("resource-exchange");
     const client = await registerClient(visitor);
     const url = new URL(client.authorizePath(), SITE);
     url.searchParams.set("resource", `${SITE}/mcp`);
@@ -119,9 +123,9 @@ describe("the resource's names", () => {
       { ...client, authorizePath: () => `${url.pathname}${url.search}` },
       { allow: true },
     );
-    const response = await visitor.fetch("/oauth/token", {
+    const response = await visitor.fetch(tokenPath, {
       method: "POST",
-      headers: { "Content-Type": "Application/X-WWW-Form-Urlencoded" },
+      headers: { "Content-Type": contentType },
       body: new URLSearchParams({
         grant_type: "authorization_code",
         code: sentTo.searchParams.get("code") ?? "",

@@ -74,14 +74,21 @@ export function canonicalResource(value: string, origin: string): string {
 }
 
 /**
- * The request with its single `resource` parameter (query of `/authorize`, form body of
- * `/oauth/token`) turned into the provider's resource by {@link canonicalResource}. Anything else
- * (no `resource`, several, another body type) goes to the provider unchanged, to be judged there.
+ * The request with its single `resource` parameter turned into the provider's resource by
+ * {@link canonicalResource}: in the query of `/authorize` (the only place the provider reads it
+ * there), or in the form body of `/oauth/token` (likewise; a query there is not read, so it
+ * cannot stand in for the body's). Anything else (no `resource`, several, another body type)
+ * goes to the provider unchanged, to be judged there.
  */
-export async function withCanonicalResource(request: Request, origin: string): Promise<Request> {
-  const url = new URL(request.url);
-  const query = url.searchParams.getAll("resource");
-  if (query.length === 1 && query[0] !== undefined) {
+export async function withCanonicalResource(
+  request: Request,
+  origin: string,
+  carriedIn: "query" | "body",
+): Promise<Request> {
+  if (carriedIn === "query") {
+    const url = new URL(request.url);
+    const query = url.searchParams.getAll("resource");
+    if (query.length !== 1 || query[0] === undefined) return request;
     url.searchParams.set("resource", canonicalResource(query[0], origin));
     return new Request(url, request);
   }

@@ -128,7 +128,7 @@ export async function refreshOnce(
     if (sealed.credentials !== credentials) return used();
     const access = sealed.tokens.access_token;
     if (typeof access !== "string" || !(await granted(access)))
-      return used("This connection was revoked. Connect again.");
+      return used("This connection was revoked or has ended. Connect again.");
     const elapsed = Math.floor((Date.now() - claim.at) / 1000);
     const tokens =
       typeof sealed.tokens.expires_in === "number"
