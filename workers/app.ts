@@ -107,7 +107,7 @@ const TOKEN_ENDPOINT = "/oauth/token";
 export default {
   async fetch(incoming, env, ctx) {
     const url = new URL(incoming.url);
-    const misdirected = refuseOtherHost(url, env.APP_ORIGIN);
+    const misdirected = refuseOtherHost(incoming, env.APP_ORIGIN);
     if (misdirected) {
       await readToEnd(incoming);
       return withSecurityHeaders(misdirected);

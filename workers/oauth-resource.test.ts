@@ -173,6 +173,28 @@ describe("another host name of this deployment", () => {
     }
   });
 
+  it("is refused in a way a browser client (MCP Inspector) can read", async () => {
+    const inspector = "http://localhost:6274";
+    const preflight = await exports.default.fetch("http://127.0.0.1/mcp", {
+      method: "OPTIONS",
+      headers: {
+        Origin: inspector,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type, mcp-protocol-version",
+      },
+    });
+    expect(preflight.ok).toBe(true);
+    expect(["*", inspector]).toContain(preflight.headers.get("Access-Control-Allow-Origin"));
+    const refused = await exports.default.fetch("http://127.0.0.1/mcp", {
+      method: "POST",
+      headers: { Origin: inspector, "Content-Type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize" }),
+    });
+    expect(refused.status).toBe(421);
+    expect(["*", inspector]).toContain(refused.headers.get("Access-Control-Allow-Origin"));
+    expect(await refused.text()).toContain(`${SITE}/mcp`);
+  });
+
   it("does not take a token issued here", async () => {
     const { visitor } = await onboardedVisitor("otherhost");
     const token = await accessToken(visitor, true);

@@ -154,14 +154,29 @@ export function challengeForEndpoint(response: Response, url: URL): Response {
  * refused here (their audience is the app's origin), so refusing before discovery keeps a client
  * from reaching consent, or a 401 after it.
  */
-export function refuseOtherHost(url: URL, appOrigin: string): Response | undefined {
+export function refuseOtherHost(request: Request, appOrigin: string): Response | undefined {
+  const url = new URL(request.url);
   if (url.origin === new URL(appOrigin).origin || !OAUTH_AND_MCP_PATHS.test(url.pathname)) return undefined;
+  // A browser client (MCP Inspector) reads the refusal only if its preflight passes and the
+  // answer allows its origin; without that it sees a bare network error. Nothing here is private.
+  const cors = { "Access-Control-Allow-Origin": "*" };
+  if (request.method === "OPTIONS") {
+    return new Response(null, {
+      status: 204,
+      headers: {
+        ...cors,
+        "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+        "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers") ?? "*",
+        "Access-Control-Max-Age": "600",
+      },
+    });
+  }
   const right = new URL(`${url.pathname}${url.search}`, appOrigin).href;
   return Response.json(
     {
       error: "invalid_request",
       error_description: `This server's MCP and OAuth address is ${appOrigin}. Connect your AI client to ${right} instead.`,
     },
-    { status: 421 },
+    { status: 421, headers: cors },
   );
 }
