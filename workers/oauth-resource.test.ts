@@ -96,12 +96,12 @@ describe("the resource's names", () => {
     }
   });
 
-  it("are accepted when the browser reaches consent by a client-side redirect (signing in with the code)", async () => {
+  it("are accepted on the consent page's data URL as on the page", async () => {
     const { visitor } = await onboardedVisitor("resource-data");
     const client = await registerClient(visitor);
     const url = new URL(client.authorizePath(), SITE);
     url.searchParams.set("resource", `${SITE}/mcp`);
-    // After a form's redirect, React Router fetches the page's data instead of the page.
+    // React Router's browser code fetches the page's loader and action data at /authorize.data.
     const data = await visitor.fetch(`/authorize.data${url.search}`);
     const text = await data.text();
     expect(data.status, text).toBe(200);

@@ -33,8 +33,8 @@ const OAUTH_AND_MCP_PATHS = /^\/(?:mcp|sse|authorize|oauth|\.well-known)(?:\/|\.
 
 /**
  * The consent page's paths, whose query carries the authorization request: `/authorize`, and
- * `/authorize.data`, which the browser fetches instead when it gets there by a client-side
- * redirect (after signing in with the emailed code, or after onboarding).
+ * `/authorize.data`, React Router's data URL for the same page (its browser code fetches the
+ * loader's and action's data there), which runs the same loader and action.
  */
 export function isAuthorizationPath(pathname: string): boolean {
   return pathname === "/authorize" || pathname === "/authorize.data";
