@@ -26,8 +26,8 @@ export const RESOURCE_METADATA_PREFIX = "/.well-known/oauth-protected-resource";
 
 /**
  * Paths that belong to OAuth or MCP, and so are served only on the app's own host. `.data` is
- * where React Router's browser code fetches a page's data (`/authorize.data` after a client-side
- * redirect to consent), which runs the same loader and action as the page.
+ * where React Router's browser code fetches a page's data (`/authorize.data`): it runs the same
+ * loader and action as the page, and so must be refused where the page is.
  */
 const OAUTH_AND_MCP_PATHS = /^\/(?:mcp|sse|authorize|oauth|\.well-known)(?:\/|\.data$|$)/;
 
