@@ -1,4 +1,10 @@
-import { insufficientScope, OAuthProvider, type OAuthResourceContext } from "@cloudflare/workers-oauth-provider";
+import {
+  getOAuthApi,
+  insufficientScope,
+  OAuthProvider,
+  type OAuthProviderOptions,
+  type OAuthResourceContext,
+} from "@cloudflare/workers-oauth-provider";
 import { createRequestHandler, RouterContextProvider } from "react-router";
 import { connectDatabase } from "../app/lib/db/client.server";
 import { ALL_SCOPES, type GrantProps } from "../app/lib/oauth/scopes";
@@ -9,6 +15,7 @@ import { screenClientRegistration } from "./client-registration";
 import { callsWriteTool } from "./mcp/scope-challenge";
 import {
   challengeForEndpoint,
+  isAuthorizationPath,
   metadataResource,
   RESOURCE_METADATA_PREFIX,
   refuseOtherHost,
@@ -17,6 +24,7 @@ import {
   withoutTrailingSlash,
 } from "./oauth-resource";
 import { refreshOnce } from "./refresh-gate";
+import { boundTokenRequest } from "./token-request";
 
 // The Sandbox SDK's proxy that hands a container's outbound requests to the Worker (its README).
 export { ContainerProxy } from "@cloudflare/sandbox";
@@ -99,24 +107,29 @@ const TOKEN_ENDPOINT = "/oauth/token";
 export default {
   async fetch(incoming, env, ctx) {
     const url = new URL(incoming.url);
-    const misdirected = refuseOtherHost(url, env.APP_ORIGIN);
+    const misdirected = refuseOtherHost(incoming, env.APP_ORIGIN);
     if (misdirected) {
       await readToEnd(incoming);
       return withSecurityHeaders(misdirected);
     }
+    // A token request's body is read once, and only up to a limit: we and the provider parse it.
+    const bounded = url.pathname === TOKEN_ENDPOINT ? await boundTokenRequest(incoming) : incoming;
+    if (bounded instanceof Response) return withSecurityHeaders(bounded);
     // An endpoint's own metadata document (RFC 9728 §3.1) is the origin's, renamed for it.
     const endpointResource = metadataResource(url);
     const request = endpointResource
-      ? new Request(new URL(RESOURCE_METADATA_PREFIX, url), incoming)
-      : url.pathname === "/authorize" || url.pathname === TOKEN_ENDPOINT
-        ? await withCanonicalResource(incoming, env.APP_ORIGIN)
-        : incoming;
+      ? new Request(new URL(RESOURCE_METADATA_PREFIX, url), bounded)
+      : isAuthorizationPath(url.pathname)
+        ? await withCanonicalResource(bounded, env.APP_ORIGIN, "query")
+        : url.pathname === TOKEN_ENDPOINT
+          ? await withCanonicalResource(bounded, env.APP_ORIGIN, "body")
+          : bounded;
     const screened =
       url.pathname === REGISTRATION_ENDPOINT && request.method === "POST"
         ? await screenClientRegistration(request, env.CLIENT_REGISTRATIONS)
         : request;
 
-    provider ??= new OAuthProvider<Env>({
+    const options: OAuthProviderOptions<Env> = {
       apiRoute: ["/mcp", "/sse"],
       apiHandler: mcpApi,
       defaultHandler: webApp,
@@ -129,13 +142,22 @@ export default {
       // writes; the person may still grant read only, and a client then steps up for ctx_bash.
       requiredScopes: ALL_SCOPES,
       resourceMetadata: { resource: env.APP_ORIGIN, resource_name: "ctx4-ai" },
-    });
+    };
+    provider ??= new OAuthProvider<Env>(options);
     const oauth = provider;
+    // A replayed refresh answer is given only while its access token is still valid: revoking
+    // the grant on /me deletes it, and the client must hear that from the refresh.
+    const granted = async (accessToken: string) => (await getOAuthApi(options, env).unwrapToken(accessToken)) !== null;
     const answer =
       screened instanceof Response
         ? screened
         : url.pathname === TOKEN_ENDPOINT
-          ? await refreshOnce(screened, env.REFRESH_GATE, (tokenRequest) => oauth.fetch(tokenRequest, env, ctx))
+          ? await refreshOnce(
+              screened,
+              env.REFRESH_GATE,
+              (tokenRequest) => oauth.fetch(tokenRequest, env, ctx),
+              granted,
+            )
           : await oauth.fetch(screened, env, ctx);
     const response = challengeForEndpoint(
       endpointResource ? await renameMetadata(answer, endpointResource) : answer,

@@ -59,4 +59,38 @@ describe("a client identified by its metadata document", () => {
     expect(tools.map((tool) => tool.name)).toEqual(["ctx_instructions"]);
     await client.close();
   });
+
+  it("is shown under its name without the bidi and control characters that would make it read as another", async () => {
+    // The same name a registered client gets cleaned of (client-registration.test.ts): displayed
+    // raw, the right-to-left override (U+202E) makes "laiciffo" read "official".
+    const url = "https://spoof.example/oauth/client-metadata.json";
+    const spoofing = {
+      ...document,
+      client_id: url,
+      client_name: "\u200FClaude\u0000 \u2066Code\u2069\n\u202Elaiciffo\u202C\u0085",
+    };
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+      const asked = input instanceof Request ? input.url : String(input);
+      if (asked !== url) return realFetch(input, init);
+      return Promise.resolve(Response.json(spoofing, { headers: { "Cache-Control": "no-store" } }));
+    });
+    const { visitor } = await onboardedVisitor("cimd-name");
+    const page = await visitor.fetch(
+      `/authorize?${new URLSearchParams({
+        response_type: "code",
+        client_id: url,
+        redirect_uri: REDIRECT_URL,
+        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        code_challenge_method: "S256",
+        state: "s",
+        scope: "ctx:read",
+      })}`,
+    );
+    const html = await page.text();
+    expect(page.status, html.slice(0, 300)).toBe(200);
+    expect(html.match(/<h1[^>]*>(.*?)<\/h1>/s)?.[1]).toBe(
+      "Allow <!-- -->Claude Code laiciffo<!-- --> to use your memory?",
+    );
+  });
 });

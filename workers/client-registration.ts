@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { clientAddressKey } from "../app/lib/client-address";
+import { cleanClientName } from "../app/lib/oauth/client-name";
 
 /**
  * Dynamic client registration (`POST /oauth/register`, RFC 7591) answered by the OAuth
@@ -61,44 +62,9 @@ const LIMIT_PERIOD_SECONDS = 60;
  */
 export const MAX_BODY_BYTES = 16 * 1024;
 
-/**
- * Longest client name kept, in code points: real names are a few words ("Claude Code",
- * "Visual Studio Code - Insiders"), and the consent page's heading ("Allow … to use your
- * memory?") must stay readable on a phone, with what follows it still on screen.
- */
-export const MAX_CLIENT_NAME_LENGTH = 100;
-
 const clientMetadata = z.record(z.string(), z.unknown());
 
 const isClientNameKey = (key: string) => key === "client_name" || key.startsWith("client_name#");
-
-/**
- * Characters that show nothing or change how the rest reads: every format character (Cf: the
- * bidirectional controls of UAX #9, zero-width spaces and joiners, the soft hyphen, tag
- * characters), every default-ignorable one (Hangul fillers, variation selectors), and the
- * blank braille pattern.
- */
-const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu;
-
-/**
- * A client name as the consent page may show it: invisible characters removed (they can make a
- * name read as something else, or as nothing: Unicode TR #36, "Bidirectional Text Spoofing"),
- * C0 and C1 controls and runs of whitespace (line breaks included) as one space, trimmed, and
- * cut to {@link MAX_CLIENT_NAME_LENGTH} code points, ending in "…" where cut. Empty when
- * nothing is left, and the consent page then shows the client id instead.
- */
-export function cleanClientName(name: string): string {
-  const plain = name
-    .replace(INVISIBLE, "")
-    .replace(/[\p{Cc}\s]+/gu, " ")
-    .trim();
-  const codePoints = Array.from(plain);
-  if (codePoints.length <= MAX_CLIENT_NAME_LENGTH) return plain;
-  return `${codePoints
-    .slice(0, MAX_CLIENT_NAME_LENGTH - 1)
-    .join("")
-    .trimEnd()}…`;
-}
 
 function parseJson(text: string): unknown {
   try {
@@ -112,7 +78,7 @@ function parseJson(text: string): unknown {
  * The body as text, or `undefined` when it is longer than `maxBytes`. A longer body is still
  * read to the end, without keeping what is past `maxBytes` (see `workers/app.ts` on unread bodies).
  */
-async function readText(request: Request, maxBytes: number): Promise<string | undefined> {
+export async function readText(request: Request, maxBytes: number): Promise<string | undefined> {
   const reader = request.body?.getReader();
   if (!reader) return "";
   const decoder = new TextDecoder();
@@ -126,7 +92,7 @@ async function readText(request: Request, maxBytes: number): Promise<string | un
 }
 
 /** `request` with `body` instead of the body it had, which was read. */
-function withBody(request: Request, body: string): Request {
+export function withBody(request: Request, body: string): Request {
   const headers = new Headers(request.headers);
   headers.delete("Content-Length");
   return new Request(request, { headers, body });
@@ -150,3 +116,5 @@ function refusal(status: number, error: string, description: string, headers: Re
     },
   );
 }
+
+export { MAX_CLIENT_NAME_LENGTH } from "../app/lib/oauth/client-name";

@@ -96,6 +96,50 @@ describe("the resource's names", () => {
     }
   });
 
+  it("are accepted on the consent page's data URL as on the page", async () => {
+    const { visitor } = await onboardedVisitor("resource-data");
+    const client = await registerClient(visitor);
+    const url = new URL(client.authorizePath(), SITE);
+    url.searchParams.set("resource", `${SITE}/mcp`);
+    // React Router's browser code fetches the page's loader and action data at /authorize.data.
+    const data = await visitor.fetch(`/authorize.data${url.search}`);
+    const text = await data.text();
+    expect(data.status, text).toBe(200);
+    expect(text).not.toContain("resource parameter");
+  });
+
+  it.each([
+    // Media types are case-insensitive (RFC 9110 §8.3.1), and the provider takes any spelling.
+    ["whatever the case of its media type", "/oauth/token", "Application/X-WWW-Form-Urlencoded"],
+    // The token endpoint reads only the body; a resource in its URL changes nothing.
+    ["when its URL names the resource too", `/oauth/token?resource=${SITE}/mcp`, "application/x-www-form-urlencoded"],
+  ])("are accepted at the code exchange %s", async (_, tokenPath, contentType) => {
+    const { visitor } = await onboardedVisitor("resource-exchange");
+    const client = await registerClient(visitor);
+    const url = new URL(client.authorizePath(), SITE);
+    url.searchParams.set("resource", `${SITE}/mcp`);
+    const sentTo = await consent(
+      visitor,
+      { ...client, authorizePath: () => `${url.pathname}${url.search}` },
+      { allow: true },
+    );
+    const response = await visitor.fetch(tokenPath, {
+      method: "POST",
+      headers: { "Content-Type": contentType },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code: sentTo.searchParams.get("code") ?? "",
+        redirect_uri: client.redirectUri,
+        client_id: client.clientId,
+        code_verifier: client.verifier,
+        resource: `${SITE}/mcp`,
+      }),
+    });
+    const body = (await response.json()) as Record<string, string>;
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    await openSession(body.access_token ?? "");
+  });
+
   it("are the only ones: another resource is refused on the consent page", async () => {
     const { visitor } = await onboardedVisitor("resource-other");
     const client = await registerClient(visitor);
@@ -119,12 +163,36 @@ describe("another host name of this deployment", () => {
       "/.well-known/oauth-protected-resource/mcp",
       "/.well-known/oauth-authorization-server",
       "/authorize?client_id=x",
+      // React Router's browser code fetches the consent page's data here (a client-side redirect).
+      "/authorize.data?client_id=x",
       "/sse",
     ]) {
       const response = await exports.default.fetch(`http://127.0.0.1${path}`);
       expect(response.status).toBe(421);
       expect(await response.text()).toContain(`${SITE}${path.replace(/\?.*/, "")}`);
     }
+  });
+
+  it("is refused in a way a browser client (MCP Inspector) can read", async () => {
+    const inspector = "http://localhost:6274";
+    const preflight = await exports.default.fetch("http://127.0.0.1/mcp", {
+      method: "OPTIONS",
+      headers: {
+        Origin: inspector,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type, mcp-protocol-version",
+      },
+    });
+    expect(preflight.ok).toBe(true);
+    expect(["*", inspector]).toContain(preflight.headers.get("Access-Control-Allow-Origin"));
+    const refused = await exports.default.fetch("http://127.0.0.1/mcp", {
+      method: "POST",
+      headers: { Origin: inspector, "Content-Type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize" }),
+    });
+    expect(refused.status).toBe(421);
+    expect(["*", inspector]).toContain(refused.headers.get("Access-Control-Allow-Origin"));
+    expect(await refused.text()).toContain(`${SITE}/mcp`);
   });
 
   it("does not take a token issued here", async () => {

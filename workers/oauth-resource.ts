@@ -24,8 +24,21 @@ const ENDPOINTS = ["/mcp", "/sse"] as const;
 /** RFC 9728 §3.1: a resource's metadata lives at this prefix followed by the resource's path. */
 export const RESOURCE_METADATA_PREFIX = "/.well-known/oauth-protected-resource";
 
-/** Paths that belong to OAuth or MCP, and so are served only on the app's own host. */
-const OAUTH_AND_MCP_PATHS = /^\/(?:mcp|sse|authorize|oauth|\.well-known)(?:\/|$)/;
+/**
+ * Paths that belong to OAuth or MCP, and so are served only on the app's own host. `.data` is
+ * where React Router's browser code fetches a page's data (`/authorize.data`): it runs the same
+ * loader and action as the page, and so must be refused where the page is.
+ */
+const OAUTH_AND_MCP_PATHS = /^\/(?:mcp|sse|authorize|oauth|\.well-known)(?:\/|\.data$|$)/;
+
+/**
+ * The consent page's paths, whose query carries the authorization request: `/authorize`, and
+ * `/authorize.data`, React Router's data URL for the same page (its browser code fetches the
+ * loader's and action's data there), which runs the same loader and action.
+ */
+export function isAuthorizationPath(pathname: string): boolean {
+  return pathname === "/authorize" || pathname === "/authorize.data";
+}
 
 /**
  * The endpoint path a request URL was made to, as the client spelled it (`/mcp`, `/mcp/`, `/sse`,
@@ -61,24 +74,40 @@ export function canonicalResource(value: string, origin: string): string {
 }
 
 /**
- * The request with its single `resource` parameter (query of `/authorize`, form body of
- * `/oauth/token`) turned into the provider's resource by {@link canonicalResource}. Anything else
- * (no `resource`, several, another body type) goes to the provider unchanged, to be judged there.
+ * The request with its single `resource` parameter turned into the provider's resource by
+ * {@link canonicalResource}: in the query of `/authorize` (the only place the provider reads it
+ * there), or in the form body of `/oauth/token` (likewise; a query there is not read, so it
+ * cannot stand in for the body's). Anything else (no `resource`, several, another body type)
+ * goes to the provider unchanged, to be judged there.
  */
-export async function withCanonicalResource(request: Request, origin: string): Promise<Request> {
-  const url = new URL(request.url);
-  const query = url.searchParams.getAll("resource");
-  if (query.length === 1 && query[0] !== undefined) {
+export async function withCanonicalResource(
+  request: Request,
+  origin: string,
+  carriedIn: "query" | "body",
+): Promise<Request> {
+  if (carriedIn === "query") {
+    const url = new URL(request.url);
+    const query = url.searchParams.getAll("resource");
+    if (query.length !== 1 || query[0] === undefined) return request;
     url.searchParams.set("resource", canonicalResource(query[0], origin));
     return new Request(url, request);
   }
-  const type = request.headers.get("Content-Type") ?? "";
-  if (request.method !== "POST" || !type.startsWith("application/x-www-form-urlencoded")) return request;
+  if (request.method !== "POST" || !isFormEncoded(request)) return request;
   const form = new URLSearchParams(new TextDecoder().decode(await request.clone().arrayBuffer()));
   const named = form.getAll("resource");
   if (named.length !== 1 || named[0] === undefined) return request;
   form.set("resource", canonicalResource(named[0], origin));
   return new Request(request, { body: form });
+}
+
+/**
+ * Whether a request's body is form-encoded, judged as the provider judges it: the media type
+ * alone, case-insensitive (RFC 9110 §8.3.1). A narrower test would let a spelling the provider
+ * takes go around the gate.
+ */
+export function isFormEncoded(request: Request): boolean {
+  const type = request.headers.get("Content-Type") ?? "";
+  return type.split(";")[0]?.trim().toLowerCase() === "application/x-www-form-urlencoded";
 }
 
 /**
@@ -125,14 +154,29 @@ export function challengeForEndpoint(response: Response, url: URL): Response {
  * refused here (their audience is the app's origin), so refusing before discovery keeps a client
  * from reaching consent, or a 401 after it.
  */
-export function refuseOtherHost(url: URL, appOrigin: string): Response | undefined {
+export function refuseOtherHost(request: Request, appOrigin: string): Response | undefined {
+  const url = new URL(request.url);
   if (url.origin === new URL(appOrigin).origin || !OAUTH_AND_MCP_PATHS.test(url.pathname)) return undefined;
+  // A browser client (MCP Inspector) reads the refusal only if its preflight passes and the
+  // answer allows its origin; without that it sees a bare network error. Nothing here is private.
+  const cors = { "Access-Control-Allow-Origin": "*" };
+  if (request.method === "OPTIONS") {
+    return new Response(null, {
+      status: 204,
+      headers: {
+        ...cors,
+        "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+        "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers") ?? "*",
+        "Access-Control-Max-Age": "600",
+      },
+    });
+  }
   const right = new URL(`${url.pathname}${url.search}`, appOrigin).href;
   return Response.json(
     {
       error: "invalid_request",
       error_description: `This server's MCP and OAuth address is ${appOrigin}. Connect your AI client to ${right} instead.`,
     },
-    { status: 421 },
+    { status: 421, headers: cors },
   );
 }

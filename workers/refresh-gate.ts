@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { isFormEncoded } from "./oauth-resource";
 
 /**
  * Refresh tokens, used once each, even when a client sends one twice.
@@ -18,9 +19,12 @@ import { DurableObject } from "cloudflare:workers";
  *   with the one token the grant now holds;
  * - after that the token is refused (`invalid_grant`) and never reaches the provider, so it
  *   cannot replace the current one.
- * A replay must present the same client credentials as the refresh that succeeded: the provider
- * authenticated those, and anything else is refused (so a `private_key_jwt` client, whose
- * assertions are single-use, gets no replay: its second refresh is refused, its first one holds).
+ * A replay must be the same request as the refresh that succeeded (every parameter, client
+ * credentials included): the provider judged that one, and a request it never judged (another
+ * client, scope or resource) is refused rather than answered with tokens. So a `private_key_jwt`
+ * client, whose assertions are single-use, gets no replay: its second refresh is refused, its
+ * first one holds. A replay is also refused once the grant is revoked (the person clicked Revoke
+ * on /me): its tokens are dead, and the client must hear so from the refresh, not from a 401.
  */
 export const REPLAY_WINDOW_MS = 10 * 60 * 1000;
 
@@ -87,13 +91,14 @@ export class RefreshGate extends DurableObject<Env> {
   }
 }
 
-/** What is sealed: the provider's token answer and who asked for it. */
+/** What is sealed: the provider's token answer and the request it answered. */
 type Sealed = { tokens: Record<string, unknown> & { expires_in?: number }; credentials: string };
 
 /**
  * Sends a refresh-token request (`POST /oauth/token`, `grant_type=refresh_token`) through its
  * token's {@link RefreshGate} to `provider`; every other request goes straight to `provider`.
  *
+ * @param granted whether an access token the provider issued is still valid (not revoked)
  * @returns the provider's answer; a remembered answer (same tokens, `expires_in` reduced by the
  *   time since); or 400 `invalid_grant` (RFC 6749 §5.2) for a token already used
  */
@@ -101,27 +106,29 @@ export async function refreshOnce(
   request: Request,
   gates: DurableObjectNamespace<RefreshGate>,
   provider: (request: Request) => Promise<Response>,
+  granted: (accessToken: string) => Promise<boolean>,
 ): Promise<Response> {
-  const type = request.headers.get("Content-Type") ?? "";
-  if (request.method !== "POST" || !type.startsWith("application/x-www-form-urlencoded")) return provider(request);
+  if (request.method !== "POST" || !isFormEncoded(request)) return provider(request);
   const form = new URLSearchParams(new TextDecoder().decode(await request.clone().arrayBuffer()));
   const token = form.get("refresh_token");
   if (form.get("grant_type") !== "refresh_token" || !token) return provider(request);
 
   const gate = gates.get(gates.idFromName(await hex(await digest(`ctx4-ai refresh gate\n${token}`))));
   const key = await sealingKey(token);
-  // Client authentication as sent (RFC 6749 §2.3): a replay must come from the same client.
-  // A client assertion (RFC 7523) is single-use, so a replay that carries one never matches.
+  // The request as sent, every parameter and the client authentication (RFC 6749 §2.3): a
+  // replay must be the request the provider judged. A client assertion (RFC 7523) is
+  // single-use, so a replay that carries one never matches.
   const credentials = JSON.stringify([
-    form.get("client_id"),
-    form.get("client_secret"),
-    form.get("client_assertion"),
+    [...form].sort(([a, x], [b, y]) => (a === b ? x.localeCompare(y) : a.localeCompare(b))),
     request.headers.get("Authorization"),
   ]);
   const claim = await gate.claim();
   if (claim.kind === "replay") {
     const sealed = await open(claim.sealed, key);
     if (sealed.credentials !== credentials) return used();
+    const access = sealed.tokens.access_token;
+    if (typeof access !== "string" || !(await granted(access)))
+      return used("This connection was revoked or has ended. Connect again.");
     const elapsed = Math.floor((Date.now() - claim.at) / 1000);
     const tokens =
       typeof sealed.tokens.expires_in === "number"
@@ -149,12 +156,11 @@ export async function refreshOnce(
   }
 }
 
-function used(): Response {
+function used(
+  description = "This refresh token was already used. Use the one that replaced it, or connect again.",
+): Response {
   return Response.json(
-    {
-      error: "invalid_grant",
-      error_description: "This refresh token was already used. Use the one that replaced it, or connect again.",
-    },
+    { error: "invalid_grant", error_description: description },
     { status: 400, headers: { "Cache-Control": "no-store" } },
   );
 }

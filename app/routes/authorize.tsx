@@ -6,6 +6,7 @@ import { Notice } from "../components/notice";
 import { Page } from "../components/page";
 import { currentUser, requireUser } from "../lib/auth/session.server";
 import { loadUserConfig } from "../lib/github-config.server";
+import { cleanClientName } from "../lib/oauth/client-name";
 import { SCOPES } from "../lib/oauth/scopes";
 import { workerContext } from "../lib/worker-context";
 import type { Route } from "./+types/authorize";
@@ -47,7 +48,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
     return data(
       {
         email: user.email,
-        details: consentView(details),
+        details: consentView(details, authRequest.clientId),
         repo: config.repoFullName,
         handle: consent.handle,
         error: null,
@@ -89,7 +90,8 @@ export async function action({ request, context }: Route.ActionArgs) {
     const { redirectTo } = await oauth.completeAuthorization({
       request: approved.request,
       userId: user.id,
-      metadata: { clientName: client?.clientName ?? approved.request.clientId },
+      // Kept for /me, cleaned as the consent page showed it (a metadata document's name is not).
+      metadata: { clientName: cleanClientName(client?.clientName ?? "") || approved.request.clientId },
       scope,
       props: { userId: user.id },
     });
@@ -103,10 +105,11 @@ export async function action({ request, context }: Route.ActionArgs) {
   }
 }
 
-function consentView(details: ConsentDescription) {
+function consentView(details: ConsentDescription, clientId: string) {
   const requested = new Set(details.scope);
   return {
-    clientName: details.clientName,
+    // A Client ID Metadata Document's name reaches us as its author wrote it.
+    clientName: cleanClientName(details.clientName) || clientId,
     clientDomain: details.clientDomain ?? null,
     redirectHost: details.redirectHost,
     redirectIsLoopback: details.redirectIsLoopback,

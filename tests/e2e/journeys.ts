@@ -6,10 +6,17 @@ type Site = Pick<E2EStack, "appUrl" | "mailboxUrl" | "githubUrl">;
 
 /**
  * A new person signs in in `page`: by the email's link, or by typing the email's six-digit code
- * into the same page (read from the mailbox in another tab).
+ * into the same page (read from the mailbox in another tab). `start` is where the browser goes
+ * first: the login page, or a page that sends a signed-out person there and is returned to.
  */
-export async function signIn(page: Page, stack: Site, email: string, via: "link" | "code" = "link") {
-  await page.goto(`${stack.appUrl}/login`);
+export async function signIn(
+  page: Page,
+  stack: Site,
+  email: string,
+  via: "link" | "code" = "link",
+  start = `${stack.appUrl}/login`,
+) {
+  await page.goto(start);
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Email me a sign-in link" }).click();
   await page.getByText("Check your email").waitFor();

@@ -61,6 +61,12 @@ export class TestOAuthClient implements OAuthClientProvider {
     return this.#verifier;
   }
 
+  /** The authorization page the client sent the person to, as their browser opens it. */
+  authorizationUrl(): string {
+    if (!this.#authorizationUrl) throw new Error("the client never asked for authorization");
+    return this.#authorizationUrl.toString();
+  }
+
   /** Opens the authorization page in a signed-in browser, answers it, and returns the code. */
   async consentIn(page: Page, answer: { write: boolean }): Promise<string> {
     if (!this.#authorizationUrl) throw new Error("the client never asked for authorization");

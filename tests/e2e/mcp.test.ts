@@ -84,6 +84,36 @@ describe.each(["Streamable HTTP", "SSE"] as const)("an MCP client over %s", (kin
   });
 });
 
+describe("an MCP client whose person is not signed in in the browser it opens", () => {
+  it("gets consent after the person signs in there with the emailed code", async () => {
+    const login = await newGitHubUser(stack, ["ctx"]);
+    const setup = await (await browser.newContext()).newPage();
+    await signIn(setup, stack, `${login}@example.com`, "link");
+    await connectGitHub(setup, stack, login, ["ctx"], "ctx");
+
+    const oauth = new TestOAuthClient("Signed-out client");
+    const url = new URL("/mcp", stack.appUrl);
+    const unauthorized = new StreamableHTTPClientTransport(url, { authProvider: oauth });
+    await expect(new Client({ name: "e2e", version: "1.0.0" }).connect(unauthorized)).rejects.toThrow(
+      UnauthorizedError,
+    );
+    // The client named its endpoint URL as the resource (MCP's canonical server URI).
+    expect(new URL(oauth.authorizationUrl()).searchParams.get("resource")).toBe(url.href);
+
+    // Another browser: consent sends the person to sign in, and the code form's redirect back is
+    // a client-side navigation (React Router fetches the consent page's data, not the page).
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, stack, `${login}@example.com`, "code", oauth.authorizationUrl());
+    await page.getByRole("button", { name: "Allow" }).waitFor({ timeout: 15_000 });
+    const code = await oauth.consentIn(page, { write: false });
+    await unauthorized.finishAuth(code);
+    const client = new Client({ name: "e2e", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }));
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(["ctx_instructions"]);
+    await client.close();
+  });
+});
+
 describe("an MCP client pointed at another host name of the server", () => {
   it("is refused before discovery and consent, with the URL to use instead", async () => {
     const other = new URL("/mcp", stack.appUrl);
