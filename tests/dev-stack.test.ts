@@ -82,13 +82,13 @@ it("starts the whole local stack, serves each piece, and stops on Ctrl-C", async
     await page.getByText("Check your email").waitFor();
     expect(violations).toEqual([]);
 
-    // An MCP client's event stream gets its headers at once, as under wrangler dev: Node holds
+    // A tool call's event stream gets its headers at once, as under wrangler dev: Node holds
     // them until the first byte, and a client of a protocol before 2025-11-25 gets no priming
-    // event, so without the dev server's flush they waited for the first keep-alive, 15 s on.
+    // event, so without the dev server's flush it waited for the result (or the first progress).
     const site = {
       appUrl: `http://localhost:${app}`,
       mailboxUrl: `http://localhost:${mailbox}`,
-      githubUrl: `http://localhost:${github}`,
+      githubUrl: `http://127.0.0.1:${github}`,
     };
     // A browser of its own: the one above holds a sign-in attempt that /login would continue.
     const person = await (await browser.newContext()).newPage();
@@ -98,21 +98,30 @@ it("starts the whole local stack, serves each piece, and stops on Ctrl-C", async
     const endpoint = new URL("/mcp", site.appUrl);
     const first = new StreamableHTTPClientTransport(endpoint, { authProvider: oauth });
     await expect(new Client({ name: "dev", version: "1.0.0" }).connect(first)).rejects.toThrow(UnauthorizedError);
-    await first.finishAuth(await oauth.consentIn(person, { write: false }));
+    await first.finishAuth(await oauth.consentIn(person, { write: true }));
     const transport = new StreamableHTTPClientTransport(endpoint, { authProvider: oauth });
     await new Client({ name: "dev", version: "1.0.0" }).connect(transport);
-    const stream = fetch(endpoint, {
+    const call = fetch(endpoint, {
+      method: "POST",
       headers: {
-        Accept: "text/event-stream",
+        Accept: "application/json, text/event-stream",
+        "Content-Type": "application/json",
         Authorization: `Bearer ${oauth.tokens()?.access_token}`,
         "Mcp-Session-Id": transport.sessionId ?? "",
         "Mcp-Protocol-Version": "2025-06-18",
       },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "ctx_bash", arguments: { command: "sleep 6; echo done" } },
+      }),
     });
-    const headersIn = await Promise.race([stream, new Promise((resolve) => setTimeout(resolve, 5_000, "held"))]);
+    const headersIn = await Promise.race([call, new Promise((resolve) => setTimeout(resolve, 3_000, "held"))]);
     expect(headersIn).toBeInstanceOf(Response);
-    expect((headersIn as Response).headers.get("content-type")).toBe("text/event-stream");
-    await (headersIn as Response).body?.cancel();
+    const response = headersIn as Response;
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    expect(await response.text()).toContain("done");
     await transport.close();
   } finally {
     await browser.close();
