@@ -34,7 +34,7 @@ export { UserWorkspace } from "./user-workspace";
 
 /**
  * Every request, in order:
- * 1. OAuth and MCP paths on a host other than APP_ORIGIN get 421 naming the right URL.
+ * 1. OAuth and MCP paths on a host other than APP_ORIGIN get 400 naming the right URL.
  * 2. The OAuth provider answers its own routes: metadata, `/oauth/register` (after our limits,
  *    `./client-registration.ts`), `/oauth/token` (refreshes one at a time per token,
  *    `./refresh-gate.ts`). The resource is the whole origin so that one token serves both
@@ -169,7 +169,7 @@ export default {
 } satisfies ExportedHandler<Env>;
 
 /**
- * A request answered without reading its body (a 401, a 421, a refused registration) must still
+ * A request answered without reading its body (a 401, another host, a refused registration) must still
  * be read to the end, or the local runtime stalls or fails the next request on the same
  * keep-alive connection. Nothing of it is kept: it may be large.
  */

@@ -168,7 +168,7 @@ describe("another host name of this deployment", () => {
       "/sse",
     ]) {
       const response = await exports.default.fetch(`http://127.0.0.1${path}`);
-      expect(response.status).toBe(421);
+      expect(response.status).toBe(400);
       expect(await response.text()).toContain(`${SITE}${path.replace(/\?.*/, "")}`);
     }
   });
@@ -190,7 +190,7 @@ describe("another host name of this deployment", () => {
       headers: { Origin: inspector, "Content-Type": "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize" }),
     });
-    expect(refused.status).toBe(421);
+    expect(refused.status).toBe(400);
     expect(["*", inspector]).toContain(refused.headers.get("Access-Control-Allow-Origin"));
     expect(await refused.text()).toContain(`${SITE}/mcp`);
   });
@@ -203,7 +203,7 @@ describe("another host name of this deployment", () => {
       headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
-    expect(response.status).toBe(421);
+    expect(response.status).toBe(400);
   });
 });
 

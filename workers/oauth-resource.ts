@@ -14,7 +14,7 @@
  *
  * Only the app's own host serves any of this. Another host name of the same deployment (a custom
  * domain beside workers.dev, `127.0.0.1` beside `localhost`) is refused on every OAuth and MCP
- * path with 421 naming the right URL, before discovery, so no one consents on a host whose
+ * path with 400 naming the right URL, before discovery, so no one consents on a host whose
  * tokens would then be refused.
  */
 
@@ -149,8 +149,11 @@ export function challengeForEndpoint(response: Response, url: URL): Response {
 }
 
 /**
- * 421 Misdirected Request (RFC 9110 §15.5.20) for an OAuth or MCP path on a host other than the
- * app's, naming the URL to use instead; undefined when the request may go on. Its tokens would be
+ * 400 `invalid_request` for an OAuth or MCP path on a host other than the app's, naming the URL
+ * to use instead; undefined when the request may go on. Not 421 Misdirected Request (RFC 9110
+ * §15.5.20), the precise status: Node's fetch (undici) then failed the SDK client's POST with
+ * "fetch failed" (RequestContentLengthMismatchError) in 2 of 3 end-to-end runs, so the client
+ * never saw the message; with 400, 0 of 3. Its tokens would be
  * refused here (their audience is the app's origin), so refusing before discovery keeps a client
  * from reaching consent, or a 401 after it.
  */
@@ -177,6 +180,6 @@ export function refuseOtherHost(request: Request, appOrigin: string): Response |
       error: "invalid_request",
       error_description: `This server's MCP and OAuth address is ${appOrigin}. Connect your AI client to ${right} instead.`,
     },
-    { status: 421, headers: cors },
+    { status: 400, headers: cors },
   );
 }
