@@ -1,6 +1,9 @@
 import type { RouterContextProvider } from "react-router";
 import { requireUser } from "./auth/session.server";
-import { getUserGithubConfig } from "./db/queries.server";
+import type { Database } from "./db/client.server";
+import { getUserGithubConfig, markRepoRemoved } from "./db/queries.server";
+import type { UserGithubConfig } from "./db/schema";
+import { type GitHubEnv, reachesRepo } from "./github/app.server";
 import { workerContext } from "./worker-context";
 
 /** The signed-in user and their GitHub config (if any), for pages behind the sign-in guard. */
@@ -16,4 +19,17 @@ export function nextStep(config: { repoId: number | null } | null): string {
   if (!config) return "/onboarding/connect-github";
   if (config.repoId === null) return "/onboarding/select-repo";
   return "/me";
+}
+
+/**
+ * The config once GitHub has said whether its installation still reaches the chosen repo. An
+ * installation linked again keeps the chosen repo (`saveInstallation`), so that is asked
+ * (`reachesRepo`), not assumed: one the person just removed on GitHub is marked `repo_removed`,
+ * as the webhook would, whichever arrives first. GitHub unreachable: the config as it is.
+ */
+export async function withRepoReach(env: GitHubEnv, db: Database, config: UserGithubConfig): Promise<UserGithubConfig> {
+  if (config.repoId === null) return config;
+  const reachable = await reachesRepo(env, config.installationId, config.repoId).catch(() => undefined);
+  if (reachable !== false) return config;
+  return (await markRepoRemoved(db, config.userId, config.repoId)) ?? config;
 }

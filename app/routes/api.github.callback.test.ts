@@ -290,6 +290,36 @@ describe("the GitHub callback", () => {
     expect((await configOf(visitor))?.installationId).toBe(installation.id);
   });
 
+  it("shows the repo the person just removed from the installation as unreachable on /me, and active once added back", async () => {
+    const { visitor, github, installation } = await onboardedVisitor("remover", ["ctx", "notes"]);
+    const control = githubControl();
+    // "Update access on GitHub" on /me, the chosen repo unticked, Save, and Link on our page.
+    const linkAgain = async () => {
+      const state = await startInstall(visitor, { path: "/me", fields: { intent: "update-access" } });
+      const { code } = await control.oauthCode(github.login);
+      const query = new URLSearchParams({
+        code,
+        installation_id: String(installation.id),
+        setup_action: "update",
+        state,
+      });
+      const page = await (await visitor.fetch(`/api/github/callback?${query}`)).text();
+      return decideLink(visitor, page);
+    };
+
+    await control.setRepositories(installation.id, { repository_selection: "selected", repositories: ["notes"] });
+    expect(location(await linkAgain())).toBe("/me");
+    expect(await configOf(visitor)).toMatchObject({ isActive: false, inactiveReason: "repo_removed" });
+    expect(await (await visitor.fetch("/me")).text()).toContain("The App no longer has access to your repository");
+
+    await control.setRepositories(installation.id, {
+      repository_selection: "selected",
+      repositories: ["ctx", "notes"],
+    });
+    expect(location(await linkAgain())).toBe("/me");
+    expect(await configOf(visitor)).toMatchObject({ isActive: true, inactiveReason: null });
+  });
+
   it("takes people back to /me with a note after they change the App's access on GitHub's own page", async () => {
     const { visitor, installation } = await onboardedVisitor("settings");
     const other = await newGitHubUser();

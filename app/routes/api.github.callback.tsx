@@ -5,7 +5,7 @@ import { Notice } from "../components/notice";
 import { Page } from "../components/page";
 import { saveInstallation } from "../lib/db/queries.server";
 import { exchangeUserCode, findUserInstallation, type UserToken } from "../lib/github/app.server";
-import { loadUserConfig, nextStep } from "../lib/github-config.server";
+import { loadUserConfig, nextStep, withRepoReach } from "../lib/github-config.server";
 import { continueOnboarding } from "../lib/onboarding-return.server";
 import { userWorkspace } from "../lib/user-workspace.server";
 import type { Route } from "./+types/api.github.callback";
@@ -148,7 +148,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   if (settled.outcome !== "linked") return refuse(LINK_PROBLEMS[settled.outcome]);
 
   const { installationId, githubUsername } = settled.link;
-  const saved = await saveInstallation(db, user.id, { installationId, githubUsername });
+  const saved = await withRepoReach(env, db, await saveInstallation(db, user.id, { installationId, githubUsername }));
   await workspace.configChanged();
   return continueOnboarding(request, saved);
 }

@@ -50,6 +50,23 @@ export async function saveInstallation(db: Database, userId: string, installatio
   return row as UserGithubConfig;
 }
 
+/**
+ * Marks the user's config inactive (`repo_removed`) when `repoId` is still their chosen repo:
+ * their installation no longer reaches it. Returns the updated config, or undefined.
+ */
+export async function markRepoRemoved(
+  db: Database,
+  userId: string,
+  repoId: number,
+): Promise<UserGithubConfig | undefined> {
+  const [row] = await db
+    .update(userGithubConfigs)
+    .set({ isActive: false, inactiveReason: "repo_removed", updatedAt: sql`now()` })
+    .where(and(eq(userGithubConfigs.userId, userId), eq(userGithubConfigs.repoId, repoId)))
+    .returning();
+  return row;
+}
+
 /** Stores the repo the user picked. Returns nothing when the user has no installation yet. */
 export async function saveSelectedRepo(
   db: Database,
