@@ -22,14 +22,19 @@ const localStackSchema = z.object({
 });
 export type LocalStack = z.infer<typeof localStackSchema>;
 
-export const ports = {
-  app: port("APP_PORT", 5173),
-  postgres: port("POSTGRES_PORT", 54322),
-  auth: port("AUTH_EMULATOR_PORT", 54321),
-  mailbox: port("MAILBOX_PORT", 54324),
-  github: port("GITHUB_EMULATOR_PORT", 4010),
-  sandboxHost: port("SANDBOX_HOST_PORT", 4020),
-};
+/** Each port the local stack listens on: what listens there, and the variable that moves it. */
+export const PORTS = {
+  app: { name: "the app", variable: "APP_PORT", fallback: 5173 },
+  postgres: { name: "embedded Postgres", variable: "POSTGRES_PORT", fallback: 54322 },
+  auth: { name: "the Supabase Auth emulator", variable: "AUTH_EMULATOR_PORT", fallback: 54321 },
+  mailbox: { name: "the mailbox", variable: "MAILBOX_PORT", fallback: 54324 },
+  github: { name: "the GitHub emulator", variable: "GITHUB_EMULATOR_PORT", fallback: 4010 },
+  sandboxHost: { name: "the sandbox host", variable: "SANDBOX_HOST_PORT", fallback: 4020 },
+} as const;
+
+export const ports = Object.fromEntries(
+  Object.entries(PORTS).map(([key, { variable, fallback }]) => [key, port(variable, fallback)]),
+) as Record<keyof typeof PORTS, number>;
 
 function port(name: string, fallback: number): number {
   return z.coerce

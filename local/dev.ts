@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { stripVTControlCharacters } from "node:util";
-import { loadLocalStack, ports, workerVars, writeDevVars } from "./dev-config";
+import { busyPortProblem } from "./busy-ports";
+import { loadLocalStack, PORTS, ports, workerVars, writeDevVars } from "./dev-config";
 import { applyMigrations, type RunningPostgres, startEmbeddedPostgres } from "./postgres";
 
 /**
@@ -19,6 +20,12 @@ let stopping = false;
 async function main() {
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
+
+  const wanted = (Object.keys(PORTS) as (keyof typeof PORTS)[])
+    .filter((key) => key !== "postgres" || !process.env.DATABASE_URL)
+    .map((key) => ({ ...PORTS[key], port: ports[key] }));
+  const busy = await busyPortProblem(wanted);
+  if (busy) throw new Error(busy);
 
   const stack = loadLocalStack(".data/local-stack.json");
   const appUrl = `http://localhost:${ports.app}`;
