@@ -1,7 +1,7 @@
 import type { RouterContextProvider } from "react-router";
 import { requireUser } from "./auth/session.server";
 import type { Database } from "./db/client.server";
-import { getUserGithubConfig, markRepoRemoved } from "./db/queries.server";
+import { getUserGithubConfig, markRepoReach } from "./db/queries.server";
 import type { UserGithubConfig } from "./db/schema";
 import { type GitHubEnv, reachesRepo } from "./github/app.server";
 import { workerContext } from "./worker-context";
@@ -22,14 +22,15 @@ export function nextStep(config: { repoId: number | null } | null): string {
 }
 
 /**
- * The config once GitHub has said whether its installation still reaches the chosen repo. An
- * installation linked again keeps the chosen repo (`saveInstallation`), so that is asked
- * (`reachesRepo`), not assumed: one the person just removed on GitHub is marked `repo_removed`,
- * as the webhook would, whichever arrives first. GitHub unreachable: the config as it is.
+ * The config once GitHub has said whether its installation still reaches the chosen repo, for
+ * a person back from changing the App's access on GitHub. An installation linked again keeps
+ * the chosen repo (`saveInstallation`), so that is asked (`reachesRepo`), not assumed: a repo
+ * just removed is marked `repo_removed` and one given back is cleared, as the webhook would,
+ * whichever arrives first. GitHub unreachable: the config as it is.
  */
 export async function withRepoReach(env: GitHubEnv, db: Database, config: UserGithubConfig): Promise<UserGithubConfig> {
   if (config.repoId === null) return config;
   const reachable = await reachesRepo(env, config.installationId, config.repoId).catch(() => undefined);
-  if (reachable !== false) return config;
-  return (await markRepoRemoved(db, config.userId, config.repoId)) ?? config;
+  if (reachable === undefined) return config;
+  return (await markRepoReach(db, config.userId, config.repoId, reachable)) ?? config;
 }

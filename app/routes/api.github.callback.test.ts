@@ -312,11 +312,13 @@ describe("the GitHub callback", () => {
     expect(await configOf(visitor)).toMatchObject({ isActive: false, inactiveReason: "repo_removed" });
     expect(await (await visitor.fetch("/me")).text()).toContain("The App no longer has access to your repository");
 
+    // Given back on GitHub's own settings page, which returns with no state of ours.
     await control.setRepositories(installation.id, {
       repository_selection: "selected",
       repositories: ["ctx", "notes"],
     });
-    expect(location(await linkAgain())).toBe("/me");
+    const back = await visitor.fetch(`/api/github/callback?installation_id=${installation.id}&setup_action=update`);
+    expect(location(back)).toBe("/me?github=updated");
     expect(await configOf(visitor)).toMatchObject({ isActive: true, inactiveReason: null });
   });
 

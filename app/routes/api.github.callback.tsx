@@ -86,7 +86,7 @@ const refuse = (problem: Problem) => data({ problem, confirm: null }, problem ==
  * is held in the user's Durable Object and the page asks the person to confirm both identities.
  */
 export async function loader({ request, context }: Route.LoaderArgs) {
-  const { user, config, env } = await loadUserConfig(context, request);
+  const { user, config, env, db } = await loadUserConfig(context, request);
   const query = callbackQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   if (!query.success) return refuse("bad-request");
   const { state, code, error, setup_action: setupAction } = query.data;
@@ -98,6 +98,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
   // github-apps/registering-a-github-app/about-the-setup-url). For the installation already
   // verified for this person that links nothing: what it can do is read again from GitHub.
   if (!state && setupAction === "update" && config && query.data.installation_id === config.installationId) {
+    await withRepoReach(env, db, config);
     await workspace.configChanged();
     return redirect(config.repoFullName ? "/me?github=updated" : nextStep(config));
   }
@@ -114,7 +115,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
     // acceptable for the installation we already verified for this user.
     if (setupAction !== "update" || config?.installationId !== installationId) return refuse("needs-authorization");
     await workspace.configChanged();
-    return continueOnboarding(request, config);
+    return continueOnboarding(request, await withRepoReach(env, db, config));
   }
 
   let token: UserToken;

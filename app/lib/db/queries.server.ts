@@ -51,18 +51,30 @@ export async function saveInstallation(db: Database, userId: string, installatio
 }
 
 /**
- * Marks the user's config inactive (`repo_removed`) when `repoId` is still their chosen repo:
- * their installation no longer reaches it. Returns the updated config, or undefined.
+ * Records whether the user's installation reaches `repoId`, when it is still their chosen
+ * repo: unreachable marks the config inactive (`repo_removed`), reachable clears that mark
+ * (and only that one). Returns the updated config, or undefined when nothing was updated.
  */
-export async function markRepoRemoved(
+export async function markRepoReach(
   db: Database,
   userId: string,
   repoId: number,
+  reachable: boolean,
 ): Promise<UserGithubConfig | undefined> {
   const [row] = await db
     .update(userGithubConfigs)
-    .set({ isActive: false, inactiveReason: "repo_removed", updatedAt: sql`now()` })
-    .where(and(eq(userGithubConfigs.userId, userId), eq(userGithubConfigs.repoId, repoId)))
+    .set(
+      reachable
+        ? { isActive: true, inactiveReason: null, updatedAt: sql`now()` }
+        : { isActive: false, inactiveReason: "repo_removed", updatedAt: sql`now()` },
+    )
+    .where(
+      and(
+        eq(userGithubConfigs.userId, userId),
+        eq(userGithubConfigs.repoId, repoId),
+        reachable ? eq(userGithubConfigs.inactiveReason, "repo_removed") : undefined,
+      ),
+    )
     .returning();
   return row;
 }
