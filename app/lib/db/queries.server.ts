@@ -50,6 +50,12 @@ export async function saveInstallation(db: Database, userId: string, installatio
   return row as UserGithubConfig;
 }
 
+/** A config once its installation is known to reach its chosen repo, or not (`repo_removed`). */
+const repoReach = (reachable: boolean) =>
+  reachable
+    ? { isActive: true, inactiveReason: null, updatedAt: sql`now()` }
+    : { isActive: false, inactiveReason: "repo_removed" as const, updatedAt: sql`now()` };
+
 /**
  * Records whether the user's installation reaches `repoId`, when it is still their chosen
  * repo: unreachable marks the config inactive (`repo_removed`), reachable clears that mark
@@ -63,11 +69,7 @@ export async function markRepoReach(
 ): Promise<UserGithubConfig | undefined> {
   const [row] = await db
     .update(userGithubConfigs)
-    .set(
-      reachable
-        ? { isActive: true, inactiveReason: null, updatedAt: sql`now()` }
-        : { isActive: false, inactiveReason: "repo_removed", updatedAt: sql`now()` },
-    )
+    .set(repoReach(reachable))
     .where(
       and(
         eq(userGithubConfigs.userId, userId),
@@ -228,11 +230,7 @@ export async function applyReposReachable(
   if (repoIds.length === 0) return [];
   return tx
     .update(userGithubConfigs)
-    .set(
-      reachable
-        ? { isActive: true, inactiveReason: null, updatedAt: sql`now()` }
-        : { isActive: false, inactiveReason: "repo_removed", updatedAt: sql`now()` },
-    )
+    .set(repoReach(reachable))
     .where(
       and(
         eq(userGithubConfigs.installationId, installationId),
