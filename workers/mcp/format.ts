@@ -1,5 +1,6 @@
 import type { BashInput } from "../workspace/bash-input";
 import type { StreamOutput } from "../workspace/command";
+import type { SyncCommit } from "../workspace/sync";
 import type { BashOutcome, InstructionsOutcome } from "../workspace/workspace";
 import { short, sideBranchNote } from "../workspace/workspace";
 import { GUIDE } from "./guide";
@@ -19,7 +20,7 @@ export function bashResultText(outcome: BashOutcome): { text: string; isError: b
         : `Exit code: ${outcome.exitCode}`,
   );
   if (outcome.commitError) parts.push(`The changes could not be committed:\n${outcome.commitError}`);
-  if (outcome.commit) parts.push(committed(outcome.commit));
+  if (outcome.commit) parts.push(committed(outcome.commit, outcome.branch));
 
   const publish = outcome.publish;
   let pushFailed = false;
@@ -61,8 +62,9 @@ export function lateOutcomeText(input: BashInput, outcome: BashOutcome, why: "ca
     : outcome.timedOut
       ? `it timed out after ${outcome.timeoutSeconds} s`
       : `it exited with code ${outcome.exitCode}`;
-  const kept = outcome.commit
-    ? `what it had changed was committed as ${short(outcome.commit.sha)} (${outcome.commit.files.slice(0, MAX_LISTED_FILES).join(", ").replaceAll("\t", " ")})`
+  const landed = outcome.commit?.landed ?? outcome.commit;
+  const kept = landed
+    ? `what it had changed was committed as ${short(landed.sha)} (${landed.files.slice(0, MAX_LISTED_FILES).join(", ").replaceAll("\t", " ")})`
     : outcome.commitError
       ? `what it changed could NOT be committed (${outcome.commitError.split("\n")[0]})`
       : "it changed nothing, so nothing was committed";
@@ -85,10 +87,18 @@ function stream(name: string, output: StreamOutput): string {
   return `${name}:\n${output.text}${note}`;
 }
 
-function committed(commit: { sha: string; files: string[] }): string {
-  const listed = commit.files.slice(0, MAX_LISTED_FILES).map((line) => `  ${line.replace("\t", " ")}`);
-  const more = commit.files.length > MAX_LISTED_FILES ? [`  … and more`] : [];
-  return [`Committed ${short(commit.sha)}:`, ...listed, ...more].join("\n");
+function committed(commit: SyncCommit, branch: string): string {
+  const lines = [`Committed ${short(commit.sha)}:`, ...fileLines(commit.files)];
+  if (commit.landed)
+    lines.push(`It landed on ${branch} as ${short(commit.landed.sha)}:`, ...fileLines(commit.landed.files));
+  if (commit.landed === null)
+    lines.push(`Nothing of it was left to add: GitHub's ${branch} already had the same change.`);
+  return lines.join("\n");
+}
+
+function fileLines(files: string[]): string[] {
+  const listed = files.slice(0, MAX_LISTED_FILES).map((line) => `  ${line.replaceAll("\t", " ")}`);
+  return files.length > MAX_LISTED_FILES ? [...listed, "  … and more"] : listed;
 }
 
 /** ctx_instructions's answer: the guide, then the person's instructions, context and index. */

@@ -334,9 +334,44 @@ describe("work a command makes anywhere in the clone reaches GitHub, and the res
     expect(result.ran && result.commit?.files).toEqual(["R100\tnotes/b.md\ta.md"]);
     expect(await control.readFile(repo.full_name, "a.md")).toBe("the web's\n");
     expect(await control.readFile(repo.full_name, "notes/b.md")).toBeUndefined();
-    expect(result.ran && bashResultText(result).text).toContain("rebased on top of theirs");
+    expect(result.ran && bashResultText(result).text).toContain("rebased on top of them");
     const clone = await workspace.bash({ command: "cat a.md" });
     expect(clone).toMatchObject({ ran: true, stdout: { text: "the web's\n" } });
+  });
+
+  it("says where a change landed when a rename on GitHub carried it to another path (model test, seed 66296651)", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    await control.commitFromWeb(repo.full_name, { message: "Web", author: webAuthor, files: { "café.md": "web\n" } });
+    await pastFreshness();
+    await workspace.bash({ command: "mv café.md a.md", comment: "Rename" });
+    // Back to before the rename, which is on GitHub: the edit is made to the old name.
+    const result = await workspace.bash({ command: "git reset -q --hard HEAD~1 && echo edited > café.md" });
+    expect(result).toMatchObject({ ran: true, publish: { state: "pushed" }, setAside: [] });
+    if (!result.ran || !result.commit?.landed || result.publish.state !== "pushed") throw new Error("not landed");
+    expect(result.commit.files).toEqual(["M\tcafé.md"]);
+    expect(result.commit.landed).toEqual({ sha: result.publish.sha, files: ["M\ta.md"] });
+    expect(await control.readFile(repo.full_name, "a.md")).toBe("edited\n");
+    expect(await control.readFile(repo.full_name, "café.md")).toBeUndefined();
+    const text = bashResultText(result).text;
+    expect(text).toContain("or the command moved the branch back");
+    expect(text).toContain(`It landed on main as ${result.publish.sha.slice(0, 7)}:\n  M a.md`);
+  });
+
+  it("says so when the web had made the very same change, so the commit had nothing left to add", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    await control.commitFromWeb(repo.full_name, { message: "Web", author: webAuthor, files: { "same.md": "same\n" } });
+    // Within the freshness window: the clone has not seen the web's commit.
+    const result = await workspace.bash({ command: "echo same > same.md" });
+    expect(result).toMatchObject({ ran: true, setAside: [] });
+    if (!result.ran || !result.commit) throw new Error("no commit");
+    expect(result.commit.landed).toBeNull();
+    expect(bashResultText(result).text).toContain(
+      "Nothing of it was left to add: GitHub's main already had the same change.",
+    );
+    expect(await control.readFile(repo.full_name, "same.md")).toBe("same\n");
+    expect((await control.commits(repo.full_name))[0]?.message).toBe("Web");
   });
 
   it("never removes a commit from GitHub: a hard reset is undone, and the result says how to undo", async () => {

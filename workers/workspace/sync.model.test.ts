@@ -202,6 +202,11 @@ type Model = {
   files: Map<Path | string, string | null>;
   /** Changes a result reported as committed that GitHub has not confirmed yet (a failed push). */
   pending: Changes;
+  /**
+   * Renames the AI made that landed, old path to new: a later change to the old path made on an
+   * older commit (after a reset) may land on the new one, as git's rebase follows the rename.
+   */
+  renamed: Map<string, string>;
   /** Content the AI put away with `git stash` that no side branch named holds yet: path, content. */
   stashed: [string, string][];
   /** Steps left until a suspended installation is restored (0: not suspended). */
@@ -222,6 +227,7 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
     head: (await control.branchHead(full)) ?? "",
     files: new Map(await Promise.all(TRACKED.map(async (path) => [path, await readAt("main", path)] as const))),
     pending: new Map(),
+    renamed: new Map(),
     stashed: [],
     suspendedFor: 0,
   };
@@ -291,13 +297,6 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
       const head = await control.branchHead(full, result.branch);
       if (head !== result.publish.sha) fail(`It says ${result.branch} is at ${result.publish.sha}; GitHub: ${head}.`);
     }
-    if (result?.ran && result.commit) {
-      // git's name-status lines: the status, then one path (two for a rename).
-      const listed = result.commit.files.flatMap((line) => line.split("\t").slice(1)).sort();
-      const changed = [...changes.keys()].sort();
-      if (listed.join("\n") !== changed.join("\n"))
-        fail(`It lists ${listed.join(", ")} as committed; the command changed ${changed.join(", ")}.`, result);
-    }
     for (const side of result?.ran ? result.setAside : []) {
       const head = await control.branchHead(full, side.name);
       if (head !== side.sha) fail(`It names ${side.name} at ${side.sha}; GitHub has it at ${head}.`, result);
@@ -322,12 +321,31 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
       await Promise.all(TRACKED.map(async (path) => [path, await readAt(model.branch, path)] as const)),
     );
     for (const [path, accepted] of changes) model.pending.set(path, accepted);
+    /** Where each change landed on the branch: its own path, or where a rename took it. */
+    const landedAt = new Map<string, string>();
     for (const [path, accepted] of model.pending) {
-      const now = onBranch.get(path as Path) ?? null;
-      const landed = accepted.includes(now);
-      const setAside = !landed && (await someAsync(sides, async (side) => accepted.includes(await readAt(side, path))));
-      if (landed) model.files.set(path, now);
-      if (landed || setAside) model.pending.delete(path);
+      const at = [path, ...renamesOf(path, model.renamed)].find((candidate) =>
+        accepted.includes(onBranch.get(candidate as Path) ?? null),
+      );
+      const setAside = !at && (await someAsync(sides, async (side) => accepted.includes(await readAt(side, path))));
+      if (at) {
+        landedAt.set(path, at);
+        model.files.set(at, onBranch.get(at as Path) ?? null);
+      }
+      if (at || setAside) model.pending.delete(path);
+    }
+    if (step.kind === "rename" && landedAt.get(step.to) === step.to) model.renamed.set(step.from, step.to);
+
+    // The result lists the files the command changed, and, when its commit landed rebased, the files it landed on.
+    if (result?.ran && result.commit) {
+      const changed = [...changes.keys()];
+      const listed = paths(result.commit.files);
+      if (listed !== changed.sort().join(", "))
+        fail(`It lists ${listed} as committed; the command changed ${changed.join(", ")}.`, result);
+      const landed = result.commit.landed ? paths(result.commit.landed.files) : listed;
+      const expected = changed.map((path) => landedAt.get(path) ?? path).sort();
+      if (landed !== expected.join(", "))
+        fail(`It says the commit landed on ${landed}; GitHub has the changes on ${expected.join(", ")}.`, result);
     }
     if (result?.ran && result.publish.state !== "failed" && model.pending.size) {
       const lost = [...model.pending].map(([path, [content]]) => `${path}: ${JSON.stringify(content)}`).join(", ");
@@ -384,6 +402,21 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
     }
   }
 }
+
+/** The paths `path` was renamed to, one after another, as far as the model knows. */
+function renamesOf(path: string, renamed: Map<string, string>): string[] {
+  const chain: string[] = [];
+  for (let next = renamed.get(path); next && !chain.includes(next) && next !== path; next = renamed.get(next))
+    chain.push(next);
+  return chain;
+}
+
+/** The paths of git's name-status lines (the status, then one path, two for a rename), sorted. */
+const paths = (lines: string[]) =>
+  lines
+    .flatMap((line) => line.split("\t").slice(1))
+    .sort()
+    .join(", ");
 
 async function someAsync<T>(items: T[], test: (item: T) => Promise<boolean>): Promise<boolean> {
   for (const item of items) if (await test(item)) return true;

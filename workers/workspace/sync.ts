@@ -12,8 +12,14 @@ export type CloneTarget = { repoId: number; fullName: string; cloneUrl: string; 
  */
 export type GitCredentials = { token(): Promise<string>; renew(): Promise<string> };
 
-/** A commit sync.sh made of what was uncommitted: its sha and git's name-status lines. */
-export type SyncCommit = { sha: string; files: string[] };
+/**
+ * A commit sync.sh made of what was uncommitted: its sha and git's name-status lines
+ * (`"M\tpath"`, `"R100\told\tnew"`). `landed` is set when it reached the branch as another
+ * commit: rebased because GitHub's branch had moved on since the clone's (someone pushed, or a
+ * command moved the branch back), or put together with a command's own commits. Its files may
+ * differ, as git follows renames; null when nothing of it was left to add.
+ */
+export type SyncCommit = { sha: string; files: string[]; landed?: { sha: string; files: string[] } | null };
 
 /**
  * A file worth a word in the result: `refused` (over GitHub's 100 MiB limit) and `unstorable`
@@ -201,6 +207,8 @@ function unescapePath(text: string): string {
 export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complete: boolean; failure?: SyncFailure } {
   const outcome: SyncOutcome = { fetched: false };
   let complete = false;
+  /** Where `@file` lines go: the commit, then the commit as it landed. */
+  let files: string[] | undefined;
   for (const line of stdout.split("\n")) {
     const [event, ...words] = line.split(" ");
     const rest = words.join(" ");
@@ -217,9 +225,15 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
         break;
       case "@committed":
         outcome.committed = { sha: rest, files: [] };
+        files = outcome.committed.files;
+        break;
+      case "@landed":
+        if (!outcome.committed) break;
+        outcome.committed.landed = rest === "none" ? null : { sha: rest, files: [] };
+        files = outcome.committed.landed?.files;
         break;
       case "@file":
-        outcome.committed?.files.push(rest.split("\t").map(unescapePath).join("\t"));
+        files?.push(rest.split("\t").map(unescapePath).join("\t"));
         break;
       case "@unstorable":
         outcome.flagged = [...(outcome.flagged ?? []), { kind: "unstorable", path: unescapePath(rest) }];

@@ -665,12 +665,19 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before"
   if (phase === "after") {
     if (outcome.integrated === "rebased") {
       notes.push(
-        `Someone else pushed to ${target.branch} meanwhile: this command's commit was rebased on top of theirs, and the clone has both. Read files again before editing them further.`,
+        `GitHub's ${target.branch} had commits this clone's did not (someone else pushed meanwhile, or the command moved the branch back): this command's commit was rebased on top of them, and the clone has both.${outcome.committed?.landed ? " Git carries a change to a file renamed there to its new name: the files it landed on are listed below." : ""} Read files again before editing them further.`,
       );
     }
     return notes;
   }
-  if (outcome.committed) notes.push(`Committed changes an earlier command left (${short(outcome.committed.sha)}).`);
+  if (outcome.committed) {
+    const landed = outcome.committed.landed === undefined ? outcome.committed : outcome.committed.landed;
+    notes.push(
+      landed
+        ? `Committed changes an earlier command left (${short(landed.sha)}).`
+        : "Changes an earlier command left were already on GitHub: nothing was left to commit.",
+    );
+  }
   if (outcome.integrated === "fast-forward")
     notes.push(`Pulled new commits from GitHub (now at ${short(outcome.head)}).`);
   if (outcome.integrated === "rebased") notes.push("Rebased earlier local commits on top of GitHub's new commits.");

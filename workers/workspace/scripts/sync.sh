@@ -235,15 +235,44 @@ commit_changes() {
   # Only files GitHub would refuse changed: nothing to commit.
   git diff --cached --quiet 2>/dev/null && return 0
   out=$(git commit --quiet --no-verify -m "$CTX4_COMMIT_MESSAGE" 2>&1) || fail commit "$out"
-  committed_now=yes
-  say committed "$(git rev-parse HEAD)"
-  local status path listed=0
+  committed=$(git rev-parse HEAD)
+  follow=$committed
+  say committed "$committed"
+  list_files "$committed"
+}
+
+# One "@file <status>\t<path>[\t<new path>]" line for each file commit $1 changes (at most 100).
+list_files() {
+  local status path line listed=0
   while [ $listed -lt 100 ] && IFS= read -r -d '' status && IFS= read -r -d '' path; do
     line=$status$'\t'$(escape "$path")
     case $status in R* | C*) IFS= read -r -d '' path && line+=$'\t'$(escape "$path") ;; esac
     say file "$line"
     listed=$((listed + 1))
-  done < <(git show -z --no-color --format= --name-status HEAD)
+  done < <(git show -z --no-color --format= --name-status "$1")
+}
+
+# The commit of what was uncommitted, when a rebase or flatten_refused rewrote it, is reported
+# again as it landed on the branch: GitHub's branch had moved on since the clone's (someone
+# pushed, or a command moved the branch back), and git follows renames, so a change may land on
+# another path than it was made on. "@landed <sha>" and its "@file" lines, or "@landed none"
+# when nothing of it was left to add (GitHub's branch had the same change). A rebase keeps a
+# commit's author, author date and message: that is how it is found again.
+report_landed() {
+  [ -n "$committed" ] && [ "$committed_aside" = no ] || return 0
+  [ "$follow" = "$committed" ] && git merge-base --is-ancestor "$committed" HEAD 2>/dev/null && return 0
+  local key sha
+  if [ -n "$follow" ]; then
+    key=$(git log -1 --format='%at %ae%n%B' "$follow")
+    while read -r sha; do
+      if [ "$(git log -1 --format='%at %ae%n%B' "$sha")" = "$key" ]; then
+        say landed "$sha"
+        list_files "$sha"
+        return 0
+      fi
+    done < <(git rev-list -n 1000 HEAD --not "$follow^@" 2>/dev/null)
+  fi
+  say landed none
 }
 
 # Looks at every file about to be committed. One GitHub refuses (over 100 MiB: "About large
@@ -401,6 +430,7 @@ fetch_remote() {
 set_aside() {
   local commit=$1 side why=${2:-conflict} entry size sha path kept tree start base=()
   local index=$PWD/.git/ctx4-aside.index
+  [ -n "${follow:-}" ] && git merge-base --is-ancestor "$follow" "$commit" 2>/dev/null && committed_aside=yes
   # Work that brings a file GitHub refuses could never be pushed: one commit of its files
   # without those, on where the work started from, goes instead, and each such file is kept in
   # the sandbox, out of the clone: "@kept-aside <bytes> <folder> <path>".
@@ -483,6 +513,9 @@ flatten_refused() {
   if ! git diff --cached --quiet; then
     out=$(git commit --quiet --no-verify -m "Commits made by a command, put together without files over GitHub's 100 MB limit" \
       -m "$subjects" 2>&1) || fail commit "$out"
+    [ -z "$committed" ] || follow=$(git rev-parse HEAD)
+  else
+    follow=""
   fi
   say flattened "$count"
 }
@@ -561,11 +594,11 @@ if [ "$CTX4_MODE" = read ]; then
   fetch_remote
   fast_forward_only
 else
-  committed_now=no
+  committed="" follow="" committed_aside=no
   commit_changes
   # After a command that changed nothing, on the branch, even with GitHub's as last seen, and
   # with no other local branch and no stash: nothing to push, and the state is known with one more git call.
-  if [ "$CTX4_MODE" = push-only ] && [ "$committed_now" = no ] && [ "$head_name" = "$branch" ] &&
+  if [ "$CTX4_MODE" = push-only ] && [ -z "$committed" ] && [ "$head_name" = "$branch" ] &&
     [ "$head_ab" = "+0 -0" ] && [ "$(git for-each-ref --format=x refs/heads/ refs/stash)" = x ]; then
     say upstream "$head_oid"
     say head "$head_oid"
@@ -584,6 +617,7 @@ else
   gather_work
   [ "$CTX4_MODE" = fetch ] && integrate
   publish
+  report_landed
 fi
 say upstream "$(git rev-parse -q --verify "$upstream" || echo none)"
 say head "$(git rev-parse -q --verify HEAD || echo empty)"
