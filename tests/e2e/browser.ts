@@ -50,3 +50,17 @@ export async function cspViolations(page: Page): Promise<string[]> {
   );
   return violations;
 }
+
+/**
+ * Every error the pages `page` opens from now on report: console errors (failed loads, React's
+ * hydration mismatches and warnings logged as errors) and uncaught exceptions, each with the
+ * page's URL. A journey ends with `expect(errors).toEqual([])`.
+ */
+export function consoleErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`${page.url()}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => errors.push(`${page.url()}: uncaught ${error.message}`));
+  return errors;
+}
