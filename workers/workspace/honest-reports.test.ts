@@ -86,6 +86,25 @@ describe("what ctx_bash reports is what happened, in words an AI can act on", ()
     expect(await control.readFile(repo.full_name, "next.md")).toBe("next\n");
   });
 
+  it("finds a file GitHub refuses by its exact name, newlines included, so pushes go on", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const name = "odd\nfolder/huge\nfile.bin";
+    const result = await workspace.bash({
+      command: `f=$(printf 'odd\\nfolder/huge\\nfile.bin') && mkdir -p "\${f%/*}" && truncate -s 101M "$f" && echo small > small.md && git add -A && git commit -qm 'Mine, with a big file'`,
+      timeoutSeconds: 120,
+    });
+    expect(result).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    if (!result.ran) return;
+    expect(result.notes).toContain(
+      `Not committed: ${name} is 101.0 MB, over GitHub's limit of 100 MB for one file, so GitHub would refuse it. It stays in the clone, uncommitted: make it smaller or split it, or delete it.`,
+    );
+    expect(await control.readFile(repo.full_name, "small.md")).toBe("small\n");
+    expect(await control.readFile(repo.full_name, name)).toBeUndefined();
+    const next = await workspace.bash({ command: "echo next > next.md" });
+    expect(next).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    expect(await control.readFile(repo.full_name, "next.md")).toBe("next\n");
+  });
+
   it("pushes nothing, and says why, when a command's own commit holds only a file GitHub refuses", async () => {
     const { workspace, repo, control } = await connectedUser();
     await workspace.bash({ command: "true" });

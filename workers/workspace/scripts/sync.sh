@@ -440,9 +440,9 @@ set_aside() {
     mkdir -p ../lost+found && kept=$(mktemp -d "../lost+found/refused-$(date -u +%Y%m%d-%H%M%S)-XXXXXX") ||
       fail push-side-branch "could not keep the files GitHub refuses"
     for entry in "${refused[@]}"; do
-      read -r size sha path <<<"$entry"
+      refused_entry "$entry"
       GIT_INDEX_FILE=$index git update-index --force-remove -- "$path"
-      mkdir -p -- "$kept/$(dirname -- "$path")" && git cat-file blob "$sha" >"$kept/$path" ||
+      { [[ $path != */* ]] || mkdir -p -- "$kept/${path%/*}"; } && git cat-file blob "$sha" >"$kept/$path" ||
         fail push-side-branch "could not keep $path"
       say kept-aside "$size" "${kept#../}" "$(escape "$path")"
     done
@@ -483,13 +483,35 @@ integrate() {
 }
 
 # Sets $refused to "<bytes> <blob> <path>" for each file over GitHub's 100 MiB limit ("About
-# large files on GitHub") among the objects of `git rev-list --objects "$@"`.
+# large files on GitHub") in the commits of `git rev-list "$@"`, each path as it is (newlines
+# included: rev-list's own object names end at one, so paths are read from the trees, NUL-ended).
 find_refused() {
-  local type size rest
+  local type size sha commit entry path
+  local -A big=() seen=()
   refused=()
-  while read -r type size rest; do
-    [ "$type" = blob ] && [ "$size" -gt 104857600 ] && refused+=("$size $rest")
-  done < <(git rev-list --objects "$@" | git cat-file --batch-check='%(objecttype) %(objectsize) %(objectname) %(rest)')
+  while read -r type size sha; do
+    [ "$type" = blob ] && [ "$size" -gt 104857600 ] && big[$sha]=$size
+  done < <(git rev-list --objects --no-object-names "$@" | git cat-file --batch-check='%(objecttype) %(objectsize) %(objectname)')
+  [ ${#big[@]} -gt 0 ] || return 0
+  while read -r commit; do
+    # "<mode> <type> <blob>\t<path>"
+    while IFS= read -r -d '' entry; do
+      sha=${entry%%$'\t'*}
+      sha=${sha##* }
+      path=${entry#*$'\t'}
+      [ -n "${big[$sha]:-}" ] && [ -z "${seen[$sha/$path]:-}" ] || continue
+      seen[$sha/$path]=1
+      refused+=("${big[$sha]} $sha $path")
+    done < <(git ls-tree -r -z "$commit")
+  done < <(git rev-list "$@")
+}
+
+# Splits an entry of $refused into $size, $sha and $path (`read` would stop at a newline).
+refused_entry() {
+  size=${1%% *}
+  sha=${1#* }
+  path=${sha#* }
+  sha=${sha%% *}
 }
 
 # A command's own commits that bring a file GitHub refuses (over 100 MiB, even one deleted
@@ -506,7 +528,7 @@ flatten_refused() {
   count=$(git rev-list --count "$upstream..HEAD")
   git reset -q --soft "$upstream" || fail flatten "could not put the commits together"
   for entry in "${refused[@]}"; do
-    read -r size sha path <<<"$entry"
+    refused_entry "$entry"
     git rm -q --cached --ignore-unmatch -- ":(literal)$path"
     say refused "$size" "$(escape "$path")"
   done
