@@ -200,8 +200,11 @@ type Model = {
   head: string;
   /** Each tracked file's content on the default branch (null: absent). */
   files: Map<Path | string, string | null>;
-  /** Changes a result reported as committed that GitHub has not confirmed yet (a failed push). */
-  pending: Changes;
+  /**
+   * Changes a result reported as committed that GitHub has not confirmed yet (a failed push),
+   * oldest first, with the step that made each: a path may have several.
+   */
+  pending: { path: string; accepted: (string | null)[]; step: number }[];
   /**
    * Renames the AI made that landed, old path to new: a later change to the old path made on an
    * older commit (after a reset) may land on the new one, as git's rebase follows the rename.
@@ -226,7 +229,7 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
     oldBranches: [],
     head: (await control.branchHead(full)) ?? "",
     files: new Map(await Promise.all(TRACKED.map(async (path) => [path, await readAt("main", path)] as const))),
-    pending: new Map(),
+    pending: [],
     renamed: new Map(),
     stashed: [],
     suspendedFor: 0,
@@ -275,7 +278,7 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
       await execInSandbox(userId, "rm -rf repo");
       // Known limit (workers/workspace/README.md): a commit whose push failed lives only in the
       // clone, and goes with the container's disk.
-      model.pending.clear();
+      model.pending = [];
       model.stashed = [];
     } else if (step.kind === "evict") {
       await abortAllDurableObjects();
@@ -320,20 +323,31 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
     const onBranch = new Map(
       await Promise.all(TRACKED.map(async (path) => [path, await readAt(model.branch, path)] as const)),
     );
-    for (const [path, accepted] of changes) model.pending.set(path, accepted);
-    /** Where each change landed on the branch: its own path, or where a rename took it. */
+    for (const [path, accepted] of changes) model.pending.push({ path, accepted, step: index });
+    /** Where each change of this step landed on the branch: its own path, or where a rename took it. */
     const landedAt = new Map<string, string>();
-    for (const [path, accepted] of model.pending) {
+    /** Paths a newer change landed on: an older one to the same path was written over, not lost, if it reached the branch. */
+    const overwritten = new Set<string>();
+    const unconfirmed: Model["pending"] = [];
+    for (const change of model.pending.toReversed()) {
+      const { path, accepted } = change;
+      if (overwritten.has(path)) {
+        if (!(await someAsync(history, async (sha) => accepted.includes(await readAt(sha, path)))))
+          unconfirmed.unshift(change);
+        continue;
+      }
       const at = [path, ...renamesOf(path, model.renamed)].find((candidate) =>
         accepted.includes(onBranch.get(candidate as Path) ?? null),
       );
       const setAside = !at && (await someAsync(sides, async (side) => accepted.includes(await readAt(side, path))));
       if (at) {
-        landedAt.set(path, at);
+        if (change.step === index) landedAt.set(path, at);
         model.files.set(at, onBranch.get(at as Path) ?? null);
+        overwritten.add(path);
       }
-      if (at || setAside) model.pending.delete(path);
+      if (!at && !setAside) unconfirmed.unshift(change);
     }
+    model.pending = unconfirmed;
     if (step.kind === "rename" && landedAt.get(step.to) === step.to) model.renamed.set(step.from, step.to);
 
     // The result lists the files the command changed, and, when its commit landed rebased, the files it landed on.
@@ -347,8 +361,10 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
       if (landed !== expected.join(", "))
         fail(`It says the commit landed on ${landed}; GitHub has the changes on ${expected.join(", ")}.`, result);
     }
-    if (result?.ran && result.publish.state !== "failed" && model.pending.size) {
-      const lost = [...model.pending].map(([path, [content]]) => `${path}: ${JSON.stringify(content)}`).join(", ");
+    if (result?.ran && result.publish.state !== "failed" && model.pending.length) {
+      const lost = model.pending
+        .map(({ path, accepted: [content] }) => `${path}: ${JSON.stringify(content)}`)
+        .join(", ");
       fail(`Reported as committed, neither on ${model.branch} nor on a side branch it names: ${lost}.`, result);
     }
 
@@ -363,7 +379,7 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
     if (result?.ran && result.publish.state !== "failed" && model.stashed.length)
       fail(`Stashed, and on no side branch it names: ${model.stashed.map(([path]) => path).join(", ")}.`, result);
     for (const path of TRACKED) {
-      if (model.pending.has(path)) continue;
+      if (model.pending.some((change) => change.path === path)) continue;
       const now = onBranch.get(path) ?? null;
       const expected = model.files.get(path) ?? null;
       if (now !== expected)
