@@ -1,9 +1,29 @@
-import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration } from "react-router";
+import { Links, Meta, Outlet, Scripts, ScrollRestoration } from "react-router";
 import type { Route } from "./+types/root";
 import "./app.css";
-import { sessionMiddleware } from "./lib/auth/session.server";
+import { ErrorPage, errorTitle } from "./components/status-page";
+import { currentUser, sessionMiddleware } from "./lib/auth/session.server";
+import { canonicalQueryMiddleware } from "./lib/canonical-query.server";
 
-export const middleware: Route.MiddlewareFunction[] = [sessionMiddleware];
+export const middleware: Route.MiddlewareFunction[] = [canonicalQueryMiddleware, sessionMiddleware];
+
+/**
+ * Who is signed in, for the header of the pages without a loader of their own: the 404 and error
+ * pages. Confirmed with the auth server like every page's header (a signed-out session's token
+ * still verifies), at no extra cost where the page's own loader asks too: `currentUser` asks once
+ * per request. A header is not worth failing a page for: auth server unreachable, no one.
+ */
+export async function loader({ context }: Route.LoaderArgs) {
+  const user = await currentUser(context).catch(() => null);
+  return { email: user?.email ?? null };
+}
+
+export const links: Route.LinksFunction = () => [{ rel: "icon", href: "/favicon.svg", type: "image/svg+xml" }];
+
+/** A page without a title of its own is named after the product; an error page after the error. */
+export const meta: Route.MetaFunction = ({ error }) => [
+  { title: error ? `${errorTitle(error)} · ctx4-ai` : "ctx4-ai" },
+];
 
 export function Layout({ children }: { children: React.ReactNode }) {
   return (
@@ -29,17 +49,7 @@ export default function App() {
   return <Outlet />;
 }
 
-export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
-  const title = isRouteErrorResponse(error) ? `${error.status} ${error.statusText}` : "Something went wrong";
-  const detail = isRouteErrorResponse(error)
-    ? error.status === 404
-      ? "This page does not exist."
-      : error.data
-    : "An unexpected error occurred. Please try again.";
-  return (
-    <main className="mx-auto max-w-xl px-6 py-24">
-      <h1 className="text-2xl font-semibold">{title}</h1>
-      <p className="mt-4 text-stone-600">{detail}</p>
-    </main>
-  );
+/** Errors of the root itself (its middleware, its loader); pages' errors meet `routes/site.tsx`'s. */
+export function ErrorBoundary() {
+  return <ErrorPage />;
 }

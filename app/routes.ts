@@ -1,6 +1,11 @@
 import { index, layout, type RouteConfig, route } from "@react-router/dev/routes";
 
-export default [
+/**
+ * Every page, inside the site layout: its error boundary sits below the root, whose loader (who
+ * is signed in) therefore still runs when a page's action fails; React Router runs loaders only
+ * above the boundary that shows an error.
+ */
+const pages = [
   index("routes/home.tsx"),
   route("healthz", "routes/healthz.ts"),
   route("login", "routes/login.tsx"),
@@ -19,4 +24,11 @@ export default [
   ]),
   // Checks the client's request before it asks anyone to sign in.
   route("authorize", "routes/authorize.tsx"),
+  route("*", "routes/not-found.tsx"),
+] satisfies RouteConfig;
+
+export default [
+  layout("routes/site.tsx", pages),
+  // Browsers ask for it whatever a page links.
+  route("favicon.ico", "routes/favicon.ico.ts"),
 ] satisfies RouteConfig;

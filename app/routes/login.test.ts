@@ -1,5 +1,6 @@
 import { createCookie } from "react-router";
 import { describe, expect, it } from "vitest";
+import { registerClient } from "../../tests/workerd/oauth-client";
 import { latestMagicLink, latestSignInCode, location, SITE, uniqueEmail, Visitor } from "../../tests/workerd/visitor";
 
 describe("signing in by magic link", () => {
@@ -233,6 +234,30 @@ describe("signing in by magic link", () => {
     await browser.fetch("/me");
     expect((await browser.fetch("/login")).status).toBe(200);
   });
+});
+
+describe("the login page on the way to an AI client's request", () => {
+  it("names the app that asks, as text, and says the name is the app's own", async () => {
+    const visitor = new Visitor();
+    const client = await registerClient(visitor, "Notes <b>Helper</b>");
+    const sent = location(await visitor.fetch(client.authorizePath()));
+    expect(sent).toMatch(/^\/login\?returnTo=/);
+    const page = await visitor.fetch(sent ?? "");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("Sign in to let Notes &lt;b&gt;Helper&lt;/b&gt; use your ctx4-ai memory");
+    expect(html).not.toContain("<b>Helper</b>");
+    expect(html).toContain("That is the name the app gave itself; it is not verified.");
+  });
+
+  it.each(["/me", "/authorize?client_id=no-such-client&response_type=code", "/authorize/../me"])(
+    "names no app on the way to %j",
+    async (returnTo) => {
+      const page = await new Visitor().fetch(`/login?${new URLSearchParams({ returnTo })}`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<h1[^>]*>Sign in<\/h1>/);
+    },
+  );
 });
 
 /** Another browser holding a copy of `visitor`'s cookies as they are now. */

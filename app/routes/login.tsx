@@ -12,17 +12,24 @@ import {
   type SignInAttempt,
 } from "../lib/auth/sign-in-attempt.server";
 import { clientAddressKey } from "../lib/client-address";
+import { askingClient } from "../lib/oauth/asking-client.server";
 import { workerContext } from "../lib/worker-context";
 import type { Route } from "./+types/login";
 
 export const meta: Route.MetaFunction = () => [{ title: "Sign in · ctx4-ai" }];
 
-/** A signed-in person goes on; one who asked for an email in this browser is asked for its code. */
+/**
+ * A signed-in person goes on; one who asked for an email in this browser is asked for its code.
+ * On the way back to an AI client's authorization request, the page names the app that asks.
+ */
 export async function loader({ request, context }: Route.LoaderArgs) {
   const returnTo = safeReturnPath(new URL(request.url).searchParams.get("returnTo"));
   if (await currentUser(context)) return redirect(returnTo);
-  const attempt = await readSignInAttempt(request);
-  return { sentTo: attempt?.email ?? null };
+  const [attempt, client] = await Promise.all([
+    readSignInAttempt(request),
+    askingClient(context.get(workerContext).env.OAUTH_PROVIDER, returnTo, request.url),
+  ]);
+  return { sentTo: attempt?.email ?? null, client };
 }
 
 const sendForm = z.object({
@@ -116,7 +123,10 @@ export default function Login({ loaderData }: Route.ComponentProps) {
   return (
     <Page>
       <div className="mx-auto max-w-sm">
-        <h1 className="text-2xl font-semibold tracking-tight">Sign in</h1>
+        <h1 className="text-2xl font-semibold tracking-tight">
+          {loaderData.client ? `Sign in to let ${loaderData.client.name} use your ctx4-ai memory` : "Sign in"}
+        </h1>
+        {loaderData.client ? <AskingClientNote domain={loaderData.client.domain} /> : null}
         {sentTo ? (
           <CodeForm sentTo={sentTo} error={error} />
         ) : (
@@ -143,6 +153,22 @@ export default function Login({ loaderData }: Route.ComponentProps) {
         )}
       </div>
     </Page>
+  );
+}
+
+/** Whose word the name is, as the consent page says it: a registered name is the app's own claim. */
+function AskingClientNote({ domain }: { domain: string | null }) {
+  return (
+    <p className="mt-2 text-sm text-stone-600">
+      {domain ? (
+        <>
+          Published by <strong>{domain}</strong>.
+        </>
+      ) : (
+        "That is the name the app gave itself; it is not verified."
+      )}{" "}
+      After signing in you choose what it may do.
+    </p>
   );
 }
 
