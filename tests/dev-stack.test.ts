@@ -142,7 +142,7 @@ it("starts the whole local stack, serves each piece, and stops on Ctrl-C", async
 
   // A terminal's Ctrl-C signals the whole foreground group: npm and the launcher alike.
   const exited = new Promise<void>((resolve) => dev?.on("exit", () => resolve()));
-  process.kill(-(dev.pid ?? 0), "SIGINT");
+  process.kill(-(dev?.pid ?? 0), "SIGINT");
   await exited;
   for (const port of [app, postgres, auth, mailbox, github, sandboxHost]) {
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();

@@ -81,8 +81,12 @@ const LINK_PROBLEMS = {
   "other-session": "other-session",
 } as const satisfies Record<string, Problem>;
 
-const refuse = (problem: Problem, headers?: HeadersInit) =>
-  data({ problem, confirm: null }, { status: problem === "approval-pending" ? 202 : 400, headers });
+/** Problems that are no one's mistake (GitHub's own pages sent the person, an owner must approve) are not 400s. */
+const STATUS: Partial<Record<Problem, number>> = { "approval-pending": 202, "missing-state": 200 };
+
+/** The page that names `problem`, for the signed-in person `email`. */
+const refuse = (email: string, problem: Problem, headers?: HeadersInit) =>
+  data({ problem, email, confirm: null }, { status: STATUS[problem] ?? 400, headers });
 
 /**
  * The code of an install started on GitHub (no state of ours) by a signed-out person, kept in
@@ -112,12 +116,13 @@ export async function loader({ request, context }: Route.LoaderArgs) {
   const fromGitHub = query.success && !query.data.state && query.data.code && query.data.installation_id;
   if (fromGitHub && !(await currentUser(context))) return signInFirst(url, query.data.code ?? "");
   const { user, config, env, db } = await loadUserConfig(context, request);
-  if (!query.success) return refuse("bad-request");
+  if (!query.success) return refuse(user.email, "bad-request");
   const { state, error, setup_action: setupAction } = query.data;
-  const keptCode = state || query.data.code ? undefined : await setupCodeCookie.parse(request.headers.get("Cookie"));
-  const code = query.data.code ?? (typeof keptCode === "string" ? keptCode : undefined);
+  const kept = state || query.data.code ? undefined : await setupCodeCookie.parse(request.headers.get("Cookie"));
+  const keptCode = typeof kept === "string" ? kept : undefined;
+  const code = query.data.code ?? keptCode;
 
-  if (setupAction === "request") return refuse("approval-pending");
+  if (setupAction === "request") return refuse(user.email, "approval-pending");
   const workspace = userWorkspace(env, user.id);
   // GitHub's own settings page sends people here after they change the App's repository
   // access, with no state of ours (the same docs page). For the installation already verified
@@ -129,19 +134,20 @@ export async function loader({ request, context }: Route.LoaderArgs) {
   }
   if (state) {
     const check = await workspace.consumeInstallState(state, user.sessionId);
-    if (check !== "valid") return refuse(STATE_PROBLEMS[check]);
-    if (error) return refuse("authorization-failed");
+    if (check !== "valid") return refuse(user.email, STATE_PROBLEMS[check]);
+    if (error) return refuse(user.email, "authorization-failed");
   } else if (error || !code || !query.data.installation_id) {
-    return refuse("missing-state");
+    return refuse(user.email, "missing-state");
   }
   // GitHub's user authorization on its own names no installation: it is for the one connected.
   const installationId = query.data.installation_id ?? (setupAction ? undefined : config?.installationId);
-  if (!installationId) return refuse("missing-installation");
+  if (!installationId) return refuse(user.email, "missing-installation");
 
   if (!code) {
     // GitHub may skip authorization when an existing installation is updated; that is only
     // acceptable for the installation we already verified for this user.
-    if (setupAction !== "update" || config?.installationId !== installationId) return refuse("needs-authorization");
+    if (setupAction !== "update" || config?.installationId !== installationId)
+      return refuse(user.email, "needs-authorization");
     await workspace.configChanged();
     return continueOnboarding(request, await withRepoReach(env, db, config));
   }
@@ -152,14 +158,17 @@ export async function loader({ request, context }: Route.LoaderArgs) {
   try {
     token = await exchangeUserCode(env, code);
   } catch {
-    return refuse("code-rejected", forgetCode);
+    return refuse(user.email, "code-rejected", forgetCode);
   }
   const installation = await findUserInstallation(env, token.token, installationId);
-  if (!installation) return refuse("installation-not-yours", forgetCode);
+  if (!installation) return refuse(user.email, "installation-not-yours", forgetCode);
 
   const link = { installationId, account: installation.account, githubUsername: installation.githubUsername };
   const confirmation = await workspace.holdGitHubLink(link, token, user.sessionId);
-  return data({ problem: null, confirm: { ...link, email: user.email, confirmation } }, { headers: forgetCode });
+  return data(
+    { problem: null, email: user.email, confirm: { ...link, email: user.email, confirmation } },
+    { headers: forgetCode },
+  );
 }
 
 /**
@@ -188,11 +197,11 @@ const decisionForm = z.object({ confirmation: z.uuid(), decision: z.enum(["link"
 export async function action({ request, context }: Route.ActionArgs) {
   const { user, config, env, db } = await loadUserConfig(context, request);
   const form = decisionForm.safeParse(Object.fromEntries(await request.formData()));
-  if (!form.success) return refuse("bad-form");
+  if (!form.success) return refuse(user.email, "bad-form");
   const workspace = userWorkspace(env, user.id);
   const settled = await workspace.settleGitHubLink(form.data.confirmation, user.sessionId, form.data.decision);
   if (settled.outcome === "cancelled") return redirect(nextStep(config));
-  if (settled.outcome !== "linked") return refuse(LINK_PROBLEMS[settled.outcome]);
+  if (settled.outcome !== "linked") return refuse(user.email, LINK_PROBLEMS[settled.outcome]);
 
   const { installationId, githubUsername } = settled.link;
   const saved = await withRepoReach(env, db, await saveInstallation(db, user.id, { installationId, githubUsername }));
@@ -201,8 +210,8 @@ export async function action({ request, context }: Route.ActionArgs) {
 }
 
 export default function GitHubCallback({ loaderData, actionData }: Route.ComponentProps) {
-  if (actionData) return <ProblemPage problem={actionData.problem} />;
-  if (loaderData.problem) return <ProblemPage problem={loaderData.problem} />;
+  if (actionData) return <ProblemPage problem={actionData.problem} email={actionData.email} />;
+  if (loaderData.problem) return <ProblemPage problem={loaderData.problem} email={loaderData.email} />;
   const { confirm } = loaderData;
   const installation = confirm.account
     ? `installation on ${confirm.account}`
@@ -239,13 +248,14 @@ export default function GitHubCallback({ loaderData, actionData }: Route.Compone
   );
 }
 
-function ProblemPage({ problem }: { problem: Problem }) {
+function ProblemPage({ problem, email }: { problem: Problem; email: string }) {
   const [title, detail] = PROBLEMS[problem];
   // Coming from GitHub's own pages is no mistake: the person only has to start here.
   const startHere = problem === "missing-state";
   return (
-    <Page>
+    <Page email={email}>
       <div className="mx-auto max-w-xl space-y-6">
+        <h1 className="text-2xl font-semibold tracking-tight">Connect GitHub</h1>
         <Notice tone={problem === "approval-pending" || startHere ? "info" : "error"} title={title}>
           <p>{detail}</p>
         </Notice>

@@ -42,6 +42,7 @@ it("starts on GitHub's install page as npm run dev prints it, and ends linked on
   await signIn(page, stack, email, "link", page.url());
 
   await page.waitForURL(/\/api\/github\/callback\?/);
+  const callback = page.url();
   await page
     .getByText(`Link GitHub account @${login} (installation on ${login}) to your ctx4-ai account ${email}?`)
     .waitFor();
@@ -55,6 +56,15 @@ it("starts on GitHub's install page as npm run dev prints it, and ends linked on
   await page.waitForURL(/\/me$/);
   await page.getByRole("link", { name: `${login}/ctx` }).waitFor();
   await screenshot(page, "from-github-07-dashboard");
+
+  // GitHub sends people back without a code when it does not ask who they are: the page says
+  // where to start, and its button does start.
+  const installationId = new URL(callback).searchParams.get("installation_id");
+  await page.goto(`${stack.appUrl}/api/github/callback?installation_id=${installationId}&setup_action=install`);
+  await page.getByText("Finish connecting from ctx4-ai").waitFor();
+  await screenshot(page, "from-github-08-start-from-ctx4-ai");
+  await page.getByRole("button", { name: "Connect GitHub", exact: true }).click();
+  await page.waitForURL(new RegExp(`^${stack.githubUrl}/apps/ctx4-ai/installations/new\\?state=`));
 
   expect(errors).toEqual([]);
   expect(violations).toEqual([]);
