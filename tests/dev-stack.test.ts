@@ -165,13 +165,6 @@ it("stops every piece when the launcher is killed hard, so the next start finds 
   }
   expect(left.map((pid) => commandOf(pid))).toEqual([]);
   for (const port of ports) await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
-
-  // The next start finds nothing in its way, the database killed mid-run included.
-  await startDev(process.execPath, ["--import", "tsx", "local/dev.ts"]);
-  expect(await (await fetch(`http://localhost:${ports[0]}/healthz`)).json()).toEqual({ ok: true });
-  const exited = new Promise<void>((resolve) => dev?.on("exit", () => resolve()));
-  process.kill(dev?.pid ?? 0, "SIGINT");
-  await exited;
 }, 180_000);
 
 /** Every process below `pid`, from /proc. */
