@@ -12,13 +12,14 @@ const pages = [
   route("auth/confirm", "routes/auth.confirm.tsx"),
   route("logout", "routes/logout.ts"),
   route("api/github/webhook", "routes/api.github.webhook.ts"),
+  // Signs people in itself: one back from installing on GitHub keeps GitHub's code out of the login URL.
+  route("api/github/callback", "routes/api.github.callback.tsx"),
   layout("routes/signed-in.tsx", [
     route("onboarding", "routes/onboarding.tsx", [
       index("routes/onboarding._index.ts"),
       route("connect-github", "routes/onboarding.connect-github.tsx"),
       route("select-repo", "routes/onboarding.select-repo.tsx"),
     ]),
-    route("api/github/callback", "routes/api.github.callback.tsx"),
     route("api/github/repos", "routes/api.github.repos.ts"),
     route("me", "routes/me.tsx"),
   ]),

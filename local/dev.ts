@@ -9,7 +9,8 @@ import { applyMigrations, type RunningPostgres, startEmbeddedPostgres } from "./
  * `npm run dev`: the whole product on this machine, offline. Embedded Postgres (unless
  * DATABASE_URL), the Supabase Auth emulator with its mailbox, the GitHub emulator, the
  * sandbox host, and the app under Vite. `--preview` serves the built Worker with
- * `wrangler dev` instead. Ctrl-C, or any piece dying, stops everything.
+ * `wrangler dev` instead. Ctrl-C, or any piece dying, stops everything; so does this process
+ * dying, even by SIGKILL: each piece runs tethered to it (local/tether.ts).
  */
 const preview = process.argv.includes("--preview");
 const startedAt = performance.now();
@@ -96,7 +97,7 @@ function service(name: string, entry: string, env: Record<string, string>) {
 
 function build() {
   return new Promise<void>((resolve, reject) => {
-    const child = spawn(bin("react-router"), ["build"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = tethered(bin("react-router"), ["build"], {});
     pipeLines("build", child);
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`build failed with ${code}`))));
   });
@@ -105,16 +106,11 @@ function build() {
 const bin = (name: string) => `node_modules/.bin/${name}`;
 
 /**
- * Starts a child in its own process group (so stopping it also stops what it spawned, such
- * as workerd) with a log prefix; resolves when one of its lines matches `ready`.
+ * Starts a child with a log prefix; resolves when one of its lines matches `ready`.
  */
 function run(name: string, command: string, args: string[], env: Record<string, string>, ready: RegExp) {
   return new Promise<void>((resolve, reject) => {
-    const child = spawn(command, args, {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
+    const child = tethered(command, args, env);
     children.add(child);
     pipeLines(name, child, (line) => ready.test(line) && resolve());
     child.on("exit", (code, signal) => {
@@ -124,6 +120,19 @@ function run(name: string, command: string, args: string[], env: Record<string, 
       reject(new Error(`${name} exited`));
       void stop(1);
     });
+  });
+}
+
+/**
+ * Spawns `command` under local/tether.ts, in a process group of its own (so stopping it also
+ * stops what it spawned, such as workerd), with its stdin a pipe from us that only our death
+ * closes: the tether then stops the group.
+ */
+function tethered(command: string, args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", "local/tether.ts", command, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: true,
   });
 }
 

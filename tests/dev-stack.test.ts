@@ -1,11 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { cspViolations, launchBrowser } from "./e2e/browser";
 import { connectGitHub, signIn } from "./e2e/journeys";
 import { TestOAuthClient } from "./e2e/mcp-client";
@@ -13,22 +13,16 @@ import { freePort } from "./free-port";
 
 /**
  * `npm run dev` as a newcomer runs it: in a copy of this checkout (so nothing of ours in
- * .data/ or .dev.vars is touched), on free ports, probed over HTTP, then stopped with Ctrl-C.
+ * .data/ or .dev.vars is touched), on free ports, probed over HTTP, then stopped with Ctrl-C;
+ * and started again, then killed hard.
  */
 const root = join(dirname(new URL(import.meta.url).pathname), "..");
 const copy = mkdtempSync(join(tmpdir(), "ctx4-dev-"));
 let dev: ChildProcess | undefined;
+let ports: number[] = [];
+let env: NodeJS.ProcessEnv = {};
 
-afterAll(() => {
-  try {
-    if (dev?.pid) process.kill(-dev.pid, "SIGKILL");
-  } catch {
-    // Already stopped, as it should be.
-  }
-  rmSync(copy, { recursive: true, force: true });
-});
-
-it("starts the whole local stack, serves each piece, and stops on Ctrl-C", async () => {
+beforeAll(async () => {
   const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: root })
     .toString()
     .split("\0")
@@ -39,21 +33,35 @@ it("starts the whole local stack, serves each piece, and stops on Ctrl-C", async
   }
   symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
 
-  const [app, postgres, auth, mailbox, github, sandboxHost] = await Promise.all(Array.from({ length: 6 }, freePort));
-  const env = {
+  ports = await Promise.all(Array.from({ length: 6 }, freePort));
+  const [app, postgres, auth, mailbox, github, sandboxHost] = ports.map(String);
+  env = {
     ...process.env,
     DATABASE_URL: "",
-    APP_PORT: String(app),
-    POSTGRES_PORT: String(postgres),
-    AUTH_EMULATOR_PORT: String(auth),
-    MAILBOX_PORT: String(mailbox),
-    GITHUB_EMULATOR_PORT: String(github),
-    SANDBOX_HOST_PORT: String(sandboxHost),
+    APP_PORT: app,
+    POSTGRES_PORT: postgres,
+    AUTH_EMULATOR_PORT: auth,
+    MAILBOX_PORT: mailbox,
+    GITHUB_EMULATOR_PORT: github,
+    SANDBOX_HOST_PORT: sandboxHost,
   };
-  dev = spawn("npm", ["run", "dev"], { cwd: copy, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+});
+
+afterAll(() => {
+  try {
+    if (dev?.pid) process.kill(-dev.pid, "SIGKILL");
+  } catch {
+    // Already stopped, as it should be.
+  }
+  rmSync(copy, { recursive: true, force: true });
+});
+
+/** Starts `command` in the copy, in a process group of its own; resolves once it says it is ready. */
+async function startDev(command: string, args: string[]): Promise<string> {
+  dev = spawn(command, args, { cwd: copy, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const log: string[] = [];
   dev.stderr?.on("data", (chunk: Buffer) => log.push(chunk.toString()));
-  const ready = await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     dev?.stdout?.on("data", (chunk: Buffer) => {
       log.push(chunk.toString());
       const line = log.join("").match(/\[dev\]\s+ready in ([\d.]+) s/);
@@ -61,6 +69,11 @@ it("starts the whole local stack, serves each piece, and stops on Ctrl-C", async
     });
     dev?.on("exit", () => reject(new Error(`npm run dev exited:\n${log.join("")}`)));
   });
+}
+
+it("starts the whole local stack, serves each piece, and stops on Ctrl-C", async () => {
+  const [app, postgres, auth, mailbox, github, sandboxHost] = ports;
+  const ready = await startDev("npm", ["run", "dev"]);
   console.log(`npm run dev was ready in ${ready} s`);
 
   expect(await (await fetch(`http://localhost:${app}/`)).text()).toContain("A memory for your AI that you own.");
@@ -129,9 +142,70 @@ it("starts the whole local stack, serves each piece, and stops on Ctrl-C", async
 
   // A terminal's Ctrl-C signals the whole foreground group: npm and the launcher alike.
   const exited = new Promise<void>((resolve) => dev?.on("exit", () => resolve()));
-  process.kill(-(dev.pid ?? 0), "SIGINT");
+  process.kill(-(dev?.pid ?? 0), "SIGINT");
   await exited;
   for (const port of [app, postgres, auth, mailbox, github, sandboxHost]) {
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
   }
-}, 120_000);
+}, 180_000);
+
+it("stops every piece when the launcher is killed hard, so the next start finds its ports free", async () => {
+  await startDev(process.execPath, ["--import", "tsx", "local/dev.ts"]);
+  const launcher = dev?.pid ?? 0;
+  const pieces = descendants(launcher);
+  expect(pieces.length).toBeGreaterThan(4);
+
+  process.kill(launcher, "SIGKILL");
+  const deadline = Date.now() + 8_000;
+  let left = pieces;
+  while (Date.now() < deadline) {
+    left = pieces.filter(alive);
+    if (left.length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(left.map((pid) => commandOf(pid))).toEqual([]);
+  for (const port of ports) await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+}, 180_000);
+
+/** Every process below `pid`, from /proc. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command name in parentheses may hold spaces; the parent's pid is the second field after it.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const found: number[] = [];
+  const visit = (id: number) => {
+    for (const child of children.get(id) ?? []) {
+      found.push(child);
+      visit(child);
+    }
+  };
+  visit(pid);
+  return found;
+}
+
+/** Alive and not a zombie waiting for its parent to reap it. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+function commandOf(pid: number): string {
+  try {
+    return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ")}`;
+  } catch {
+    return `${pid} (gone)`;
+  }
+}

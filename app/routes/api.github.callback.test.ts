@@ -11,6 +11,7 @@ import {
   location,
   newGitHubUser,
   onboardedVisitor,
+  SITE,
   startInstall,
   uniqueEmail,
   Visitor,
@@ -176,11 +177,81 @@ describe("the GitHub callback", () => {
     expect(await configOf(visitor)).toBeUndefined();
   });
 
-  it("refuses a missing state", async () => {
-    const visitor = await signedIn("nostate");
-    const response = await visitor.fetch("/api/github/callback?installation_id=1&setup_action=install&code=x");
+  it("links an install started on GitHub, with no state of ours, once the person confirms it", async () => {
+    const email = uniqueEmail("fromgithub");
+    const visitor = await signedIn("fromgithub", email);
+    const github = await newGitHubUser(["ctx"]);
+    const control = githubControl();
+    const installation = await control.createInstallation(github.login, { repository_selection: "all" });
+    const { code } = await control.oauthCode(github.login);
+    const query = new URLSearchParams({ code, installation_id: String(installation.id), setup_action: "install" });
+
+    const page = await visitor.fetch(`/api/github/callback?${query}`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(`Link GitHub account <strong>@${github.login}</strong>`);
+    expect(html).toContain(`to your ctx4-ai account <strong>${email}</strong>?`);
+    expect(await configOf(visitor)).toBeUndefined();
+
+    expect(location(await decideLink(visitor, html))).toBe("/onboarding/select-repo");
+    expect(await configOf(visitor)).toMatchObject({ installationId: installation.id, githubUsername: github.login });
+  });
+
+  it("has a signed-out person back from GitHub sign in first, keeping GitHub's code out of the login URL", async () => {
+    const visitor = new Visitor();
+    const github = await newGitHubUser(["ctx"]);
+    const control = githubControl();
+    const installation = await control.createInstallation(github.login, { repository_selection: "all" });
+    const { code } = await control.oauthCode(github.login);
+    const query = new URLSearchParams({ code, installation_id: String(installation.id), setup_action: "install" });
+
+    const toLogin = location(await visitor.fetch(`/api/github/callback?${query}`)) ?? "";
+    const returnTo = new URL(toLogin, SITE).searchParams.get("returnTo") ?? "";
+    expect(toLogin).toMatch(/^\/login\?/);
+    expect(toLogin).not.toContain(code);
+    expect(returnTo).toBe(`/api/github/callback?installation_id=${installation.id}&setup_action=install`);
+
+    const email = uniqueEmail("signedout");
+    expect(location(await visitor.signIn(email, returnTo))).toBe(returnTo);
+    const html = await (await visitor.fetch(returnTo)).text();
+    expect(html).toContain(`Link GitHub account <strong>@${github.login}</strong>`);
+    expect(html).toContain(`to your ctx4-ai account <strong>${email}</strong>?`);
+    expect(await configOf(visitor)).toBeUndefined();
+    expect(location(await decideLink(visitor, html))).toBe("/onboarding/select-repo");
+    expect((await configOf(visitor))?.installationId).toBe(installation.id);
+    // The code was used once: the same return again has nothing to verify with.
+    expect(await (await visitor.fetch(returnTo)).text()).toContain("Finish connecting from ctx4-ai");
+  });
+
+  it("does not offer to link someone else's installation named in a return from GitHub", async () => {
+    const visitor = await signedIn("spoofer");
+    const victim = await newGitHubUser();
+    const attacker = await newGitHubUser();
+    const control = githubControl();
+    const victimInstallation = await control.createInstallation(victim.login, { repository_selection: "all" });
+    const { code } = await control.oauthCode(attacker.login);
+    const query = new URLSearchParams({
+      code,
+      installation_id: String(victimInstallation.id),
+      setup_action: "install",
+    });
+    const response = await visitor.fetch(`/api/github/callback?${query}`);
     expect(response.status).toBe(400);
-    expect(await response.text()).toContain("did not come from ctx4-ai");
+    expect(await response.text()).toContain("That installation is not yours");
+    expect(await configOf(visitor)).toBeUndefined();
+  });
+
+  it("says to start from ctx4-ai when GitHub's return cannot say who the person is", async () => {
+    const visitor = await signedIn("nostate");
+    const response = await visitor.fetch("/api/github/callback?installation_id=1&setup_action=install");
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain("Finish connecting from ctx4-ai");
+    expect(html).toContain("Start from ctx4-ai: press Connect GitHub");
+    expect(html).toContain('action="/onboarding/connect-github"');
+    const start = await visitor.post("/onboarding/connect-github", {});
+    expect(location(start)).toMatch(/\/apps\/[^/]+\/installations\/new\?state=/);
+    expect(await configOf(visitor)).toBeUndefined();
   });
 
   it("refuses a replayed callback", async () => {
@@ -336,8 +407,8 @@ describe("the GitHub callback", () => {
     expect(await me.text()).toContain("Your changes on GitHub are in");
 
     const foreign = await fromSettings(otherInstallation.id);
-    expect(foreign.status).toBe(400);
-    expect(await foreign.text()).toContain("This request did not come from ctx4-ai");
+    expect(foreign.status).toBe(200);
+    expect(await foreign.text()).toContain("Finish connecting from ctx4-ai");
     expect((await configOf(visitor))?.installationId).toBe(installation.id);
   });
 });

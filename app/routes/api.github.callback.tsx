@@ -1,8 +1,9 @@
-import { data, Form, Link, redirect } from "react-router";
+import { createCookie, data, Form, Link, redirect } from "react-router";
 import { z } from "zod";
 import { buttonClass, SubmitButton } from "../components/button";
 import { Notice } from "../components/notice";
 import { Page } from "../components/page";
+import { currentUser } from "../lib/auth/session.server";
 import { saveInstallation } from "../lib/db/queries.server";
 import { exchangeUserCode, findUserInstallation, type UserToken } from "../lib/github/app.server";
 import { loadUserConfig, nextStep, withRepoReach } from "../lib/github-config.server";
@@ -18,7 +19,10 @@ const PROBLEMS = {
     "Waiting for your organisation's approval",
     "An owner of the organisation must approve the ctx4-ai App on GitHub. Come back here once they have, or install it on your personal account instead.",
   ],
-  "missing-state": ["This request did not come from ctx4-ai", "Start the connection from this page, not from GitHub."],
+  "missing-state": [
+    "Finish connecting from ctx4-ai",
+    "GitHub sent you here without saying who you are on GitHub, so we cannot link this installation yet. Start from ctx4-ai: press Connect GitHub, pick the account you installed the App on, and confirm.",
+  ],
   "unknown-state": [
     "This GitHub link was already used or was not made for you",
     "Each link from our Install button works once, for the account that asked for it. Start again.",
@@ -77,59 +81,110 @@ const LINK_PROBLEMS = {
   "other-session": "other-session",
 } as const satisfies Record<string, Problem>;
 
-const refuse = (problem: Problem) => data({ problem, confirm: null }, problem === "approval-pending" ? 202 : 400);
+/** Problems that are no one's mistake (GitHub's own pages sent the person, an owner must approve) are not 400s. */
+const STATUS: Partial<Record<Problem, number>> = { "approval-pending": 202, "missing-state": 200 };
+
+/** The page that names `problem`, for the signed-in person `email`. */
+const refuse = (email: string, problem: Problem, headers?: HeadersInit) =>
+  data({ problem, email, confirm: null }, { status: STATUS[problem] ?? 400, headers });
+
+/**
+ * The code of an install started on GitHub (no state of ours) by a signed-out person, kept in
+ * this browser while they sign in, so that it travels neither in the login URL nor in the
+ * sign-in email. GitHub's codes last 10 minutes.
+ */
+const setupCodeCookie = createCookie("ctx4_github_setup_code", {
+  httpOnly: true,
+  sameSite: "lax",
+  path: "/api/github/callback",
+  maxAge: 10 * 60,
+});
 
 /**
  * GitHub's redirect after the App was installed, its access changed, or the person authorized
- * it. Nothing is saved here: when the `state` is ours and fresh and GitHub confirms, with this
- * person's own user token, that they can access the installation, the link (with that token)
- * is held in the user's Durable Object and the page asks the person to confirm both identities.
+ * it. Nothing is saved here: when GitHub confirms, with this person's own user token, that they
+ * can access the installation, the link (with that token) is held in the user's Durable Object
+ * and the page asks the person to confirm both identities. The `state` of an install started
+ * on ctx4-ai must be ours and fresh. An install started on GitHub (its App page) arrives with
+ * `installation_id`, `setup_action=install` and a `code` but no state ("About the setup URL",
+ * docs.github.com/en/apps/creating-github-apps/registering-a-github-app/about-the-setup-url);
+ * the code verifies who installed it just the same, and only the person's Link links it.
  */
 export async function loader({ request, context }: Route.LoaderArgs) {
+  const url = new URL(request.url);
+  const query = callbackQuery.safeParse(Object.fromEntries(url.searchParams));
+  const fromGitHub = query.success && !query.data.state && query.data.code && query.data.installation_id;
+  if (fromGitHub && !(await currentUser(context))) return signInFirst(url, query.data.code ?? "");
   const { user, config, env, db } = await loadUserConfig(context, request);
-  const query = callbackQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
-  if (!query.success) return refuse("bad-request");
-  const { state, code, error, setup_action: setupAction } = query.data;
+  if (!query.success) return refuse(user.email, "bad-request");
+  const { state, error, setup_action: setupAction } = query.data;
+  const kept = state || query.data.code ? undefined : await setupCodeCookie.parse(request.headers.get("Cookie"));
+  const keptCode = typeof kept === "string" ? kept : undefined;
+  const code = query.data.code ?? keptCode;
 
-  if (setupAction === "request") return refuse("approval-pending");
+  if (setupAction === "request") return refuse(user.email, "approval-pending");
   const workspace = userWorkspace(env, user.id);
   // GitHub's own settings page sends people here after they change the App's repository
-  // access, with no state of ours ("About the setup URL", docs.github.com/en/apps/creating-
-  // github-apps/registering-a-github-app/about-the-setup-url). For the installation already
-  // verified for this person that links nothing: what it can do is read again from GitHub.
+  // access, with no state of ours (the same docs page). For the installation already verified
+  // for this person that links nothing: what it can do is read again from GitHub.
   if (!state && setupAction === "update" && config && query.data.installation_id === config.installationId) {
     await withRepoReach(env, db, config);
     await workspace.configChanged();
     return redirect(config.repoFullName ? "/me?github=updated" : nextStep(config));
   }
-  if (!state) return refuse("missing-state");
-  const check = await workspace.consumeInstallState(state, user.sessionId);
-  if (check !== "valid") return refuse(STATE_PROBLEMS[check]);
-  if (error) return refuse("authorization-failed");
+  if (state) {
+    const check = await workspace.consumeInstallState(state, user.sessionId);
+    if (check !== "valid") return refuse(user.email, STATE_PROBLEMS[check]);
+    if (error) return refuse(user.email, "authorization-failed");
+  } else if (error || !code || !query.data.installation_id) {
+    return refuse(user.email, "missing-state");
+  }
   // GitHub's user authorization on its own names no installation: it is for the one connected.
   const installationId = query.data.installation_id ?? (setupAction ? undefined : config?.installationId);
-  if (!installationId) return refuse("missing-installation");
+  if (!installationId) return refuse(user.email, "missing-installation");
 
   if (!code) {
     // GitHub may skip authorization when an existing installation is updated; that is only
     // acceptable for the installation we already verified for this user.
-    if (setupAction !== "update" || config?.installationId !== installationId) return refuse("needs-authorization");
+    if (setupAction !== "update" || config?.installationId !== installationId)
+      return refuse(user.email, "needs-authorization");
     await workspace.configChanged();
     return continueOnboarding(request, await withRepoReach(env, db, config));
   }
 
+  const forgetCode =
+    keptCode === undefined ? undefined : { "Set-Cookie": await setupCodeCookie.serialize("", { maxAge: 0 }) };
   let token: UserToken;
   try {
     token = await exchangeUserCode(env, code);
   } catch {
-    return refuse("code-rejected");
+    return refuse(user.email, "code-rejected", forgetCode);
   }
   const installation = await findUserInstallation(env, token.token, installationId);
-  if (!installation) return refuse("installation-not-yours");
+  if (!installation) return refuse(user.email, "installation-not-yours", forgetCode);
 
   const link = { installationId, account: installation.account, githubUsername: installation.githubUsername };
   const confirmation = await workspace.holdGitHubLink(link, token, user.sessionId);
-  return data({ problem: null, confirm: { ...link, email: user.email, confirmation } });
+  return data(
+    { problem: null, email: user.email, confirm: { ...link, email: user.email, confirmation } },
+    { headers: forgetCode },
+  );
+}
+
+/**
+ * A signed-out person back from installing on GitHub: to sign in, and back here without the
+ * code in the URL (it waits in {@link setupCodeCookie}).
+ */
+async function signInFirst(url: URL, code: string): Promise<Response> {
+  const back = new URL(url);
+  back.searchParams.delete("code");
+  const returnTo = `${back.pathname}${back.search}`;
+  return redirect(`/login?${new URLSearchParams({ returnTo })}`, {
+    headers: {
+      "Set-Cookie": await setupCodeCookie.serialize(code, { secure: url.protocol === "https:" }),
+      "Cache-Control": "no-store",
+    },
+  });
 }
 
 const decisionForm = z.object({ confirmation: z.uuid(), decision: z.enum(["link", "cancel"]) });
@@ -142,11 +197,11 @@ const decisionForm = z.object({ confirmation: z.uuid(), decision: z.enum(["link"
 export async function action({ request, context }: Route.ActionArgs) {
   const { user, config, env, db } = await loadUserConfig(context, request);
   const form = decisionForm.safeParse(Object.fromEntries(await request.formData()));
-  if (!form.success) return refuse("bad-form");
+  if (!form.success) return refuse(user.email, "bad-form");
   const workspace = userWorkspace(env, user.id);
   const settled = await workspace.settleGitHubLink(form.data.confirmation, user.sessionId, form.data.decision);
   if (settled.outcome === "cancelled") return redirect(nextStep(config));
-  if (settled.outcome !== "linked") return refuse(LINK_PROBLEMS[settled.outcome]);
+  if (settled.outcome !== "linked") return refuse(user.email, LINK_PROBLEMS[settled.outcome]);
 
   const { installationId, githubUsername } = settled.link;
   const saved = await withRepoReach(env, db, await saveInstallation(db, user.id, { installationId, githubUsername }));
@@ -155,8 +210,8 @@ export async function action({ request, context }: Route.ActionArgs) {
 }
 
 export default function GitHubCallback({ loaderData, actionData }: Route.ComponentProps) {
-  if (actionData) return <ProblemPage problem={actionData.problem} />;
-  if (loaderData.problem) return <ProblemPage problem={loaderData.problem} />;
+  if (actionData) return <ProblemPage problem={actionData.problem} email={actionData.email} />;
+  if (loaderData.problem) return <ProblemPage problem={loaderData.problem} email={loaderData.email} />;
   const { confirm } = loaderData;
   const installation = confirm.account
     ? `installation on ${confirm.account}`
@@ -193,17 +248,22 @@ export default function GitHubCallback({ loaderData, actionData }: Route.Compone
   );
 }
 
-function ProblemPage({ problem }: { problem: Problem }) {
+function ProblemPage({ problem, email }: { problem: Problem; email: string }) {
   const [title, detail] = PROBLEMS[problem];
+  // Coming from GitHub's own pages is no mistake: the person only has to start here.
+  const startHere = problem === "missing-state";
   return (
-    <Page>
+    <Page email={email}>
       <div className="mx-auto max-w-xl space-y-6">
-        <Notice tone={problem === "approval-pending" ? "info" : "error"} title={title}>
+        <h1 className="text-2xl font-semibold tracking-tight">Connect GitHub</h1>
+        <Notice tone={problem === "approval-pending" || startHere ? "info" : "error"} title={title}>
           <p>{detail}</p>
         </Notice>
         <div className="flex flex-wrap gap-3">
           <Form method="post" action="/onboarding/connect-github">
-            <SubmitButton pendingLabel="Opening GitHub…">Connect GitHub again</SubmitButton>
+            <SubmitButton pendingLabel="Opening GitHub…">
+              {startHere ? "Connect GitHub" : "Connect GitHub again"}
+            </SubmitButton>
           </Form>
           <Link to="/onboarding" className={buttonClass("secondary")}>
             Back to onboarding

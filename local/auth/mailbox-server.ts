@@ -48,6 +48,7 @@ function page(messages: MailMessage[]): string {
 <meta charset="utf-8">
 <meta http-equiv="refresh" content="5">
 <title>Local mailbox</title>
+<link rel="icon" href="data:,">
 <style>
   body { font: 15px/1.5 system-ui, sans-serif; max-width: 50rem; margin: 2rem auto; padding: 0 1rem; }
   article { border: 1px solid #ccc; border-radius: 6px; padding: 0 1rem; margin: 1rem 0; }

@@ -244,4 +244,21 @@ describe("the install and authorization flow", () => {
     });
     expect(response.status).toBe(403);
   });
+
+  it("takes its own forms on the host name it was opened on, localhost as npm run dev prints it", async () => {
+    const localhost = `http://localhost:${stack.emulator.port}`;
+    const signIn = (origin: string) =>
+      fetch(`${localhost}/session`, {
+        method: "POST",
+        headers: { origin, "content-type": "application/x-www-form-urlencoded" },
+        body: "login=alice",
+        redirect: "manual",
+      });
+    const own = await signIn(localhost);
+    expect(own.status).toBe(302);
+    expect(own.headers.get("set-cookie")).toMatch(/^emulator_session=alice\./);
+    // Another page on this machine (the app, or the other spelling of the emulator) is another site.
+    expect((await signIn("http://localhost:5173")).status).toBe(403);
+    expect((await signIn(stack.emulator.url)).status).toBe(403);
+  });
 });

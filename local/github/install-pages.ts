@@ -50,8 +50,15 @@ export function installRoutes(ctx: EmulatorContext): Route[] {
     return account?.type === "User" ? account : undefined;
   };
 
-  /** Our own forms only: a cross-site page must not install the App in the signed-in user's name. */
-  const sameOrigin = (request: IncomingMessage) => !request.headers.origin || request.headers.origin === ctx.base;
+  /**
+   * Our own forms only: a cross-site page must not install the App in the signed-in user's
+   * name. A form is ours when the browser names as its Origin the origin the request was sent
+   * to (its Host, which the server has checked is loopback): the emulator is reached as
+   * `localhost` (the URL `npm run dev` prints) as well as `127.0.0.1`, and a browser's Origin
+   * is whichever one it was opened on.
+   */
+  const sameOrigin = (request: IncomingMessage) =>
+    !request.headers.origin || request.headers.origin === `http://${request.headers.host}`;
   const installPath = `/apps/${app.slug}/installations/new`;
   const returnPath = (value: unknown) =>
     typeof value === "string" && (value.startsWith(`/apps/${app.slug}/`) || value.startsWith("/login/oauth/authorize?"))
