@@ -24,7 +24,8 @@ export async function connectedClients(env: OAuthEnv, userId: string): Promise<C
     }
     cursor = page.cursor;
   } while (cursor);
-  return clients.sort((a, b) => b.connectedAt.localeCompare(a.connectedAt));
+  // Grants carry seconds: within one, by name, so the order never changes between loads.
+  return clients.sort((a, b) => b.connectedAt.localeCompare(a.connectedAt) || a.name.localeCompare(b.name));
 }
 
 /**

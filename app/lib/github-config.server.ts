@@ -50,7 +50,7 @@ const GONE = { deleted: "installation_deleted", suspended: "installation_suspend
  * The repos to offer the person (their GitHub account's list through the installation), or
  * why there are none. An installation removed or suspended on GitHub cannot list anything, and
  * its fix is on GitHub (install again, unsuspend), not "connect again": so when the stored
- * config says so, or the list fails, GitHub is asked as the App how the installation stands
+ * config says so, or the list fails or is empty, GitHub is asked as the App how the installation stands
  * (`installationStatus`), and what it says is stored as a webhook would store it (both ways:
  * an installation found active again clears the mark). GitHub unreachable: `failed`.
  */
@@ -68,7 +68,8 @@ export async function offeredRepos(
     if (status !== "active") return { ok: false, problem: GONE[status] };
   }
   const listed = await userGitHubRepos(env, config.userId, config.installationId);
-  if (listed.ok || listed.problem === "needs-authorization") return listed;
+  // GitHub lists nothing for a suspended installation: an empty list may mean that too.
+  if (listed.ok ? listed.repos.length > 0 : listed.problem === "needs-authorization") return listed;
   const status = await installationStatus(env, config.installationId).catch(() => undefined);
   if (status === undefined || status === "active") return listed;
   await recordInstallationStatus(env, db, config.installationId, status);

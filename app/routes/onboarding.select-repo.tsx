@@ -237,8 +237,8 @@ function WhoMoves({ clients, current, picked }: { clients: string[]; current: st
         <p>No AI client is connected yet: none is affected by the change.</p>
       ) : (
         <p>
-          {clients.length === 1 ? "This AI client" : `These ${clients.length} AI clients`} will use {target} from their
-          next call: <ClientNames names={clients} />.
+          {clients.length === 1 ? "This AI client" : `These ${clients.length} AI clients`} will use {target} from{" "}
+          {clients.length === 1 ? "its" : "their"} next call: <ClientNames names={clients} />.
         </p>
       )}
     </div>
