@@ -276,28 +276,28 @@ export default function Me({ loaderData }: Route.ComponentProps) {
               </Notice>
             )
           ) : (
-            <>
-              <dl className="grid gap-x-6 gap-y-2 rounded-lg border border-stone-200 bg-white p-4 text-sm sm:grid-cols-[10rem_1fr]">
-                <dt className="text-stone-500">GitHub account</dt>
-                <dd>{github.githubUsername ?? "unknown"}</dd>
-                <dt className="text-stone-500">Repository</dt>
-                <dd>
-                  <a href={repo.webUrl} className="font-mono underline underline-offset-4">
-                    {repo.fullName}
-                  </a>
-                </dd>
-                <dt className="text-stone-500">Branch</dt>
-                <dd className="font-mono">{repo.defaultBranch}</dd>
-                <dt className="text-stone-500">Installation</dt>
-                <dd>{problem ? <span className="text-red-700">Needs attention</span> : "Active"}</dd>
-              </dl>
-              <div className="flex flex-wrap gap-3">
-                {problem ? null : (
+            <dl className="grid gap-x-6 gap-y-2 rounded-lg border border-stone-200 bg-white p-4 text-sm sm:grid-cols-[10rem_1fr]">
+              <dt className="text-stone-500">GitHub account</dt>
+              <dd>{github.githubUsername ?? "unknown"}</dd>
+              <dt className="text-stone-500">Repository</dt>
+              <dd>
+                <a href={repo.webUrl} className="font-mono underline underline-offset-4">
+                  {repo.fullName}
+                </a>
+              </dd>
+              <dt className="text-stone-500">Branch</dt>
+              <dd className="font-mono">{repo.defaultBranch}</dd>
+              <dt className="text-stone-500">Installation</dt>
+              <dd>{problem ? <span className="text-red-700">Needs attention</span> : "Active"}</dd>
+            </dl>
+          )}
+          {github === null ? null : (
+            <div className="flex flex-wrap gap-3">
+              {repo === null || problem ? null : (
+                <>
                   <Link to="/onboarding/select-repo" className={buttonClass("secondary")}>
                     Change repository
                   </Link>
-                )}
-                {problem ? null : (
                   <Form method="post">
                     <SubmitButton
                       name="intent"
@@ -308,12 +308,8 @@ export default function Me({ loaderData }: Route.ComponentProps) {
                       Update access on GitHub
                     </SubmitButton>
                   </Form>
-                )}
-              </div>
-            </>
-          )}
-          {github === null ? null : (
-            <div className="flex flex-wrap gap-3">
+                </>
+              )}
               <Link to="?disconnect=confirm" className={buttonClass("secondary")}>
                 Disconnect
               </Link>

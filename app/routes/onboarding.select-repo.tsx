@@ -105,14 +105,16 @@ export default function SelectRepo({ loaderData }: Route.ComponentProps) {
         <h1 className="text-2xl font-semibold tracking-tight">
           {changing ? "Change your repository" : "Choose your repository"}
         </h1>
-        <p className="text-stone-600">
-          {changing ? (
-            <>
-              Your AI uses <strong className="font-mono">{currentRepo}</strong> now.{" "}
-            </>
-          ) : null}
-          Your AI reads and writes this repository. A private repository that holds nothing else works best.
-        </p>
+        {changing ? (
+          <p className="text-stone-600">
+            Your AI uses <strong className="font-mono">{currentRepo}</strong> now. Choose the repository it should read
+            and write instead.
+          </p>
+        ) : (
+          <p className="text-stone-600">
+            Your AI reads and writes this repository. A private repository that holds nothing else works best.
+          </p>
+        )}
         {actionData?.error ? <Notice tone="error" title={actionData.error} /> : null}
         {problem === "installation_deleted" ? (
           <Notice tone="error" title="The ctx4-ai App was removed from GitHub">
