@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { describe, expect, inject, it } from "vitest";
 import { storedUserToken, workspaceOf } from "../../tests/workerd/connected-user";
 import { accessToken, mcpPost } from "../../tests/workerd/mcp";
 import {
@@ -9,9 +10,13 @@ import {
   Visitor as NewVisitor,
   newGitHubUser,
   onboardedVisitor,
+  startInstall,
   uniqueEmail,
   type Visitor,
 } from "../../tests/workerd/visitor";
+import { connectDatabase } from "../lib/db/client.server";
+import { recordAccess } from "../lib/db/queries.server";
+import { INACTIVE_REASONS, type InactiveReason } from "../lib/db/schema";
 
 /** What a person reads on a page: its text without tags or the data that hydrates it. */
 async function read(visitor: Visitor, path: string) {
@@ -25,6 +30,32 @@ async function read(visitor: Visitor, path: string) {
     .replaceAll("&quot;", '"')
     .replaceAll("&amp;", "&")
     .replace(/\s+/g, " ");
+}
+
+/** Marks the visitor's config as a tool or webhook would on finding `reason`. */
+async function markProblem(visitor: Visitor, repoId: number, reason: InactiveReason) {
+  const database = connectDatabase(env.HYPERDRIVE.connectionString);
+  try {
+    await recordAccess(database.db, await visitor.userId(), repoId, reason);
+  } finally {
+    await database.close();
+  }
+}
+
+/** The fix buttons in /me's problem notice: forms (their action and intent) and links. */
+async function fixButtons(visitor: Visitor) {
+  const html = await (await visitor.fetch("/me")).text();
+  const notice = /<div role="alert"[\s\S]*?<\/div><\/div><\/div>/.exec(html)?.[0] ?? "";
+  const forms = [...notice.matchAll(/<form([^>]*)>([\s\S]*?)<\/form>/g)].map(([, attributes = "", body = ""]) => ({
+    action: /action="([^"]+)"/.exec(attributes)?.[1] ?? "/me",
+    intent: /<button[^>]*name="intent"[^>]*>/.exec(body)?.[0].match(/value="([^"]+)"/)?.[1],
+    label: />([^<>]+)<\/button>/.exec(body)?.[1],
+  }));
+  const links = [...notice.matchAll(/<a[^>]*href="([^"]+)"[^>]*>([^<]+)<\/a>/g)].map(([, href, label]) => ({
+    href,
+    label,
+  }));
+  return { forms, links };
 }
 
 /** Whether an MCP access token still opens a session. */
@@ -170,6 +201,56 @@ describe("the dashboard", () => {
     await githubControl().unsuspend(installation.id);
     expect(await read(visitor, "/onboarding/select-repo")).toContain("Use this repository");
     expect(await configOf(visitor)).toMatchObject({ isActive: true, inactiveReason: null });
+  });
+
+  it.each(INACTIVE_REASONS)("offers for %s only fixes that lead to a working step", async (reason) => {
+    const { visitor, repo, github } = await onboardedVisitor(`fix-${reason}`, ["ctx", "other"]);
+    await markProblem(visitor, repo.id, reason);
+    const { forms, links } = await fixButtons(visitor);
+    expect(forms.length + links.length).toBeGreaterThan(0);
+    const { githubUrl } = inject("stack");
+    for (const form of forms) {
+      const sent = await visitor.post(form.action, form.intent ? { intent: form.intent } : {});
+      const to = new URL(sent.headers.get("Location") ?? "", visitor.site);
+      // Every form here opens a step on GitHub that our callback takes back.
+      expect(`${to.origin}`, form.label).toBe(githubUrl);
+      expect(to.pathname).toMatch(/^\/(apps\/[^/]+\/installations\/new|login\/oauth\/authorize)$/);
+      expect(to.searchParams.get("state")).toBeTruthy();
+    }
+    for (const link of links) {
+      const page = await visitor.fetch(link.href ?? "");
+      expect(page.status, link.label).toBe(200);
+      expect(await page.text()).toContain(`${github.login}/other`);
+    }
+    const fixes = [...forms.map((form) => form.label), ...links.map((link) => link.label)];
+    const expected: Record<InactiveReason, string[]> = {
+      installation_deleted: ["Install the App again"],
+      installation_suspended: ["Open the App&#x27;s settings on GitHub"],
+      repo_removed: ["Give access on GitHub", "Choose another repository"],
+      person_lost_repo: ["Choose another repository"],
+      person_unconfirmed: ["Confirm on GitHub"],
+    };
+    expect(fixes).toEqual(expected[reason]);
+  });
+
+  it("says the changes made on GitHub are in, back from Update access", async () => {
+    const { visitor, github, installation } = await onboardedVisitor("updater", ["ctx", "notes"]);
+    const state = await startInstall(visitor, { path: "/me", fields: { intent: "update-access" } });
+    await githubControl().setRepositories(installation.id, { repository_selection: "all" });
+    const { code } = await githubControl().oauthCode(github.login);
+    const query = new URLSearchParams({
+      code,
+      installation_id: String(installation.id),
+      setup_action: "update",
+      state,
+    });
+    const confirm = await (await visitor.fetch(`/api/github/callback?${query}`)).text();
+    const linked = await visitor.post("/api/github/callback", {
+      confirmation: /name="confirmation" value="([^"]+)"/.exec(confirm)?.[1] ?? "",
+      decision: "link",
+    });
+    expect(location(linked)).toBe("/me?github=updated");
+    expect(await read(visitor, "/me?github=updated")).toContain("Your changes on GitHub are in");
   });
 
   it("ignores feedback it did not write", async () => {
