@@ -1,9 +1,10 @@
 import type { RouterContextProvider } from "react-router";
 import { requireUser } from "./auth/session.server";
 import type { Database } from "./db/client.server";
-import { getUserGithubConfig, markRepoReach } from "./db/queries.server";
+import { applyInstallationStatus, getUserGithubConfig, lockInstallation, markRepoReach } from "./db/queries.server";
 import type { UserGithubConfig } from "./db/schema";
-import { type GitHubEnv, reachesRepo } from "./github/app.server";
+import { type GitHubEnv, type InstallationRepo, installationStatus, reachesRepo } from "./github/app.server";
+import { userGitHubRepos, userWorkspace } from "./user-workspace.server";
 import { workerContext } from "./worker-context";
 
 /** The signed-in user and their GitHub config (if any), for pages behind the sign-in guard. */
@@ -33,4 +34,58 @@ export async function withRepoReach(env: GitHubEnv, db: Database, config: UserGi
   const reachable = await reachesRepo(env, config.installationId, config.repoId).catch(() => undefined);
   if (reachable === undefined) return config;
   return (await markRepoReach(db, config.userId, config.repoId, reachable)) ?? config;
+}
+
+/** Why the repo page has no repos to offer; the page names the fix for each. */
+export type RepoListProblem =
+  | "installation_deleted"
+  | "installation_suspended"
+  | "needs-authorization"
+  | "no-access"
+  | "failed";
+
+const GONE = { deleted: "installation_deleted", suspended: "installation_suspended" } as const;
+
+/**
+ * The repos to offer the person (their GitHub account's list through the installation), or
+ * why there are none. An installation removed or suspended on GitHub cannot list anything, and
+ * its fix is on GitHub (install again, unsuspend), not "connect again": so when the stored
+ * config says so, or the list fails or is empty, GitHub is asked as the App how the installation stands
+ * (`installationStatus`), and what it says is stored as a webhook would store it (both ways:
+ * an installation found active again clears the mark). GitHub unreachable: `failed`.
+ */
+export async function offeredRepos(
+  env: Env,
+  db: Database,
+  config: UserGithubConfig,
+): Promise<{ ok: true; repos: InstallationRepo[] } | { ok: false; problem: RepoListProblem }> {
+  const markedGone =
+    config.inactiveReason === "installation_deleted" || config.inactiveReason === "installation_suspended";
+  if (markedGone) {
+    const status = await installationStatus(env, config.installationId).catch(() => undefined);
+    if (status === undefined) return { ok: false, problem: "failed" };
+    await recordInstallationStatus(env, db, config.installationId, status);
+    if (status !== "active") return { ok: false, problem: GONE[status] };
+  }
+  const listed = await userGitHubRepos(env, config.userId, config.installationId);
+  // GitHub lists nothing for a suspended installation: an empty list may mean that too.
+  if (listed.ok ? listed.repos.length > 0 : listed.problem === "needs-authorization") return listed;
+  const status = await installationStatus(env, config.installationId).catch(() => undefined);
+  if (status === undefined || status === "active") return listed;
+  await recordInstallationStatus(env, db, config.installationId, status);
+  return { ok: false, problem: GONE[status] };
+}
+
+/** Stores what GitHub said of an installation, as the webhook does, and tells the workspaces it changed. */
+async function recordInstallationStatus(
+  env: Env,
+  db: Database,
+  installationId: number,
+  status: "active" | "suspended" | "deleted",
+) {
+  const affected = await db.transaction(async (tx) => {
+    await lockInstallation(tx, installationId);
+    return applyInstallationStatus(tx, installationId, status);
+  });
+  await Promise.all(affected.map(({ userId }) => userWorkspace(env, userId).configChanged()));
 }

@@ -20,8 +20,7 @@ import {
 async function signedIn(name: string, email = uniqueEmail(name)) {
   const visitor = new Visitor();
   await visitor.signIn(email);
-  const me = await visitor.fetch("/me");
-  expect(location(me)).toBe("/onboarding/connect-github");
+  expect(location(await visitor.fetch("/onboarding"))).toBe("/onboarding/connect-github");
   return visitor;
 }
 
@@ -379,7 +378,7 @@ describe("the GitHub callback", () => {
     };
 
     await control.setRepositories(installation.id, { repository_selection: "selected", repositories: ["notes"] });
-    expect(location(await linkAgain())).toBe("/me");
+    expect(location(await linkAgain())).toBe("/me?github=updated");
     expect(await configOf(visitor)).toMatchObject({ isActive: false, inactiveReason: "repo_removed" });
     expect(await (await visitor.fetch("/me")).text()).toContain("The App no longer has access to your repository");
 

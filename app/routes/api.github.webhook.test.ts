@@ -130,7 +130,7 @@ describe("GitHub webhooks", () => {
     expect(await configOf(visitor)).toMatchObject({ isActive: false, inactiveReason: "installation_deleted" });
     const me = await (await visitor.fetch("/me")).text();
     expect(me).toContain("The ctx4-ai App was removed from GitHub");
-    expect(me).toContain("Fix on GitHub");
+    expect(me).toContain("Install the App again");
   });
 
   it("flags the chosen repo when it is removed, clears it when added back, and ignores a replayed removal", async () => {

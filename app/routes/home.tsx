@@ -1,7 +1,9 @@
-import { Link } from "react-router";
+import { data, Link } from "react-router";
 import { buttonClass } from "../components/button";
+import { Notice } from "../components/notice";
 import { Page } from "../components/page";
 import { currentUser } from "../lib/auth/session.server";
+import { takeFeedback } from "../lib/feedback.server";
 import type { Route } from "./+types/home";
 
 export function meta(_: Route.MetaArgs) {
@@ -15,8 +17,10 @@ export function meta(_: Route.MetaArgs) {
   ];
 }
 
-export async function loader({ context }: Route.LoaderArgs) {
-  return { email: (await currentUser(context))?.email ?? null };
+export async function loader({ request, context }: Route.LoaderArgs) {
+  const [user, { feedback, headers }] = await Promise.all([currentUser(context), takeFeedback(request)]);
+  const email = user?.email ?? null;
+  return data({ email, signedOut: email === null && feedback?.kind === "signed-out" }, { headers });
 }
 
 const STEPS = [
@@ -34,6 +38,11 @@ const FACTS = [
 export default function Home({ loaderData }: Route.ComponentProps) {
   return (
     <Page email={loaderData.email}>
+      {loaderData.signedOut ? (
+        <Notice tone="success" title="Signed out.">
+          <p>This browser no longer opens your account. Your AI clients keep the access you gave them.</p>
+        </Notice>
+      ) : null}
       <section className="py-8 sm:py-16">
         <p className="text-sm font-medium tracking-wide text-emerald-700 uppercase">ctx4-ai</p>
         <h1 className="mt-4 max-w-2xl text-4xl font-semibold tracking-tight sm:text-5xl">

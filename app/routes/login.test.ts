@@ -21,8 +21,7 @@ describe("signing in by magic link", () => {
   it("marks signed-in pages private and sends a user without GitHub to onboarding", async () => {
     const visitor = new Visitor();
     await visitor.signIn(uniqueEmail("bob"));
-    const me = await visitor.fetch("/me");
-    expect(location(me)).toBe("/onboarding/connect-github");
+    expect(location(await visitor.fetch("/onboarding"))).toBe("/onboarding/connect-github");
     const onboarding = await visitor.fetch("/onboarding/connect-github");
     expect(onboarding.status).toBe(200);
     expect(onboarding.headers.get("Cache-Control")).toBe("private, no-store");
@@ -110,7 +109,7 @@ describe("signing in by magic link", () => {
     const signedIn = await asker.post("/login", { intent: "verify", code: ` ${code} ` });
     expect(signedIn.status).toBe(302);
     expect(location(signedIn)).toBe("/onboarding");
-    expect(location(await asker.fetch("/me"))).toBe("/onboarding/connect-github");
+    expect(location(await asker.fetch("/onboarding"))).toBe("/onboarding/connect-github");
     expect(await asker.post("/login", { intent: "verify", code })).toMatchObject({ status: 302 });
   });
 
@@ -213,7 +212,7 @@ describe("signing in by magic link", () => {
   it("signs out for good: cookies saved before signing out open no account page", async () => {
     const visitor = new Visitor();
     await visitor.signIn(uniqueEmail("frank"));
-    expect(location(await visitor.fetch("/me"))).toBe("/onboarding/connect-github");
+    expect(location(await visitor.fetch("/onboarding"))).toBe("/onboarding/connect-github");
     const saved = revisit(visitor);
 
     expect(location(await visitor.post("/logout", {}))).toBe("/");

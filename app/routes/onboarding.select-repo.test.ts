@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { storedUserToken } from "../../tests/workerd/connected-user";
+import { accessToken } from "../../tests/workerd/mcp";
 import {
   configOf,
   decideLink,
@@ -7,6 +8,7 @@ import {
   installAndReturn,
   location,
   newGitHubUser,
+  onboardedVisitor,
   startInstall,
   uniqueEmail,
   Visitor,
@@ -15,6 +17,26 @@ import {
 /** How the emulated GitHub answers `GET /user` for a token: 200 while it works, 401 once retired. */
 async function gitHubStatus(token: string) {
   return (await fetch(`${inject("stack").githubUrl}/user`, { headers: { authorization: `token ${token}` } })).status;
+}
+
+/** What a person reads on a page: its text without tags or the data that hydrates it. */
+async function read(visitor: Visitor, path: string) {
+  const html = await (await visitor.fetch(path)).text();
+  return html
+    .replace(/<script[\s\S]*?<\/script>/g, "")
+    .replaceAll("<!-- -->", "")
+    .replace(/<\/?(strong|a|span|time|code)\b[^>]*>/g, "")
+    .replace(/<[^>]+>/g, " ")
+    .replaceAll("&#x27;", "'")
+    .replace(/\s+/g, " ");
+}
+
+/** The repos whose radio is checked when the page opens. */
+async function preselected(visitor: Visitor) {
+  const html = await (await visitor.fetch("/onboarding/select-repo")).text();
+  return [...html.matchAll(/<input type="radio"[^>]*value="(\d+)"[^>]*>/g)]
+    .filter(([tag]) => tag.includes("checked"))
+    .map(([, id]) => Number(id));
 }
 
 /** Offered repos as the page lists them (radio labels). */
@@ -190,6 +212,34 @@ describe("choosing the repository", () => {
     expect(location(await decideLink(visitor, confirm))).toBe("/onboarding/select-repo");
     expect(await configOf(visitor)).toMatchObject({ installationId: installation.id });
     expect(await offered(visitor)).toEqual([`${github.login}/ctx`]);
+  });
+
+  it("preselects the only repo there is, and none of several", async () => {
+    const single = await connected("single", ["ctx"]);
+    expect(await preselected(single.visitor)).toEqual([single.github.repos[0]?.id]);
+    const several = await connected("several", ["ctx", "notes"]);
+    expect(await preselected(several.visitor)).toEqual([]);
+  });
+
+  it("says which AI clients move to the new repo, offers a way back unchanged, then says what changed", async () => {
+    const { visitor, github } = await onboardedVisitor("mover", ["ctx", "notes"]);
+    expect(await read(visitor, "/onboarding/select-repo")).toContain(
+      "No AI client is connected yet: none is affected by the change.",
+    );
+    await accessToken(visitor, true, "Claude");
+    const page = await read(visitor, "/onboarding/select-repo");
+    expect(page).toContain("Change your repository");
+    expect(page).toContain(`Your AI uses ${github.login}/ctx now.`);
+    expect(page).toContain("This AI client will use the repository you choose from its next call: Claude.");
+    expect(page).toContain(`Keep ${github.login}/ctx`);
+    expect(await (await visitor.fetch("/onboarding/select-repo")).text()).toMatch(/<a[^>]*href="\/me"[^>]*>Keep /);
+    expect(await preselected(visitor)).toEqual([github.repos[0]?.id]);
+
+    const notes = github.repos.find((repo) => repo.name === "notes");
+    expect(location(await visitor.post("/onboarding/select-repo", { repoId: String(notes?.id) }))).toBe("/me");
+    const me = await read(visitor, "/me");
+    expect(me).toContain(`Now using ${github.login}/notes. Claude uses it from its next call.`);
+    expect(await read(visitor, "/me")).not.toContain("Now using");
   });
 
   it("sends someone without an installation back to connect GitHub", async () => {
