@@ -1,7 +1,11 @@
-import { Link } from "react-router";
+import { data, Link } from "react-router";
 import { buttonClass } from "../components/button";
+import { GitHubLeftovers } from "../components/github-leftovers";
+import { Notice } from "../components/notice";
 import { Page } from "../components/page";
+import { githubLeftovers, takeDeletionNotice } from "../lib/account.server";
 import { currentUser } from "../lib/auth/session.server";
+import { workerContext } from "../lib/worker-context";
 import type { Route } from "./+types/home";
 
 export function meta(_: Route.MetaArgs) {
@@ -15,8 +19,13 @@ export function meta(_: Route.MetaArgs) {
   ];
 }
 
-export async function loader({ context }: Route.LoaderArgs) {
-  return { email: (await currentUser(context))?.email ?? null };
+export async function loader({ request, context }: Route.LoaderArgs) {
+  const email = (await currentUser(context))?.email ?? null;
+  // Just after deleting an account (app/routes/account.delete.tsx): said once, with what stays on GitHub.
+  const deleted = await takeDeletionNotice(request);
+  if (!deleted) return { email, deleted: null };
+  const leftovers = githubLeftovers(deleted.facts, context.get(workerContext).env.GITHUB_WEB_URL);
+  return data({ email, deleted: leftovers }, { headers: { "Set-Cookie": deleted.clear } });
 }
 
 const STEPS = [
@@ -34,6 +43,12 @@ const FACTS = [
 export default function Home({ loaderData }: Route.ComponentProps) {
   return (
     <Page email={loaderData.email}>
+      {loaderData.deleted ? (
+        <Notice tone="success" title="Your ctx4-ai account was deleted">
+          <p>Nothing of yours is left with ctx4-ai. This stays on GitHub:</p>
+          <GitHubLeftovers leftovers={loaderData.deleted} />
+        </Notice>
+      ) : null}
       <section className="py-8 sm:py-16">
         <p className="text-sm font-medium tracking-wide text-emerald-700 uppercase">ctx4-ai</p>
         <h1 className="mt-4 max-w-2xl text-4xl font-semibold tracking-tight sm:text-5xl">

@@ -43,7 +43,7 @@ describe("the admin API: deleting a user", () => {
   it("answers a user it does not know 404 user_not_found, and a non-UUID id 400", async () => {
     const { error } = await admin().deleteUser(crypto.randomUUID());
     expect(error).toMatchObject({ status: 404, code: "user_not_found" });
-    expect(await deleteAs(SECRET_KEY, SECRET_KEY, "not-a-uuid")).toMatchObject({ status: 400 });
+    expect(await deleteAs(SECRET_KEY, undefined, "not-a-uuid")).toMatchObject({ status: 400 });
   });
 
   it("is for the secret key only: not the publishable key, nor a user's own token", async () => {
@@ -54,6 +54,7 @@ describe("the admin API: deleting a user", () => {
     expect(await deleteAs(PUBLISHABLE_KEY, undefined, userId)).toMatchObject({ status: 401 });
     expect(await deleteAs(PUBLISHABLE_KEY, PUBLISHABLE_KEY, userId)).toMatchObject({ status: 403 });
     expect(await deleteAs(PUBLISHABLE_KEY, session?.access_token, userId)).toMatchObject({ status: 403 });
+    expect(await deleteAs(SECRET_KEY, session?.access_token, userId)).toMatchObject({ status: 403 });
     expect(await deleteAs("sb_secret_guessed_0123456789", "sb_secret_guessed_0123456789", userId)).toMatchObject({
       status: 401,
     });

@@ -47,16 +47,16 @@ function loadUser(context: AuthContext, rawUserId: string): User {
 }
 
 /**
- * GoTrue's requireAdmin behind Supabase's gateway: a secret key (`sb_secret_…`) is not a JWT, and
- * the gateway swaps it for a `service_role` token when it is both the `apikey` and the bearer
- * (https://supabase.com/docs/guides/api/api-keys); any other bearer, a user's access token
- * included, is not an admin.
+ * GoTrue's requireAdmin behind Supabase's gateway. A secret key (`sb_secret_…`) is not a JWT: sent
+ * as the `apikey`, with no bearer or itself as the bearer (supabase-js sends both), the gateway
+ * hands GoTrue a `service_role` token instead (https://supabase.com/docs/guides/api/api-keys).
+ * Any other bearer, a user's own access token included, is not an admin.
  */
 function requireAdmin(context: AuthContext, request: IncomingMessage): void {
   const bearer = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
-  if (!bearer) throw new AuthError(401, "no_authorization", "This endpoint requires a Bearer token");
   const apiKey = request.headers.apikey ?? requestUrl(request).searchParams.get("apikey");
-  if (!context.secretKey || bearer !== context.secretKey || apiKey !== context.secretKey) {
-    throw forbidden("not_admin", "User not allowed");
-  }
+  const secretKey = context.secretKey;
+  if (secretKey && apiKey === secretKey && (bearer === undefined || bearer === secretKey)) return;
+  if (!bearer) throw new AuthError(401, "no_authorization", "This endpoint requires a Bearer token");
+  throw forbidden("not_admin", "User not allowed");
 }
