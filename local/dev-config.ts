@@ -19,6 +19,8 @@ const localStackSchema = z.object({
     webhookSecret: z.string(),
   }),
   supabasePublishableKey: z.string(),
+  // Added after the first stacks were generated: one made before gets a key at each start.
+  supabaseSecretKey: z.string().default(() => `sb_secret_${random(16)}`),
 });
 export type LocalStack = z.infer<typeof localStackSchema>;
 
@@ -75,6 +77,7 @@ export function generateLocalStack(): LocalStack {
       webhookSecret: random(20),
     },
     supabasePublishableKey: `sb_publishable_${random(16)}`,
+    supabaseSecretKey: `sb_secret_${random(16)}`,
   };
 }
 
@@ -87,6 +90,7 @@ export function workerVars(
     APP_ORIGIN: urls.app,
     SUPABASE_URL: urls.auth,
     SUPABASE_PUBLISHABLE_KEY: stack.supabasePublishableKey,
+    SUPABASE_SECRET_KEY: stack.supabaseSecretKey,
     GITHUB_API_URL: urls.github,
     GITHUB_WEB_URL: urls.github,
     GITHUB_APP_SLUG: stack.githubApp.slug,

@@ -46,6 +46,7 @@ async function main() {
       AUTH_EMULATOR_PORT: String(ports.auth),
       MAILBOX_PORT: String(ports.mailbox),
       SUPABASE_PUBLISHABLE_KEY: stack.supabasePublishableKey,
+      SUPABASE_SECRET_KEY: stack.supabaseSecretKey,
       AUTH_SITE_URL: appUrl,
     }),
     service("github", "local/github/main.ts", {

@@ -24,6 +24,7 @@ export async function startLocalServices(site: string, options: { webhooks: bool
     dataDir: join(dir, "auth"),
     localSecret: stack.localSecret,
     publishableKey: stack.supabasePublishableKey,
+    secretKey: stack.supabaseSecretKey,
     siteUrl: site,
   });
   const sandboxRoot = join(dir, "sandboxes");
@@ -62,6 +63,7 @@ export async function startLocalServices(site: string, options: { webhooks: bool
           GITHUB_APP_PRIVATE_KEY: vars.GITHUB_APP_PRIVATE_KEY ?? "",
           GITHUB_APP_CLIENT_SECRET: vars.GITHUB_APP_CLIENT_SECRET ?? "",
           GITHUB_WEBHOOK_SECRET: vars.GITHUB_WEBHOOK_SECRET ?? "",
+          SUPABASE_SECRET_KEY: vars.SUPABASE_SECRET_KEY ?? "",
           "the local stack's secret (SANDBOX_HOST_SECRET)": stack.localSecret,
         },
         wasIssued: (token) => github.state.wasIssued(token),

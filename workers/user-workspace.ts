@@ -80,6 +80,21 @@ export class UserWorkspace extends DurableObject<Env> {
     return this.#ws().reset();
   }
 
+  /**
+   * Account deletion: the sandbox is destroyed with its clone, MCP sessions, the GitHub user
+   * token, install states and every other key this object stored are deleted
+   * (`ctx.storage.deleteAll()`), and what it kept in memory is dropped. Running it again is
+   * harmless, so a deletion that failed part-way is retried from the start.
+   * @throws when the sandbox cannot be destroyed; storage is then left as it was.
+   */
+  async erase(): Promise<void> {
+    await this.#ws().erase();
+    await this.ctx.storage.deleteAll();
+    this.#workspace = undefined;
+    this.#mcp = undefined;
+    this.#github = undefined;
+  }
+
   /** GitHub changed the installation (webhook) or it was re-authorised: re-read config, keep the clone. */
   async configChanged(): Promise<void> {
     return this.#ws().configChanged();

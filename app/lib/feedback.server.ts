@@ -1,5 +1,6 @@
 import { createCookie } from "react-router";
 import { z } from "zod";
+import { leftoverFacts } from "./account.server";
 
 /**
  * What the page an action lands on says about it. Kept in a short-lived cookie (a "flash")
@@ -14,6 +15,7 @@ const feedbackSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("revoked"), client: z.string().min(1).max(200) }),
   z.object({ kind: z.literal("already-revoked") }),
   z.object({ kind: z.literal("repo-chosen") }),
+  z.object({ kind: z.literal("account-deleted"), leftovers: leftoverFacts }),
 ]);
 
 export type Feedback = z.infer<typeof feedbackSchema>;

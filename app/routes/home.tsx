@@ -1,9 +1,12 @@
 import { data, Link } from "react-router";
 import { buttonClass } from "../components/button";
+import { GitHubLeftovers } from "../components/github-leftovers";
 import { Notice } from "../components/notice";
 import { Page } from "../components/page";
+import { githubLeftovers } from "../lib/account.server";
 import { currentUser } from "../lib/auth/session.server";
 import { takeFeedback } from "../lib/feedback.server";
+import { workerContext } from "../lib/worker-context";
 import type { Route } from "./+types/home";
 
 export function meta(_: Route.MetaArgs) {
@@ -20,7 +23,12 @@ export function meta(_: Route.MetaArgs) {
 export async function loader({ request, context }: Route.LoaderArgs) {
   const [user, { feedback, headers }] = await Promise.all([currentUser(context), takeFeedback(request)]);
   const email = user?.email ?? null;
-  return data({ email, signedOut: email === null && feedback?.kind === "signed-out" }, { headers });
+  // Just after deleting an account (app/routes/account.delete.tsx): what stays on GitHub.
+  const deleted =
+    email === null && feedback?.kind === "account-deleted"
+      ? githubLeftovers(feedback.leftovers, context.get(workerContext).env.GITHUB_WEB_URL)
+      : null;
+  return data({ email, signedOut: email === null && feedback?.kind === "signed-out", deleted }, { headers });
 }
 
 const STEPS = [
@@ -38,6 +46,12 @@ const FACTS = [
 export default function Home({ loaderData }: Route.ComponentProps) {
   return (
     <Page email={loaderData.email}>
+      {loaderData.deleted ? (
+        <Notice tone="success" title="Your ctx4-ai account was deleted">
+          <p>Nothing of yours is left with ctx4-ai. This stays on GitHub:</p>
+          <GitHubLeftovers leftovers={loaderData.deleted} />
+        </Notice>
+      ) : null}
       {loaderData.signedOut ? (
         <Notice tone="success" title="Signed out.">
           <p>This browser no longer opens your account. Your AI clients keep the access you gave them.</p>

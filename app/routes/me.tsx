@@ -406,6 +406,18 @@ export default function Me({ loaderData }: Route.ComponentProps) {
             </ul>
           )}
         </section>
+
+        <section aria-labelledby="delete-heading" className="space-y-2">
+          <h2 id="delete-heading" className="text-lg font-semibold">
+            Delete account
+          </h2>
+          <p className="text-sm text-stone-600">
+            Remove everything ctx4-ai keeps about you; your repository stays on GitHub.{" "}
+            <Link to="/account/delete" className="font-medium text-red-700 underline underline-offset-4">
+              Delete your account
+            </Link>
+          </p>
+        </section>
       </div>
     </Page>
   );

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { ADMIN_USER_PATH, handleAdminUser } from "./admin";
 import type { AuthContext } from "./context";
 import { CONTROL_PREFIX, handleControl } from "./control";
 import { AuthError, sendAuthError } from "./errors";
@@ -52,6 +53,8 @@ async function route(context: AuthContext, request: IncomingMessage, response: S
     const apiKeyProblem = checkApiKey(context, request);
     if (apiKeyProblem) return sendJson(response, 401, { message: apiKeyProblem });
   }
+  const adminUser = ADMIN_USER_PATH.exec(pathname);
+  if (adminUser?.[1]) return handleAdminUser(context, request, response, adminUser[1]);
   const onPath = ROUTES.filter((candidate) => candidate.path === pathname);
   const found = onPath.find((candidate) => candidate.method === request.method);
   if (!found) {
@@ -62,11 +65,11 @@ async function route(context: AuthContext, request: IncomingMessage, response: S
   await found.handler(context, request, response);
 }
 
-/** The gateway's key check: the `apikey` header (or query parameter) must be the publishable key. */
+/** The gateway's key check: the `apikey` header (or query parameter) must be the publishable or the secret key. */
 function checkApiKey(context: AuthContext, request: IncomingMessage): string | undefined {
   const given = request.headers.apikey ?? requestUrl(request).searchParams.get("apikey");
   if (!given) return "No API key found in request";
-  if (given !== context.publishableKey) return "Invalid API key";
+  if (given !== context.publishableKey && (!context.secretKey || given !== context.secretKey)) return "Invalid API key";
   return undefined;
 }
 

@@ -11,6 +11,8 @@ export type AuthContext = {
   /** Where this emulator answers, e.g. `http://127.0.0.1:54321`: links and `iss` are built from it. */
   baseUrl: string;
   publishableKey: string;
+  /** The server-side key (`sb_secret_…`) that makes a request an admin one; without it there is no admin API. */
+  secretKey: string | undefined;
   localSecret: string;
   accessTokenTtlSeconds: number;
   key: SigningKey;

@@ -15,6 +15,7 @@ const envSchema = z.object({
   AUTH_EMULATOR_DATA_DIR: z.preprocess(unsetIfEmpty, z.string().default(".data/auth")),
   LOCAL_STACK_SECRET: z.string({ error: "is required" }).min(16, "must be at least 16 characters"),
   SUPABASE_PUBLISHABLE_KEY: z.string({ error: "is required" }).min(1, "is required"),
+  SUPABASE_SECRET_KEY: z.preprocess(unsetIfEmpty, z.string().min(16, "must be at least 16 characters").optional()),
   AUTH_SITE_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/ }).default("http://localhost:5173")),
   AUTH_REDIRECT_URLS: z.preprocess(
     unsetIfEmpty,
@@ -44,6 +45,7 @@ async function main() {
     dataDir: env.data.AUTH_EMULATOR_DATA_DIR,
     localSecret: env.data.LOCAL_STACK_SECRET,
     publishableKey: env.data.SUPABASE_PUBLISHABLE_KEY,
+    secretKey: env.data.SUPABASE_SECRET_KEY,
     siteUrl: env.data.AUTH_SITE_URL,
     redirectUrls: env.data.AUTH_REDIRECT_URLS,
     accessTokenTtlSeconds: env.data.AUTH_ACCESS_TOKEN_TTL_SECONDS,

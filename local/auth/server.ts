@@ -24,6 +24,8 @@ export const authEmulatorOptionsSchema = z.object({
   localSecret: z.string().min(16),
   /** The key every `/auth/v1` request must carry in its `apikey` header. */
   publishableKey: z.string().min(1),
+  /** The secret key (`sb_secret_…`) of the admin API; without it every admin request is refused. */
+  secretKey: z.string().min(16).optional(),
   /** GoTrue's SITE_URL: redirects to its host are allowed, and it is the fallback target. */
   siteUrl: z.url({ protocol: /^https?$/ }),
   /** GoTrue's URI_ALLOW_LIST: further redirect targets, as globs. */
@@ -57,6 +59,7 @@ export async function startAuthEmulator(options: AuthEmulatorOptions): Promise<R
   const context: AuthContext = {
     baseUrl: `http://127.0.0.1:${authPort}`,
     publishableKey: config.publishableKey,
+    secretKey: config.secretKey,
     localSecret: config.localSecret,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     key,

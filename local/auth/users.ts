@@ -84,6 +84,11 @@ export class UserStore {
     return updated;
   }
 
+  remove(id: string): void {
+    this.#users.delete(id);
+    this.#save();
+  }
+
   clear(): void {
     this.#users.clear();
     this.#save();

@@ -135,6 +135,8 @@ export class Workspace {
    * command: the next command syncs first, which commits them under a message of their own.
    */
   #mayHoldLeftovers = false;
+  /** Set by {@link erase}: the account is being deleted, and nothing may run again. */
+  #erased = false;
   readonly #queue = new SerialQueue();
   readonly #tokens: RepoTokenCache;
   readonly #counts = { postgresQueries: 0, sandboxExecs: 0, gitSyncs: 0, remoteChecks: 0 };
@@ -308,6 +310,26 @@ export class Workspace {
     }
   }
 
+  /**
+   * Account deletion: nothing runs from now on, the operation running now gives up, the sandbox
+   * goes with everything in it (unpushed work too: the person asked for it all to go), and this
+   * resolves once no operation is left that could write to storage again. Unlike
+   * {@link reset}, a sandbox that cannot be destroyed is an error, so the deletion is retried.
+   * @throws when the sandbox backend refuses or cannot be reached.
+   */
+  async erase(): Promise<void> {
+    this.#erased = true;
+    this.#generation += 1;
+    this.#config = undefined;
+    this.#synced = undefined;
+    this.#gitRoute = undefined;
+    this.#identity = undefined;
+    await this.#tokens.discard();
+    // Destroying kills a command still running, so the operation waiting on it ends at once.
+    await this.#openSandbox().destroy();
+    await this.#queue.run(async () => undefined);
+  }
+
   /** GitHub told us the installation or its repos changed: re-read the config and mint anew; keep the clone. */
   async configChanged(): Promise<void> {
     this.#config = undefined;
@@ -316,6 +338,7 @@ export class Workspace {
 
   /** Config, sandbox, token and identity for git work, or why there are none. */
   async #ready(): Promise<Ready | { problem: string }> {
+    if (this.#erased) return { problem: "This ctx4-ai account was deleted." };
     let config: UserGithubConfig | null;
     try {
       config = await this.config();

@@ -145,6 +145,20 @@ export async function deleteUserGithubConfig(db: Database, userId: string): Prom
   return rows.length > 0;
 }
 
+/**
+ * Deletes every row of the user's, when they delete their account. `user_github_configs` is the
+ * only table keyed by user (`github_webhook_deliveries` holds delivery ids only); a new table keyed
+ * by user belongs here too (app/routes/account.delete.test.ts checks every table with a
+ * `user_id`). Returns how many rows went: none on a retry.
+ */
+export async function deleteUserRows(db: Database, userId: string): Promise<number> {
+  const rows = await db
+    .delete(userGithubConfigs)
+    .where(eq(userGithubConfigs.userId, userId))
+    .returning({ id: userGithubConfigs.id });
+  return rows.length;
+}
+
 const affectedUsers = { userId: userGithubConfigs.userId };
 
 /**
