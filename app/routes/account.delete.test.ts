@@ -159,7 +159,7 @@ describe("deleting one's account", () => {
     const again = new Visitor();
     await again.signIn(visitor.email ?? "");
     expect(await again.userId()).not.toBe(userId);
-    expect(location(await again.fetch("/me"))).toBe("/onboarding/connect-github");
+    expect(location(await again.fetch("/onboarding"))).toBe("/onboarding/connect-github");
   });
 
   it("deletes nothing without the person's own email, or from another site", async () => {

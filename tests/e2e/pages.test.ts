@@ -106,7 +106,8 @@ it("leads somewhere from every page: 404 and error pages, the login page loaded 
   expect(await banner.getByRole("link", { name: "Sign in" }).count()).toBe(0);
   await screenshot(page, "pages-04-not-found-signed-in");
   await page.getByRole("link", { name: "Go to your memory" }).click();
-  await page.waitForURL(/\/onboarding\/connect-github$/);
+  await page.waitForURL(/\/me$/);
+  await page.getByText("GitHub not connected").waitFor();
 
   // An error page: the dashboard refuses a form it does not know (400).
   const refused = page.waitForResponse((response) => response.url() === `${stack.appUrl}/me`);
@@ -118,7 +119,8 @@ it("leads somewhere from every page: 404 and error pages, the login page loaded 
   expect(await page.getByText("Unknown action").count()).toBe(0);
   await screenshot(page, "pages-05-error-signed-in");
   await page.getByRole("link", { name: "Go to your memory" }).click();
-  await page.waitForURL(/\/onboarding\/connect-github$/);
+  await page.waitForURL(/\/me$/);
+  await page.getByText("GitHub not connected").waitFor();
 
   const refusedDocuments = [`${stack.appUrl}/no/such/page`, `${stack.appUrl}/nowhere`, `${stack.appUrl}/me`];
   expect(failedLoads).toEqual(refusedDocuments);
