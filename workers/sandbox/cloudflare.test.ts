@@ -17,17 +17,20 @@ const closedRoute: GitEgressHandler = async () => new Response("closed", { statu
  * docs/SESSION_EXECUTION.md and packages/sandbox-container/src/session.ts): the command inside
  * a group in the session's one long-lived shell, its output to files. Whatever the command
  * leaves in that shell (a trap, an open descriptor, a variable, or the shell gone) would reach
- * every later exec, so after the group the shell says it is alive and what changed.
+ * every later exec, so after the group the shell says it is alive and what changed. The shell
+ * lists its own descriptors with a glob: an `ls` child would race the shell closing its end of
+ * the command substitution's pipe and see a descriptor that is not left over.
  */
 function inSdkShell(command: string): string {
-  return `ctx4_sdk_dir=$(mktemp -d); ctx4_sdk_fds=$(ls /proc/$$/fd)
+  return `ctx4_sdk_dir=$(mktemp -d); printf -v ctx4_sdk_fds '%s ' /proc/$$/fd/*
 {
 ${command}
 ctx4_sdk_code=$?
 } </dev/null >"$ctx4_sdk_dir/out" 2>"$ctx4_sdk_dir/err"
 cat "$ctx4_sdk_dir/out"; cat "$ctx4_sdk_dir/err" >&2; rm -rf "$ctx4_sdk_dir"
 ctx4_sdk_left="$(trap -p)$(compgen -v | grep -v '^ctx4_sdk_' | grep '^ctx4_')"
-[ "$(ls /proc/$$/fd)" = "$ctx4_sdk_fds" ] || ctx4_sdk_left+=" descriptors"
+printf -v ctx4_sdk_now '%s ' /proc/$$/fd/*
+[ "$ctx4_sdk_now" = "$ctx4_sdk_fds" ] || ctx4_sdk_left+=" descriptors"
 printf '\n${SDK_SHELL_MARK} %s' "$ctx4_sdk_left" >&2
 exit "$ctx4_sdk_code"`;
 }
