@@ -36,6 +36,9 @@ export async function startE2EStack() {
       "127.0.0.1",
       "--port",
       new URL(appUrl).port,
+      // Its own inspector port: the default 9229 would clash with another stack running at once.
+      "--inspector-port",
+      String(await freePort()),
       "--persist-to",
       join(services.dir, "wrangler"),
     ],
