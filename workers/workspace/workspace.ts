@@ -90,6 +90,14 @@ export type BashOutcome =
       notes: string[];
     };
 
+/**
+ * A read of the clone (see Workspace.readClone): what was read, in which repo and branch, and
+ * what the catch-up before it did; or why nothing could be read.
+ */
+export type ReadOutcome<T> =
+  | { ready: false; problem: string }
+  | { ready: true; repo: string; branch: string; notes: string[]; value: T };
+
 export type InstructionsOutcome =
   | { ready: false; problem: string }
   | ({ ready: true; repo: string; branch: string; notes: string[] } & RepoInstructions);
@@ -258,11 +266,29 @@ export class Workspace {
   }
 
   /** ctx_instructions: the repo's instructions, context and index, read in one round trip. */
-  instructions(): Promise<InstructionsOutcome> {
+  async instructions(): Promise<InstructionsOutcome> {
+    const outcome = await this.readClone(({ sandbox }) => gatherInstructions(sandbox));
+    if (!outcome.ready) return outcome;
+    const { value, ...where } = outcome;
+    return { ...where, ...value };
+  }
+
+  /**
+   * Every read tool's path to the clone: brings it up to date when GitHub may have moved (mode
+   * `read`: fetch and fast-forward only, so a read never commits or pushes anything), sets it
+   * up again when it is gone, and runs `read` there. `read` gets the sandbox and `redact`,
+   * which removes every token this object knows from text bound for the AI; it throws
+   * {@link CloneMissingError} when it finds no clone, and is then run once more.
+   * @returns `{ ready: false, problem }` for the AI when the clone cannot be read.
+   */
+  readClone<T>(
+    read: (clone: { sandbox: SandboxBackend; redact: (text: string) => string }) => Promise<T>,
+  ): Promise<ReadOutcome<T>> {
     return this.#queue.run(async () => {
       const found = await this.#ready();
       if ("problem" in found) return { ready: false, problem: found.problem };
       let ready = found;
+      const redact = (text: string) => redactSecrets(text, this.#tokens.knownTokens());
       const notes: string[] = [];
       const catchUp = async () => {
         const synced = await this.#syncFollowing(ready, "read", notes);
@@ -273,18 +299,15 @@ export class Workspace {
       };
       try {
         if (await this.#mayBeBehind(ready)) await catchUp();
-        const gathered = await gatherInstructions(ready.sandbox).catch(async (error: unknown) => {
+        const value = await read({ sandbox: ready.sandbox, redact }).catch(async (error: unknown) => {
           if (!(error instanceof CloneMissingError)) throw error;
           await catchUp();
-          return gatherInstructions(ready.sandbox);
+          return read({ sandbox: ready.sandbox, redact });
         });
-        return { ready: true, repo: ready.target.fullName, branch: ready.target.branch, notes, ...gathered };
+        return { ready: true, repo: ready.target.fullName, branch: ready.target.branch, notes, value };
       } catch (error) {
         await this.#recordAccessFailure(error);
-        return {
-          ready: false,
-          problem: redactSecrets(describeFailure(error, ready.target.fullName), this.#tokens.knownTokens()),
-        };
+        return { ready: false, problem: redact(describeFailure(error, ready.target.fullName)) };
       }
     });
   }
