@@ -392,6 +392,36 @@ describe("the GitHub callback", () => {
     expect(await configOf(visitor)).toMatchObject({ isActive: true, inactiveReason: null });
   });
 
+  it("says the changes are in only at the end of the Update access trip that left, not after one given up", async () => {
+    const { visitor, github, installation } = await onboardedVisitor("wanderer", ["ctx", "notes"]);
+    const control = githubControl();
+    const returnWith = async (state: string) => {
+      const { code } = await control.oauthCode(github.login);
+      const query = new URLSearchParams({
+        code,
+        installation_id: String(installation.id),
+        setup_action: "update",
+        state,
+      });
+      return (await visitor.fetch(`/api/github/callback?${query}`)).text();
+    };
+
+    // Update access, then the GitHub tab closed; later, Connect GitHub from ctx4-ai, and Link.
+    await startInstall(visitor, { path: "/me", fields: { intent: "update-access" } });
+    const later = await startInstall(visitor);
+    expect(location(await decideLink(visitor, await returnWith(later)))).toBe("/me");
+
+    // Update access twice, the first GitHub tab left open and finished after the second.
+    const first = await startInstall(visitor, { path: "/me", fields: { intent: "update-access" } });
+    await startInstall(visitor, { path: "/me", fields: { intent: "update-access" } });
+    expect(location(await decideLink(visitor, await returnWith(first)))).toBe("/me");
+
+    // A trip followed to its end says so, once.
+    const trip = await startInstall(visitor, { path: "/me", fields: { intent: "update-access" } });
+    expect(location(await decideLink(visitor, await returnWith(trip)))).toBe("/me?github=updated");
+    expect(location(await decideLink(visitor, await returnWith(await startInstall(visitor))))).toBe("/me");
+  });
+
   it("takes people back to /me with a note after they change the App's access on GitHub's own page", async () => {
     const { visitor, installation } = await onboardedVisitor("settings");
     const other = await newGitHubUser();

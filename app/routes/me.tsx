@@ -15,9 +15,9 @@ import {
 import { deleteUserGithubConfig } from "../lib/db/queries.server";
 import type { InactiveReason } from "../lib/db/schema";
 import { type Feedback, feedbackHeaders, takeFeedback } from "../lib/feedback.server";
-import { redirectToGitHubInstall } from "../lib/github/install-url.server";
+import { gitHubInstallTrip } from "../lib/github/install-url.server";
+import { startUpdateTrip } from "../lib/github/update-access-trip.server";
 import { loadUserConfig } from "../lib/github-config.server";
-import { rememberReturnTo } from "../lib/onboarding-return.server";
 import { userWorkspace } from "../lib/user-workspace.server";
 import type { Route } from "./+types/me";
 
@@ -65,12 +65,10 @@ export async function action({ request, context }: Route.ActionArgs) {
   const back = async (feedback: Feedback) => redirect("/me", { headers: await feedbackHeaders(request, feedback) });
 
   if (parsed.data.intent === "update-access") {
-    const toGitHub = await redirectToGitHubInstall(env, user);
-    // Back through the callback's confirmation, the person lands where they say so.
-    for (const [name, value] of new Headers(await rememberReturnTo("/me?github=updated"))) {
-      toGitHub.headers.append(name, value);
-    }
-    return toGitHub;
+    const trip = await gitHubInstallTrip(env, user);
+    // Back through the callback's confirmation, and only then, the page says the changes are in.
+    trip.redirect.headers.append("Set-Cookie", await startUpdateTrip(request, trip.state));
+    return trip.redirect;
   }
   if (parsed.data.intent === "revoke") {
     const revoked = await revokeClient(env, user.id, parsed.data.grantId);
