@@ -57,6 +57,30 @@ describe("the GitHub callback", () => {
     expect((await storedUserToken(await visitor.userId()))?.token).toMatch(/^ghu_/);
   });
 
+  it("links an installation that is suspended on GitHub as suspended, not as active", async () => {
+    const visitor = await signedIn("paused");
+    const github = await newGitHubUser(["ctx"]);
+    const control = githubControl();
+    const state = await startInstall(visitor);
+    const installation = await control.createInstallation(github.login, { repository_selection: "all" });
+    await control.suspend(installation.id);
+    const { code } = await control.oauthCode(github.login);
+    const query = new URLSearchParams({
+      code,
+      installation_id: String(installation.id),
+      setup_action: "install",
+      state,
+    });
+    const page = await (await visitor.fetch(`/api/github/callback?${query}`)).text();
+
+    await decideLink(visitor, page);
+    expect(await configOf(visitor)).toMatchObject({
+      installationId: installation.id,
+      isActive: false,
+      inactiveReason: "installation_suspended",
+    });
+  });
+
   it("lets a person signed in to someone else's account see it and cancel, so nothing is linked", async () => {
     // Login CSRF: the victim's browser holds the attacker's session (a sign-in link for the
     // attacker's email), and the victim installs the App with their own GitHub account.

@@ -7,7 +7,7 @@ import { currentUser } from "../lib/auth/session.server";
 import { saveInstallation } from "../lib/db/queries.server";
 import { exchangeUserCode, findUserInstallation, type UserToken } from "../lib/github/app.server";
 import { bindUpdateTrip, endUpdateTrip, updateTripOf } from "../lib/github/update-access-trip.server";
-import { loadUserConfig, nextStep, withRepoReach } from "../lib/github-config.server";
+import { loadUserConfig, nextStep, withInstallationStatus, withRepoReach } from "../lib/github-config.server";
 import { continueOnboarding } from "../lib/onboarding-return.server";
 import { userWorkspace } from "../lib/user-workspace.server";
 import type { Route } from "./+types/api.github.callback";
@@ -215,7 +215,9 @@ export async function action({ request, context }: Route.ActionArgs) {
   if (settled.outcome !== "linked") return refuse(user.email, LINK_PROBLEMS[settled.outcome]);
 
   const { installationId, githubUsername } = settled.link;
-  const saved = await withRepoReach(env, db, await saveInstallation(db, user.id, { installationId, githubUsername }));
+  // Saved as active, then as GitHub has it: a suspended installation is linked, and says so.
+  const linked = await saveInstallation(db, user.id, { installationId, githubUsername });
+  const saved = await withRepoReach(env, db, await withInstallationStatus(env, db, linked));
   await workspace.configChanged();
   const updateTrip = form.data.confirmation === (await updateTripOf(request));
   return updateTrip ? backFromUpdate(request, saved) : continueOnboarding(request, saved);

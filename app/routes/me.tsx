@@ -17,7 +17,7 @@ import type { InactiveReason } from "../lib/db/schema";
 import { type Feedback, feedbackHeaders, takeFeedback } from "../lib/feedback.server";
 import { gitHubInstallTrip } from "../lib/github/install-url.server";
 import { startUpdateTrip } from "../lib/github/update-access-trip.server";
-import { loadUserConfig } from "../lib/github-config.server";
+import { loadUserConfig, withInstallationStatus } from "../lib/github-config.server";
 import { userWorkspace } from "../lib/user-workspace.server";
 import type { Route } from "./+types/me";
 
@@ -26,11 +26,17 @@ export const meta: Route.MetaFunction = () => [{ title: "Your memory · ctx4-ai"
 /**
  * The dashboard, whatever state the GitHub connection is in (none, no repo chosen, a problem
  * GitHub or a tool reported, active): the AI clients the person allowed keep their access in
- * every one of them, so they are always listed here with a way to revoke them.
+ * every one of them, so they are always listed here with a way to revoke them. How the App's
+ * installation stands is asked of GitHub on each load (`withInstallationStatus`), since its
+ * webhook may never arrive; without GitHub's answer in time the page shows what is stored.
  */
 export async function loader({ request, context }: Route.LoaderArgs) {
-  const { user, config, env } = await loadUserConfig(context, request);
-  const [{ feedback, headers }, clients] = await Promise.all([takeFeedback(request), connectedClients(env, user.id)]);
+  const { user, config: stored, env, db } = await loadUserConfig(context, request);
+  const [{ feedback, headers }, clients, config] = await Promise.all([
+    takeFeedback(request),
+    connectedClients(env, user.id),
+    stored && withInstallationStatus(env, db, stored),
+  ]);
   const github = config && {
     githubUsername: config.githubUsername,
     inactiveReason: config.isActive ? null : config.inactiveReason,

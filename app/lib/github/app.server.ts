@@ -249,12 +249,17 @@ export type InstallationStatus = "active" | "suspended" | "deleted";
  * Asks GitHub, as the App, how the installation stands now:
  * `GET /app/installations/{installation_id}` (https://docs.github.com/en/rest/apps/apps#get-an-installation-for-the-authenticated-app).
  * 404 is deleted, a `suspended_at` is suspended, anything else found is active. Throws when
- * GitHub cannot be reached or answers otherwise.
+ * GitHub cannot be reached, answers otherwise, or `signal` aborts first.
  */
-export async function installationStatus(env: GitHubEnv, installationId: number): Promise<InstallationStatus> {
+export async function installationStatus(
+  env: GitHubEnv,
+  installationId: number,
+  signal?: AbortSignal,
+): Promise<InstallationStatus> {
   try {
     const { data } = await createGitHubApp(env).octokit.request("GET /app/installations/{installation_id}", {
       installation_id: installationId,
+      request: { signal },
     });
     return data.suspended_at ? "suspended" : "active";
   } catch (error) {
