@@ -139,6 +139,7 @@ describe("deleting one's account", () => {
     const page = await response.text();
     for (const text of [
       "What ctx4-ai removes",
+      "GitHub revokes the token it gave ctx4-ai to act as you there.",
       `${github.login}/ctx`,
       "Claude",
       "sandbox",
