@@ -416,7 +416,9 @@ export default function Me({ loaderData }: Route.ComponentProps) {
             Delete account
           </h2>
           <p className="text-sm text-stone-600">
-            Remove everything ctx4-ai keeps about you; your repository stays on GitHub.{" "}
+            {github?.repo
+              ? "Remove everything ctx4-ai keeps about you; your repository stays on GitHub."
+              : "Remove everything ctx4-ai keeps about you."}{" "}
             <Link to="/account/delete" className="font-medium text-red-700 underline underline-offset-4">
               Delete your account
             </Link>

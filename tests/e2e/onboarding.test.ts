@@ -81,5 +81,8 @@ it("walks a new person from sign-up to their MCP URL, then changes repo and disc
   await screenshot(page, "13-disconnected");
   await page.goto(`${stack.appUrl}/me`);
   await page.getByText("GitHub not connected").waitFor();
+  // No repository any more: the way out does not speak of one.
+  await page.getByText("Remove everything ctx4-ai keeps about you.").waitFor();
+  expect(await page.getByText("your repository stays on GitHub").count()).toBe(0);
   expectNoErrors(watched);
 });
