@@ -4,13 +4,15 @@ import { stripVTControlCharacters } from "node:util";
 import { busyPortProblem } from "./busy-ports";
 import { loadLocalStack, PORTS, ports, workerVars, writeDevVars } from "./dev-config";
 import { applyMigrations, type RunningPostgres, startEmbeddedPostgres } from "./postgres";
+import { watchStarter } from "./starter-watch";
 
 /**
  * `npm run dev`: the whole product on this machine, offline. Embedded Postgres (unless
  * DATABASE_URL), the Supabase Auth emulator with its mailbox, the GitHub emulator, the
  * sandbox host, and the app under Vite. `--preview` serves the built Worker with
  * `wrangler dev` instead. Ctrl-C, or any piece dying, stops everything; so does this process
- * dying, even by SIGKILL: each piece runs tethered to it (local/tether.ts).
+ * dying, even by SIGKILL: each piece runs tethered to it (local/tether.ts); and so does npm
+ * dying, which the shell and tsx between npm and us outlive (local/starter-watch.ts).
  */
 const preview = process.argv.includes("--preview");
 const startedAt = performance.now();
@@ -21,6 +23,10 @@ let stopping = false;
 async function main() {
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
+  watchStarter(() => {
+    log("dev", "the process that started npm run dev is gone: stopping");
+    void stop(1);
+  });
 
   const wanted = (Object.keys(PORTS) as (keyof typeof PORTS)[])
     .filter((key) => key !== "postgres" || !process.env.DATABASE_URL)

@@ -14,7 +14,7 @@ import { freePort } from "./free-port";
 /**
  * `npm run dev` as a newcomer runs it: in a copy of this checkout (so nothing of ours in
  * .data/ or .dev.vars is touched), on free ports, probed over HTTP, then stopped with Ctrl-C;
- * and started again, then killed hard.
+ * and started again, then killed hard: the launcher, and then npm.
  */
 const root = join(dirname(new URL(import.meta.url).pathname), "..");
 const copy = mkdtempSync(join(tmpdir(), "ctx4-dev-"));
@@ -26,7 +26,8 @@ beforeAll(async () => {
   const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: root })
     .toString()
     .split("\0")
-    .filter(Boolean);
+    // A node_modules that is a symlink (a git worktree sharing another's) is no ignored folder.
+    .filter((file) => file && file !== "node_modules");
   for (const file of files) {
     mkdirSync(dirname(join(copy, file)), { recursive: true });
     cpSync(join(root, file), join(copy, file));
@@ -157,6 +158,25 @@ it("stops every piece when the launcher is killed hard, so the next start finds 
 
   process.kill(launcher, "SIGKILL");
   const deadline = Date.now() + 8_000;
+  let left = pieces;
+  while (Date.now() < deadline) {
+    left = pieces.filter(alive);
+    if (left.length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(left.map((pid) => commandOf(pid))).toEqual([]);
+  for (const port of ports) await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+}, 180_000);
+
+it("stops every piece when npm itself is killed hard, though the shell npm ran the script in lives on", async () => {
+  await startDev("npm", ["run", "dev"]);
+  const npm = dev?.pid ?? 0;
+  const pieces = descendants(npm);
+  expect(pieces.length).toBeGreaterThan(4);
+
+  // Only npm: its shell, tsx and the launcher below it are left running.
+  process.kill(npm, "SIGKILL");
+  const deadline = Date.now() + 15_000;
   let left = pieces;
   while (Date.now() < deadline) {
     left = pieces.filter(alive);

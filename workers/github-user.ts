@@ -3,6 +3,7 @@ import {
   type InstallationRepo,
   listUserInstallationRepos,
   refreshUserToken,
+  revokeUserToken,
   type UserToken,
 } from "../app/lib/github/app.server";
 
@@ -132,6 +133,20 @@ export class GitHubUser {
   /** The person disconnected GitHub: we keep no token of theirs. */
   async forget(): Promise<void> {
     await this.storage.delete(TOKEN_KEY);
+  }
+
+  /**
+   * Account deletion: GitHub revokes the stored user token, and every token held for a link
+   * not yet confirmed, so none works after the person is gone even if a copy survived
+   * somewhere. Storage itself is left to the caller, which deletes it all.
+   * @throws when GitHub cannot be asked; nothing is revoked for sure then, and a retry asks again.
+   */
+  async revokeAll(): Promise<void> {
+    const stored = await this.storage.get<UserToken>(TOKEN_KEY);
+    const held = await this.storage.list<PendingLink>({ prefix: LINK_PREFIX });
+    const tokens = new Set([...held.values()].map((pending) => pending.token.token));
+    if (stored) tokens.add(stored.token);
+    await Promise.all([...tokens].map((token) => revokeUserToken(this.env, token)));
   }
 
   /** The stored token, renewed first when it is about to run out; none when GitHub refused to renew it. */

@@ -81,13 +81,17 @@ export class UserWorkspace extends DurableObject<Env> {
   }
 
   /**
-   * Account deletion: the sandbox is destroyed with its clone, MCP sessions, the GitHub user
+   * Account deletion: MCP streams still open are closed, GitHub revokes the person's user
+   * token (`GitHubUser.revokeAll`), the sandbox is destroyed with its clone, MCP sessions, the
    * token, install states and every other key this object stored are deleted
    * (`ctx.storage.deleteAll()`), and what it kept in memory is dropped. Running it again is
    * harmless, so a deletion that failed part-way is retried from the start.
-   * @throws when the sandbox cannot be destroyed; storage is then left as it was.
+   * @throws when GitHub cannot be asked to revoke the token or the sandbox cannot be destroyed;
+   * storage is then left as it was.
    */
   async erase(): Promise<void> {
+    await this.#mcp?.closeAll();
+    await this.#githubUser().revokeAll();
     await this.#ws().erase();
     await this.ctx.storage.deleteAll();
     this.#workspace = undefined;

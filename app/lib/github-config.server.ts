@@ -2,8 +2,14 @@ import type { RouterContextProvider } from "react-router";
 import { requireUser } from "./auth/session.server";
 import type { Database } from "./db/client.server";
 import { applyInstallationStatus, getUserGithubConfig, lockInstallation, markRepoReach } from "./db/queries.server";
-import type { UserGithubConfig } from "./db/schema";
-import { type GitHubEnv, type InstallationRepo, installationStatus, reachesRepo } from "./github/app.server";
+import type { InactiveReason, UserGithubConfig } from "./db/schema";
+import {
+  type GitHubEnv,
+  type InstallationRepo,
+  type InstallationStatus,
+  installationStatus,
+  reachesRepo,
+} from "./github/app.server";
 import { userGitHubRepos, userWorkspace } from "./user-workspace.server";
 import { workerContext } from "./worker-context";
 
@@ -34,6 +40,33 @@ export async function withRepoReach(env: GitHubEnv, db: Database, config: UserGi
   const reachable = await reachesRepo(env, config.installationId, config.repoId).catch(() => undefined);
   if (reachable === undefined) return config;
   return (await markRepoReach(db, config.userId, config.repoId, reachable)) ?? config;
+}
+
+/** How long a page waits for GitHub's word on an installation before it shows what is stored. */
+export const INSTALLATION_CHECK_TIMEOUT_MS = 2000;
+
+/** What the stored config says of its installation, in `installationStatus`'s terms. */
+const storedStatus = (reason: InactiveReason | null): InstallationStatus =>
+  reason === "installation_deleted" ? "deleted" : reason === "installation_suspended" ? "suspended" : "active";
+
+/**
+ * The config once GitHub has said, as the App, how its installation stands now
+ * (`installationStatus`, waiting at most `timeoutMs`): an App uninstalled or suspended whose
+ * webhook never arrived, or one that came back, is stored as the webhook would store it
+ * (`recordInstallationStatus`) and returned so. GitHub silent, failing or slow: the config as it is.
+ */
+export async function withInstallationStatus(
+  env: Env,
+  db: Database,
+  config: UserGithubConfig,
+  timeoutMs = INSTALLATION_CHECK_TIMEOUT_MS,
+): Promise<UserGithubConfig> {
+  const status = await installationStatus(env, config.installationId, AbortSignal.timeout(timeoutMs)).catch(
+    () => undefined,
+  );
+  if (status === undefined || status === storedStatus(config.inactiveReason)) return config;
+  await recordInstallationStatus(env, db, config.installationId, status);
+  return (await getUserGithubConfig(db, config.userId)) ?? config;
 }
 
 /** Why the repo page has no repos to offer; the page names the fix for each. */

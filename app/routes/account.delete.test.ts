@@ -1,12 +1,12 @@
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { getOAuthApi } from "@cloudflare/workers-oauth-provider";
 import { eq, getTableColumns, getTableName, is } from "drizzle-orm";
 import { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { describe, expect, inject, it } from "vitest";
 import { LOCAL_SECRET_HEADER } from "../../local/secret-header";
-import { execInSandbox, workspaceOf } from "../../tests/workerd/connected-user";
-import { accessToken, mcpPost } from "../../tests/workerd/mcp";
+import { execInSandbox, storedUserToken, workspaceOf } from "../../tests/workerd/connected-user";
+import { accessToken, mcpPost, openSession, PROTOCOL_VERSION } from "../../tests/workerd/mcp";
 import { consent, exchangeCode, registerClient } from "../../tests/workerd/oauth-client";
 import { configOf, location, onboardedVisitor, Visitor } from "../../tests/workerd/visitor";
 import { openSandbox } from "../../workers/sandbox/open-sandbox";
@@ -100,6 +100,36 @@ const refresh = (visitor: Visitor, clientId: string, refreshToken: string) =>
     body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: clientId }),
   });
 
+/** Whether GitHub still accepts a user token: `GET /user` with it. */
+const githubAccepts = async (token: string) =>
+  (await fetch(new URL("/user", env.GITHUB_API_URL), { headers: { Authorization: `Bearer ${token}` } })).ok;
+
+/**
+ * An event stream a client holds open, read to its end: "ended" when the server ends it
+ * within 5 s of asking, else "still open".
+ */
+function readToEnd(response: Response): () => Promise<"ended" | "still open"> {
+  expect(response.status).toBe(200);
+  expect(response.headers.get("Content-Type")).toContain("text/event-stream");
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const drained = (async () => {
+    while (!(await reader.read()).done) {
+      // What the stream sends before it ends does not matter here.
+    }
+    return "ended" as const;
+  })().catch(() => "ended" as const);
+  return async () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const open = new Promise<"still open">((resolve) => {
+      timer = setTimeout(() => resolve("still open"), 5000);
+    });
+    const result = await Promise.race([drained, open]);
+    clearTimeout(timer);
+    if (result === "still open") await reader.cancel();
+    return result;
+  };
+}
+
 describe("deleting one's account", () => {
   it("says what goes and what stays on GitHub, with the page to uninstall the App", async () => {
     const { visitor, github, installation } = await fullAccount("reader");
@@ -109,6 +139,7 @@ describe("deleting one's account", () => {
     const page = await response.text();
     for (const text of [
       "What ctx4-ai removes",
+      "GitHub revokes the token it gave ctx4-ai to act as you there.",
       `${github.login}/ctx`,
       "Claude",
       "sandbox",
@@ -150,6 +181,37 @@ describe("deleting one's account", () => {
     expect(home).toContain("Sign in");
     expect(await (await visitor.fetch("/")).text()).not.toContain("was deleted");
     expect(location(await visitor.fetch("/me"))).toBe("/login?returnTo=%2Fme");
+  });
+
+  it("ends the AI clients' open streams and has GitHub revoke the person's GitHub token", async () => {
+    const { visitor, userId, tokens } = await fullAccount("streamer");
+    const token = tokens.access_token ?? "";
+    const githubToken = (await storedUserToken(userId))?.token ?? "";
+    expect(await githubAccepts(githubToken)).toBe(true);
+
+    // A Streamable HTTP session listening on its GET stream, and a legacy SSE session.
+    const sessionId = await openSession(token);
+    const listening = readToEnd(
+      await exports.default.fetch("http://localhost/mcp", {
+        headers: {
+          Authorization: `Bearer ${token}`,
+          Accept: "text/event-stream",
+          "Mcp-Session-Id": sessionId,
+          "MCP-Protocol-Version": PROTOCOL_VERSION,
+        },
+      }),
+    );
+    const legacy = readToEnd(
+      await exports.default.fetch("http://localhost/sse", {
+        headers: { Authorization: `Bearer ${token}`, Accept: "text/event-stream" },
+      }),
+    );
+    expect(await workspaceOf(userId).mcpSessionCounts()).toEqual({ streamableHttp: 1, sse: 1 });
+
+    expect(location(await visitor.post("/account/delete", { email: visitor.email ?? "" }))).toBe("/");
+    expect(await listening()).toBe("ended");
+    expect(await legacy()).toBe("ended");
+    expect(await githubAccepts(githubToken)).toBe(false);
   });
 
   it("signs the same email up afresh afterwards: a new user, onboarding from the start", async () => {

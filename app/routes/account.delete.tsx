@@ -85,7 +85,7 @@ export default function DeleteAccount({ loaderData, actionData }: Route.Componen
                   and of your choice of <span className="font-mono">{repoFullName}</span>
                 </>
               ) : null}
-              .
+              .{leftovers.account ? " GitHub revokes the token it gave ctx4-ai to act as you there." : null}
             </li>
             <li>
               {clientNames.length === 0

@@ -57,6 +57,30 @@ describe("the GitHub callback", () => {
     expect((await storedUserToken(await visitor.userId()))?.token).toMatch(/^ghu_/);
   });
 
+  it("links an installation that is suspended on GitHub as suspended, not as active", async () => {
+    const visitor = await signedIn("paused");
+    const github = await newGitHubUser(["ctx"]);
+    const control = githubControl();
+    const state = await startInstall(visitor);
+    const installation = await control.createInstallation(github.login, { repository_selection: "all" });
+    await control.suspend(installation.id);
+    const { code } = await control.oauthCode(github.login);
+    const query = new URLSearchParams({
+      code,
+      installation_id: String(installation.id),
+      setup_action: "install",
+      state,
+    });
+    const page = await (await visitor.fetch(`/api/github/callback?${query}`)).text();
+
+    await decideLink(visitor, page);
+    expect(await configOf(visitor)).toMatchObject({
+      installationId: installation.id,
+      isActive: false,
+      inactiveReason: "installation_suspended",
+    });
+  });
+
   it("lets a person signed in to someone else's account see it and cancel, so nothing is linked", async () => {
     // Login CSRF: the victim's browser holds the attacker's session (a sign-in link for the
     // attacker's email), and the victim installs the App with their own GitHub account.
@@ -390,6 +414,36 @@ describe("the GitHub callback", () => {
     const back = await visitor.fetch(`/api/github/callback?installation_id=${installation.id}&setup_action=update`);
     expect(location(back)).toBe("/me?github=updated");
     expect(await configOf(visitor)).toMatchObject({ isActive: true, inactiveReason: null });
+  });
+
+  it("says the changes are in only at the end of the Update access trip that left, not after one given up", async () => {
+    const { visitor, github, installation } = await onboardedVisitor("wanderer", ["ctx", "notes"]);
+    const control = githubControl();
+    const returnWith = async (state: string) => {
+      const { code } = await control.oauthCode(github.login);
+      const query = new URLSearchParams({
+        code,
+        installation_id: String(installation.id),
+        setup_action: "update",
+        state,
+      });
+      return (await visitor.fetch(`/api/github/callback?${query}`)).text();
+    };
+
+    // Update access, then the GitHub tab closed; later, Connect GitHub from ctx4-ai, and Link.
+    await startInstall(visitor, { path: "/me", fields: { intent: "update-access" } });
+    const later = await startInstall(visitor);
+    expect(location(await decideLink(visitor, await returnWith(later)))).toBe("/me");
+
+    // Update access twice, the first GitHub tab left open and finished after the second.
+    const first = await startInstall(visitor, { path: "/me", fields: { intent: "update-access" } });
+    await startInstall(visitor, { path: "/me", fields: { intent: "update-access" } });
+    expect(location(await decideLink(visitor, await returnWith(first)))).toBe("/me");
+
+    // A trip followed to its end says so, once.
+    const trip = await startInstall(visitor, { path: "/me", fields: { intent: "update-access" } });
+    expect(location(await decideLink(visitor, await returnWith(trip)))).toBe("/me?github=updated");
+    expect(location(await decideLink(visitor, await returnWith(await startInstall(visitor))))).toBe("/me");
   });
 
   it("takes people back to /me with a note after they change the App's access on GitHub's own page", async () => {

@@ -6,7 +6,8 @@ import { Page } from "../components/page";
 import { currentUser } from "../lib/auth/session.server";
 import { saveInstallation } from "../lib/db/queries.server";
 import { exchangeUserCode, findUserInstallation, type UserToken } from "../lib/github/app.server";
-import { loadUserConfig, nextStep, withRepoReach } from "../lib/github-config.server";
+import { bindUpdateTrip, endUpdateTrip, updateTripOf } from "../lib/github/update-access-trip.server";
+import { loadUserConfig, nextStep, withInstallationStatus, withRepoReach } from "../lib/github-config.server";
 import { continueOnboarding } from "../lib/onboarding-return.server";
 import { userWorkspace } from "../lib/user-workspace.server";
 import type { Route } from "./+types/api.github.callback";
@@ -132,6 +133,8 @@ export async function loader({ request, context }: Route.LoaderArgs) {
     await workspace.configChanged();
     return redirect(config.repoFullName ? "/me?github=updated" : nextStep(config));
   }
+  // An "Update access on GitHub" trip from /me comes back with the state it left with.
+  const updateTrip = state !== undefined && state === (await updateTripOf(request));
   if (state) {
     const check = await workspace.consumeInstallState(state, user.sessionId);
     if (check !== "valid") return refuse(user.email, STATE_PROBLEMS[check]);
@@ -149,7 +152,8 @@ export async function loader({ request, context }: Route.LoaderArgs) {
     if (setupAction !== "update" || config?.installationId !== installationId)
       return refuse(user.email, "needs-authorization");
     await workspace.configChanged();
-    return continueOnboarding(request, await withRepoReach(env, db, config));
+    const saved = await withRepoReach(env, db, config);
+    return updateTrip ? backFromUpdate(request, saved) : continueOnboarding(request, saved);
   }
 
   const forgetCode =
@@ -165,10 +169,17 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 
   const link = { installationId, account: installation.account, githubUsername: installation.githubUsername };
   const confirmation = await workspace.holdGitHubLink(link, token, user.sessionId);
-  return data(
-    { problem: null, email: user.email, confirm: { ...link, email: user.email, confirmation } },
-    { headers: forgetCode },
-  );
+  const headers = new Headers(forgetCode);
+  if (updateTrip) headers.append("Set-Cookie", await bindUpdateTrip(request, confirmation));
+  return data({ problem: null, email: user.email, confirm: { ...link, email: user.email, confirmation } }, { headers });
+}
+
+/** The end of an "Update access on GitHub" trip: `/me`, saying the changes are in, once a repo is chosen. */
+async function backFromUpdate(request: Request, saved: { repoId: number | null } | null) {
+  const step = nextStep(saved);
+  return redirect(step === "/me" ? "/me?github=updated" : step, {
+    headers: { "Set-Cookie": await endUpdateTrip(request) },
+  });
 }
 
 /**
@@ -204,9 +215,12 @@ export async function action({ request, context }: Route.ActionArgs) {
   if (settled.outcome !== "linked") return refuse(user.email, LINK_PROBLEMS[settled.outcome]);
 
   const { installationId, githubUsername } = settled.link;
-  const saved = await withRepoReach(env, db, await saveInstallation(db, user.id, { installationId, githubUsername }));
+  // Saved as active, then as GitHub has it: a suspended installation is linked, and says so.
+  const linked = await saveInstallation(db, user.id, { installationId, githubUsername });
+  const saved = await withRepoReach(env, db, await withInstallationStatus(env, db, linked));
   await workspace.configChanged();
-  return continueOnboarding(request, saved);
+  const updateTrip = form.data.confirmation === (await updateTripOf(request));
+  return updateTrip ? backFromUpdate(request, saved) : continueOnboarding(request, saved);
 }
 
 export default function GitHubCallback({ loaderData, actionData }: Route.ComponentProps) {

@@ -1,3 +1,4 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { storedUserToken, workspaceOf } from "../../tests/workerd/connected-user";
@@ -10,10 +11,12 @@ import {
   Visitor as NewVisitor,
   newGitHubUser,
   onboardedVisitor,
+  SITE,
   startInstall,
   uniqueEmail,
   type Visitor,
 } from "../../tests/workerd/visitor";
+import worker from "../../workers/app";
 import { connectDatabase } from "../lib/db/client.server";
 import { recordAccess } from "../lib/db/queries.server";
 import { INACTIVE_REASONS, type InactiveReason } from "../lib/db/schema";
@@ -30,6 +33,18 @@ async function read(visitor: Visitor, path: string) {
     .replaceAll("&quot;", '"')
     .replaceAll("&amp;", "&")
     .replace(/\s+/g, " ");
+}
+
+/** `/me` for `visitor`, served by a Worker whose GitHub API is at `githubApiUrl`. */
+async function meWithGitHubAt(visitor: Visitor, githubApiUrl: string) {
+  const cookies = [...visitor.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  const request = new Request(new URL("/me", SITE), { headers: { Cookie: cookies } });
+  const ctx = createExecutionContext();
+  // As the runtime hands it over; the test has no Cloudflare edge to add `cf`.
+  const incoming = request as Parameters<typeof worker.fetch>[0];
+  const response = await worker.fetch(incoming, { ...env, GITHUB_API_URL: githubApiUrl }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
 }
 
 /** Marks the visitor's config as a tool or webhook would on finding `reason`. */
@@ -203,9 +218,38 @@ describe("the dashboard", () => {
     expect(await configOf(visitor)).toMatchObject({ isActive: true, inactiveReason: null });
   });
 
+  it("asks GitHub how the installation stands when no webhook said so, and shows the stored state when GitHub cannot answer", async () => {
+    const { visitor, installation } = await onboardedVisitor("unwarned", ["ctx"]);
+    const control = githubControl();
+    // No webhook reaches the tests' Worker, and no tool or repo list has met the change.
+    await control.suspend(installation.id);
+    const suspended = await read(visitor, "/me");
+    expect(suspended).toContain("The ctx4-ai App is suspended on GitHub");
+    expect(suspended).not.toContain("Active");
+    expect(await configOf(visitor)).toMatchObject({ isActive: false, inactiveReason: "installation_suspended" });
+
+    await control.unsuspend(installation.id);
+    expect(await read(visitor, "/me")).toContain("Active");
+    expect(await configOf(visitor)).toMatchObject({ isActive: true, inactiveReason: null });
+
+    // GitHub out of reach: the page shows what is stored, and no error.
+    await control.deleteInstallation(installation.id);
+    const unreachable = await meWithGitHubAt(visitor, "http://127.0.0.1:9");
+    expect(unreachable.status).toBe(200);
+    expect(await unreachable.text()).toContain("Active");
+    expect(await configOf(visitor)).toMatchObject({ isActive: true, inactiveReason: null });
+
+    const removed = await read(visitor, "/me");
+    expect(removed).toContain("The ctx4-ai App was removed from GitHub");
+    expect(await configOf(visitor)).toMatchObject({ isActive: false, inactiveReason: "installation_deleted" });
+  });
+
   it.each(INACTIVE_REASONS)("offers for %s only fixes that lead to a working step", async (reason) => {
-    const { visitor, repo, github } = await onboardedVisitor(`fix-${reason}`, ["ctx", "other"]);
-    await markProblem(visitor, repo.id, reason);
+    const { visitor, repo, github, installation } = await onboardedVisitor(`fix-${reason}`, ["ctx", "other"]);
+    // /me asks GitHub how the installation stands: those two must be true there.
+    if (reason === "installation_deleted") await githubControl().deleteInstallation(installation.id);
+    else if (reason === "installation_suspended") await githubControl().suspend(installation.id);
+    else await markProblem(visitor, repo.id, reason);
     const { forms, links } = await fixButtons(visitor);
     expect(forms.length + links.length).toBeGreaterThan(0);
     const { githubUrl } = inject("stack");

@@ -15,9 +15,9 @@ import {
 import { deleteUserGithubConfig } from "../lib/db/queries.server";
 import type { InactiveReason } from "../lib/db/schema";
 import { type Feedback, feedbackHeaders, takeFeedback } from "../lib/feedback.server";
-import { redirectToGitHubInstall } from "../lib/github/install-url.server";
-import { loadUserConfig } from "../lib/github-config.server";
-import { rememberReturnTo } from "../lib/onboarding-return.server";
+import { gitHubInstallTrip } from "../lib/github/install-url.server";
+import { startUpdateTrip } from "../lib/github/update-access-trip.server";
+import { loadUserConfig, withInstallationStatus } from "../lib/github-config.server";
 import { userWorkspace } from "../lib/user-workspace.server";
 import type { Route } from "./+types/me";
 
@@ -26,11 +26,17 @@ export const meta: Route.MetaFunction = () => [{ title: "Your memory · ctx4-ai"
 /**
  * The dashboard, whatever state the GitHub connection is in (none, no repo chosen, a problem
  * GitHub or a tool reported, active): the AI clients the person allowed keep their access in
- * every one of them, so they are always listed here with a way to revoke them.
+ * every one of them, so they are always listed here with a way to revoke them. How the App's
+ * installation stands is asked of GitHub on each load (`withInstallationStatus`), since its
+ * webhook may never arrive; without GitHub's answer in time the page shows what is stored.
  */
 export async function loader({ request, context }: Route.LoaderArgs) {
-  const { user, config, env } = await loadUserConfig(context, request);
-  const [{ feedback, headers }, clients] = await Promise.all([takeFeedback(request), connectedClients(env, user.id)]);
+  const { user, config: stored, env, db } = await loadUserConfig(context, request);
+  const [{ feedback, headers }, clients, config] = await Promise.all([
+    takeFeedback(request),
+    connectedClients(env, user.id),
+    stored && withInstallationStatus(env, db, stored),
+  ]);
   const github = config && {
     githubUsername: config.githubUsername,
     inactiveReason: config.isActive ? null : config.inactiveReason,
@@ -65,12 +71,10 @@ export async function action({ request, context }: Route.ActionArgs) {
   const back = async (feedback: Feedback) => redirect("/me", { headers: await feedbackHeaders(request, feedback) });
 
   if (parsed.data.intent === "update-access") {
-    const toGitHub = await redirectToGitHubInstall(env, user);
-    // Back through the callback's confirmation, the person lands where they say so.
-    for (const [name, value] of new Headers(await rememberReturnTo("/me?github=updated"))) {
-      toGitHub.headers.append(name, value);
-    }
-    return toGitHub;
+    const trip = await gitHubInstallTrip(env, user);
+    // Back through the callback's confirmation, and only then, the page says the changes are in.
+    trip.redirect.headers.append("Set-Cookie", await startUpdateTrip(request, trip.state));
+    return trip.redirect;
   }
   if (parsed.data.intent === "revoke") {
     const revoked = await revokeClient(env, user.id, parsed.data.grantId);
@@ -412,7 +416,9 @@ export default function Me({ loaderData }: Route.ComponentProps) {
             Delete account
           </h2>
           <p className="text-sm text-stone-600">
-            Remove everything ctx4-ai keeps about you; your repository stays on GitHub.{" "}
+            {github?.repo
+              ? "Remove everything ctx4-ai keeps about you; your repository stays on GitHub."
+              : "Remove everything ctx4-ai keeps about you."}{" "}
             <Link to="/account/delete" className="font-medium text-red-700 underline underline-offset-4">
               Delete your account
             </Link>

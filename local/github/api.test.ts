@@ -198,3 +198,35 @@ describe("GET /user/installations", () => {
     expect((await get(`/user/installations/${ids.bob}/repositories`, alice)).status).toBe(404);
   });
 });
+
+describe("deleting an app token", () => {
+  it("revokes a user token for the App's client id and secret, as @octokit/app's oauth.deleteToken asks", async () => {
+    const token = await userToken("alice");
+    const other = await userToken("alice");
+    expect((await get("/user", token)).status).toBe(200);
+
+    await stack.app.oauth.deleteToken({ token });
+    expect((await get("/user", token)).status).toBe(401);
+    expect((await get("/user", other)).status).toBe(200);
+    // Deleted once, it is unknown.
+    await expect(stack.app.oauth.deleteToken({ token })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("refuses other clients' credentials and tokens that are not user tokens", async () => {
+    const token = await userToken("bob");
+    const deleteToken = (clientId: string, secret: string, accessToken: string) =>
+      fetch(`${stack.emulator.url}/applications/${clientId}/token`, {
+        method: "DELETE",
+        headers: {
+          authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString("base64")}`,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ access_token: accessToken }),
+      });
+    const { clientId } = stack.settings;
+    expect((await deleteToken(clientId, "not-the-secret", token)).status).toBe(404);
+    expect((await deleteToken("Iv1.someoneelse", "not-the-secret", token)).status).toBe(404);
+    expect((await deleteToken(clientId, "", await installationToken(stack.app, ids.bob))).status).toBe(404);
+    expect((await get("/user", token)).status).toBe(200);
+  });
+});

@@ -1,7 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
 import type { EmulatorContext } from "./context";
-import { type Route, readParams, route } from "./http";
+import { type Route, readJson, readParams, route, sendError } from "./http";
 
 /**
  * `POST /login/oauth/access_token`: exchanges the code from the install redirect for a user
@@ -14,6 +15,10 @@ const USER_TOKEN_TTL_SECONDS = 8 * 60 * 60;
 const REFRESH_TOKEN_TTL_SECONDS = 184 * 24 * 60 * 60;
 const ERROR_DOCS =
   "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors";
+
+/** "Delete an app token": the App, by its client id and secret, revokes one user token. */
+const DELETE_TOKEN_DOCS = "https://docs.github.com/rest/apps/oauth-applications#delete-an-app-token";
+const deleteTokenBodySchema = z.object({ access_token: z.string().min(1).max(255) });
 
 const ERRORS = {
   incorrect_client_credentials: "The client_id and/or client_secret passed are incorrect.",
@@ -69,7 +74,37 @@ export function oauthRoutes(ctx: EmulatorContext): Route[] {
         scope: "",
       });
     }),
+
+    // `DELETE /applications/{client_id}/token` (DELETE_TOKEN_DOCS): Basic authentication with
+    // the client id and secret, the user token in the JSON body; 204 once it is revoked. The
+    // refresh token issued with it is left alone, as the docs speak of one token. Wrong client
+    // credentials and a token that is not a live user token of this App are GitHub's 404.
+    route("DELETE", /^\/applications\/([^/]+)\/token$/, async (request, response, [clientId = ""]) => {
+      const app = ctx.options.app;
+      const basic = basicCredentials(request);
+      if (
+        !same(clientId, app.clientId) ||
+        !same(basic?.user, app.clientId) ||
+        !same(basic?.password, app.clientSecret)
+      ) {
+        return sendError(response, 404, "Not Found", DELETE_TOKEN_DOCS);
+      }
+      const body = await readJson(request, deleteTokenBodySchema);
+      if (ctx.state.findToken(body.access_token)?.kind !== "user")
+        return sendError(response, 404, "Not Found", DELETE_TOKEN_DOCS);
+      ctx.state.revokeToken(body.access_token);
+      response.writeHead(204).end();
+    }),
   ];
+}
+
+/** The user and password of a Basic `Authorization` header (RFC 7617), if it is one. */
+function basicCredentials(request: IncomingMessage): { user: string; password: string } | undefined {
+  const found = /^basic\s+([A-Za-z0-9+/=]+)$/i.exec(request.headers.authorization?.trim() ?? "");
+  if (!found?.[1]) return undefined;
+  const decoded = Buffer.from(found[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
 /** JSON when asked for it, GitHub's form encoding otherwise. */

@@ -1,27 +1,17 @@
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { consoleErrors, cspViolations, launchBrowser, screenshot } from "./browser";
+import { expect, it } from "vitest";
+import { expectNoErrors, journey, screenshot } from "./browser";
 import { connectGitHub, newGitHubUser, signIn } from "./journeys";
 import { TestOAuthClient } from "./mcp-client";
-import { type E2EStack, startE2EStack } from "./stack";
 
-let stack: E2EStack;
-let browser: Browser;
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startE2EStack(), launchBrowser()]);
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+const e2e = journey();
 
 it("deletes a connected account: the AI client is cut off, GitHub keeps the repo, the email starts afresh", async () => {
-  const page = await (await browser.newContext()).newPage();
-  const violations = await cspViolations(page);
-  const errors = consoleErrors(page);
+  const { stack } = e2e;
+  const watched = await e2e.newPage();
+  const { page } = watched;
   // What the app itself failed to serve, by URL (a console error does not name the resource).
   const failedLoads: string[] = [];
   page.on("response", (response) => {
@@ -98,8 +88,6 @@ it("deletes a connected account: the AI client is cut off, GitHub keeps the repo
   expect(await page.getByText("None yet.").count()).toBe(1);
   await screenshot(page, "account-05-new-account");
 
-  expect(violations).toEqual([]);
   expect(failedLoads).toEqual([]);
-  // Only the app's pages are judged: the mailbox and the client's callback stand in for others.
-  expect(errors.filter((error) => error.startsWith(stack.appUrl))).toEqual([]);
+  expectNoErrors(watched);
 }, 120_000);

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect } from "vitest";
+import { type E2EStack, startE2EStack } from "./stack";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOTS = "test-results/screenshots";
@@ -63,4 +65,57 @@ export function consoleErrors(page: Page): string[] {
   });
   page.on("pageerror", (error) => errors.push(`${page.url()}: uncaught ${error.message}`));
   return errors;
+}
+
+/** A page of its own (a fresh browser context: no one else's cookies) and what it reported. */
+export interface WatchedPage {
+  page: Page;
+  /** `consoleErrors` of the page. */
+  errors: string[];
+  /** `cspViolations` of the page. */
+  violations: string[];
+}
+
+/** One browser journey's file: the e2e stack and Chromium it runs on, and its pages. */
+export interface Journey {
+  /** The stack, once the file's `beforeAll` has started it. */
+  readonly stack: E2EStack;
+  /** A new page in a new context, watched for console errors and CSP violations. */
+  newPage(): Promise<WatchedPage>;
+}
+
+/**
+ * Starts an e2e stack and Chromium before the calling file's tests and stops both after them.
+ * Call it at the top of a journey file; use what it returns inside the tests.
+ */
+export function journey(): Journey {
+  let stack: E2EStack | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startE2EStack(), launchBrowser()]);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+  return {
+    get stack() {
+      if (!stack) throw new Error("the journey's stack is not running: use it inside a test");
+      return stack;
+    },
+    async newPage() {
+      if (!browser) throw new Error("the journey's browser is not running: use it inside a test");
+      const page = await (await browser.newContext()).newPage();
+      return { page, violations: await cspViolations(page), errors: consoleErrors(page) };
+    },
+  };
+}
+
+/**
+ * The end of every journey: no CSP violation, and no console error or uncaught exception but
+ * the `expected` ones, each given exactly as `consoleErrors` words it.
+ */
+export function expectNoErrors(watched: WatchedPage, expected: string[] = []) {
+  expect(watched.violations).toEqual([]);
+  expect(watched.errors.filter((error) => !expected.includes(error))).toEqual([]);
 }

@@ -1,40 +1,21 @@
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { consoleErrors, cspViolations, launchBrowser, screenshot } from "./browser";
+import type { Page } from "playwright-core";
+import { expect, it } from "vitest";
+import { expectNoErrors, journey, screenshot } from "./browser";
 import { confirmLink, connectGitHub, newGitHubUser, signIn } from "./journeys";
 import { TestOAuthClient } from "./mcp-client";
-import { type E2EStack, startE2EStack } from "./stack";
 
-let stack: E2EStack;
-let browser: Browser;
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startE2EStack(), launchBrowser()]);
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+const e2e = journey();
 
-/**
- * An MCP client named `name` that the person allows in a tab of `page`'s browser, as a client
- * opens its consent page in a tab of its own. That tab's errors are checked here; the client's
- * made-up redirect URL (port 9, which Chromium refuses before the test intercepts it) is not ours.
- */
+/** An MCP client named `name` that the person allows in `page`, their signed-in browser. */
 async function connectClient(page: Page, name: string) {
   const oauth = new TestOAuthClient(name);
-  const url = new URL("/mcp", stack.appUrl);
+  const url = new URL("/mcp", e2e.stack.appUrl);
   const first = new StreamableHTTPClientTransport(url, { authProvider: oauth });
   await expect(new Client({ name: "e2e", version: "1.0.0" }).connect(first)).rejects.toThrow(UnauthorizedError);
-  const tab = await page.context().newPage();
-  const violations = await cspViolations(tab);
-  const errors = consoleErrors(tab);
-  await first.finishAuth(await oauth.consentIn(tab, { write: true }));
-  await tab.close();
-  expect(violations).toEqual([]);
-  expect(errors.filter((error) => !error.startsWith(oauth.redirectUrl))).toEqual([]);
+  await first.finishAuth(await oauth.consentIn(page, { write: true }));
   const client = new Client({ name: "e2e", version: "1.0.0" });
   await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }));
   return client;
@@ -51,6 +32,7 @@ async function reachesRepo(client: Client) {
  * exactly `repos` and presses `verb` ("Install", or "Save" for an installation that exists).
  */
 async function installOnGitHub(page: Page, login: string, repos: string[], verb: "Install" | "Save") {
+  const { stack } = e2e;
   await page.waitForURL(new RegExp(`^${stack.githubUrl}/`));
   const signOut = page.getByRole("button", { name: "Sign out" });
   if ((await signOut.count()) > 0) await signOut.click();
@@ -64,9 +46,9 @@ async function installOnGitHub(page: Page, login: string, repos: string[], verb:
 }
 
 it("keeps AI clients in sight through repo changes, revocation, disconnection and an uninstalled App", async () => {
-  const page = await (await browser.newContext()).newPage();
-  const violations = await cspViolations(page);
-  const errors = consoleErrors(page);
+  const { stack } = e2e;
+  const watched = await e2e.newPage();
+  const { page } = watched;
   const login = await newGitHubUser(stack, ["ctx", "notes"]);
   // By the code: the mailbox opens in a tab of its own, and this page is all ours.
   await signIn(page, stack, `${login}@example.com`, "code");
@@ -170,6 +152,5 @@ it("keeps AI clients in sight through repo changes, revocation, disconnection an
   await page.getByText("Signed out.").waitFor();
   await screenshot(page, "dash-11-signed-out");
 
-  expect(violations).toEqual([]);
-  expect(errors).toEqual([]);
+  expectNoErrors(watched);
 }, 180_000);

@@ -1,23 +1,13 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { consoleErrors, cspViolations, launchBrowser, screenshot } from "./browser";
+import { expect, it } from "vitest";
+import { expectNoErrors, journey, screenshot } from "./browser";
 import { newGitHubUser, signIn } from "./journeys";
-import { type E2EStack, startE2EStack } from "./stack";
 
-let stack: E2EStack;
-let browser: Browser;
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startE2EStack(), launchBrowser()]);
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+const e2e = journey();
 
 it("starts on GitHub's install page as npm run dev prints it, and ends linked on /me", async () => {
-  const page = await (await browser.newContext()).newPage();
-  const errors = consoleErrors(page);
-  const violations = await cspViolations(page);
+  const { stack } = e2e;
+  const watched = await e2e.newPage();
+  const { page } = watched;
   const login = await newGitHubUser(stack, ["ctx"]);
   const email = `${login}@example.com`;
 
@@ -66,6 +56,5 @@ it("starts on GitHub's install page as npm run dev prints it, and ends linked on
   await page.getByRole("button", { name: "Connect GitHub", exact: true }).click();
   await page.waitForURL(new RegExp(`^${stack.githubUrl}/apps/ctx4-ai/installations/new\\?state=`));
 
-  expect(errors).toEqual([]);
-  expect(violations).toEqual([]);
+  expectNoErrors(watched);
 }, 120_000);

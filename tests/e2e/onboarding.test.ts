@@ -1,21 +1,12 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { cspViolations, launchBrowser, screenshot } from "./browser";
-import { type E2EStack, startE2EStack } from "./stack";
+import { expect, it } from "vitest";
+import { expectNoErrors, journey, screenshot } from "./browser";
 
-let stack: E2EStack;
-let browser: Browser;
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startE2EStack(), launchBrowser()]);
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+const e2e = journey();
 
 it("walks a new person from sign-up to their MCP URL, then changes repo and disconnects", async () => {
-  const page = await browser.newPage();
-  const violations = await cspViolations(page);
+  const { stack } = e2e;
+  const watched = await e2e.newPage();
+  const { page, violations } = watched;
   const email = `newcomer-${Date.now()}@example.com`;
 
   const landing = await page.goto(stack.appUrl, { waitUntil: "networkidle" });
@@ -90,5 +81,8 @@ it("walks a new person from sign-up to their MCP URL, then changes repo and disc
   await screenshot(page, "13-disconnected");
   await page.goto(`${stack.appUrl}/me`);
   await page.getByText("GitHub not connected").waitFor();
-  expect(violations).toEqual([]);
+  // No repository any more: the way out does not speak of one.
+  await page.getByText("Remove everything ctx4-ai keeps about you.").waitFor();
+  expect(await page.getByText("your repository stays on GitHub").count()).toBe(0);
+  expectNoErrors(watched);
 });

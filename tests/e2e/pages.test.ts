@@ -1,22 +1,12 @@
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { consoleErrors, cspViolations, launchBrowser, screenshot } from "./browser";
+import { expect, it } from "vitest";
+import { expectNoErrors, journey, screenshot } from "./browser";
 import { signIn } from "./journeys";
 import { TestOAuthClient } from "./mcp-client";
-import { type E2EStack, startE2EStack } from "./stack";
 
-let stack: E2EStack;
-let browser: Browser;
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startE2EStack(), launchBrowser()]);
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+const e2e = journey();
 
 /** Loads the page's icon as the browser loads images, under the page's own Content-Security-Policy. */
 const LOAD_ICON = `new Promise((resolve, reject) => {
@@ -40,9 +30,9 @@ const POST_UNKNOWN_INTENT = `(() => {
 })()`;
 
 it("leads somewhere from every page: 404 and error pages, the login page loaded directly or from an AI client", async () => {
-  const page = await (await browser.newContext()).newPage();
-  const violations = await cspViolations(page);
-  const errors = consoleErrors(page);
+  const { stack } = e2e;
+  const watched = await e2e.newPage();
+  const { page } = watched;
   // Chrome reports a document's own error status on the console: the loads answered 404 and 400
   // here, on purpose, and nothing else (the resource's URL is the message's location).
   const failedLoads: string[] = [];
@@ -129,6 +119,5 @@ it("leads somewhere from every page: 404 and error pages, the login page loaded 
     `${refusedDocuments[1]}: Failed to load resource: the server responded with a status of 404 (Not Found)`,
     `${refusedDocuments[2]}: Failed to load resource: the server responded with a status of 400 (Bad Request)`,
   ];
-  expect(errors.filter((error) => !statusReports.includes(error))).toEqual([]);
-  expect(violations).toEqual([]);
+  expectNoErrors(watched, statusReports);
 }, 120_000);

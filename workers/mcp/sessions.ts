@@ -196,6 +196,19 @@ export class McpSessions implements CallWatch {
     return late ?? [];
   }
 
+  /**
+   * Account deletion: every session's open streams end now, Streamable HTTP and legacy SSE
+   * alike, so no client keeps listening to an object that is being erased, and none is kept in
+   * memory. Their stored state goes with the object's storage, which the caller deletes.
+   */
+  async closeAll(): Promise<void> {
+    const transports = [...this.#streamable.values(), ...this.#sse.values()].map((live) => live.transport);
+    this.#streamable.clear();
+    this.#sse.clear();
+    this.#openStreams.clear();
+    await Promise.all(transports.map((transport) => transport.close()));
+  }
+
   /** How many sessions are live in memory, for tests and benchmarks. */
   counts(): { streamableHttp: number; sse: number } {
     return { streamableHttp: this.#streamable.size, sse: this.#sse.size };

@@ -83,6 +83,21 @@ export async function refreshUserToken(env: GitHubEnv, refreshToken: string): Pr
 }
 
 /**
+ * Revokes a user token at GitHub ("Delete an app token", `DELETE /applications/{client_id}/token`
+ * with the App's client id and secret as Basic authentication,
+ * https://docs.github.com/rest/apps/oauth-applications#delete-an-app-token). A token GitHub no
+ * longer knows (404: revoked, expired, or the person removed the App's authorization) counts as
+ * revoked; anything else throws.
+ */
+export async function revokeUserToken(env: GitHubEnv, token: string): Promise<void> {
+  try {
+    await createGitHubApp(env).oauth.deleteToken({ token });
+  } catch (error) {
+    if (httpStatus(error) !== 404) throw error;
+  }
+}
+
+/**
  * The installation, if this GitHub user can access it. GitHub's docs warn that the
  * `installation_id` on the setup URL can be spoofed; only this list is proof.
  */
@@ -234,12 +249,17 @@ export type InstallationStatus = "active" | "suspended" | "deleted";
  * Asks GitHub, as the App, how the installation stands now:
  * `GET /app/installations/{installation_id}` (https://docs.github.com/en/rest/apps/apps#get-an-installation-for-the-authenticated-app).
  * 404 is deleted, a `suspended_at` is suspended, anything else found is active. Throws when
- * GitHub cannot be reached or answers otherwise.
+ * GitHub cannot be reached, answers otherwise, or `signal` aborts first.
  */
-export async function installationStatus(env: GitHubEnv, installationId: number): Promise<InstallationStatus> {
+export async function installationStatus(
+  env: GitHubEnv,
+  installationId: number,
+  signal?: AbortSignal,
+): Promise<InstallationStatus> {
   try {
     const { data } = await createGitHubApp(env).octokit.request("GET /app/installations/{installation_id}", {
       installation_id: installationId,
+      request: { signal },
     });
     return data.suspended_at ? "suspended" : "active";
   } catch (error) {

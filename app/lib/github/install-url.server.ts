@@ -7,10 +7,15 @@ import { userWorkspace } from "../user-workspace.server";
  * For an existing installation GitHub shows its settings and returns `setup_action=update`.
  */
 export async function redirectToGitHubInstall(env: Env, user: SignedInUser) {
+  return (await gitHubInstallTrip(env, user)).redirect;
+}
+
+/** {@link redirectToGitHubInstall}'s redirect, and the `state` it carries. */
+export async function gitHubInstallTrip(env: Env, user: SignedInUser): Promise<{ redirect: Response; state: string }> {
   const state = await userWorkspace(env, user.id).issueInstallState(user.sessionId);
   const url = new URL(`/apps/${env.GITHUB_APP_SLUG}/installations/new`, env.GITHUB_WEB_URL);
   url.searchParams.set("state", state);
-  return redirect(url.toString());
+  return { redirect: redirect(url.toString()), state };
 }
 
 /**
