@@ -169,3 +169,25 @@ export async function onboard(
   if (visitor.location(chosen) !== "/me") throw new Error(`choosing a repo answered ${chosen.status}`);
   return installation;
 }
+
+/**
+ * A GitHub user access token of `login`'s, made as our App's web flow makes one: a code from
+ * the emulator's control API, exchanged at `/login/oauth/access_token` with the App's client
+ * credentials. What the person does on github.com, and what git accepts as their password.
+ */
+export async function gitHubUserToken(
+  githubUrl: string,
+  github: EmulatorControl,
+  app: { clientId: string; clientSecret: string },
+  login: string,
+): Promise<string> {
+  const { code } = await github.oauthCode(login);
+  const exchange = await fetch(`${githubUrl}/login/oauth/access_token`, {
+    method: "POST",
+    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify({ client_id: app.clientId, client_secret: app.clientSecret, code }),
+  });
+  const { access_token: token } = (await exchange.json()) as { access_token?: string };
+  if (!token) throw new Error(`GitHub gave no user token for ${login} (${exchange.status})`);
+  return token;
+}

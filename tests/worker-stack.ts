@@ -68,6 +68,11 @@ export async function startWorkerStack(buildId: string) {
     sandboxHostUrl: services.sandboxHostUrl,
     /** The local stack's secret, which the emulators' control APIs and the sandbox host ask for. */
     localSecret: services.localSecret,
+    /** The GitHub App's OAuth client, as the Worker holds it, for user tokens made as its web flow makes them. */
+    githubApp: {
+      clientId: services.workerVars.GITHUB_APP_CLIENT_ID ?? "",
+      clientSecret: services.workerVars.GITHUB_APP_CLIENT_SECRET ?? "",
+    },
     async stop() {
       stopGroup(app);
       await services.stop();

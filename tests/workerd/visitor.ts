@@ -7,6 +7,7 @@ import {
   authUserId,
   confirmationOf,
   decideLink,
+  gitHubUserToken,
   HttpVisitor,
   installAndReturn as installAndReturnTo,
   latestEmail,
@@ -63,17 +64,12 @@ export function githubControl() {
  */
 export async function asGitHubUser(login: string) {
   const { githubUrl, workerVars } = inject("stack");
-  const { code } = await githubControl().oauthCode(login);
-  const exchange = await fetch(`${githubUrl}/login/oauth/access_token`, {
-    method: "POST",
-    headers: { Accept: "application/json", "Content-Type": "application/json" },
-    body: JSON.stringify({
-      client_id: workerVars.GITHUB_APP_CLIENT_ID,
-      client_secret: workerVars.GITHUB_APP_CLIENT_SECRET,
-      code,
-    }),
-  });
-  const { access_token: token } = (await exchange.json()) as { access_token: string };
+  const token = await gitHubUserToken(
+    githubUrl,
+    githubControl(),
+    { clientId: workerVars.GITHUB_APP_CLIENT_ID ?? "", clientSecret: workerVars.GITHUB_APP_CLIENT_SECRET ?? "" },
+    login,
+  );
   return {
     post: (path: string, body: unknown) =>
       fetch(new URL(path, githubUrl), {
