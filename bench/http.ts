@@ -81,6 +81,13 @@ async function callTool(client: Client, name: string, args: Record<string, unkno
 const startedAt = performance.now();
 log(`building the Worker and starting the local stack under wrangler dev`);
 const stack = await startWorkerStack(crypto.randomUUID());
+// wrangler dev runs in a process group of its own: on Ctrl-C it would outlive this script.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the stack`);
+    stack.stop().finally(() => process.exit(130));
+  });
+}
 const results: Measured[] = [];
 let instructionsAfterCold: number | undefined;
 try {
