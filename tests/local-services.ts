@@ -52,6 +52,7 @@ export async function startLocalServices(site: string, options: { webhooks: bool
     databaseUrl: database.url,
     auth,
     github,
+    sandboxHostUrl: sandboxHost.url,
     workerVars: vars,
     /**
      * Stops everything, then fails if an installation token or a Worker secret ever reached a

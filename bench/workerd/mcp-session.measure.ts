@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { it } from "vitest";
 import { accessToken, mcpPost, PROTOCOL_VERSION } from "../../tests/workerd/mcp";
 import { onboardedVisitor } from "../../tests/workerd/visitor";
-import { ms, ratio, summarise } from "./stats";
+import { ms, ratio, summarise } from "../stats";
 
 const SESSIONS = 200;
 const WARM_UP = 20;

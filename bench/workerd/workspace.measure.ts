@@ -4,7 +4,7 @@ import { mintRepoToken } from "../../app/lib/github/app.server";
 import { connectedUser, saveConfig, workspaceOf } from "../../tests/workerd/connected-user";
 import { checkGitEgress, forwardGitEgress, gitRemoteUrl, refusedEgress } from "../../workers/sandbox/git-egress";
 import { type GitEgressHandler, localSandbox } from "../../workers/sandbox/local";
-import { ms, ratio, summarise } from "./stats";
+import { ms, ratio, summarise } from "../stats";
 
 const WARM_CALLS = 300;
 const COUNTED_CALLS = 500;

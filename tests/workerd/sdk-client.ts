@@ -1,109 +1,13 @@
 import { exports } from "cloudflare:workers";
-import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from "@modelcontextprotocol/sdk/shared/auth.js";
-import { location, type Visitor } from "./visitor";
+import { connectWithConsent, SdkOAuthClient } from "../sdk-oauth-client";
+import type { Visitor } from "./visitor";
 
-export const REDIRECT_URL = "http://127.0.0.1:9999/callback";
+export { REDIRECT_URL, SdkOAuthClient } from "../sdk-oauth-client";
 
 /** The Worker's real `fetch`, as the network an SDK client talks to. */
 export const workerFetch = (url: string | URL, init?: RequestInit) => exports.default.fetch(url, init);
-
-/**
- * The OAuth side of an MCP client (the official SDK's `OAuthClientProvider`): dynamic
- * registration, PKCE, tokens in memory. The authorization page it would open is answered by
- * `visitor`, a signed-in browser stand-in, with `consent`.
- */
-export class SdkOAuthClient implements OAuthClientProvider {
-  #client: OAuthClientInformationMixed | undefined;
-  #tokens: OAuthTokens | undefined;
-  /** Verifiers by their S256 challenge: the one for the URL consented to is the one exchanged. */
-  readonly #verifiers = new Map<string, string>();
-  #verifier = "";
-  /** Every authorization URL the client asked the person to open, in order. */
-  readonly authorizationUrls: URL[] = [];
-  /** The HTML of every consent page the person answered, in order. */
-  readonly consentPages: string[] = [];
-
-  /**
-   * @param clientMetadataUrl where this client publishes its Client ID Metadata Document; when
-   *   the server supports those, the SDK uses it as the client id instead of registering
-   */
-  constructor(
-    readonly name = "SDK test client",
-    readonly clientMetadataUrl?: string,
-  ) {}
-
-  get redirectUrl() {
-    return REDIRECT_URL;
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: this.name,
-      redirect_uris: [REDIRECT_URL],
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-      token_endpoint_auth_method: "none",
-    };
-  }
-  clientInformation() {
-    return this.#client;
-  }
-  /** Keeps the first registration, as a client that stored it would; later ones are strays. */
-  saveClientInformation(client: OAuthClientInformationMixed) {
-    if (!this.#client || this.#client.client_id === client.client_id) this.#client = client;
-  }
-  tokens() {
-    return this.#tokens;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.#tokens = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrls.push(url);
-  }
-  async saveCodeVerifier(verifier: string) {
-    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
-    const challenge = btoa(String.fromCharCode(...new Uint8Array(digest)))
-      .replaceAll("+", "-")
-      .replaceAll("/", "_")
-      .replaceAll("=", "");
-    this.#verifiers.set(challenge, verifier);
-  }
-  codeVerifier() {
-    return this.#verifier;
-  }
-
-  /**
-   * Opens the last authorization URL for the client it kept (the legacy SSE transport may start
-   * authorization twice at once) as `visitor`, allows it, and returns the code.
-   */
-  async consent(visitor: Visitor, answer: { write: boolean }): Promise<string> {
-    const url = this.authorizationUrls.findLast(
-      (candidate) => candidate.searchParams.get("client_id") === this.#client?.client_id,
-    );
-    if (!url) throw new Error("the client never asked for authorization");
-    this.#verifier = this.#verifiers.get(url.searchParams.get("code_challenge") ?? "") ?? "";
-    const path = `${url.pathname}${url.search}`;
-    const page = await visitor.fetch(path);
-    const html = await page.text();
-    this.consentPages.push(html);
-    const handle = html.match(/name="handle" value="([^"]+)"/)?.[1];
-    if (!handle) throw new Error(`no consent form (${page.status}): ${html.slice(0, 500)}`);
-    const fields: Record<string, string> = { handle, decision: "approve" };
-    if (answer.write) fields.write = "on";
-    const sentTo = new URL(location(await visitor.post(path, fields)) ?? "", "http://invalid");
-    const code = sentTo.searchParams.get("code");
-    if (!code) throw new Error(`no code in ${sentTo}`);
-    return code;
-  }
-}
 
 export type Kind = "Streamable HTTP" | "SSE";
 
@@ -115,23 +19,15 @@ export function sdkTransport(kind: Kind, url: string, oauth: SdkOAuthClient) {
 }
 
 /**
- * Connects an SDK client to `url` as a person's AI client does: the first connect is refused
- * (401), the client discovers and registers, the person consents, and the second connect works.
+ * Connects an SDK client of `kind` to `url` through the Worker's fetch, as a person's AI
+ * client does (see connectWithConsent).
  */
-export async function connectedClient(
+export function connectedClient(
   visitor: Visitor,
   kind: Kind,
   url: string,
   answer: { write: boolean },
   oauth = new SdkOAuthClient(),
 ) {
-  const first = sdkTransport(kind, url, oauth);
-  const refused = new Client({ name: "workerd-test", version: "1.0.0" });
-  await refused.connect(first).catch(() => undefined);
-  // The legacy SSE client keeps reconnecting (and registering again) until it is closed.
-  await refused.close();
-  await first.finishAuth(await oauth.consent(visitor, answer));
-  const client = new Client({ name: "workerd-test", version: "1.0.0" });
-  await client.connect(sdkTransport(kind, url, oauth));
-  return { client, oauth };
+  return connectWithConsent(visitor, () => sdkTransport(kind, url, oauth), answer, oauth);
 }

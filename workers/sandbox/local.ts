@@ -7,7 +7,15 @@ import { type ExecRequest, type ExecResult, type SandboxBackend, SandboxUnavaila
  */
 const LOCAL_SECRET_HEADER = "x-ctx4-local-secret";
 
-export type LocalSandboxSettings = { hostUrl: string; secret: string };
+export type LocalSandboxSettings = {
+  hostUrl: string;
+  secret: string;
+  /**
+   * How requests reach the host: the runtime's `fetch` by default. Node's needs
+   * `duplex: "half"` to send a streamed body (the egress answers); workerd's has no such option.
+   */
+  fetcher?: typeof fetch;
+};
 
 const execResponseSchema = z.object({
   exitCode: z.number().int().nullable(),
@@ -50,6 +58,7 @@ export function localSandbox(
 ): SandboxBackend {
   const sandboxUrl = `${settings.hostUrl.replace(/\/+$/, "")}/sandboxes/${encodeURIComponent(sandboxId)}`;
   const headers = { [LOCAL_SECRET_HEADER]: settings.secret };
+  const call = (url: string, init: RequestInit) => callHost(settings.fetcher ?? fetch, url, init);
 
   const relay = async (egress: Extract<z.infer<typeof streamLineSchema>, { egress: unknown }>["egress"]) => {
     const body =
@@ -130,10 +139,10 @@ async function* jsonLines(response: Response): AsyncGenerator<unknown> {
   if (buffered) yield JSON.parse(buffered);
 }
 
-async function call(url: string, init: RequestInit): Promise<Response> {
+async function callHost(fetcher: typeof fetch, url: string, init: RequestInit): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(url, init);
+    response = await fetcher(url, init);
   } catch (error) {
     throw new SandboxUnavailableError(`The local sandbox host did not answer: ${String(error)}`);
   }

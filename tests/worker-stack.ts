@@ -1,0 +1,151 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { emulatorControl } from "../local/github/control-client";
+import { freePort } from "./free-port";
+import { startLocalServices } from "./local-services";
+
+/**
+ * The whole product over real HTTP, for end-to-end journeys and the HTTP benchmarks: the built
+ * Worker under `wrangler dev` (as `npm run preview` serves it), a fresh database, and the
+ * emulators and sandbox host, all on free ports with fresh secrets. Nothing of the developer's
+ * `.dev.vars` or `.data/` is read or written.
+ * @param buildId marks the one build that stacks sharing it serve (see buildOnce): the test
+ *   run's id for e2e files running in parallel, a fresh one to build anew.
+ */
+export async function startWorkerStack(buildId: string) {
+  const appUrl = `http://127.0.0.1:${await freePort()}`;
+  const services = await startLocalServices(appUrl, { webhooks: true });
+  const envFile = join(services.dir, "worker.env");
+  writeFileSync(
+    envFile,
+    Object.entries(services.workerVars)
+      .map(([name, value]) => `${name}=${JSON.stringify(value)}\n`)
+      .join(""),
+  );
+
+  await buildOnce(buildId);
+  const app = spawn(
+    "node_modules/.bin/wrangler",
+    [
+      "dev",
+      "--env-file",
+      envFile,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      new URL(appUrl).port,
+      // Its own inspector port: the default 9229 would clash with another stack running at once.
+      "--inspector-port",
+      String(await freePort()),
+      "--persist-to",
+      join(services.dir, "wrangler"),
+    ],
+    {
+      env: {
+        ...process.env,
+        CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: services.databaseUrl,
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+        CI: "true",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
+  );
+  const output: string[] = [];
+  app.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  app.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  await waitForHealthy(appUrl, app, output);
+
+  return {
+    appUrl,
+    mailboxUrl: services.auth.mailboxUrl,
+    githubUrl: services.github.url,
+    github: emulatorControl(services.github.url, services.localSecret),
+    authUrl: services.auth.url,
+    sandboxHostUrl: services.sandboxHostUrl,
+    /** The local stack's secret, which the emulators' control APIs and the sandbox host ask for. */
+    localSecret: services.localSecret,
+    /** The GitHub App's OAuth client, as the Worker holds it, for user tokens made as its web flow makes them. */
+    githubApp: {
+      clientId: services.workerVars.GITHUB_APP_CLIENT_ID ?? "",
+      clientSecret: services.workerVars.GITHUB_APP_CLIENT_SECRET ?? "",
+    },
+    async stop() {
+      stopGroup(app);
+      await services.stop();
+    },
+  };
+}
+
+export type WorkerStack = Awaited<ReturnType<typeof startWorkerStack>>;
+
+/**
+ * The production build every stack serves, as `npm run build` makes it, made once per
+ * `runId`. The e2e files run in parallel, and building again while another file's
+ * `wrangler dev` serves `build/` restarts that Worker mid-request ("fetch failed"). A lock
+ * folder (mkdir is atomic) lets one file build while the others wait; the run's id in
+ * `build/` tells them it is done.
+ */
+async function buildOnce(runId: string): Promise<void> {
+  const marker = join("build", ".e2e-run");
+  const lock = join(
+    tmpdir(),
+    `ctx4-e2e-build-${createHash("sha256").update(process.cwd()).digest("hex").slice(0, 16)}`,
+  );
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than any build is a crashed run's.
+      const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
+      if (since !== undefined && Date.now() - since > 300_000) rmSync(lock, { force: true, recursive: true });
+      if (Date.now() > deadline) throw new Error(`another test run holds ${lock}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    if (existsSync(marker) && readFileSync(marker, "utf8") === runId) return;
+    // Vite reads the mode from NODE_ENV, which vitest sets to "test".
+    await run("node_modules/.bin/react-router", ["build"], { NODE_ENV: "production" });
+    writeFileSync(marker, runId);
+  } finally {
+    rmSync(lock, { force: true, recursive: true });
+  }
+}
+
+async function waitForHealthy(appUrl: string, app: ChildProcess, output: string[]) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (app.exitCode !== null) throw new Error(`wrangler dev exited:\n${output.join("")}`);
+    try {
+      if ((await fetch(`${appUrl}/healthz`)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  stopGroup(app);
+  throw new Error(`wrangler dev did not become healthy:\n${output.join("")}`);
+}
+
+function stopGroup(child: ChildProcess) {
+  try {
+    if (child.pid) process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
+function run(command: string, args: string[], env: Record<string, string> = {}) {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    const errors: string[] = [];
+    child.stderr?.on("data", (chunk: Buffer) => errors.push(chunk.toString()));
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} failed:\n${errors.join("")}`))));
+  });
+}
