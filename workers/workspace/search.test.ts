@@ -42,6 +42,12 @@ describe("ctx_search", () => {
     const invalid = await search(workspace, { query: "(unclosed", regex: true });
     expect(invalid.problem).toMatch(/^git grep refused the query: .*\(unclosed/);
     expect(invalid.files).toEqual([]);
+    const setup = await workspace.bash({
+      command: "for i in $(seq 200); do printf '%s!\\n' \"$(head -c 5000 /dev/zero | tr '\\0' a)\"; done > a.md",
+    });
+    expect(setup).toMatchObject({ ran: true, exitCode: 0 });
+    const runaway = await search(workspace, { query: "(a|aa)+$", regex: true });
+    expect(runaway.problem).toMatch(/^The regex needs too much work to run \(pcre2.*\): write a simpler one\.$/);
   });
 
   it("keeps to a folder or a file, and says when the path is not there or behind a symlink", async () => {

@@ -122,7 +122,10 @@ export async function searchClone(
         .trim()
         .split("\n")
         .at(-1)
-        ?.replace(/^fatal: -e option, /, "") ?? "";
+        ?.replace(/^fatal: (-e option, )?/, "") ?? "";
+    // PCRE2 gives up on a regex that backtracks without end (its match and JIT stack limits).
+    if (/^pcre2_(jit_)?match failed/.test(message))
+      return { ...nothing, problem: `The regex needs too much work to run (${message}): write a simpler one.` };
     return { ...nothing, problem: `git grep refused the query: ${message}` };
   }
   return parseSearch(result.stdout.slice(0, end.index), mark, max, {
