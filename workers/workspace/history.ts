@@ -69,12 +69,14 @@ const SIGPIPE = 141;
 
 /**
  * Lists the branch's recent commits, or shows one commit, from the clone's git data
- * (scripts/history.sh) in one sandbox round trip. `input` must be parsed already.
+ * (scripts/history.sh) in one sandbox round trip. `input` must be parsed already; `redact` is
+ * applied to all the repo's text before it is read (a token in a diff is never shown).
  * @throws CloneMissingError when there is no clone to read.
  */
 export async function readHistory(
   sandbox: SandboxBackend,
   input: z.output<typeof historyInputSchema>,
+  redact: (text: string) => string,
 ): Promise<HistoryResult> {
   const mark = `ctx4-${crypto.randomUUID()}`;
   const result = await sandbox.exec({
@@ -91,7 +93,9 @@ export async function readHistory(
     offline: true,
   });
   if (result.exitCode === 3) throw new CloneMissingError();
-  const { stdout } = result;
+  // Token shapes hold no NUL or newline: the output's structure stays as it was.
+  const stdout = redact(result.stdout);
+  const stderr = redact(result.stderr);
   if (stdout === `${mark} empty\n`) return { problem: "The memory has no commits yet.", commits: [] };
   if (stdout === `${mark} unknown\n`)
     return { problem: `No commit ${input.commit} in the memory's history.`, commits: [] };
@@ -99,7 +103,7 @@ export async function readHistory(
     return { problem: `More than one commit starts with ${input.commit}: give more of its sha.`, commits: [] };
   const end = new RegExp(`\\n${mark} end (\\d+) (\\d+)\\n$`).exec(stdout);
   if (result.exitCode !== 0 || !end || end[1] !== "0" || !stdout.startsWith(`${mark} log\n`)) {
-    const why = result.timedOut ? "it took too long" : result.stderr.trim().split("\n").at(-1) || "no answer";
+    const why = result.timedOut ? "it took too long" : stderr.trim().split("\n").at(-1) || "no answer";
     throw new Error(`The history could not be read: ${why}`);
   }
   const body = stdout.slice(`${mark} log\n`.length, end.index);
@@ -111,9 +115,7 @@ export async function readHistory(
   const diff = {
     text: cleanDiff(text),
     cut: status === SIGPIPE || new TextEncoder().encode(text).byteLength >= MAX_DIFF_BYTES,
-    ...(status !== 0 && status !== SIGPIPE
-      ? { error: result.stderr.trim().split("\n").at(-1) ?? "git show failed" }
-      : {}),
+    ...(status !== 0 && status !== SIGPIPE ? { error: stderr.trim().split("\n").at(-1) ?? "git show failed" } : {}),
   };
   return { commits, diff };
 }

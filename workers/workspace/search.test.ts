@@ -122,9 +122,14 @@ describe("ctx_search", () => {
     const { workspace, userId, repo, control } = await connectedUser();
     await workspace.instructions();
     const head = await control.branchHead(repo.full_name);
-    await execInSandbox(userId, "echo 'left over: quokka' >> repo/resources/people.md && echo quokka > repo/new.md");
+    const token = `ghp_${"a1".repeat(18)}`;
+    await execInSandbox(
+      userId,
+      `echo 'left over: quokka' >> repo/resources/people.md && echo 'quokka ${token}' > repo/new.md`,
+    );
     const found = await search(workspace, { query: "quokka" });
     expect(matchLines(found).sort()).toEqual(["new.md:1", "resources/people.md:9"]);
+    expect(found.files.find((file) => file.path === "new.md")?.lines[0]?.text).toBe("quokka [redacted token]");
     expect(await control.branchHead(repo.full_name)).toBe(head);
     const status = await execInSandbox(userId, "cd repo && git status --porcelain && git rev-parse HEAD");
     expect(status).toBe(` M resources/people.md\n?? new.md\n${head}\n`);

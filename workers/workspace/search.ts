@@ -72,12 +72,14 @@ const SIGPIPE = 141;
  * Searches the clone's working tree with git grep (scripts/search.sh) in one sandbox round
  * trip: committed files as they are now, changes a command left uncommitted, and untracked
  * files .gitignore does not exclude; binary files and anything behind a symlink are skipped.
- * `input` must be parsed already ({@link searchInputSchema}).
+ * `input` must be parsed already ({@link searchInputSchema}); `redact` is applied to all the
+ * repo's text before it is read (a token committed to the memory is never shown).
  * @throws CloneMissingError when there is no clone to search.
  */
 export async function searchClone(
   sandbox: SandboxBackend,
   input: z.output<typeof searchInputSchema>,
+  redact: (text: string) => string,
 ): Promise<SearchResult> {
   const mark = `ctx4-${crypto.randomUUID()}`;
   const max = input.maxResults ?? DEFAULT_SEARCH_RESULTS;
@@ -97,6 +99,9 @@ export async function searchClone(
     offline: true,
   });
   if (result.exitCode === 3) throw new CloneMissingError();
+  // Token shapes hold no NUL or newline: the output's structure stays as it was.
+  const stdout = redact(result.stdout);
+  const stderr = redact(result.stderr);
   const nothing: SearchResult = {
     files: [],
     more: [],
@@ -106,19 +111,19 @@ export async function searchClone(
     timedOut: false,
     countsCut: false,
   };
-  if (result.stdout === `${mark} linked\n`)
+  if (stdout === `${mark} linked\n`)
     return { ...nothing, problem: "That path leads through a symlink: ctx_search reads nothing behind one." };
-  if (result.stdout === `${mark} absent\n`) return { ...nothing, problem: "Nothing is at that path in the memory." };
-  const end = new RegExp(`\\n${mark} end (\\d+) (\\d+)\\n$`).exec(result.stdout);
+  if (stdout === `${mark} absent\n`) return { ...nothing, problem: "Nothing is at that path in the memory." };
+  const end = new RegExp(`\\n${mark} end (\\d+) (\\d+)\\n$`).exec(stdout);
   if (result.exitCode !== 0 || !end) {
-    const why = result.timedOut ? "it took too long" : result.stderr.trim().split("\n").at(-1) || "no answer";
+    const why = result.timedOut ? "it took too long" : stderr.trim().split("\n").at(-1) || "no answer";
     throw new Error(`The search could not run: ${why}`);
   }
   const [first, second] = [Number(end[1]), Number(end[2])];
   if (first !== 0 && first !== NO_MATCH && first !== TIMED_OUT) {
     // git grep says what is wrong with a pattern on its last line ("fatal: -e option, '(': …").
     const message =
-      result.stderr
+      stderr
         .trim()
         .split("\n")
         .at(-1)
@@ -128,7 +133,7 @@ export async function searchClone(
       return { ...nothing, problem: `The regex needs too much work to run (${message}): write a simpler one.` };
     return { ...nothing, problem: `git grep refused the query: ${message}` };
   }
-  return parseSearch(result.stdout.slice(0, end.index), mark, max, {
+  return parseSearch(stdout.slice(0, end.index), mark, max, {
     timedOut: first === TIMED_OUT || second === TIMED_OUT,
     cut: result.stdoutTruncated || second === SIGPIPE,
   });

@@ -279,14 +279,14 @@ export class Workspace {
   async search(input: SearchInput): Promise<ReadOutcome<SearchResult>> {
     const parsed = searchInputSchema.safeParse(input);
     if (!parsed.success) return { ready: false, problem: `Invalid input: ${parsed.error.message}` };
-    return this.readClone(({ sandbox }) => searchClone(sandbox, parsed.data));
+    return this.readClone(({ sandbox, redact }) => searchClone(sandbox, parsed.data, redact));
   }
 
   /** ctx_history: the branch's recent commits, or one commit's diff (see readHistory). Never commits. */
   async history(input: HistoryInput): Promise<ReadOutcome<HistoryResult>> {
     const parsed = historyInputSchema.safeParse(input);
     if (!parsed.success) return { ready: false, problem: `Invalid input: ${parsed.error.message}` };
-    return this.readClone(({ sandbox }) => readHistory(sandbox, parsed.data));
+    return this.readClone(({ sandbox, redact }) => readHistory(sandbox, parsed.data, redact));
   }
 
   /**
