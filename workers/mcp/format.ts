@@ -137,7 +137,7 @@ export function instructionsText(
   );
   if (outcome.skipped.length) {
     parts.push(
-      `## Skipped\n\nNot regular files inside the repository (symlinks, or under one), so not read:\n${outcome.skipped.map((path) => `- ${path}`).join("\n")}`,
+      `## Skipped\n\nNot regular files inside the repository (symlinks, or under one), so not read:\n${fileList(outcome.skipped)}`,
     );
   }
   return { text: parts.filter(Boolean).join("\n\n"), isError: false };
@@ -146,6 +146,13 @@ export function instructionsText(
 function file(path: string, content: { text: string; cut: boolean } | null): string {
   if (!content) return `## ${path}\n\n(missing)`;
   return `## ${path}\n\n${content.text.trimEnd()}${content.cut ? `\n\n[cut: read the rest with ctx_read ${path}]` : ""}`;
+}
+
+/** A list of paths, one a line, the first {@link MAX_LISTED_FILES} of them and a count of the rest. */
+function fileList(paths: string[]): string {
+  const listed = paths.slice(0, MAX_LISTED_FILES).map((path) => `- ${showPath(path)}`);
+  if (paths.length > MAX_LISTED_FILES) listed.push(`- … and ${paths.length - MAX_LISTED_FILES} more`);
+  return listed.join("\n");
 }
 
 /** Index descriptions are cut here: the index is for choosing what to read. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SearchResult } from "../workspace/search";
-import { searchText } from "./format";
+import { instructionsText, searchText } from "./format";
 
 const where = { ready: true as const, repo: "alice/ctx", branch: "main", notes: [] };
 
@@ -34,5 +34,15 @@ describe("searchText", () => {
     expect(text).toContain('"notes/new\\nline.md"-4- before[2J\n"notes/new\\nline.md":5: a needle');
     expect(text).toContain("3 more result(s): narrow the query or the path. Also in: late.md (3).");
     expect(text).toContain("The search stopped at its time limit (10 s): there may be more matches.");
+  });
+});
+
+describe("instructionsText", () => {
+  it("lists the first 20 paths it skipped and counts the rest", () => {
+    const skipped = Array.from({ length: 25 }, (_, index) => `resources/link${index}.md`);
+    const outcome = { ...where, instructions: null, context: null, resources: [], skills: [], skipped };
+    const { text } = instructionsText(outcome, { canWrite: true });
+    expect(text).toContain("- resources/link19.md\n- … and 5 more");
+    expect(text).not.toContain("resources/link20.md");
   });
 });
