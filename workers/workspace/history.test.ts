@@ -105,6 +105,27 @@ describe("ctx_history", () => {
     expect(await execInSandbox(userId, "cd repo && git status --porcelain")).toBe("?? leftover.md\n");
   });
 
+  it("lists commits of files over 1 MB, and says why their old versions' diff is not shown", async () => {
+    const { workspace, userId } = await connectedUser();
+    const make = await workspace.bash({
+      command: "for i in $(seq 1500); do printf '%01024d\\n' $i; done > big.md",
+      comment: "Big",
+    });
+    expect(make).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+    const grown = await workspace.bash({ command: "echo more >> big.md", comment: "Bigger" });
+    if (!grown.ran || !grown.commit) throw new Error("no commit");
+    // A clone made again from GitHub holds only the checked-out version of a file over 1 MB.
+    await execInSandbox(userId, "rm -rf repo");
+    const listed = await history(workspace, { limit: 2 });
+    expect(listed.commits.map((commit) => commit.files)).toEqual([
+      [{ status: "M", path: "big.md" }],
+      [{ status: "A", path: "big.md" }],
+    ]);
+    const shown = await history(workspace, { commit: grown.commit.sha });
+    expect(shown.commits[0]?.subject).toBe("Bigger");
+    expect(shown.diff?.error).toMatch(/needs an old version of a file over 1 MB/);
+  });
+
   it("says so for a memory with no commits yet", async () => {
     const { workspace } = await connectedUser("empty");
     expect(await history(workspace, {})).toEqual({ problem: "The memory has no commits yet.", commits: [] });

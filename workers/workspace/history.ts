@@ -115,7 +115,7 @@ export async function readHistory(
   const diff = {
     text: cleanDiff(text),
     cut: status === SIGPIPE || new TextEncoder().encode(text).byteLength >= MAX_DIFF_BYTES,
-    ...(status !== 0 && status !== SIGPIPE ? { error: stderr.trim().split("\n").at(-1) ?? "git show failed" } : {}),
+    ...(status !== 0 && status !== SIGPIPE ? { error: diffError(stderr) } : {}),
   };
   return { commits, diff };
 }
@@ -158,6 +158,17 @@ export function parseLog(text: string, mark: string): HistoryCommit[] {
     });
   }
   return commits;
+}
+
+/**
+ * Why git show failed. The clone is partial (`CLONE_FILTER`): versions of files over 1 MB stay
+ * on GitHub until checked out, and a read never fetches them.
+ */
+function diffError(stderr: string): string {
+  const last = stderr.trim().split("\n").at(-1) ?? "";
+  if (/promisor remote|not allowed/.test(last))
+    return "it needs an old version of a file over 1 MB, which the sandbox does not keep (see the commit on GitHub).";
+  return cleanLine(last || "git show failed", 500);
 }
 
 /** A diff as the AI may read it: every line cleaned of control characters (the lines stay). */
