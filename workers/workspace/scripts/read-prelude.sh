@@ -1,4 +1,4 @@
-# Put before every script that reads the clone for a read tool (search.sh, history.sh, gather.sh).
+# Put before the scripts that read the clone with git for a read tool (search.sh, history.sh).
 # A read never changes the clone, never runs a program the repo or a command could have named,
 # and never reaches the network. Every file in the sandbox is hostile input: a command may have
 # written any of them, .git/config included (it is rewritten only by our next sync).
