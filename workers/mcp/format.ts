@@ -217,7 +217,8 @@ function searchLines(path: string, lines: SearchLine[]): string {
   for (const line of lines) {
     if (previous !== undefined && line.line > previous + 1) out.push("--");
     previous = line.line;
-    out.push(`${name}${line.match ? ":" : "-"}${line.line}${line.match ? ":" : "-"} ${around(line)}`);
+    const text = around(line);
+    out.push(`${name}${line.match ? ":" : "-"}${line.line}${line.match ? ":" : "-"}${text ? ` ${text}` : ""}`);
   }
   return out.join("\n");
 }

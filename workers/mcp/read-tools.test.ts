@@ -31,7 +31,7 @@ describe("a client with read access only (official SDK client over /mcp)", () =>
     const found = await client.callTool({ name: "ctx_search", arguments: { query: "Software Engineer" } });
     expect(found.isError).toBe(false);
     expect(textOf(found)).toContain(
-      '1 matching line(s) in 1 file(s) for text "Software Engineer" (ignoring case):\n\nresources/context.md-2- \nresources/context.md:3: I am a software engineer',
+      '1 matching line(s) in 1 file(s) for text "Software Engineer" (ignoring case):\n\nresources/context.md-2-\nresources/context.md:3: I am a software engineer',
     );
     const capped = textOf(
       await client.callTool({ name: "ctx_search", arguments: { query: "description:", maxResults: 1 } }),
