@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { READ_TOOL_NAMES } from "../tests/tool-names";
 import { connectedClient, REDIRECT_URL, SdkOAuthClient } from "../tests/workerd/sdk-client";
 import { onboardedVisitor } from "../tests/workerd/visitor";
 
@@ -56,7 +57,7 @@ describe("a client identified by its metadata document", () => {
     expect(oauth.consentPages[0]).toContain("Published Client");
     expect(oauth.consentPages[0]).toContain("<strong>client.example</strong>");
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(["ctx_instructions"]);
+    expect(tools.map((tool) => tool.name).sort()).toEqual(READ_TOOL_NAMES);
     await client.close();
   });
 

@@ -1,6 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { describe, expect, it } from "vitest";
+import { WRITE_TOOL_NAMES } from "../tests/tool-names";
 import { accessToken, mcpPost, openSession } from "../tests/workerd/mcp";
 import { consent, registerClient } from "../tests/workerd/oauth-client";
 import { connectedClient, SdkOAuthClient, sdkTransport } from "../tests/workerd/sdk-client";
@@ -16,7 +17,7 @@ describe.each(["Streamable HTTP", "SSE"] as const)("an SDK client over %s", (kin
     // It asked for the endpoint URL it was given, as MCP's canonical server URI.
     expect(oauth.authorizationUrls[0]?.searchParams.get("resource")).toBe(`${SITE}${path}`);
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(["ctx_bash", "ctx_instructions"]);
+    expect(tools.map((tool) => tool.name).sort()).toEqual(WRITE_TOOL_NAMES);
     const read = await client.callTool({ name: "ctx_instructions", arguments: {} });
     expect(read.isError, JSON.stringify(read.content)).toBeFalsy();
     await client.close();

@@ -7,9 +7,17 @@ import { SERVER_INSTRUCTIONS } from "./mcp/guide";
 import { type McpGrant, McpSessions } from "./mcp/sessions";
 import { registerCtxTools } from "./mcp/tools";
 import type { BashInput } from "./workspace/bash-input";
+import type { HistoryInput, HistoryResult } from "./workspace/history";
 import { personAccessError } from "./workspace/problems";
 import type { TokenTarget } from "./workspace/repo-token";
-import { type BashOutcome, type InstructionsOutcome, Workspace, type WorkspaceStats } from "./workspace/workspace";
+import type { SearchInput, SearchResult } from "./workspace/search";
+import {
+  type BashOutcome,
+  type InstructionsOutcome,
+  type ReadOutcome,
+  Workspace,
+  type WorkspaceStats,
+} from "./workspace/workspace";
 
 const INSTALL_STATE_TTL_MS = 10 * 60 * 1000;
 
@@ -65,6 +73,16 @@ export class UserWorkspace extends DurableObject<Env> {
   /** ctx_instructions: the guide's material from the user's repo. */
   async instructions(): Promise<InstructionsOutcome> {
     return this.#ws().instructions();
+  }
+
+  /** ctx_search: git grep over the user's clone. */
+  async search(input: SearchInput): Promise<ReadOutcome<SearchResult>> {
+    return this.#ws().search(input);
+  }
+
+  /** ctx_history: the user's recent commits, or one commit's diff. */
+  async history(input: HistoryInput): Promise<ReadOutcome<HistoryResult>> {
+    return this.#ws().history(input);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { abortAllDurableObjects } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { READ_TOOL_NAMES, WRITE_TOOL_NAMES } from "../../tests/tool-names";
 import { accessToken, callTool, listTools, mcpPost, openSession, rpcResult } from "../../tests/workerd/mcp";
 import { githubControl, onboardedVisitor } from "../../tests/workerd/visitor";
 
@@ -16,7 +17,7 @@ describe("the MCP endpoint", () => {
     const { visitor } = await onboardedVisitor("lister");
     const token = await accessToken(visitor, true);
     const sessionId = await openSession(token);
-    expect(await listTools(token, sessionId)).toEqual(["ctx_bash", "ctx_instructions"]);
+    expect(await listTools(token, sessionId)).toEqual(WRITE_TOOL_NAMES);
     expect((await (await workspaceOf(visitor)).stats()).sandboxExecs).toBe(0);
   });
 
@@ -24,7 +25,7 @@ describe("the MCP endpoint", () => {
     const { visitor, github } = await onboardedVisitor("readonly");
     const token = await accessToken(visitor, false);
     const sessionId = await openSession(token);
-    expect(await listTools(token, sessionId)).toEqual(["ctx_instructions"]);
+    expect(await listTools(token, sessionId)).toEqual(READ_TOOL_NAMES);
 
     const before = await githubControl().branchHead(`${github.login}/ctx`);
     const call = { name: "ctx_bash", arguments: { command: "echo pwned > pwned.md" } };
@@ -40,8 +41,8 @@ describe("the MCP endpoint", () => {
     const [first, second] = [await accessToken(visitor, true, "One"), await accessToken(visitor, false, "Two")];
     const [a, b] = await Promise.all([openSession(first), openSession(second)]);
     expect(a).not.toBe(b);
-    expect(await listTools(first, a)).toEqual(["ctx_bash", "ctx_instructions"]);
-    expect(await listTools(second, b)).toEqual(["ctx_instructions"]);
+    expect(await listTools(first, a)).toEqual(WRITE_TOOL_NAMES);
+    expect(await listTools(second, b)).toEqual(READ_TOOL_NAMES);
     // A session belongs to the grant that opened it.
     expect((await mcpPost(second, { jsonrpc: "2.0", id: 9, method: "tools/list" }, { sessionId: a })).status).toBe(404);
   });
@@ -83,7 +84,7 @@ describe("the MCP endpoint", () => {
     const token = await accessToken(visitor, true);
     const sessionId = await openSession(token);
     await abortAllDurableObjects();
-    expect(await listTools(token, sessionId)).toEqual(["ctx_bash", "ctx_instructions"]);
+    expect(await listTools(token, sessionId)).toEqual(WRITE_TOOL_NAMES);
   });
 
   it("refuses an expired token", async () => {

@@ -1,9 +1,18 @@
 import type { BashInput } from "../workspace/bash-input";
 import type { StreamOutput } from "../workspace/command";
+import {
+  DEFAULT_HISTORY_LIMIT,
+  type HistoryCommit,
+  type HistoryInput,
+  type HistoryResult,
+  MAX_DIFF_BYTES,
+} from "../workspace/history";
+import { cleanLine, showPath } from "../workspace/memory-path";
+import { SEARCH_SECONDS, type SearchInput, type SearchLine, type SearchResult } from "../workspace/search";
 import type { SyncCommit } from "../workspace/sync";
-import type { BashOutcome, InstructionsOutcome } from "../workspace/workspace";
+import type { BashOutcome, InstructionsOutcome, ReadOutcome } from "../workspace/workspace";
 import { short, sideBranchNote } from "../workspace/workspace";
-import { GUIDE } from "./guide";
+import { guideFor } from "./guide";
 
 const MAX_LISTED_FILES = 20;
 
@@ -101,25 +110,34 @@ function fileLines(files: string[]): string[] {
   return files.length > MAX_LISTED_FILES ? [...listed, "  … and more"] : listed;
 }
 
-/** ctx_instructions's answer: the guide, then the person's instructions, context and index. */
-export function instructionsText(outcome: InstructionsOutcome): { text: string; isError: boolean } {
+/**
+ * ctx_instructions's answer: the guide for the grant (`canWrite`: see guideFor), then the
+ * person's instructions, context and index (capped, with how many more entries exist).
+ */
+export function instructionsText(
+  outcome: InstructionsOutcome,
+  access: { canWrite: boolean },
+): { text: string; isError: boolean } {
+  const guide = guideFor(access);
   if (!outcome.ready)
-    return { text: `${GUIDE}\n---\n\nThe repository is not available: ${outcome.problem}`, isError: true };
-  const parts = [GUIDE, "---", `Repository: ${outcome.repo} (branch ${outcome.branch})`, ...outcome.notes];
+    return { text: `${guide}\n---\n\nThe repository is not available: ${outcome.problem}`, isError: true };
+  const parts = [guide, "---", `Repository: ${outcome.repo} (branch ${outcome.branch})`, ...outcome.notes];
   const empty = !outcome.instructions && !outcome.context && !outcome.resources.length && !outcome.skills.length;
   if (empty) {
     parts.push(
-      "This memory is empty so far. Offer to set it up (the `onboarding` prompt does that) and ask the person a few questions about themselves.",
+      access.canWrite
+        ? "This memory is empty so far. Offer to set it up (the `onboarding` prompt does that) and ask the person a few questions about themselves."
+        : "This memory is empty so far. With read access only you cannot set it up: tell the person, who can connect this app again with write access.",
     );
   }
   parts.push(file("resources/instructions.md", outcome.instructions), file("resources/context.md", outcome.context));
   parts.push(
-    index("Resources (resources/*.md)", outcome.resources),
-    index("Skills (skills/*/SKILL.md)", outcome.skills),
+    index("Resources (resources/*.md)", outcome.resources, outcome.moreResources, "resources"),
+    index("Skills (skills/*/SKILL.md)", outcome.skills, outcome.moreSkills, "skills"),
   );
   if (outcome.skipped.length) {
     parts.push(
-      `## Skipped\n\nNot regular files inside the repository (symlinks, or under one), so not read:\n${outcome.skipped.map((path) => `- ${path}`).join("\n")}`,
+      `## Skipped\n\nNot regular files inside the repository (symlinks, or under one), so not read:\n${fileList(outcome.skipped)}`,
     );
   }
   return { text: parts.filter(Boolean).join("\n\n"), isError: false };
@@ -127,16 +145,141 @@ export function instructionsText(outcome: InstructionsOutcome): { text: string; 
 
 function file(path: string, content: { text: string; cut: boolean } | null): string {
   if (!content) return `## ${path}\n\n(missing)`;
-  return `## ${path}\n\n${content.text.trimEnd()}${content.cut ? `\n\n[cut: read the rest with ctx_bash \`cat ${path}\`]` : ""}`;
+  return `## ${path}\n\n${content.text.trimEnd()}${content.cut ? `\n\n[cut: read the rest with ctx_read ${path}]` : ""}`;
 }
 
-function index(title: string, entries: { path: string; name: string; description: string; problem?: string }[]) {
+/** A list of paths, one a line, the first {@link MAX_LISTED_FILES} of them and a count of the rest. */
+function fileList(paths: string[]): string {
+  const listed = paths.slice(0, MAX_LISTED_FILES).map((path) => `- ${showPath(path)}`);
+  if (paths.length > MAX_LISTED_FILES) listed.push(`- … and ${paths.length - MAX_LISTED_FILES} more`);
+  return listed.join("\n");
+}
+
+/** Index descriptions are cut here: the index is for choosing what to read. */
+const MAX_DESCRIPTION_LENGTH = 200;
+
+function index(
+  title: string,
+  entries: { path: string; name: string; description: string; problem?: string }[],
+  more: number | undefined,
+  folder: string,
+) {
   if (!entries.length) return `## ${title}\n\n(none)`;
   const lines = entries.map(
     (entry) =>
-      `- ${entry.name} (${entry.path})${entry.description ? `: ${entry.description}` : ""}${entry.problem ? ` [${entry.problem}]` : ""}`,
+      `- ${cleanLine(entry.name, MAX_DESCRIPTION_LENGTH)} (${showPath(entry.path)})${entry.description ? `: ${cleanLine(entry.description, MAX_DESCRIPTION_LENGTH)}` : ""}${entry.problem ? ` [${entry.problem}]` : ""}`,
   );
+  if (more)
+    lines.push(
+      `- … and ${more} more in ${folder}/, not listed here: find them with ctx_search (a word, with path "${folder}") or list the folder with ctx_read "${folder}".`,
+    );
   return `## ${title}\n\n${lines.join("\n")}`;
+}
+
+/** ctx_search's answer: matches grouped per file as `path:line: text` (context `path-line- text`), and what was left out. */
+export function searchText(input: SearchInput, outcome: ReadOutcome<SearchResult>): { text: string; isError: boolean } {
+  if (!outcome.ready) return { text: `Nothing was searched. ${outcome.problem}`, isError: true };
+  const parts = [...outcome.notes];
+  const found = outcome.value;
+  const what = `${input.regex ? "regex" : "text"} ${JSON.stringify(input.query)}${input.path ? ` in ${showPath(input.path)}` : ""}`;
+  if (found.problem)
+    return { text: [...parts, `Nothing was searched for ${what}: ${found.problem}`].join("\n\n"), isError: true };
+  const atLeast = found.countsCut ? "at least " : "";
+  if (!found.totalFiles) {
+    parts.push(`No match for ${what}${input.caseSensitive ? "" : " (ignoring case)"}.`);
+  } else {
+    parts.push(
+      `${atLeast}${found.totalMatches} matching line(s) in ${atLeast}${found.totalFiles} file(s) for ${what}${input.caseSensitive ? "" : " (ignoring case)"}:`,
+    );
+    for (const file of found.files) parts.push(searchLines(file.path, file.lines));
+    const left = found.totalMatches - found.shownMatches;
+    if (left > 0) {
+      const files = found.more.slice(0, 20).map((file) => `${showPath(file.path)} (${file.matches})`);
+      parts.push(
+        `${atLeast}${left} more result(s): narrow the query or the path${files.length ? `. Also in: ${files.join(", ")}${found.more.length > files.length ? ", …" : ""}` : ""}.`,
+      );
+    }
+  }
+  if (found.timedOut)
+    parts.push(
+      `The search stopped at its time limit (${SEARCH_SECONDS} s): there may be more matches. Use a simpler pattern or a narrower path.`,
+    );
+  return { text: parts.join("\n\n"), isError: false };
+}
+
+/** Long lines are shown around their match: enough to recognise it, never a whole minified file. */
+const MAX_SEARCH_LINE = 300;
+
+function searchLines(path: string, lines: SearchLine[]): string {
+  const name = showPath(path);
+  const out: string[] = [];
+  let previous: number | undefined;
+  for (const line of lines) {
+    if (previous !== undefined && line.line > previous + 1) out.push("--");
+    previous = line.line;
+    const text = around(line);
+    out.push(`${name}${line.match ? ":" : "-"}${line.line}${line.match ? ":" : "-"}${text ? ` ${text}` : ""}`);
+  }
+  return out.join("\n");
+}
+
+/** A line's text cleaned and cut to about {@link MAX_SEARCH_LINE} characters around its match. */
+function around(line: SearchLine): string {
+  const points = Array.from(line.text.replace(/\r$/, ""));
+  if (points.length <= MAX_SEARCH_LINE) return cleanLine(points.join(""), MAX_SEARCH_LINE);
+  // git's column counts bytes: find the character it falls in.
+  let start = 0;
+  if (line.column) {
+    let bytes = 0;
+    while (start < points.length && bytes + byteLength(points[start] ?? "") < line.column) {
+      bytes += byteLength(points[start] ?? "");
+      start += 1;
+    }
+    start = Math.max(0, start - 50);
+  }
+  const shown = cleanLine(points.slice(start, start + MAX_SEARCH_LINE).join(""), MAX_SEARCH_LINE);
+  return `${start > 0 ? "…" : ""}${shown}${start + MAX_SEARCH_LINE < points.length ? "…" : ""}`;
+}
+
+/** ctx_history's answer: one block per commit, newest first, or one commit with its stat and diff. */
+export function historyText(
+  input: HistoryInput,
+  outcome: ReadOutcome<HistoryResult>,
+): { text: string; isError: boolean } {
+  if (!outcome.ready) return { text: `No history was read. ${outcome.problem}`, isError: true };
+  const parts = [...outcome.notes];
+  const history = outcome.value;
+  if (history.problem) return { text: [...parts, history.problem].join("\n\n"), isError: Boolean(input.commit) };
+  if (!history.commits.length) {
+    parts.push(input.path ? `No commit changed ${showPath(input.path)}.` : "No commits.");
+    return { text: parts.join("\n\n"), isError: false };
+  }
+  if (!input.commit)
+    parts.push(
+      `${history.commits.length} most recent commit(s) of ${outcome.branch}${input.path ? ` that changed ${showPath(input.path)}` : ""}, newest first:`,
+    );
+  parts.push(...history.commits.map(commitBlock));
+  if (history.diff) {
+    const { text, cut, error } = history.diff;
+    parts.push(
+      error
+        ? `The diff could not be shown: ${error}`
+        : `${text}${cut ? `\n[diff cut at ${MAX_DIFF_BYTES / 1000} KB: pass path with commit to see one file's part]` : ""}`,
+    );
+  } else if (history.commits.length === (input.limit ?? DEFAULT_HISTORY_LIMIT)) {
+    parts.push("There may be older commits: raise limit (at most 100) or narrow with path. Show one with commit.");
+  }
+  return { text: parts.join("\n\n"), isError: false };
+}
+
+function commitBlock(commit: HistoryCommit): string {
+  const files = commit.files.map((file) =>
+    file.from !== undefined
+      ? `  ${file.status} ${showPath(file.from)} -> ${showPath(file.path)}`
+      : `  ${file.status} ${showPath(file.path)}`,
+  );
+  if (commit.moreFiles) files.push(`  … and ${commit.moreFiles} more file(s)`);
+  return [`${short(commit.sha)} ${commit.date} ${commit.author}: ${commit.subject}`, ...files].join("\n");
 }
 
 const byteLength = (text: string) => new TextEncoder().encode(text).byteLength;

@@ -1,17 +1,36 @@
+import { SCOPES } from "../../app/lib/oauth/scopes";
+
 /**
  * What every AI reads first (ctx_instructions): how a ctx repo is organised and how to use
- * the tools. The person's own instructions and context follow it.
+ * the tools this connection has. A read-only grant (`ctx:read`) is told how to read and how
+ * the person gives write access, never to use `ctx_bash`, which it does not have; a write
+ * grant is told about the read tools as well. The person's own instructions and context
+ * follow it.
  */
-export const GUIDE = `# Your memory: the ctx repository
+export function guideFor(access: { canWrite: boolean }): string {
+  return access.canWrite
+    ? [INTRO, ORGANISATION, READING, WRITING, HABITS].join("\n")
+    : [INTRO_READ_ONLY, ORGANISATION, READING, READ_ONLY].join("\n");
+}
+
+const INTRO = `# Your memory: the ctx repository
 
 You have a persistent memory: a private GitHub repository that belongs to the person you are
 helping. It outlives this conversation and is shared by every AI assistant they use. Read it
 before you answer; write to it when you learn something worth keeping.
+`;
 
-## How it is organised
+const INTRO_READ_ONLY = `# Your memory: the ctx repository
+
+You have a persistent memory: a private GitHub repository that belongs to the person you are
+helping. It outlives this conversation and is shared by every AI assistant they use. Read it
+before you answer. This connection may only read it (see "Read only" below).
+`;
+
+const ORGANISATION = `## How it is organised
 
 - \`resources/instructions.md\`: how the person wants you to work. Follow it.
-- \`resources/context.md\`: who they are and what they are doing now. Keep it current and short.
+- \`resources/context.md\`: who they are and what they are doing now.
 - \`resources/<topic>.md\`: one file per topic (projects, people, preferences…), each starting
   with front matter:
   \`\`\`
@@ -20,17 +39,32 @@ before you answer; write to it when you learn something worth keeping.
   description: The projects I am working on and their status
   ---
   \`\`\`
-  The description says when the file is worth reading; the index below lists them all.
+  The description says when the file is worth reading; the index below lists them.
 - \`skills/<name>/SKILL.md\`: a procedure to follow for a recurring task, with the same front
   matter. Read the whole file before using a skill.
 - \`knowledge/\`: longer reference material, one topic per file, read when needed.
+`;
 
-## How to use the tools
+const READING = `## How to read it
 
 - \`ctx_instructions\` (this): call it at the start of a conversation.
-- \`ctx_bash\`: runs one bash command in the root of a clone of the repository. Read with
-  \`cat\`, \`ls\`, \`grep -rn\`, \`git log\`; write with heredocs (\`cat > file <<'EOF'\`), \`sed -i\`,
-  \`mv\`, \`rm\`. Pass a short \`comment\` saying why: it becomes the commit message.
+- \`ctx_read\`: a file by its path, with line numbers (a range of lines for a long one); a
+  folder gives its listing.
+- \`ctx_search\`: finds text across the memory and gives \`path:line\` of each match with a
+  line of context. Literal and ignoring case unless you ask (\`regex\`, \`caseSensitive\`);
+  \`path\` keeps it to a folder or file. Search before reading many files.
+- \`ctx_history\`: recent changes (commit, author, date, message, files), for one file or
+  folder with \`path\`; \`commit\` shows one change with its diff.
+- Every Markdown file is also an MCP resource, which the person's app may let them attach.
+- Reading never changes anything.
+`;
+
+const WRITING = `## How to change it
+
+- \`ctx_bash\`: runs one bash command in the root of a clone of the repository. Read there too
+  (\`cat\`, \`grep -rn\`, \`git log\`) when the tools above are not enough; write with heredocs
+  (\`cat > file <<'EOF'\`), \`sed -i\`, \`mv\`, \`rm\`. Pass a short \`comment\` saying why: it
+  becomes the commit message.
 - Every command that changes files is committed and pushed to GitHub on its own, as
   ctx4-ai[bot]. Do not run \`git commit\`, \`git push\` or \`git pull\` yourself; the clone is kept
   in step with GitHub for you, and commands cannot reach GitHub or the internet (\`git fetch\`
@@ -40,12 +74,22 @@ before you answer; write to it when you learn something worth keeping.
   to a side branch the result names, and the clone follows GitHub again. Tell the person.
 - Commands stop after 60 seconds unless you pass a longer \`timeoutSeconds\`, and output is cut
   after about 50 KB per stream: prefer \`head\`, \`grep\` and \`wc\` over printing large files.
+- Keep \`resources/context.md\` current and short.
+`;
 
-## Good habits
+const HABITS = `## Good habits
 
 - Keep files small and specific; update an existing file rather than adding a near-copy.
 - Write facts the person told you or confirmed, not guesses. Date things that will go stale.
 - Never store passwords, tokens or other secrets in the repository.
+`;
+
+const READ_ONLY = `## Read only
+
+The person connected this app with read access: you cannot change the memory, and no tool
+here writes. When something is worth keeping, tell the person what you would save and where.
+To let you save it yourself, they connect this app to ctx4-ai again and allow changes on the
+consent page (the box "${SCOPES["ctx:write"]}").
 `;
 
 /** The onboarding prompt: sets up an empty repository, then starts getting to know the person. */

@@ -12,7 +12,12 @@ import { type CtxWorkspace, registerCtxTools } from "./tools";
  */
 async function connect(object: CtxWorkspace, canWrite: boolean) {
   const server = new McpServer({ name: "ctx4-ai", version: "test" });
-  const workspace: CtxWorkspace = { bash: (input) => object.bash(input), instructions: () => object.instructions() };
+  const workspace: CtxWorkspace = {
+    bash: (input) => object.bash(input),
+    instructions: () => object.instructions(),
+    search: (input) => object.search(input),
+    history: (input) => object.history(input),
+  };
   registerCtxTools(server, workspace, { canWrite });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: "test-client", version: "1" });
@@ -24,12 +29,20 @@ const textOf = (result: Awaited<ReturnType<Client["callTool"]>>) =>
   (result.content as { type: string; text: string }[]).map((part) => part.text).join("\n");
 
 describe("registerCtxTools", () => {
-  it("offers only ctx_instructions, read-only, without write access", async () => {
+  it("offers only read tools, each read-only, without write access", async () => {
     const { workspace } = await connectedUser();
     const client = await connect(workspace, false);
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(["ctx_instructions"]);
-    expect(tools[0]?.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+    const names = tools.map((tool) => tool.name);
+    expect(names).toEqual(expect.arrayContaining(["ctx_instructions", "ctx_search", "ctx_history"]));
+    expect(names).not.toContain("ctx_bash");
+    for (const tool of tools)
+      expect(tool.annotations, tool.name).toMatchObject({
+        readOnlyHint: true,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: false,
+      });
   });
 
   it("offers ctx_bash (destructive) and the onboarding prompt with write access", async () => {

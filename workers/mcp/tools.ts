@@ -2,8 +2,10 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { type BashInput, bashInputShape } from "../workspace/bash-input";
-import type { BashOutcome, InstructionsOutcome } from "../workspace/workspace";
-import { bashResultText, instructionsText, lateOutcomeText } from "./format";
+import { type HistoryInput, type HistoryResult, historyInputShape } from "../workspace/history";
+import { type SearchInput, type SearchResult, searchInputShape } from "../workspace/search";
+import type { BashOutcome, InstructionsOutcome, ReadOutcome } from "../workspace/workspace";
+import { bashResultText, historyText, instructionsText, lateOutcomeText, searchText } from "./format";
 import { ONBOARDING_PROMPT } from "./guide";
 import { withProgress } from "./progress";
 import type { CallWatch } from "./sessions";
@@ -16,7 +18,12 @@ export type CtxWorkspace = {
   /** `signal`: the client cancelled the call (see Workspace.bash). */
   bash(input: BashInput, signal?: AbortSignal): Promise<BashOutcome>;
   instructions(): Promise<InstructionsOutcome>;
+  search(input: SearchInput): Promise<ReadOutcome<SearchResult>>;
+  history(input: HistoryInput): Promise<ReadOutcome<HistoryResult>>;
 };
+
+/** Every read tool's annotations: it changes nothing, and asks nothing outside the memory. */
+const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -31,7 +38,7 @@ async function answer(calls: CallWatch | undefined, extra: Extra, result: { text
 
 /**
  * Registers ctx4-ai's tools and prompt on one MCP server (one per session). `canWrite` is
- * whether the session's grant allows changing the repo: without it only the read tool exists.
+ * whether the session's grant allows changing the repo: without it only the read tools exist.
  * `calls` is the session's side of a call (its stream, outcomes its client did not see); a
  * transport without sessions (in memory) has none.
  */
@@ -47,9 +54,34 @@ export function registerCtxTools(
       title: "Read your memory's instructions",
       description:
         "Call this first in every conversation. Returns how the person's memory repository is organised and how to use it, their instructions (resources/instructions.md), their context (resources/context.md), and an index of topic files and skills.",
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: READ_ONLY,
     },
-    async (extra) => answer(calls, extra, instructionsText(await workspace.instructions())),
+    async (extra) =>
+      answer(calls, extra, instructionsText(await workspace.instructions(), { canWrite: options.canWrite })),
+  );
+
+  server.registerTool(
+    "ctx_search",
+    {
+      title: "Search your memory",
+      description:
+        "Finds text across the person's memory (git grep over every file, uncommitted changes included; binary files skipped). Literal and ignoring case by default; regex for a Perl-compatible regular expression; path keeps it to a folder or file. Returns path:line: text of each matching line with a line of context, grouped per file, and how many more results there are.",
+      inputSchema: searchInputShape,
+      annotations: READ_ONLY,
+    },
+    async (input, extra) => answer(calls, extra, searchText(input, await workspace.search(input))),
+  );
+
+  server.registerTool(
+    "ctx_history",
+    {
+      title: "See your memory's history",
+      description:
+        "Recent changes to the person's memory, newest first: commit, author, date, message and the files it changed (A added, M modified, D deleted, R renamed). path keeps to one file (followed across renames) or folder; commit shows that one commit with its stat and diff.",
+      inputSchema: historyInputShape,
+      annotations: READ_ONLY,
+    },
+    async (input, extra) => answer(calls, extra, historyText(input, await workspace.history(input))),
   );
 
   if (!options.canWrite) return;

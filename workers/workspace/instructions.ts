@@ -17,7 +17,16 @@ export type RepoInstructions = {
   skills: IndexEntry[];
   /** Paths that are not regular files inside the clone (symlinks, or under one): listed, never read. */
   skipped: string[];
+  /** Index entries left out past {@link MAX_INDEX_ENTRIES}, when there are any. */
+  moreResources?: number;
+  moreSkills?: number;
 };
+
+/**
+ * Index entries read per kind (resources, skills): ctx_instructions stays a few thousand
+ * tokens on a memory of thousands of files, and says how many more there are.
+ */
+export const MAX_INDEX_ENTRIES = 100;
 
 const GATHER_TIMEOUT_MS = 30_000;
 const GATHER_OUTPUT_BYTES = 2 * 1024 * 1024;
@@ -30,7 +39,7 @@ export async function gatherInstructions(sandbox: SandboxBackend): Promise<RepoI
   const mark = `ctx4-${crypto.randomUUID()}`;
   const result = await sandbox.exec({
     command: GATHER_SCRIPT,
-    env: { CTX4_MARK: mark },
+    env: { CTX4_MARK: mark, CTX4_INDEX_MAX: String(MAX_INDEX_ENTRIES) },
     timeoutMs: GATHER_TIMEOUT_MS,
     maxOutputBytes: GATHER_OUTPUT_BYTES,
   });
@@ -48,6 +57,8 @@ export function parseGathered(stdout: string, mark: string): RepoInstructions {
     const text = section.slice(newline + 1);
     const cut = extent === "cut";
     if (kind === "skipped") gathered.skipped.push(path);
+    else if (kind === "more" && path === "resources") gathered.moreResources = Number(extent);
+    else if (kind === "more" && path === "skills") gathered.moreSkills = Number(extent);
     else if (kind === "whole" && path === "resources/instructions.md") gathered.instructions = { text, cut };
     else if (kind === "whole" && path === "resources/context.md") gathered.context = { text, cut };
     else if (kind === "head" && path.startsWith("resources/"))

@@ -20,11 +20,13 @@ import {
   MAX_OUTPUT_BYTES,
 } from "./bash-input";
 import { runInClone, type StreamOutput } from "./command";
+import { type HistoryInput, type HistoryResult, historyInputSchema, readHistory } from "./history";
 import { gatherInstructions, type RepoInstructions } from "./instructions";
 import { CloneMissingError, configProblem, describeFailure, RouteRefusedError, WorkspaceResetError } from "./problems";
 import { redactSecrets } from "./redact";
 import { remoteBranchHead } from "./remote-head";
 import { RepoTokenCache, type TokenTarget } from "./repo-token";
+import { type SearchInput, type SearchResult, searchClone, searchInputSchema } from "./search";
 import { SerialQueue } from "./serial-queue";
 import {
   type CloneTarget,
@@ -271,6 +273,20 @@ export class Workspace {
     if (!outcome.ready) return outcome;
     const { value, ...where } = outcome;
     return { ...where, ...value };
+  }
+
+  /** ctx_search: git grep over the clone as it is now (see searchClone). Never commits. */
+  async search(input: SearchInput): Promise<ReadOutcome<SearchResult>> {
+    const parsed = searchInputSchema.safeParse(input);
+    if (!parsed.success) return { ready: false, problem: `Invalid input: ${parsed.error.message}` };
+    return this.readClone(({ sandbox, redact }) => searchClone(sandbox, parsed.data, redact));
+  }
+
+  /** ctx_history: the branch's recent commits, or one commit's diff (see readHistory). Never commits. */
+  async history(input: HistoryInput): Promise<ReadOutcome<HistoryResult>> {
+    const parsed = historyInputSchema.safeParse(input);
+    if (!parsed.success) return { ready: false, problem: `Invalid input: ${parsed.error.message}` };
+    return this.readClone(({ sandbox, redact }) => readHistory(sandbox, parsed.data, redact));
   }
 
   /**
