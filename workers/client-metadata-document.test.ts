@@ -56,7 +56,7 @@ describe("a client identified by its metadata document", () => {
     expect(oauth.consentPages[0]).toContain("Published Client");
     expect(oauth.consentPages[0]).toContain("<strong>client.example</strong>");
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(["ctx_instructions"]);
+    expect(tools.map((tool) => tool.name)).toEqual(["ctx_instructions", "ctx_read"]);
     await client.close();
   });
 

@@ -16,7 +16,7 @@ describe.each(["Streamable HTTP", "SSE"] as const)("an SDK client over %s", (kin
     // It asked for the endpoint URL it was given, as MCP's canonical server URI.
     expect(oauth.authorizationUrls[0]?.searchParams.get("resource")).toBe(`${SITE}${path}`);
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(["ctx_bash", "ctx_instructions"]);
+    expect(tools.map((tool) => tool.name).sort()).toEqual(["ctx_bash", "ctx_instructions", "ctx_read"]);
     const read = await client.callTool({ name: "ctx_instructions", arguments: {} });
     expect(read.isError, JSON.stringify(read.content)).toBeFalsy();
     await client.close();

@@ -7,9 +7,16 @@ import { SERVER_INSTRUCTIONS } from "./mcp/guide";
 import { type McpGrant, McpSessions } from "./mcp/sessions";
 import { registerCtxTools } from "./mcp/tools";
 import type { BashInput } from "./workspace/bash-input";
+import type { MarkdownPage, PathRead, ReadInput, ReadPurpose } from "./workspace/files";
 import { personAccessError } from "./workspace/problems";
 import type { TokenTarget } from "./workspace/repo-token";
-import { type BashOutcome, type InstructionsOutcome, Workspace, type WorkspaceStats } from "./workspace/workspace";
+import {
+  type BashOutcome,
+  type InstructionsOutcome,
+  type ReadOutcome,
+  Workspace,
+  type WorkspaceStats,
+} from "./workspace/workspace";
 
 const INSTALL_STATE_TTL_MS = 10 * 60 * 1000;
 
@@ -65,6 +72,16 @@ export class UserWorkspace extends DurableObject<Env> {
   /** ctx_instructions: the guide's material from the user's repo. */
   async instructions(): Promise<InstructionsOutcome> {
     return this.#ws().instructions();
+  }
+
+  /** ctx_read (`tool`) and resources/read (`resource`): one path of the user's clone, read only. */
+  async read(input: ReadInput, purpose?: ReadPurpose): Promise<ReadOutcome<PathRead>> {
+    return this.#ws().read(input, purpose);
+  }
+
+  /** resources/list: one page of the memory's Markdown files after path `after`. */
+  async markdown(after?: string): Promise<ReadOutcome<MarkdownPage>> {
+    return this.#ws().markdown(after);
   }
 
   /**
@@ -167,17 +184,23 @@ export class UserWorkspace extends DurableObject<Env> {
   /** One SDK server per session; they all share this object's workspace. */
   #mcpServer(grant: McpGrant): McpServer {
     // `logging`: a call's outcome its client did not see is also sent as a log message.
+    // `resources.listChanged`: every session hears when the memory moved (resourceListChanged).
     const server = new McpServer(
       { name: "ctx4-ai", version: "1.0.0" },
-      { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {} } },
+      { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {}, resources: { listChanged: true } } },
     );
     registerCtxTools(server, this.#ws(), { canWrite: grant.scopes.includes("ctx:write"), calls: this.#sessions() });
     return server;
   }
 
   #ws(): Workspace {
-    this.#workspace ??= new Workspace(this.ctx.storage, this.env, this.#userId(), (target) =>
-      this.#confirmRepoAccess(target),
+    this.#workspace ??= new Workspace(
+      this.ctx.storage,
+      this.env,
+      this.#userId(),
+      (target) => this.#confirmRepoAccess(target),
+      // Every session of this user, whichever made the change: their resource lists are stale.
+      () => this.#mcp?.resourceListChanged(),
     );
     return this.#workspace;
   }

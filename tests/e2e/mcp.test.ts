@@ -47,7 +47,7 @@ describe.each(["Streamable HTTP", "SSE"] as const)("an MCP client over %s", (kin
     const client = new Client({ name: "e2e", version: "1.0.0" });
     await client.connect(transport());
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(["ctx_bash", "ctx_instructions"]);
+    expect(tools.map((tool) => tool.name).sort()).toEqual(["ctx_bash", "ctx_instructions", "ctx_read"]);
 
     const written = await client.callTool({
       name: "ctx_bash",
@@ -109,7 +109,7 @@ describe("an MCP client whose person is not signed in in the browser it opens", 
     await unauthorized.finishAuth(code);
     const client = new Client({ name: "e2e", version: "1.0.0" });
     await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }));
-    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(["ctx_instructions"]);
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(["ctx_instructions", "ctx_read"]);
     await client.close();
   });
 });
@@ -146,7 +146,7 @@ describe("an MCP client configured with a trailing slash", () => {
     await first.finishAuth(await oauth.consentIn(page, { write: false }));
     const client = new Client({ name: "e2e", version: "1.0.0" });
     await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }));
-    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(["ctx_instructions"]);
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(["ctx_instructions", "ctx_read"]);
 
     // The same token from a web page on another origin, served from this computer as MCP
     // Inspector's web UI is: the browser's own CORS preflight and checks decide.

@@ -16,7 +16,7 @@ describe("the MCP endpoint", () => {
     const { visitor } = await onboardedVisitor("lister");
     const token = await accessToken(visitor, true);
     const sessionId = await openSession(token);
-    expect(await listTools(token, sessionId)).toEqual(["ctx_bash", "ctx_instructions"]);
+    expect(await listTools(token, sessionId)).toEqual(["ctx_bash", "ctx_instructions", "ctx_read"]);
     expect((await (await workspaceOf(visitor)).stats()).sandboxExecs).toBe(0);
   });
 
@@ -24,7 +24,7 @@ describe("the MCP endpoint", () => {
     const { visitor, github } = await onboardedVisitor("readonly");
     const token = await accessToken(visitor, false);
     const sessionId = await openSession(token);
-    expect(await listTools(token, sessionId)).toEqual(["ctx_instructions"]);
+    expect(await listTools(token, sessionId)).toEqual(["ctx_instructions", "ctx_read"]);
 
     const before = await githubControl().branchHead(`${github.login}/ctx`);
     const call = { name: "ctx_bash", arguments: { command: "echo pwned > pwned.md" } };
@@ -40,8 +40,8 @@ describe("the MCP endpoint", () => {
     const [first, second] = [await accessToken(visitor, true, "One"), await accessToken(visitor, false, "Two")];
     const [a, b] = await Promise.all([openSession(first), openSession(second)]);
     expect(a).not.toBe(b);
-    expect(await listTools(first, a)).toEqual(["ctx_bash", "ctx_instructions"]);
-    expect(await listTools(second, b)).toEqual(["ctx_instructions"]);
+    expect(await listTools(first, a)).toEqual(["ctx_bash", "ctx_instructions", "ctx_read"]);
+    expect(await listTools(second, b)).toEqual(["ctx_instructions", "ctx_read"]);
     // A session belongs to the grant that opened it.
     expect((await mcpPost(second, { jsonrpc: "2.0", id: 9, method: "tools/list" }, { sessionId: a })).status).toBe(404);
   });
@@ -83,7 +83,7 @@ describe("the MCP endpoint", () => {
     const token = await accessToken(visitor, true);
     const sessionId = await openSession(token);
     await abortAllDurableObjects();
-    expect(await listTools(token, sessionId)).toEqual(["ctx_bash", "ctx_instructions"]);
+    expect(await listTools(token, sessionId)).toEqual(["ctx_bash", "ctx_instructions", "ctx_read"]);
   });
 
   it("refuses an expired token", async () => {

@@ -12,7 +12,12 @@ import { type CtxWorkspace, registerCtxTools } from "./tools";
  */
 async function connect(object: CtxWorkspace, canWrite: boolean) {
   const server = new McpServer({ name: "ctx4-ai", version: "test" });
-  const workspace: CtxWorkspace = { bash: (input) => object.bash(input), instructions: () => object.instructions() };
+  const workspace: CtxWorkspace = {
+    bash: (input) => object.bash(input),
+    instructions: () => object.instructions(),
+    read: (input, purpose) => object.read(input, purpose),
+    markdown: (after) => object.markdown(after),
+  };
   registerCtxTools(server, workspace, { canWrite });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: "test-client", version: "1" });
@@ -24,12 +29,18 @@ const textOf = (result: Awaited<ReturnType<Client["callTool"]>>) =>
   (result.content as { type: string; text: string }[]).map((part) => part.text).join("\n");
 
 describe("registerCtxTools", () => {
-  it("offers only ctx_instructions, read-only, without write access", async () => {
+  it("offers only the read tools, read-only, without write access", async () => {
     const { workspace } = await connectedUser();
     const client = await connect(workspace, false);
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(["ctx_instructions"]);
-    expect(tools[0]?.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+    expect(tools.map((tool) => tool.name)).toEqual(["ctx_instructions", "ctx_read"]);
+    for (const tool of tools)
+      expect(tool.annotations).toEqual({
+        readOnlyHint: true,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: false,
+      });
   });
 
   it("offers ctx_bash (destructive) and the onboarding prompt with write access", async () => {

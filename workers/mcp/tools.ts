@@ -2,10 +2,13 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { type BashInput, bashInputShape } from "../workspace/bash-input";
-import type { BashOutcome, InstructionsOutcome } from "../workspace/workspace";
+import { type MarkdownPage, type PathRead, type ReadInput, type ReadPurpose, readInputShape } from "../workspace/files";
+import type { BashOutcome, InstructionsOutcome, ReadOutcome } from "../workspace/workspace";
 import { bashResultText, instructionsText, lateOutcomeText } from "./format";
 import { ONBOARDING_PROMPT } from "./guide";
 import { withProgress } from "./progress";
+import { readResultText } from "./read-format";
+import { registerMemoryResources } from "./resources";
 import type { CallWatch } from "./sessions";
 
 /** Tools that change the repo: they exist only for a grant with `ctx:write`. */
@@ -16,6 +19,10 @@ export type CtxWorkspace = {
   /** `signal`: the client cancelled the call (see Workspace.bash). */
   bash(input: BashInput, signal?: AbortSignal): Promise<BashOutcome>;
   instructions(): Promise<InstructionsOutcome>;
+  /** ctx_read (`tool`) and resources/read (`resource`). */
+  read(input: ReadInput, purpose?: ReadPurpose): Promise<ReadOutcome<PathRead>>;
+  /** resources/list: Markdown files after path `after`. */
+  markdown(after?: string): Promise<ReadOutcome<MarkdownPage>>;
 };
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -31,7 +38,8 @@ async function answer(calls: CallWatch | undefined, extra: Extra, result: { text
 
 /**
  * Registers ctx4-ai's tools and prompt on one MCP server (one per session). `canWrite` is
- * whether the session's grant allows changing the repo: without it only the read tool exists.
+ * whether the session's grant allows changing the repo: without it only the read tools and the
+ * resources exist.
  * `calls` is the session's side of a call (its stream, outcomes its client did not see); a
  * transport without sessions (in memory) has none.
  */
@@ -51,6 +59,20 @@ export function registerCtxTools(
     },
     async (extra) => answer(calls, extra, instructionsText(await workspace.instructions())),
   );
+
+  server.registerTool(
+    "ctx_read",
+    {
+      title: "Read a file or folder of your memory",
+      description:
+        'Reads one path of the person\'s memory repository (relative to its root; "" for the root). A text file gives its lines numbered, from startLine to endLine (about 2,000 lines or 100 KB at a time, with the startLine to read on); a folder lists its entries with sizes; a binary file gets a summary. Symlinks and .git are not read.',
+      inputSchema: readInputShape,
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async (input, extra) => answer(calls, extra, readResultText(await workspace.read(input))),
+  );
+
+  registerMemoryResources(server, workspace);
 
   if (!options.canWrite) return;
 

@@ -3,5 +3,7 @@
  * shell. Everything variable reaches them through the environment of their exec.
  */
 export { default as GATHER_SCRIPT } from "./scripts/gather.sh?raw";
+export { default as MARKDOWN_SCRIPT } from "./scripts/markdown.sh?raw";
+export { default as READ_SCRIPT } from "./scripts/read.sh?raw";
 export { default as RUN_SCRIPT } from "./scripts/run.sh?raw";
 export { default as SYNC_SCRIPT } from "./scripts/sync.sh?raw";

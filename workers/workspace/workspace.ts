@@ -20,6 +20,15 @@ import {
   MAX_OUTPUT_BYTES,
 } from "./bash-input";
 import { runInClone, type StreamOutput } from "./command";
+import {
+  type MarkdownPage,
+  markdownPage,
+  type PathRead,
+  type ReadInput,
+  type ReadPurpose,
+  readInputSchema,
+  readPath,
+} from "./files";
 import { gatherInstructions, type RepoInstructions } from "./instructions";
 import { CloneMissingError, configProblem, describeFailure, RouteRefusedError, WorkspaceResetError } from "./problems";
 import { redactSecrets } from "./redact";
@@ -149,12 +158,17 @@ export class Workspace {
   readonly #tokens: RepoTokenCache;
   readonly #counts = { postgresQueries: 0, sandboxExecs: 0, gitSyncs: 0, remoteChecks: 0 };
 
-  /** `confirmAccess` throws when the person may no longer use the repo (see RepoTokenCache). */
+  /**
+   * `confirmAccess` throws when the person may no longer use the repo (see RepoTokenCache).
+   * `memoryChanged` is told each time the clone's branch moved: a command's commit, commits
+   * from GitHub (the web, another client) brought in by a sync, or a branch put back.
+   */
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly env: Env,
     private readonly userId: string,
     confirmAccess: (target: TokenTarget) => Promise<void>,
+    private readonly memoryChanged: () => void = () => {},
   ) {
     this.#tokens = new RepoTokenCache(
       storage,
@@ -271,6 +285,26 @@ export class Workspace {
     if (!outcome.ready) return outcome;
     const { value, ...where } = outcome;
     return { ...where, ...value };
+  }
+
+  /**
+   * ctx_read (`purpose` tool) and resources/read (`resource`): one path of the clone, through
+   * {@link readClone}, so it never commits. Invalid input runs nothing.
+   */
+  async read(input: ReadInput, purpose: ReadPurpose = "tool"): Promise<ReadOutcome<PathRead>> {
+    const parsed = readInputSchema.safeParse(input);
+    if (!parsed.success) return { ready: false, problem: `Invalid input: ${parsed.error.message}` };
+    const { startLine, endLine } = parsed.data;
+    if (startLine !== undefined && endLine !== undefined && endLine < startLine)
+      return { ready: false, problem: "Invalid input: endLine is before startLine." };
+    return this.readClone(({ sandbox, redact }) => readPath(sandbox, redact, parsed.data, purpose));
+  }
+
+  /** resources/list: one page of the memory's Markdown files after path `after` ("" first). */
+  async markdown(after = ""): Promise<ReadOutcome<MarkdownPage>> {
+    if (typeof after !== "string" || after.includes("\0") || after.length > 4_096)
+      return { ready: false, problem: "Invalid cursor." };
+    return this.readClone(({ sandbox, redact }) => markdownPage(sandbox, redact, after));
   }
 
   /**
@@ -446,12 +480,14 @@ export class Workspace {
     } finally {
       this.#gitRoute = undefined;
     }
+    const before = this.#synced && sameBranch(this.#synced, ready.target) ? this.#synced.upstream : undefined;
     this.#synced = {
       repoId: ready.target.repoId,
       branch: ready.target.branch,
       at: Date.now(),
       upstream: outcome.upstream,
     };
+    if (memoryMoved(outcome, before)) this.memoryChanged();
     // After a push-capable sync, nothing of the clone is left unpushed. A clone set aside may
     // hold work that never reached GitHub, so the sandbox stays on reset then.
     if (mode !== "read" && !outcome.movedAside) await this.storage.delete(UNPUSHED_KEY);
@@ -771,6 +807,17 @@ const INACTIVE_REASON: Record<GitHubAccessProblem, InactiveReason> = {
   person_lost_repo: "person_lost_repo",
   person_unconfirmed: "person_unconfirmed",
 };
+
+/**
+ * Whether a sync changed what the clone's branch holds: it made or brought in commits, or put
+ * the branch back, or GitHub's branch is not where this object last saw it (`before`; unknown
+ * right after the object started, when only the events themselves tell).
+ */
+function memoryMoved(outcome: SyncOutcome, before: string | null | undefined): boolean {
+  if (outcome.committed || outcome.integrated || outcome.pushed || outcome.restored || outcome.brought?.length)
+    return true;
+  return before !== undefined && outcome.upstream !== undefined && outcome.upstream !== before;
+}
 
 /** Failures of a sync after which the repo is read again: its branch or itself may have moved. */
 const FOLLOW_ON = new Set<SyncFailure>(["branch-gone", "not-found"]);
