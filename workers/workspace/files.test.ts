@@ -4,7 +4,7 @@ import { memoryPath, type PathRead } from "./files";
 import { REMOTE_FRESH_MS, type ReadOutcome } from "./workspace";
 
 /** The read's value, or a failed test saying why nothing was read. */
-function valueOf(outcome: ReadOutcome<PathRead>): PathRead {
+function readValue(outcome: ReadOutcome<PathRead>): PathRead {
   if (!outcome.ready) throw new Error(`not ready: ${outcome.problem}`);
   return outcome.value;
 }
@@ -58,7 +58,7 @@ describe("memoryPath", () => {
 describe("Workspace.read (ctx_read)", () => {
   it("gives a text file's lines from startLine to endLine, and caps a long file with the line to read on", async () => {
     const { workspace } = await hostileMemory();
-    expect(valueOf(await workspace.read({ path: "resources/context.md" }))).toEqual({
+    expect(readValue(await workspace.read({ path: "resources/context.md" }))).toEqual({
       kind: "text",
       path: "resources/context.md",
       bytes: 75,
@@ -67,21 +67,21 @@ describe("Workspace.read (ctx_read)", () => {
       nextLine: null,
       cutLine: false,
     });
-    expect(valueOf(await workspace.read({ path: "long/numbers.txt", startLine: 10, endLine: 12 }))).toMatchObject({
+    expect(readValue(await workspace.read({ path: "long/numbers.txt", startLine: 10, endLine: 12 }))).toMatchObject({
       lines: ["10", "11", "12"],
       nextLine: 13,
     });
-    const capped = valueOf(await workspace.read({ path: "long/numbers.txt" }));
+    const capped = readValue(await workspace.read({ path: "long/numbers.txt" }));
     if (capped.kind !== "text") throw new Error(capped.kind);
     expect(capped.lines).toHaveLength(2000);
     expect(capped.lines.at(-1)).toBe("2000");
     expect(capped.nextLine).toBe(2001);
-    expect(valueOf(await workspace.read({ path: "long/numbers.txt", startLine: 4999 }))).toMatchObject({
+    expect(readValue(await workspace.read({ path: "long/numbers.txt", startLine: 4999 }))).toMatchObject({
       lines: ["4999", "5000"],
       nextLine: null,
     });
-    expect(valueOf(await workspace.read({ path: "long/numbers.txt", startLine: 9000 }))).toMatchObject({ lines: [] });
-    const wide = valueOf(await workspace.read({ path: "long/one-line.txt" }));
+    expect(readValue(await workspace.read({ path: "long/numbers.txt", startLine: 9000 }))).toMatchObject({ lines: [] });
+    const wide = readValue(await workspace.read({ path: "long/one-line.txt" }));
     expect(wide).toMatchObject({ kind: "text", bytes: 300_000, cutLine: true, nextLine: 2 });
     if (wide.kind === "text") expect(wide.lines[0]).toHaveLength(100_000);
   });
@@ -94,13 +94,13 @@ describe("Workspace.read (ctx_read)", () => {
       ["odd/café.md", ["café"]],
       ["odd/-rf.md", ["dash"]],
     ] as const) {
-      expect(valueOf(await workspace.read({ path }))).toMatchObject({ kind: "text", path, lines });
+      expect(readValue(await workspace.read({ path }))).toMatchObject({ kind: "text", path, lines });
     }
   });
 
   it("lists a folder sorted, folders first, with sizes, and never shows .git", async () => {
     const { workspace } = await hostileMemory();
-    const odd = valueOf(await workspace.read({ path: "odd" }));
+    const odd = readValue(await workspace.read({ path: "odd" }));
     expect(odd).toEqual({
       kind: "folder",
       path: "odd",
@@ -118,7 +118,7 @@ describe("Workspace.read (ctx_read)", () => {
         { name: "up", type: "symlink", bytes: 8 },
       ],
     });
-    const root = valueOf(await workspace.read({ path: "" }));
+    const root = readValue(await workspace.read({ path: "" }));
     if (root.kind !== "folder") throw new Error(root.kind);
     expect(root.entries.map((entry) => entry.name)).not.toContain(".git");
     expect(root.entries.slice(0, 3)).toEqual([
@@ -130,7 +130,7 @@ describe("Workspace.read (ctx_read)", () => {
 
   it("summarises a binary file without its bytes", async () => {
     const { workspace } = await hostileMemory();
-    const binary = valueOf(await workspace.read({ path: "odd/image.png" }));
+    const binary = readValue(await workspace.read({ path: "odd/image.png" }));
     expect(binary).toMatchObject({ kind: "binary", path: "odd/image.png", bytes: 7 });
     expect(JSON.stringify(binary)).not.toContain("PNG");
   });
@@ -150,10 +150,10 @@ describe("Workspace.read (ctx_read)", () => {
     ];
     for (const path of refusals) {
       const read = await workspace.read({ path });
-      expect(valueOf(read), path).toMatchObject({ kind: "refused" });
+      expect(readValue(read), path).toMatchObject({ kind: "refused" });
       expect(JSON.stringify(read)).not.toContain(secret);
     }
-    expect(valueOf(await workspace.read({ path: "odd/nothing-here.md" }))).toEqual({
+    expect(readValue(await workspace.read({ path: "odd/nothing-here.md" }))).toEqual({
       kind: "missing",
       path: "odd/nothing-here.md",
     });
@@ -166,7 +166,7 @@ describe("Workspace.read (ctx_read)", () => {
     const head = await control.branchHead(repo.full_name);
     const localHead = await execInSandbox(userId, "git -C repo rev-parse HEAD");
     await execInSandbox(userId, "echo left > repo/left-behind.md && echo changed >> repo/resources/context.md");
-    expect(valueOf(await workspace.read({ path: "left-behind.md" }))).toMatchObject({ lines: ["left"] });
+    expect(readValue(await workspace.read({ path: "left-behind.md" }))).toMatchObject({ lines: ["left"] });
     expect(await control.branchHead(repo.full_name)).toBe(head);
     // A change on GitHub makes the next read catch up first, in read mode: it fetches, and with
     // changes left in the clone it leaves the branch alone rather than commit them.
@@ -176,7 +176,7 @@ describe("Workspace.read (ctx_read)", () => {
       files: { "web.md": "from the web\n" },
     });
     await new Promise((resolve) => setTimeout(resolve, REMOTE_FRESH_MS + 200));
-    expect(valueOf(await workspace.read({ path: "resources/context.md" }))).toMatchObject({
+    expect(readValue(await workspace.read({ path: "resources/context.md" }))).toMatchObject({
       lines: expect.arrayContaining(["changed"]),
     });
     expect(await control.branchHead(repo.full_name)).toBe(web.sha);
