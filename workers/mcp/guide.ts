@@ -28,6 +28,8 @@ before you answer; write to it when you learn something worth keeping.
 ## How to use the tools
 
 - \`ctx_instructions\` (this): call it at the start of a conversation.
+- \`ctx_read\`: reads one file (numbered lines; \`startLine\` and \`endLine\` for long ones) or
+  lists a folder, without changing anything.
 - \`ctx_bash\`: runs one bash command in the root of a clone of the repository. Read with
   \`cat\`, \`ls\`, \`grep -rn\`, \`git log\`; write with heredocs (\`cat > file <<'EOF'\`), \`sed -i\`,
   \`mv\`, \`rm\`. Pass a short \`comment\` saying why: it becomes the commit message.
