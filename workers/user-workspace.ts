@@ -7,7 +7,7 @@ import { SERVER_INSTRUCTIONS } from "./mcp/guide";
 import { type McpGrant, McpSessions } from "./mcp/sessions";
 import { registerCtxTools } from "./mcp/tools";
 import type { BashInput } from "./workspace/bash-input";
-import type { MarkdownPage, PathRead, ReadInput, ReadPurpose } from "./workspace/files";
+import type { MarkdownCursor, MarkdownPage, PathRead, ReadInput, ReadPurpose } from "./workspace/files";
 import { personAccessError } from "./workspace/problems";
 import type { TokenTarget } from "./workspace/repo-token";
 import {
@@ -79,9 +79,9 @@ export class UserWorkspace extends DurableObject<Env> {
     return this.#ws().read(input, purpose);
   }
 
-  /** resources/list: one page of the memory's Markdown files after path `after`. */
-  async markdown(after?: string): Promise<ReadOutcome<MarkdownPage>> {
-    return this.#ws().markdown(after);
+  /** resources/list: one page of the memory's Markdown files from `cursor` on. */
+  async markdown(cursor?: MarkdownCursor): Promise<ReadOutcome<MarkdownPage>> {
+    return this.#ws().markdown(cursor);
   }
 
   /**

@@ -18,7 +18,7 @@ async function readOnlyClient(object: CtxWorkspace) {
     bash: (input) => object.bash(input),
     instructions: () => object.instructions(),
     read: (input, purpose) => object.read(input, purpose),
-    markdown: (after) => object.markdown(after),
+    markdown: (cursor) => object.markdown(cursor),
   };
   registerCtxTools(server, workspace, { canWrite: false });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -61,6 +61,7 @@ describe("the memory as MCP resources", () => {
     expect(setup).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
     const head = await control.branchHead(repo.full_name);
     const client = await readOnlyClient(workspace);
+    await expect(client.listResources({ cursor: "not-ours" })).rejects.toMatchObject({ code: -32602 });
 
     const pages: Resource[][] = [];
     let cursor: string | undefined;
@@ -96,6 +97,20 @@ describe("the memory as MCP resources", () => {
     const read = await client.readResource({ uri: newline?.uri ?? "" });
     expect(read.contents).toEqual([{ uri: "ctx://memory/odd/new%0Aline.md", mimeType: "text/markdown", text: "x\n" }]);
     expect(await control.branchHead(repo.full_name)).toBe(head);
+
+    // Files that come before the cursor between two pages shift every position: the next page
+    // is still the one after the cursor's path, nothing twice and nothing left out.
+    const first = await client.listResources();
+    const added = await workspace.bash({ command: "echo '# A' > a.md && echo '# B' > b.md", comment: "Two more" });
+    expect(added).toMatchObject({ ran: true, exitCode: 0 });
+    const rest: Resource[] = [];
+    cursor = first.nextCursor;
+    while (cursor !== undefined) {
+      const page = await client.listResources({ cursor });
+      rest.push(...page.resources);
+      cursor = page.nextCursor;
+    }
+    expect([...first.resources, ...rest].map((resource) => resource.name)).toEqual(names);
   });
 
   it("reads any path through the template, with ctx_read's refusals, for a read-only grant that changes nothing", async () => {

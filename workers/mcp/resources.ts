@@ -1,6 +1,6 @@
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, ListResourcesRequestSchema, McpError, type Resource } from "@modelcontextprotocol/sdk/types.js";
-import { memoryPath } from "../workspace/files";
+import { type MarkdownCursor, markdownCursorSchema, memoryPath } from "../workspace/files";
 import { pathReadText } from "./read-format";
 import type { CtxWorkspace } from "./tools";
 
@@ -39,16 +39,17 @@ export function pathOfUri(uri: string): string {
   return named.path;
 }
 
-/** resources/list cursors: the last path of the page, base64url, opaque to clients as the spec asks. */
-const encodeCursor = (path: string) =>
-  btoa(String.fromCharCode(...new TextEncoder().encode(path)))
+/** resources/list cursors: a MarkdownCursor as base64url JSON, opaque to clients as the spec asks. */
+const encodeCursor = (cursor: MarkdownCursor) =>
+  btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(cursor))))
     .replaceAll("+", "-")
     .replaceAll("/", "_");
 
-function decodeCursor(cursor: string): string {
+/** @throws McpError (invalid params, as MCP 2025-11-25 "Pagination" asks) for anything but our cursor. */
+function decodeCursor(cursor: string): MarkdownCursor {
   try {
     const bytes = Uint8Array.from(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")), (char) => char.charCodeAt(0));
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return markdownCursorSchema.parse(JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)));
   } catch {
     throw new McpError(ErrorCode.InvalidParams, "Invalid cursor");
   }
@@ -84,9 +85,9 @@ export function registerMemoryResources(server: McpServer, workspace: CtxWorkspa
   // The SDK's own list handler neither takes a cursor nor gives one: paginate here instead.
   server.server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
     const cursor = request.params?.cursor;
-    const outcome = await workspace.markdown(cursor === undefined ? "" : decodeCursor(cursor));
+    const outcome = await workspace.markdown(cursor === undefined ? undefined : decodeCursor(cursor));
     if (!outcome.ready) throw new McpError(ErrorCode.InternalError, outcome.problem);
-    const { files, more } = outcome.value;
+    const { files, next } = outcome.value;
     const resources: Resource[] = files.map((file) => ({
       uri: memoryUri(file.path),
       name: file.path,
@@ -95,8 +96,7 @@ export function registerMemoryResources(server: McpServer, workspace: CtxWorkspa
       mimeType: "text/markdown",
       size: file.bytes,
     }));
-    const last = files.at(-1);
-    return { resources, ...(more && last ? { nextCursor: encodeCursor(last.path) } : {}) };
+    return { resources, ...(next ? { nextCursor: encodeCursor(next) } : {}) };
   });
 }
 

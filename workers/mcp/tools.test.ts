@@ -16,7 +16,7 @@ async function connect(object: CtxWorkspace, canWrite: boolean) {
     bash: (input) => object.bash(input),
     instructions: () => object.instructions(),
     read: (input, purpose) => object.read(input, purpose),
-    markdown: (after) => object.markdown(after),
+    markdown: (cursor) => object.markdown(cursor),
   };
   registerCtxTools(server, workspace, { canWrite });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -2,7 +2,14 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { type BashInput, bashInputShape } from "../workspace/bash-input";
-import { type MarkdownPage, type PathRead, type ReadInput, type ReadPurpose, readInputShape } from "../workspace/files";
+import {
+  type MarkdownCursor,
+  type MarkdownPage,
+  type PathRead,
+  type ReadInput,
+  type ReadPurpose,
+  readInputShape,
+} from "../workspace/files";
 import type { BashOutcome, InstructionsOutcome, ReadOutcome } from "../workspace/workspace";
 import { bashResultText, instructionsText, lateOutcomeText } from "./format";
 import { ONBOARDING_PROMPT } from "./guide";
@@ -21,8 +28,8 @@ export type CtxWorkspace = {
   instructions(): Promise<InstructionsOutcome>;
   /** ctx_read (`tool`) and resources/read (`resource`). */
   read(input: ReadInput, purpose?: ReadPurpose): Promise<ReadOutcome<PathRead>>;
-  /** resources/list: Markdown files after path `after`. */
-  markdown(after?: string): Promise<ReadOutcome<MarkdownPage>>;
+  /** resources/list: Markdown files from `cursor` on (none: the first page). */
+  markdown(cursor?: MarkdownCursor): Promise<ReadOutcome<MarkdownPage>>;
 };
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;

@@ -197,12 +197,25 @@ function textRead(
   };
 }
 
+/**
+ * Where a page of Markdown files starts: after `after`, the path at `position` (1-based) in
+ * git's list of them. A position that no longer holds that path (files came or went) costs a
+ * read of the whole list, never a wrong page.
+ */
+export type MarkdownCursor = { after: string; position: number };
+
 /** One page of resources/list: the memory's Markdown files, each with its front matter. */
 export type MarkdownPage = {
   files: { path: string; bytes: number; name?: string; description?: string }[];
-  /** Pass the last path back as `after` for the next page; absent on the last page. */
-  more: boolean;
+  /** Where the next page starts; null on the last page. */
+  next: MarkdownCursor | null;
 };
+
+/** A cursor as it may arrive over RPC: anything else is refused before the sandbox runs. */
+export const markdownCursorSchema = z.strictObject({
+  after: z.string().min(1).max(4_096).refine(noNul, "must not contain NUL bytes"),
+  position: z.number().int().min(1).max(10_000_000),
+});
 
 /** resources/list pages: enough to be useful, few enough that a page reads ~100 small files. */
 export const MARKDOWN_PAGE_SIZE = 100;
@@ -210,19 +223,24 @@ export const MARKDOWN_PAGE_SIZE = 100;
 const MARKDOWN_OUTPUT_BYTES = MARKDOWN_PAGE_SIZE * (4_096 * 4 + 4_200);
 
 /**
- * The memory's tracked Markdown files after path `after` (git's byte order), at most
- * `MARKDOWN_PAGE_SIZE`, with size and front matter, in one sandbox round trip that reads only
- * the page's files (markdown.sh). Symlinks and files under symlinked folders are left out.
+ * The memory's tracked Markdown files from `cursor` on (the first page without one), in git's
+ * byte order, at most `MARKDOWN_PAGE_SIZE`, with size and front matter, in one sandbox round
+ * trip that reads only the page's files (markdown.sh). Symlinks and files under symlinked
+ * folders are left out.
  * @throws CloneMissingError when there is no clone to read.
  */
 export async function markdownPage(
   sandbox: SandboxBackend,
   redact: (text: string) => string,
-  after: string,
+  cursor: MarkdownCursor | null,
 ): Promise<MarkdownPage> {
   const result = await sandbox.exec({
     command: MARKDOWN_SCRIPT,
-    env: { CTX4_AFTER: after, CTX4_PAGE: String(MARKDOWN_PAGE_SIZE) },
+    env: {
+      CTX4_AFTER: cursor?.after ?? "",
+      CTX4_POSITION: String(cursor?.position ?? 1),
+      CTX4_PAGE: String(MARKDOWN_PAGE_SIZE),
+    },
     timeoutMs: READ_TIMEOUT_MS,
     maxOutputBytes: MARKDOWN_OUTPUT_BYTES,
   });
@@ -231,13 +249,14 @@ export async function markdownPage(
     throw new Error(`Could not list the memory: ${redactSecrets(result.stderr.slice(0, 500))}`);
   const fields = result.stdout.split("\0");
   const files: MarkdownPage["files"] = [];
-  let more = false;
-  for (let index = 0; index + 1 < fields.length; index += 3) {
+  for (let index = 0; index + 2 < fields.length; index += 3) {
     const path = fields[index] ?? "";
-    // No Markdown path is "more": it ends in .md or .markdown.
-    if (path === "more") {
-      more = true;
-      break;
+    // No Markdown path is "end": it ends in .md or .markdown.
+    if (path === "end") {
+      // Redacted too: a cursor is output. A path that differed is then found by the slow path.
+      const last = files.at(-1)?.path;
+      const more = fields[index + 1] === "1" && last !== undefined;
+      return { files, next: more ? { after: last, position: Number(fields[index + 2]) } : null };
     }
     const front = readFrontMatter(fields[index + 2] ?? "");
     files.push({
@@ -247,5 +266,5 @@ export async function markdownPage(
       ...(front?.description ? { description: redact(front.description) } : {}),
     });
   }
-  return { files, more };
+  throw new Error("Could not list the memory: the sandbox's answer was cut short.");
 }

@@ -21,7 +21,9 @@ import {
 } from "./bash-input";
 import { runInClone, type StreamOutput } from "./command";
 import {
+  type MarkdownCursor,
   type MarkdownPage,
+  markdownCursorSchema,
   markdownPage,
   type PathRead,
   type ReadInput,
@@ -300,11 +302,11 @@ export class Workspace {
     return this.readClone(({ sandbox, redact }) => readPath(sandbox, redact, parsed.data, purpose));
   }
 
-  /** resources/list: one page of the memory's Markdown files after path `after` ("" first). */
-  async markdown(after = ""): Promise<ReadOutcome<MarkdownPage>> {
-    if (typeof after !== "string" || after.includes("\0") || after.length > 4_096)
-      return { ready: false, problem: "Invalid cursor." };
-    return this.readClone(({ sandbox, redact }) => markdownPage(sandbox, redact, after));
+  /** resources/list: one page of the memory's Markdown files from `cursor` on (none: the first). */
+  async markdown(cursor?: MarkdownCursor): Promise<ReadOutcome<MarkdownPage>> {
+    const parsed = cursor === undefined ? undefined : markdownCursorSchema.safeParse(cursor);
+    if (parsed && !parsed.success) return { ready: false, problem: "Invalid cursor." };
+    return this.readClone(({ sandbox, redact }) => markdownPage(sandbox, redact, parsed?.data ?? null));
   }
 
   /**
