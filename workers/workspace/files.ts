@@ -31,7 +31,8 @@ export const READ_LIMITS = {
   tool: { lines: 2_000, bytes: 100_000 },
   resource: { lines: 1_000_000, bytes: 1_000_000 },
 } as const;
-export type ReadPurpose = keyof typeof READ_LIMITS;
+export const readPurposeSchema = z.enum(["tool", "resource"]);
+export type ReadPurpose = z.infer<typeof readPurposeSchema>;
 
 /** A folder entry as `find -printf %y` names its type: the entry itself, never what a symlink points to. */
 export type EntryType = "file" | "folder" | "symlink" | "other";

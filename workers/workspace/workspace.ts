@@ -30,6 +30,7 @@ import {
   type ReadPurpose,
   readInputSchema,
   readPath,
+  readPurposeSchema,
 } from "./files";
 import { gatherInstructions, type RepoInstructions } from "./instructions";
 import { CloneMissingError, configProblem, describeFailure, RouteRefusedError, WorkspaceResetError } from "./problems";
@@ -296,6 +297,7 @@ export class Workspace {
   async read(input: ReadInput, purpose: ReadPurpose = "tool"): Promise<ReadOutcome<PathRead>> {
     const parsed = readInputSchema.safeParse(input);
     if (!parsed.success) return { ready: false, problem: `Invalid input: ${parsed.error.message}` };
+    if (!readPurposeSchema.safeParse(purpose).success) return { ready: false, problem: "Invalid purpose." };
     const { startLine, endLine } = parsed.data;
     if (startLine !== undefined && endLine !== undefined && endLine < startLine)
       return { ready: false, problem: "Invalid input: endLine is before startLine." };
