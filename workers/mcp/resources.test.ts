@@ -186,6 +186,12 @@ describe("notifications/resources/list_changed", () => {
     const { visitor, github } = await onboardedVisitor("listening");
     const writer = await listeningClient(visitor, true);
     const reader = await listeningClient(visitor, false);
+    // A legacy SSE session hears it on its one stream.
+    const { client: legacy } = await connectedClient(visitor, "SSE", "http://localhost/sse", { write: false });
+    const legacyHeard = { count: 0 };
+    legacy.setNotificationHandler(ResourceListChangedNotificationSchema, () => {
+      legacyHeard.count += 1;
+    });
     const stranger = await listeningClient((await onboardedVisitor("stranger")).visitor, true);
     const { resources } = await reader.client.listResources();
     expect(resources.map((resource) => resource.name)).toContain("resources/projects.md");
@@ -202,6 +208,8 @@ describe("notifications/resources/list_changed", () => {
     expect(written.isError, textOf(written)).toBe(false);
     await vi.waitFor(() => expect(reader.heard.count).toBe(1), { timeout: 5_000 });
     await vi.waitFor(() => expect(writer.heard.count).toBe(1), { timeout: 5_000 });
+    // The server writes it once on the SSE stream; the SDK's SSE client here reports it twice.
+    await vi.waitFor(() => expect(legacyHeard.count).toBeGreaterThan(0), { timeout: 5_000 });
 
     // Made elsewhere: seen by the next read once the clone may be stale, and told to everyone.
     await githubControl().commitFromWeb(`${github.login}/ctx`, {
@@ -219,6 +227,6 @@ describe("notifications/resources/list_changed", () => {
     await reader.client.callTool({ name: "ctx_read", arguments: { path: "resources/web.md" } });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect([writer.heard.count, reader.heard.count, stranger.heard.count]).toEqual([2, 2, 0]);
-    await Promise.all([writer.client.close(), reader.client.close(), stranger.client.close()]);
+    await Promise.all([writer.client.close(), reader.client.close(), stranger.client.close(), legacy.close()]);
   });
 });
