@@ -7,6 +7,7 @@ import { SERVER_INSTRUCTIONS } from "./mcp/guide";
 import { type McpGrant, McpSessions } from "./mcp/sessions";
 import { registerCtxTools } from "./mcp/tools";
 import type { BashInput } from "./workspace/bash-input";
+import type { MarkdownCursor, MarkdownPage, PathRead, ReadInput, ReadPurpose } from "./workspace/files";
 import type { HistoryInput, HistoryResult } from "./workspace/history";
 import { personAccessError } from "./workspace/problems";
 import type { TokenTarget } from "./workspace/repo-token";
@@ -83,6 +84,16 @@ export class UserWorkspace extends DurableObject<Env> {
   /** ctx_history: the user's recent commits, or one commit's diff. */
   async history(input: HistoryInput): Promise<ReadOutcome<HistoryResult>> {
     return this.#ws().history(input);
+  }
+
+  /** ctx_read (`tool`) and resources/read (`resource`): one path of the user's clone, read only. */
+  async read(input: ReadInput, purpose?: ReadPurpose): Promise<ReadOutcome<PathRead>> {
+    return this.#ws().read(input, purpose);
+  }
+
+  /** resources/list: one page of the memory's Markdown files from `cursor` on. */
+  async markdown(cursor?: MarkdownCursor): Promise<ReadOutcome<MarkdownPage>> {
+    return this.#ws().markdown(cursor);
   }
 
   /**
@@ -189,17 +200,23 @@ export class UserWorkspace extends DurableObject<Env> {
   /** One SDK server per session; they all share this object's workspace. */
   #mcpServer(grant: McpGrant): McpServer {
     // `logging`: a call's outcome its client did not see is also sent as a log message.
+    // `resources.listChanged`: every session hears when the memory moved (resourceListChanged).
     const server = new McpServer(
       { name: "ctx4-ai", version: "1.0.0" },
-      { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {} } },
+      { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {}, resources: { listChanged: true } } },
     );
     registerCtxTools(server, this.#ws(), { canWrite: grant.scopes.includes("ctx:write"), calls: this.#sessions() });
     return server;
   }
 
   #ws(): Workspace {
-    this.#workspace ??= new Workspace(this.ctx.storage, this.env, this.#userId(), (target) =>
-      this.#confirmRepoAccess(target),
+    this.#workspace ??= new Workspace(
+      this.ctx.storage,
+      this.env,
+      this.#userId(),
+      (target) => this.#confirmRepoAccess(target),
+      // Every session of this user, whichever made the change: their resource lists are stale.
+      () => this.#mcp?.resourceListChanged(),
     );
     return this.#workspace;
   }

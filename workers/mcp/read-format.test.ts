@@ -1,48 +1,65 @@
 import { describe, expect, it } from "vitest";
-import type { SearchResult } from "../workspace/search";
-import { instructionsText, searchText } from "./format";
+import { pathReadText, readResultText, shownName } from "./read-format";
 
 const where = { ready: true as const, repo: "alice/ctx", branch: "main", notes: [] };
 
-describe("searchText", () => {
-  it("shows a long line around its match, quotes odd names, and says when the time limit hit", () => {
-    const long = `${"x".repeat(9000)}needle${"y".repeat(1000)}`;
-    const value: SearchResult = {
-      files: [
-        { path: "notes/min.js", matches: 1, lines: [{ line: 1, text: long, match: true, column: 9001 }] },
-        {
-          path: "notes/new\nline.md",
-          matches: 1,
-          lines: [
-            { line: 4, text: "before\u001b[2J", match: false },
-            { line: 5, text: "a needle", match: true, column: 3 },
-          ],
-        },
-      ],
-      more: [{ path: "late.md", matches: 3 }],
-      totalMatches: 5,
-      totalFiles: 3,
-      shownMatches: 2,
-      timedOut: true,
-      countsCut: false,
-    };
-    const { text, isError } = searchText({ query: "needle" }, { ...where, value });
-    expect(isError).toBe(false);
-    const shownLong = text.split("\n").find((line) => line.startsWith("notes/min.js:1: "));
-    expect(shownLong).toMatch(/^notes\/min\.js:1: …x{50}needley+…$/);
-    expect(Array.from(shownLong ?? "").length).toBeLessThan(340);
-    expect(text).toContain('"notes/new\\nline.md"-4- before[2J\n"notes/new\\nline.md":5: a needle');
-    expect(text).toContain("3 more result(s): narrow the query or the path. Also in: late.md (3).");
-    expect(text).toContain("The search stopped at its time limit (10 s): there may be more matches.");
+describe("ctx_read's text", () => {
+  it("numbers lines like cat -n and says where to read on", () => {
+    const text = pathReadText(
+      { kind: "text", path: "a.md", bytes: 9000, startLine: 9, lines: ["nine", "ten"], nextLine: 11, cutLine: false },
+      "tool",
+    );
+    expect(text).toBe(
+      "a.md (9000 bytes), lines 9-10:\n     9\tnine\n    10\tten\n[more: the file goes on; read on with ctx_read (path a.md, startLine 11)]",
+    );
   });
-});
 
-describe("instructionsText", () => {
-  it("lists the first 20 paths it skipped and counts the rest", () => {
-    const skipped = Array.from({ length: 25 }, (_, index) => `resources/link${index}.md`);
-    const outcome = { ...where, instructions: null, context: null, resources: [], skills: [], skipped };
-    const { text } = instructionsText(outcome, { canWrite: true });
-    expect(text).toContain("- resources/link19.md\n- … and 5 more");
-    expect(text).not.toContain("resources/link20.md");
+  it("shows names with a newline or edge spaces quoted, so every character is visible", () => {
+    expect(shownName("plain name.md")).toBe("plain name.md");
+    expect(shownName("new\nline.md")).toBe('"new\\nline.md"');
+    expect(shownName(" lead.md")).toBe('" lead.md"');
+    const listing = pathReadText(
+      {
+        kind: "folder",
+        path: "odd",
+        truncated: false,
+        entries: [
+          { name: "sub", type: "folder", bytes: 4096 },
+          { name: "new\nline.md", type: "file", bytes: 3 },
+          { name: "link.md", type: "symlink", bytes: 11 },
+          { name: "fifo", type: "other", bytes: 0 },
+        ],
+      },
+      "tool",
+    );
+    expect(listing).toBe(
+      [
+        "Folder odd (4 entries; folders end in /):",
+        "sub/",
+        '"new\\nline.md"  (3 bytes)',
+        "link.md  (symlink, not followed)",
+        "fifo  (not a regular file: FIFO, device or socket)",
+      ].join("\n"),
+    );
+  });
+
+  it("is an error for a refused or missing path, and names the folder to list", () => {
+    const missing = readResultText({ ...where, value: { kind: "missing", path: "notes/x.md" } });
+    expect(missing).toEqual({
+      isError: true,
+      text: "notes/x.md does not exist in the memory. List its folder with ctx_read (path notes), or look for it with ctx_search.",
+    });
+    const binary = readResultText({
+      ...where,
+      value: { kind: "binary", path: "i.png", bytes: 7, mimeType: "image/png" },
+    });
+    expect(binary).toEqual({
+      isError: false,
+      text: "i.png is a binary file (7 bytes, image/png): its contents are not shown.",
+    });
+    expect(readResultText({ ready: false, problem: "GitHub is not connected." })).toEqual({
+      isError: true,
+      text: "Nothing was read. GitHub is not connected.",
+    });
   });
 });

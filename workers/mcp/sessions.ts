@@ -8,7 +8,7 @@ import { SseServerTransport } from "./sse-transport";
 export type McpGrant = { clientId: string; scopes: string[] };
 
 type StoredSession = McpGrant & { transport: TransportState };
-type Live<T> = { transport: T; grant: McpGrant };
+type Live<T> = { transport: T; grant: McpGrant; server?: McpServer };
 type LiveStreamable = Live<WorkerTransport> & {
   events: SessionEventStore;
   /** Streams of requests that were cancelled: a resume of one is told to stop (405). */
@@ -141,7 +141,8 @@ export class McpSessions implements CallWatch {
     const sessionId = crypto.randomUUID();
     const transport = new SseServerTransport(sessionId, `${messagePath}?sessionId=${sessionId}`);
     const response = transport.response();
-    this.#sse.set(sessionId, { transport, grant });
+    const server = this.newServer(grant);
+    this.#sse.set(sessionId, { transport, grant, server });
     this.#openStreams.set(streamId, () => void transport.close());
     transport.onclose = () => {
       this.#sse.delete(sessionId);
@@ -149,7 +150,7 @@ export class McpSessions implements CallWatch {
       // A legacy session cannot be resumed: what was kept for its next call has no reader now.
       void this.storage.delete(lateKey(sessionId));
     };
-    await this.newServer(grant).connect(transport);
+    await server.connect(transport);
     return response;
   }
 
@@ -209,6 +210,17 @@ export class McpSessions implements CallWatch {
     await Promise.all(transports.map((transport) => transport.close()));
   }
 
+  /**
+   * Sends `notifications/resources/list_changed` to every session open in this object, of any
+   * client and grant (MCP 2025-11-25, "Resources", "List Changed Notification"): on Streamable
+   * HTTP it goes on the session's GET stream (kept for a replay when none is open), on legacy
+   * SSE on its one stream. A session that cannot be told now is skipped.
+   */
+  resourceListChanged(): void {
+    for (const live of [...this.#streamable.values(), ...this.#sse.values()])
+      live.server?.server.sendResourceListChanged().catch(() => {});
+  }
+
   /** How many sessions are live in memory, for tests and benchmarks. */
   counts(): { streamableHttp: number; sse: number } {
     return { streamableHttp: this.#streamable.size, sse: this.#sse.size };
@@ -219,7 +231,8 @@ export class McpSessions implements CallWatch {
     const live: LiveStreamable = this.#transport(sessionId, grant, undefined, () => {
       this.#streamable.set(sessionId, live);
     });
-    await this.newServer(grant).connect(live.transport);
+    live.server = this.newServer(grant);
+    await live.server.connect(live.transport);
     return live;
   }
 
@@ -231,7 +244,8 @@ export class McpSessions implements CallWatch {
     if (!stored || !sameGrant(stored, grant)) return undefined;
     const restored = this.#transport(sessionId, grant, stored.transport);
     this.#streamable.set(sessionId, restored);
-    await this.newServer(grant).connect(restored.transport);
+    restored.server = this.newServer(grant);
+    await restored.server.connect(restored.transport);
     return restored;
   }
 

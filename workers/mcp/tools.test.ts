@@ -17,6 +17,8 @@ async function connect(object: CtxWorkspace, canWrite: boolean) {
     instructions: () => object.instructions(),
     search: (input) => object.search(input),
     history: (input) => object.history(input),
+    read: (input, purpose) => object.read(input, purpose),
+    markdown: (cursor) => object.markdown(cursor),
   };
   registerCtxTools(server, workspace, { canWrite });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -2,12 +2,22 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import { type BashInput, bashInputShape } from "../workspace/bash-input";
+import {
+  type MarkdownCursor,
+  type MarkdownPage,
+  type PathRead,
+  type ReadInput,
+  type ReadPurpose,
+  readInputShape,
+} from "../workspace/files";
 import { type HistoryInput, type HistoryResult, historyInputShape } from "../workspace/history";
 import { type SearchInput, type SearchResult, searchInputShape } from "../workspace/search";
 import type { BashOutcome, InstructionsOutcome, ReadOutcome } from "../workspace/workspace";
 import { bashResultText, historyText, instructionsText, lateOutcomeText, searchText } from "./format";
 import { ONBOARDING_PROMPT } from "./guide";
 import { withProgress } from "./progress";
+import { readResultText } from "./read-format";
+import { registerMemoryResources } from "./resources";
 import type { CallWatch } from "./sessions";
 
 /** Tools that change the repo: they exist only for a grant with `ctx:write`. */
@@ -20,6 +30,10 @@ export type CtxWorkspace = {
   instructions(): Promise<InstructionsOutcome>;
   search(input: SearchInput): Promise<ReadOutcome<SearchResult>>;
   history(input: HistoryInput): Promise<ReadOutcome<HistoryResult>>;
+  /** ctx_read (`tool`) and resources/read (`resource`). */
+  read(input: ReadInput, purpose?: ReadPurpose): Promise<ReadOutcome<PathRead>>;
+  /** resources/list: Markdown files from `cursor` on (none: the first page). */
+  markdown(cursor?: MarkdownCursor): Promise<ReadOutcome<MarkdownPage>>;
 };
 
 /** Every read tool's annotations: it changes nothing, and asks nothing outside the memory. */
@@ -38,7 +52,8 @@ async function answer(calls: CallWatch | undefined, extra: Extra, result: { text
 
 /**
  * Registers ctx4-ai's tools and prompt on one MCP server (one per session). `canWrite` is
- * whether the session's grant allows changing the repo: without it only the read tools exist.
+ * whether the session's grant allows changing the repo: without it only the read tools and the
+ * resources exist.
  * `calls` is the session's side of a call (its stream, outcomes its client did not see); a
  * transport without sessions (in memory) has none.
  */
@@ -83,6 +98,20 @@ export function registerCtxTools(
     },
     async (input, extra) => answer(calls, extra, historyText(input, await workspace.history(input))),
   );
+
+  server.registerTool(
+    "ctx_read",
+    {
+      title: "Read a file or folder of your memory",
+      description:
+        'Reads one path of the person\'s memory repository (relative to its root; "" for the root). A text file gives its lines numbered, from startLine to endLine (about 2,000 lines or 100 KB at a time, with the startLine to read on); a folder lists its entries with sizes; a binary file gets a summary. Symlinks and .git are not read.',
+      inputSchema: readInputShape,
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async (input, extra) => answer(calls, extra, readResultText(await workspace.read(input))),
+  );
+
+  registerMemoryResources(server, workspace);
 
   if (!options.canWrite) return;
 

@@ -4,6 +4,8 @@
  */
 export { default as GATHER_SCRIPT } from "./scripts/gather.sh?raw";
 export { default as HISTORY_SCRIPT } from "./scripts/history.sh?raw";
+export { default as MARKDOWN_SCRIPT } from "./scripts/markdown.sh?raw";
+export { default as READ_SCRIPT } from "./scripts/read.sh?raw";
 /** Put before a read tool's script: the clone or exit 3, git that runs nothing the repo names. */
 export { default as READ_PRELUDE } from "./scripts/read-prelude.sh?raw";
 export { default as RUN_SCRIPT } from "./scripts/run.sh?raw";

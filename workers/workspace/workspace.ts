@@ -20,6 +20,18 @@ import {
   MAX_OUTPUT_BYTES,
 } from "./bash-input";
 import { runInClone, type StreamOutput } from "./command";
+import {
+  type MarkdownCursor,
+  type MarkdownPage,
+  markdownCursorSchema,
+  markdownPage,
+  type PathRead,
+  type ReadInput,
+  type ReadPurpose,
+  readInputSchema,
+  readPath,
+  readPurposeSchema,
+} from "./files";
 import { type HistoryInput, type HistoryResult, historyInputSchema, readHistory } from "./history";
 import { gatherInstructions, type RepoInstructions } from "./instructions";
 import { CloneMissingError, configProblem, describeFailure, RouteRefusedError, WorkspaceResetError } from "./problems";
@@ -151,12 +163,17 @@ export class Workspace {
   readonly #tokens: RepoTokenCache;
   readonly #counts = { postgresQueries: 0, sandboxExecs: 0, gitSyncs: 0, remoteChecks: 0 };
 
-  /** `confirmAccess` throws when the person may no longer use the repo (see RepoTokenCache). */
+  /**
+   * `confirmAccess` throws when the person may no longer use the repo (see RepoTokenCache).
+   * `memoryChanged` is told each time the clone's branch moved: a command's commit, commits
+   * from GitHub (the web, another client) brought in by a sync, or a branch put back.
+   */
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly env: Env,
     private readonly userId: string,
     confirmAccess: (target: TokenTarget) => Promise<void>,
+    private readonly memoryChanged: () => void = () => {},
   ) {
     this.#tokens = new RepoTokenCache(
       storage,
@@ -287,6 +304,27 @@ export class Workspace {
     const parsed = historyInputSchema.safeParse(input);
     if (!parsed.success) return { ready: false, problem: `Invalid input: ${parsed.error.message}` };
     return this.readClone(({ sandbox, redact }) => readHistory(sandbox, parsed.data, redact));
+  }
+
+  /**
+   * ctx_read (`purpose` tool) and resources/read (`resource`): one path of the clone, through
+   * {@link readClone}, so it never commits. Invalid input runs nothing.
+   */
+  async read(input: ReadInput, purpose: ReadPurpose = "tool"): Promise<ReadOutcome<PathRead>> {
+    const parsed = readInputSchema.safeParse(input);
+    if (!parsed.success) return { ready: false, problem: `Invalid input: ${parsed.error.message}` };
+    if (!readPurposeSchema.safeParse(purpose).success) return { ready: false, problem: "Invalid purpose." };
+    const { startLine, endLine } = parsed.data;
+    if (startLine !== undefined && endLine !== undefined && endLine < startLine)
+      return { ready: false, problem: "Invalid input: endLine is before startLine." };
+    return this.readClone(({ sandbox, redact }) => readPath(sandbox, redact, parsed.data, purpose));
+  }
+
+  /** resources/list: one page of the memory's Markdown files from `cursor` on (none: the first). */
+  async markdown(cursor?: MarkdownCursor): Promise<ReadOutcome<MarkdownPage>> {
+    const parsed = cursor === undefined ? undefined : markdownCursorSchema.safeParse(cursor);
+    if (parsed && !parsed.success) return { ready: false, problem: "Invalid cursor." };
+    return this.readClone(({ sandbox, redact }) => markdownPage(sandbox, redact, parsed?.data ?? null));
   }
 
   /**
@@ -462,12 +500,14 @@ export class Workspace {
     } finally {
       this.#gitRoute = undefined;
     }
+    const before = this.#synced && sameBranch(this.#synced, ready.target) ? this.#synced.upstream : undefined;
     this.#synced = {
       repoId: ready.target.repoId,
       branch: ready.target.branch,
       at: Date.now(),
       upstream: outcome.upstream,
     };
+    if (memoryMoved(outcome, before)) this.memoryChanged();
     // After a push-capable sync, nothing of the clone is left unpushed. A clone set aside may
     // hold work that never reached GitHub, so the sandbox stays on reset then.
     if (mode !== "read" && !outcome.movedAside) await this.storage.delete(UNPUSHED_KEY);
@@ -787,6 +827,17 @@ const INACTIVE_REASON: Record<GitHubAccessProblem, InactiveReason> = {
   person_lost_repo: "person_lost_repo",
   person_unconfirmed: "person_unconfirmed",
 };
+
+/**
+ * Whether a sync changed what the clone's branch holds: it made or brought in commits, or put
+ * the branch back, or GitHub's branch is not where this object last saw it (`before`; unknown
+ * right after the object started, when only the events themselves tell).
+ */
+function memoryMoved(outcome: SyncOutcome, before: string | null | undefined): boolean {
+  if (outcome.committed || outcome.integrated || outcome.pushed || outcome.restored || outcome.brought?.length)
+    return true;
+  return before !== undefined && outcome.upstream !== undefined && outcome.upstream !== before;
+}
 
 /** Failures of a sync after which the repo is read again: its branch or itself may have moved. */
 const FOLLOW_ON = new Set<SyncFailure>(["branch-gone", "not-found"]);
