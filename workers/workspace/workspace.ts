@@ -166,7 +166,7 @@ export class Workspace {
   /**
    * `confirmAccess` throws when the person may no longer use the repo (see RepoTokenCache).
    * `memoryChanged` is told each time the clone's branch moved: a command's commit, commits
-   * from GitHub (the web, another client) brought in by a sync, or a branch put back.
+   * from GitHub (the web, another client) brought in by a sync, a branch put back, or a reset.
    */
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -376,6 +376,8 @@ export class Workspace {
     this.#config = undefined;
     this.#synced = undefined;
     this.#gitRoute = undefined;
+    // The files sessions listed belong to a repo this user no longer reads from.
+    this.memoryChanged();
     await this.#tokens.discard();
     if (await this.storage.get(UNPUSHED_KEY)) return { sandbox: "kept-unpushed-work" };
     try {
