@@ -12,16 +12,6 @@ if [ -L repo ] || [ -L repo/.git ] || [ ! -d repo/.git ] || ! cd repo 2>/dev/nul
 export LC_ALL=C GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_CEILING_DIRECTORIES=$PWD/..
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_EXEC_PATH
 
-# True when path $1, or a folder on the way to it, is a symlink.
-ctx4_linked() {
-  local rest=$1 prefix=""
-  while :; do
-    prefix=${prefix:+$prefix/}${rest%%/*}
-    [ -L "$prefix" ] && return 0
-    [ "$rest" = "${rest#*/}" ] && return 1
-    rest=${rest#*/}
-  done
-}
 
 # ls-files reads only the index; no config of the clone's may run a program (fsmonitor) meanwhile.
 ctx4_list() { git -c core.fsmonitor=false -c core.quotePath=false ls-files -z -- '*.md' '*.markdown' 2>/dev/null; }
