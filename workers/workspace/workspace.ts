@@ -19,6 +19,7 @@ import {
   DEFAULT_TIMEOUT_SECONDS,
   MAX_OUTPUT_BYTES,
 } from "./bash-input";
+import { withClientTrailer } from "./client-trailer";
 import { runInClone, type StreamOutput } from "./command";
 import {
   type MarkdownCursor,
@@ -52,6 +53,13 @@ import {
   type SyncOutcome,
   syncClone,
 } from "./sync";
+import {
+  commitShaSchema,
+  sideBranchSchema,
+  type WebAction,
+  type WebActionOutcome,
+  webActionOutcome,
+} from "./web-actions";
 
 /**
  * How long after we last saw GitHub's branch we trust our clone to be current. Past this, the
@@ -205,9 +213,10 @@ export class Workspace {
    * `signal` is the client's cancellation (MCP 2025-11-25, "Cancellation"): before the command
    * starts, nothing runs; while it runs, it and everything it started are stopped, and what it
    * had changed by then is still committed and pushed, so no change is ever lost unsaid. Our
-   * own git steps are never interrupted: they always finish what they began.
+   * own git steps are never interrupted: they always finish what they began. `client` is the
+   * calling AI client's name (see clientTrailerName): its commit ends in the trailer naming it.
    */
-  bash(input: BashInput, signal?: AbortSignal): Promise<BashOutcome> {
+  bash(input: BashInput, signal?: AbortSignal, client?: string): Promise<BashOutcome> {
     const parsed = bashInputSchema.safeParse(input);
     if (!parsed.success) return Promise.resolve({ ran: false, problem: `Invalid input: ${parsed.error.message}` });
     const { command, timeoutSeconds = DEFAULT_TIMEOUT_SECONDS } = parsed.data;
@@ -252,7 +261,10 @@ export class Workspace {
         });
         if (!outcome) return cancelledBeforeRun;
         const message = commitMessage(parsed.data);
-        const settled = await this.#publish(ready, outcome.cancelled ? `${message} (cancelled)` : message);
+        const settled = await this.#publish(
+          ready,
+          withClientTrailer(outcome.cancelled ? `${message} (cancelled)` : message, client),
+        );
         notes.push(...describeSync(settled.sync, ready.target, "after"));
         return {
           ran: true,
@@ -280,6 +292,59 @@ export class Workspace {
       } catch (error) {
         await this.#recordAccessFailure(error);
         return { ran: false, problem: redact(describeFailure(error, ready.target.fullName)) };
+      }
+    });
+  }
+
+  /**
+   * The person reverts commit `sha` of the default branch from the web: a commit
+   * `Revert "<subject>"` made by the bot and pushed through the same queue and sync as the
+   * tools' commits (see web-actions.ts). Refused, with nothing run, for anything but a full
+   * commit id; refused by the script for an unknown commit, one not on the branch, the first
+   * commit, a merge.
+   */
+  revert(sha: string): Promise<WebActionOutcome> {
+    const parsed = commitShaSchema.safeParse(sha);
+    if (!parsed.success) return Promise.resolve({ state: "refused", reason: "This is not a commit of your memory." });
+    return this.#webAction({ kind: "revert", sha: parsed.data });
+  }
+
+  /**
+   * The person brings side branch `branch` (one ctx4-ai made on a conflict, a recovery or a
+   * stash) onto the default branch from the web: one squash commit by the bot, pushed as the
+   * tools' commits are. The side branch stays on GitHub: the git route deletes no branch.
+   */
+  bringIn(branch: string): Promise<WebActionOutcome> {
+    const parsed = sideBranchSchema.safeParse(branch);
+    if (!parsed.success)
+      return Promise.resolve({ state: "refused", reason: "Only a side branch ctx4-ai made can be brought in." });
+    return this.#webAction({ kind: "bring-in", branch: parsed.data });
+  }
+
+  /**
+   * A web action, in the queue like every tool call: the sync in the action's mode catches the
+   * clone up (committing and pushing what an earlier command left), makes the commit and pushes
+   * it. A commit GitHub did not take stays in the clone and goes with the next sync, as a
+   * command's does, and the outcome says so.
+   */
+  #webAction(action: WebAction): Promise<WebActionOutcome> {
+    return this.#queue.run(async () => {
+      const found = await this.#ready();
+      if ("problem" in found) return { state: "failed", problem: found.problem };
+      const redact = (text: string) => redactSecrets(text, this.#tokens.knownTokens());
+      try {
+        const { outcome } = await this.#syncFollowing(found, action.kind, [], action);
+        return webActionOutcome(action, outcome);
+      } catch (error) {
+        await this.#recordAccessFailure(error);
+        const problem = redact(describeFailure(error, found.target.fullName));
+        if (!(error instanceof SyncError && error.partial.acted)) return { state: "failed", problem };
+        this.#mayHoldLeftovers = true;
+        await this.storage.put(UNPUSHED_KEY, { repoId: found.target.repoId, since: Date.now() });
+        return {
+          state: "failed",
+          problem: `${problem} The commit is made in your workspace and goes to GitHub with the next change to your memory.`,
+        };
       }
     });
   }
@@ -469,7 +534,7 @@ export class Workspace {
    * Runs sync.sh with the git route open: while it runs, and only then, git in the sandbox may
    * reach the user's repo on GitHub through {@link Workspace.gitEgress}.
    */
-  async #sync(ready: Ready, mode: SyncMode, message?: string): Promise<SyncOutcome> {
+  async #sync(ready: Ready, mode: SyncMode, message?: string, action?: WebAction): Promise<SyncOutcome> {
     if (mode !== "push-only") this.#counts.gitSyncs += 1;
     this.#gitRoute = ready;
     this.#pushedRefs = [];
@@ -488,6 +553,7 @@ export class Workspace {
         await syncClone(ready.sandbox, ready.target, ready.identity, credentials, mode, {
           commitMessage: message,
           knownUpstream,
+          action,
         }),
         this.#pushedRefs,
         ready.target.branch,
@@ -520,15 +586,20 @@ export class Workspace {
    * again by id: a renamed default branch or repo is followed (and stored, so the dashboard
    * agrees), with a note, and the sync runs once more there.
    */
-  async #syncFollowing(ready: Ready, mode: SyncMode, notes: string[]): Promise<{ ready: Ready; outcome: SyncOutcome }> {
+  async #syncFollowing(
+    ready: Ready,
+    mode: SyncMode,
+    notes: string[],
+    action?: WebAction,
+  ): Promise<{ ready: Ready; outcome: SyncOutcome }> {
     try {
-      return { ready, outcome: await this.#sync(ready, mode) };
+      return { ready, outcome: await this.#sync(ready, mode, undefined, action) };
     } catch (error) {
       if (!(error instanceof SyncError) || !FOLLOW_ON.has(error.failure)) throw error;
       const moved = await this.#follow(ready);
       if (!moved) throw error;
       notes.push(moved.note);
-      return { ready: moved.ready, outcome: await this.#sync(moved.ready, mode) };
+      return { ready: moved.ready, outcome: await this.#sync(moved.ready, mode, undefined, action) };
     }
   }
 
