@@ -109,12 +109,20 @@ describe("reverting a commit from the web", () => {
     const { workspace, repo, control, note } = await userWithNote();
     const head = await control.branchHead(repo.full_name);
     for (const sha of ["--help", "HEAD~1", "a;b", note.slice(0, 12), `${note}\n`, note.toUpperCase(), ""]) {
-      expect(await workspace.revert(sha)).toEqual({ state: "refused", reason: "This is not a commit of your memory." });
+      expect(await workspace.revert(sha)).toEqual({
+        state: "refused",
+        code: "invalid",
+        reason: "This is not a commit of your memory.",
+      });
     }
-    expect(await workspace.revert("0".repeat(40))).toMatchObject({ state: "refused", reason: /not in your memory/ });
+    expect(await workspace.revert("0".repeat(40))).toMatchObject({ state: "refused", code: "unknown" });
     const commits = await control.commits(repo.full_name);
     const initial = commits.at(-1)?.sha ?? "";
-    expect(await workspace.revert(initial)).toMatchObject({ state: "refused", reason: /first commit/ });
+    expect(await workspace.revert(initial)).toMatchObject({
+      state: "refused",
+      code: "initial",
+      reason: /first commit/,
+    });
     expect(await control.branchHead(repo.full_name)).toBe(head);
   });
 
@@ -128,14 +136,14 @@ describe("reverting a commit from the web", () => {
     expect(merged).toMatchObject({ ran: true, publish: { state: "pushed" } });
     const head = (await execInSandbox(userId, "git -C repo log --merges -1 --format=%H")).trim();
     expect(head).toMatch(/^[0-9a-f]{40}$/);
-    expect(await workspace.revert(head)).toMatchObject({ state: "refused", reason: /merge commit/ });
+    expect(await workspace.revert(head)).toMatchObject({ state: "refused", code: "merge" });
     expect(await control.readFile(repo.full_name, "t.md")).toBe("t\n");
   });
 
   it("is refused for a commit of another user's repo, which stays as it was", async () => {
     const first = await userWithNote();
     const other = await connectedUser();
-    expect(await other.workspace.revert(first.note)).toMatchObject({ state: "refused", reason: /not in your memory/ });
+    expect(await other.workspace.revert(first.note)).toMatchObject({ state: "refused", code: "unknown" });
     expect(await first.control.branchHead(first.repo.full_name)).toBe(first.note);
   });
 });
@@ -185,7 +193,7 @@ describe("bringing in a side branch from the web", () => {
     // The side branch's own commit is not the default branch's: it cannot be reverted.
     expect(await workspace.revert((await control.branchHead(repo.full_name, side)) ?? "")).toMatchObject({
       state: "refused",
-      reason: /not on your memory's default branch/,
+      code: "not-on-branch",
     });
     expect(await control.branchHead(repo.full_name)).toBe(head);
     expect(await control.readFile(repo.full_name, "new.md")).toBeUndefined();
@@ -195,11 +203,11 @@ describe("bringing in a side branch from the web", () => {
     const { workspace, repo, control } = await userWithNote();
     const head = await control.branchHead(repo.full_name);
     for (const branch of ["main", "--help", "ctx4-ai/../main", "feature", "ctx4-ai/conflict-x", "refs/heads/main"]) {
-      expect(await workspace.bringIn(branch)).toMatchObject({ state: "refused", reason: /Only a side branch/ });
+      expect(await workspace.bringIn(branch)).toMatchObject({ state: "refused", code: "invalid" });
     }
     expect(await workspace.bringIn("ctx4-ai/conflict-20260101-000000-abcdef1")).toMatchObject({
       state: "refused",
-      reason: /no such side branch/,
+      code: "no-such-branch",
     });
     expect(await control.branchHead(repo.full_name)).toBe(head);
   });

@@ -22,23 +22,43 @@ export const sideBranchSchema = z
 
 export type WebAction = { kind: "revert"; sha: string } | { kind: "bring-in"; branch: string };
 
+/** Longest sentence or path an outcome carries to the page (a path is the repo's text). */
+const MAX_TEXT = 1_000;
+/** Paths of a conflict named on the page; a conflict touching more is rare in notes. */
+export const MAX_CONFLICT_PATHS = 20;
+const text = z.string().max(MAX_TEXT);
+
+/**
+ * Why a web action was refused: `invalid` (not a full commit id, or not a side branch's name),
+ * `unknown` (no such commit in the person's repo), `not-on-branch`, `initial` (the first
+ * commit), `merge`, `no-such-branch` (GitHub has no such side branch).
+ */
+export const REFUSAL_CODES = ["invalid", "unknown", "not-on-branch", "initial", "merge", "no-such-branch"] as const;
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
+
+/** Every outcome but `landed`: the default branch did not get the commit (see {@link WebActionOutcome}). */
+export const webActionStopSchema = z.discriminatedUnion("state", [
+  z.object({ state: z.literal("nothing"), reason: text }),
+  z.object({ state: z.literal("refused"), code: z.enum(REFUSAL_CODES), reason: text }),
+  z.object({ state: z.literal("conflict"), paths: z.array(text).max(MAX_CONFLICT_PATHS) }),
+  z.object({ state: z.literal("set-aside"), branch: text }),
+  z.object({ state: z.literal("failed"), problem: text }),
+]);
+
+export type WebActionStop = z.infer<typeof webActionStopSchema>;
+
 /**
  * What a web action did, in words for the page:
  * - `landed`: the new commit is on the default branch on GitHub (`sha`, and git's name-status `files`);
  * - `nothing`: there was nothing to change (already reverted, already brought in);
  * - `refused`: not something that can be done (`reason` says why and what to do instead);
- * - `conflict`: the change conflicts with later commits in `paths`: nothing changed;
+ * - `conflict`: the change conflicts with later commits in `paths` (the first
+ *   {@link MAX_CONFLICT_PATHS}): nothing changed;
  * - `set-aside`: GitHub's branch moved meanwhile in a way that conflicts: the commit is on the
  *   new side branch `branch` instead, and the default branch is unchanged;
  * - `failed`: it could not run, or GitHub did not take the push (`problem`).
  */
-export type WebActionOutcome =
-  | { state: "landed"; sha: string; files: string[] }
-  | { state: "nothing"; reason: string }
-  | { state: "refused"; reason: string }
-  | { state: "conflict"; paths: string[] }
-  | { state: "set-aside"; branch: string }
-  | { state: "failed"; problem: string };
+export type WebActionOutcome = { state: "landed"; sha: string; files: string[] } | WebActionStop;
 
 /** What `sync.sh` says of a web action: `@action <state> <why>` and its `@action-conflict` paths. */
 export type ActionReport = { state: string; why: string; conflicts: string[] };
@@ -54,7 +74,7 @@ export function webActionEnv(action: WebAction): Record<string, string> {
   };
 }
 
-const REFUSALS: Record<string, string> = {
+const REFUSALS: Record<Exclude<RefusalCode, "invalid">, string> = {
   unknown: "This commit is not in your memory's repository.",
   "not-on-branch":
     "This commit is not on your memory's default branch (it may be on a side branch): only changes on the default branch can be reverted here.",
@@ -68,9 +88,15 @@ const REFUSALS: Record<string, string> = {
 /** The outcome of a web action from the sync that ran it (see {@link WebActionOutcome}). */
 export function webActionOutcome(action: WebAction, outcome: SyncOutcome): WebActionOutcome {
   const report = outcome.action;
-  if (report?.state === "refused")
-    return { state: "refused", reason: REFUSALS[report.why] ?? "This cannot be done from here." };
-  if (report?.state === "conflict") return { state: "conflict", paths: report.conflicts };
+  if (report?.state === "refused") {
+    const code = REFUSAL_CODES.find((known) => known === report.why && known !== "invalid") ?? "unknown";
+    return refusal(action, code);
+  }
+  if (report?.state === "conflict")
+    return {
+      state: "conflict",
+      paths: report.conflicts.slice(0, MAX_CONFLICT_PATHS).map((path) => path.slice(0, MAX_TEXT)),
+    };
   const acted = outcome.acted;
   if (report?.state === "nothing" || acted?.landed === null) {
     return {
@@ -98,4 +124,14 @@ export function webActionOutcome(action: WebAction, outcome: SyncOutcome): WebAc
     return { state: "landed", sha, files };
   }
   return { state: "failed", problem: "ctx4-ai could not tell what happened. Look at the Activity page." };
+}
+
+/** A refusal of `action` with the sentence the page shows for `code`. */
+export function refusal(action: WebAction, code: RefusalCode): WebActionOutcome {
+  if (code !== "invalid") return { state: "refused", code, reason: REFUSALS[code] };
+  const reason =
+    action.kind === "revert"
+      ? "This is not a commit of your memory."
+      : "Only a side branch ctx4-ai made can be brought in.";
+  return { state: "refused", code, reason };
 }

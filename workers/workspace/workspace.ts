@@ -55,6 +55,7 @@ import {
 } from "./sync";
 import {
   commitShaSchema,
+  refusal,
   sideBranchSchema,
   type WebAction,
   type WebActionOutcome,
@@ -305,7 +306,7 @@ export class Workspace {
    */
   revert(sha: string): Promise<WebActionOutcome> {
     const parsed = commitShaSchema.safeParse(sha);
-    if (!parsed.success) return Promise.resolve({ state: "refused", reason: "This is not a commit of your memory." });
+    if (!parsed.success) return Promise.resolve(refusal({ kind: "revert", sha }, "invalid"));
     return this.#webAction({ kind: "revert", sha: parsed.data });
   }
 
@@ -316,8 +317,7 @@ export class Workspace {
    */
   bringIn(branch: string): Promise<WebActionOutcome> {
     const parsed = sideBranchSchema.safeParse(branch);
-    if (!parsed.success)
-      return Promise.resolve({ state: "refused", reason: "Only a side branch ctx4-ai made can be brought in." });
+    if (!parsed.success) return Promise.resolve(refusal({ kind: "bring-in", branch }, "invalid"));
     return this.#webAction({ kind: "bring-in", branch: parsed.data });
   }
 
