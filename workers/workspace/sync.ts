@@ -119,7 +119,7 @@ export const CLONE_FILTER = "blob:limit=1m";
 const SYNC_TIMEOUT_MS = 180_000;
 const SYNC_OUTPUT_BYTES = 256 * 1024;
 /** The message of a commit of what an earlier call left uncommitted. */
-const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommitted";
+export const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommitted";
 
 /**
  * What a sync is told beyond its mode: the message for what is uncommitted, and where the

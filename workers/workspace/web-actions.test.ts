@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { connectedUser, execInSandbox } from "../../tests/workerd/connected-user";
 import { clientTrailerName } from "./client-trailer";
+import { webActionOutcome } from "./web-actions";
 
 const webAuthor = { name: "Web Person", email: "web@example.com" };
 
@@ -210,5 +211,34 @@ describe("bringing in a side branch from the web", () => {
       code: "no-such-branch",
     });
     expect(await control.branchHead(repo.full_name)).toBe(head);
+  });
+});
+
+describe("what a web action's sync says it did", () => {
+  const revert = { kind: "revert" as const, sha: "a".repeat(40) };
+  const made = { sha: "b".repeat(40), files: ["D\ttrips.md"] };
+
+  it("names the side branch that holds the commit when GitHub moved meanwhile and the rebase conflicted", () => {
+    const outcome = webActionOutcome(revert, {
+      fetched: true,
+      acted: made,
+      action: { state: "set-aside", why: "", conflicts: [] },
+      sideBranches: [
+        { name: "ctx4-ai/conflict-20260101-000000-ccccccc", sha: "c".repeat(40), why: "conflict", conflicts: [] },
+        { name: "ctx4-ai/conflict-20260101-000001-bbbbbbb", sha: made.sha, why: "conflict", conflicts: ["trips.md"] },
+      ],
+    });
+    expect(outcome).toEqual({ state: "set-aside", branch: "ctx4-ai/conflict-20260101-000001-bbbbbbb" });
+  });
+
+  it("gives the commit as it landed when the push rebased it, and nothing when GitHub already had it", () => {
+    const landed = { sha: "d".repeat(40), files: ["D\ttrips.md"] };
+    expect(webActionOutcome(revert, { fetched: true, acted: { ...made, landed }, pushed: landed.sha })).toEqual({
+      state: "landed",
+      ...landed,
+    });
+    expect(webActionOutcome(revert, { fetched: true, acted: { ...made, landed: null } })).toMatchObject({
+      state: "nothing",
+    });
   });
 });

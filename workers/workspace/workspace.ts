@@ -45,6 +45,7 @@ import {
   type CloneTarget,
   type FlaggedFile,
   type GitCredentials,
+  LEFTOVER_MESSAGE,
   type SideBranch,
   type SyncCommit,
   SyncError,
@@ -166,6 +167,11 @@ export class Workspace {
    * command: the next command syncs first, which commits them under a message of their own.
    */
   #mayHoldLeftovers = false;
+  /**
+   * The client whose command's changes may be left uncommitted (its commit failed), known while
+   * this object lives: the commit that takes them in names it in its trailer.
+   */
+  #leftoversOf: string | undefined;
   /** Set by {@link erase}: the account is being deleted, and nothing may run again. */
   #erased = false;
   readonly #queue = new SerialQueue();
@@ -265,6 +271,7 @@ export class Workspace {
         const settled = await this.#publish(
           ready,
           withClientTrailer(outcome.cancelled ? `${message} (cancelled)` : message, client),
+          client,
         );
         notes.push(...describeSync(settled.sync, ready.target, "after"));
         return {
@@ -551,7 +558,7 @@ export class Workspace {
       const knownUpstream = synced && sameBranch(synced, ready.target) ? (synced.upstream ?? undefined) : undefined;
       outcome = confirmPushes(
         await syncClone(ready.sandbox, ready.target, ready.identity, credentials, mode, {
-          commitMessage: message,
+          commitMessage: message ?? withClientTrailer(LEFTOVER_MESSAGE, this.#leftoversOf),
           knownUpstream,
           action,
         }),
@@ -577,7 +584,10 @@ export class Workspace {
     // After a push-capable sync, nothing of the clone is left unpushed. A clone set aside may
     // hold work that never reached GitHub, so the sandbox stays on reset then.
     if (mode !== "read" && !outcome.movedAside) await this.storage.delete(UNPUSHED_KEY);
-    if (mode !== "read") this.#mayHoldLeftovers = false;
+    if (mode !== "read") {
+      this.#mayHoldLeftovers = false;
+      this.#leftoversOf = undefined;
+    }
     return outcome;
   }
 
@@ -635,10 +645,14 @@ export class Workspace {
     return { ready: { ...ready, target: { ...target, ...now } }, note };
   }
 
-  /** After a command: commits what it changed as `message` and pushes, or says why not. */
+  /**
+   * After a command of `client`'s: commits what it changed as `message` and pushes, or says why
+   * not.
+   */
   async #publish(
     ready: Ready,
     message: string,
+    client: string | undefined,
   ): Promise<{ sync: SyncOutcome; publish: PublishOutcome; commitError?: string }> {
     try {
       const sync = await this.#sync(ready, "push-only", message);
@@ -649,6 +663,7 @@ export class Workspace {
       this.#mayHoldLeftovers = true;
       const sync = error instanceof SyncError ? error.partial : { fetched: false };
       if (error instanceof SyncError && error.failure === "commit") {
+        this.#leftoversOf = client;
         return { sync, publish: { state: "not-needed" }, commitError: error.message };
       }
       await this.storage.put(UNPUSHED_KEY, { repoId: ready.target.repoId, since: Date.now() });
