@@ -23,19 +23,22 @@ export function WebActionStopNotice({ action, outcome }: { action: "revert" | "b
           {outcome.reason}
         </Notice>
       );
-    case "conflict":
+    case "conflict": {
+      const one = outcome.paths.length === 1;
+      const files = outcome.paths.join(", ") || "(git named none)";
       return (
         <Notice tone="warning" title={`Not ${verb}: later changes touch the same lines`}>
           <p>
-            Nothing was changed. {outcome.paths.length === 1 ? "This file was" : "These files were"} changed again
-            since: {outcome.paths.join(", ") || "(git named none)"}.
+            Nothing was changed. {one ? "This file was" : "These files were"}{" "}
+            {action === "revert" ? "changed again since" : "changed on the default branch too"}: {files}.
           </p>
           <p>
-            Ask your AI to make the change by editing {outcome.paths.length === 1 ? "it" : "them"} (it can see both
-            versions with ctx_history), or edit {outcome.paths.length === 1 ? "it" : "them"} on GitHub.
+            Ask your AI to settle {one ? "it" : "them"} (it can read both versions), or edit {one ? "it" : "them"} on
+            GitHub, then try again.
           </p>
         </Notice>
       );
+    }
     case "set-aside":
       return (
         <Notice tone="warning" title={`Not ${verb} on the default branch yet`}>
