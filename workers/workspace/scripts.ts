@@ -18,3 +18,5 @@ export const READ_PRELUDE = `${linked}\n${readPrelude}`;
 export { default as RUN_SCRIPT } from "./scripts/run.sh?raw";
 export { default as SEARCH_SCRIPT } from "./scripts/search.sh?raw";
 export { default as SYNC_SCRIPT } from "./scripts/sync.sh?raw";
+/** Put before sync.sh for the person's actions from the web (modes `revert` and `bring-in`). */
+export { default as WEB_ACTIONS_SCRIPT } from "./scripts/web-actions.sh?raw";
