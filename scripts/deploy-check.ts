@@ -11,6 +11,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { z } from "zod";
 import {
   BUNDLE_BUDGET,
   bundleProblems,
@@ -25,11 +26,16 @@ const BUILT_CONFIG = "build/server/wrangler.json";
 // Beside the built config: its paths (main, assets) are relative to it.
 const DRY_RUN_CONFIG = "build/server/wrangler.dry-run.json";
 
-const production = process.env.CTX4_DEPLOY_ENV === "production";
+// Any other value is a typo that would silently skip the production checks.
+const production =
+  z
+    .enum(["production"])
+    .optional()
+    .parse(process.env.CTX4_DEPLOY_ENV || undefined) === "production";
 const wrangler = (args: string[], stdio: "inherit" | "pipe") =>
   execFileSync("npx", ["--no-install", "wrangler", ...args], { stdio: ["ignore", stdio, "inherit"], encoding: "utf8" });
 
-/** `wrangler hyperdrive get <id>` as JSON (it holds no password), or undefined when wrangler failed. */
+/** `wrangler hyperdrive get <id>` as JSON (parsed, never printed), or undefined when wrangler failed. */
 function hyperdriveGet(id: string): unknown {
   try {
     const printed = wrangler(["hyperdrive", "get", id], "pipe");
