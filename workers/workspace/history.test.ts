@@ -123,7 +123,14 @@ describe("ctx_history", () => {
     ]);
     const shown = await history(workspace, { commit: grown.commit.sha });
     expect(shown.commits[0]?.subject).toBe("Bigger");
-    expect(shown.diff?.error).toMatch(/needs an old version of a file over 1 MB/);
+    // What the clone held, when this fails: it failed once in a full run, never alone.
+    const held = await execInSandbox(
+      userId,
+      "cd repo && git count-objects -v && git rev-list --objects --missing=print --all | grep -c '^?'; true",
+    );
+    expect(shown.diff?.error, `${JSON.stringify(shown.diff)?.slice(0, 300)}\n${held}`).toMatch(
+      /needs an old version of a file over 1 MB/,
+    );
   });
 
   it("says so for a memory with no commits yet", async () => {
