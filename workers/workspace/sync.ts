@@ -2,6 +2,7 @@ import type { BotIdentity } from "../../app/lib/github/app.server";
 import type { SandboxBackend } from "../sandbox/backend";
 import { gitRemoteUrl } from "../sandbox/git-egress";
 import { SYNC_SCRIPT } from "./scripts";
+import { addedFiles, clearedDigest, findSecrets, type PendingPush, type SecretFinding } from "./secret-scan";
 
 /** The repo a clone follows, as the user's config names it. */
 export type CloneTarget = { repoId: number; fullName: string; cloneUrl: string; branch: string };
@@ -76,13 +77,26 @@ export type SyncOutcome = {
   head?: string | null;
   /** GitHub's branch as the clone last saw it (null: GitHub has no such branch yet). */
   upstream?: string | null;
+  /** What the gate held back for the Worker to read before pushing (sync.sh's `gate`). */
+  pending?: PendingPush;
+  /**
+   * Nothing was pushed: what it would have pushed adds likely secrets the person has not
+   * allowed. The branch's unpushed commits are uncommitted changes in the clone again.
+   */
+  refused?: SecretRefusal;
 };
+
+/** Why a sync pushed nothing: the findings, and whether the text scanned was cut at 2 MiB. */
+export type SecretRefusal = { findings: SecretFinding[]; cut: boolean };
 
 /**
  * `fetch`: commit leftovers, fetch, integrate, push. `push-only`: commit leftovers and push
  * (fetching only if GitHub rejects the push). `read`: fetch and fast-forward a clean clone.
  */
 export type SyncMode = "fetch" | "push-only" | "read";
+
+/** Runs sync.sh once more, with the gate's commits let through, when the scan found nothing to refuse. */
+const GATE_ROUNDS = 3;
 
 export type SyncFailure = "auth" | "not-found" | "forbidden" | string;
 
@@ -110,7 +124,8 @@ export class SyncError extends Error {
  */
 export const CLONE_FILTER = "blob:limit=1m";
 const SYNC_TIMEOUT_MS = 180_000;
-const SYNC_OUTPUT_BYTES = 256 * 1024;
+/** The events, plus the gate's 2 MiB of added text and its lines' headers. */
+const SYNC_OUTPUT_BYTES = 256 * 1024 + 2 * 1024 * 1024 + 64 * 1024;
 /** The message of a commit of what an earlier call left uncommitted. */
 const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommitted";
 
@@ -119,7 +134,12 @@ const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommitted";
  * Worker last saw GitHub's branch (a commit it fetched or GitHub confirmed), which the clone's
  * own record of it is reset to first: a command may have moved that record to hide a commit.
  */
-export type SyncOptions = { commitMessage?: string; knownUpstream?: string };
+export type SyncOptions = {
+  commitMessage?: string;
+  knownUpstream?: string;
+  /** The fingerprints the person allowed (see secret-scan.ts), asked only when a scan finds something. */
+  allowedFindings?: () => Promise<ReadonlySet<string>>;
+};
 
 /**
  * Runs sync.sh: clones when there is no clone of this repo, otherwise syncs as `mode` says.
@@ -135,7 +155,7 @@ export async function syncClone(
   mode: SyncMode,
   options: SyncOptions = {},
 ): Promise<SyncOutcome> {
-  const attempt = async (): Promise<SyncAttempt> => {
+  const attempt = async (runMode: SyncMode | "hold", cleared?: string): Promise<SyncAttempt> => {
     const result = await sandbox.exec({
       command: SYNC_SCRIPT,
       env: {
@@ -143,7 +163,8 @@ export async function syncClone(
         CTX4_REPO_URL: gitRemoteUrl(target.fullName),
         CTX4_REPO_ID: String(target.repoId),
         CTX4_BRANCH: target.branch,
-        CTX4_MODE: mode,
+        CTX4_MODE: runMode,
+        ...(cleared ? { CTX4_CLEARED: cleared } : {}),
         CTX4_CLONE_FILTER: CLONE_FILTER,
         CTX4_COMMIT_MESSAGE: options.commitMessage ?? LEFTOVER_MESSAGE,
         ...(options.knownUpstream ? { CTX4_KNOWN_UPSTREAM: options.knownUpstream } : {}),
@@ -163,22 +184,64 @@ export async function syncClone(
     return { outcome: parsed.outcome };
   };
 
-  let result = await attempt();
-  // A refused token may be revoked or stale (a repo renamed, access changed): a fresh one
-  // either works or makes GitHub say exactly what is wrong (uninstalled, suspended, no repo).
-  if ("failure" in result && RENEW_ON.has(result.failure)) {
-    const first = result;
-    try {
-      await credentials.renew();
-    } catch (error) {
-      throw new SyncError(first.failure, first.message, first.outcome, { cause: error });
+  const run = async (cleared?: string): Promise<SyncOutcome> => {
+    let result = await attempt(mode, cleared);
+    // A refused token may be revoked or stale (a repo renamed, access changed): a fresh one
+    // either works or makes GitHub say exactly what is wrong (uninstalled, suspended, no repo).
+    if ("failure" in result && RENEW_ON.has(result.failure)) {
+      const first = result;
+      try {
+        await credentials.renew();
+      } catch (error) {
+        throw new SyncError(first.failure, first.message, first.outcome, { cause: error });
+      }
+      result = await attempt(mode, cleared);
+      // What the first run committed is not uncommitted any more: the second cannot report it.
+      result.outcome.committed ??= first.outcome.committed;
     }
-    result = await attempt();
-    // What the first run committed is not uncommitted any more: the second cannot report it.
-    result.outcome.committed ??= first.outcome.committed;
+    if ("failure" in result) throw new SyncError(result.failure, result.message, result.outcome);
+    return result.outcome;
+  };
+
+  let outcome = await run();
+  const committed = outcome.committed;
+  // The gate held back what it would push: scanned here, then let through (the script runs
+  // again and pushes only those very commits) or refused and turned back into uncommitted changes.
+  for (let round = 1; outcome.pending; round += 1) {
+    const { pending } = outcome;
+    if (round > GATE_ROUNDS) {
+      throw new SyncError("scan", "the commits to push kept changing while ctx4-ai read them", {
+        ...outcome,
+        pending: undefined,
+      });
+    }
+    const findings = await refusedFindings(pending, options.allowedFindings);
+    if (findings.length) {
+      const held = await attempt("hold");
+      if ("failure" in held) throw new SyncError(held.failure, held.message, { ...outcome, pending: undefined });
+      return {
+        ...outcome,
+        head: held.outcome.head,
+        committed: undefined,
+        pending: undefined,
+        refused: { findings, cut: pending.cut },
+      };
+    }
+    outcome = await run(await clearedDigest(pending.commits));
+    outcome.committed ??= committed;
   }
-  if ("failure" in result) throw new SyncError(result.failure, result.message, result.outcome);
-  return result.outcome;
+  return outcome;
+}
+
+/** The findings in what `pending` adds that the person has not allowed. */
+async function refusedFindings(
+  pending: PendingPush,
+  allowed: SyncOptions["allowedFindings"],
+): Promise<SecretFinding[]> {
+  const findings = await findSecrets(addedFiles(pending));
+  if (!findings.length || !allowed) return findings;
+  const prints = await allowed();
+  return findings.filter((finding) => !prints.has(finding.fingerprint));
 }
 
 const RENEW_ON = new Set<SyncFailure>(["auth", "forbidden", "not-found"]);
@@ -209,10 +272,28 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
   let complete = false;
   /** Where `@file` lines go: the commit, then the commit as it landed. */
   let files: string[] | undefined;
-  for (const line of stdout.split("\n")) {
-    const [event, ...words] = line.split(" ");
+  const lines = stdout.split("\n");
+  for (let at = 0; at < lines.length; at += 1) {
+    const [event, ...words] = (lines[at] ?? "").split(" ");
     const rest = words.join(" ");
     switch (event) {
+      case "@scan-commit":
+        outcome.pending ??= { commits: [], mark: "", diff: "", cut: false };
+        outcome.pending.commits.push(rest);
+        break;
+      case "@scan-begin": {
+        // The gate's diff, up to the line that ends it: a file's text cannot hold that line,
+        // as every line of a diff starts with a diff marker.
+        const end = lines.indexOf(`@scan-end ${rest}`, at + 1);
+        if (!outcome.pending || !rest || end < 0) break;
+        outcome.pending.mark = rest;
+        outcome.pending.diff = lines.slice(at + 1, end).join("\n");
+        at = end;
+        break;
+      }
+      case "@scan-cut":
+        if (outcome.pending) outcome.pending.cut = true;
+        break;
       case "@error":
         return { outcome, complete: false, failure: rest || "unknown" };
       case "@cloned":

@@ -4,12 +4,15 @@
 # rejected. A conflict never loses a side: the local commits go to a new side branch on
 # GitHub, and the clone follows GitHub's branch again. Nothing is ever force-pushed.
 # CTX4_MODE=read only fetches and fast-forwards a clean clone: it never commits or pushes.
+# Nothing is pushed that the Worker has not read first (gate: its secret scan); CTX4_MODE=hold
+# turns the branch's unpushed commits back into uncommitted changes when the Worker refused them.
 # There is no credential here: CTX4_REPO_URL is the egress route's URL, and the Worker adds
 # the token to git's requests on their way to GitHub (workers/sandbox/git-egress.ts).
 # Every file in the sandbox is hostile input: a command may have written any of them.
 # In:  CTX4_REPO_URL, CTX4_REPO_ID, CTX4_BRANCH, CTX4_MODE (fetch, push-only or read),
 #      CTX4_CLONE_FILTER, CTX4_COMMIT_MESSAGE (for what is uncommitted), CTX4_KNOWN_UPSTREAM
-#      (optional: where the Worker last saw GitHub's branch), the bot's GIT_AUTHOR_NAME / _EMAIL.
+#      (optional: where the Worker last saw GitHub's branch), the bot's GIT_AUTHOR_NAME / _EMAIL,
+#      CTX4_CLEARED (optional: the digest of the commits the Worker read and let through).
 # Out: one "@<event> ..." line per thing that happened, on stdout; git's messages on stderr.
 set -u
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 GIT_EDITOR=true
@@ -573,6 +576,61 @@ publish() {
   done
 }
 
+# Nothing goes to GitHub unread: every commit this sync could push (reachable from HEAD, a local
+# branch or the stash, and not from GitHub's branch as last seen) is listed, and unless
+# CTX4_CLEARED is the sha256 of that list (one sha and a newline each, as listed), the script
+# prints what those commits add and stops before anything is pushed: "@scan-commit <sha>" each,
+# then "@scan-begin <mark>", `git log -p` of them (each after "<mark> <sha> <its Ctx4-Client
+# trailer>"; no context lines, renames followed, so a file
+# moved or already on GitHub adds nothing; binary files are not shown; a stash's index and
+# untracked files included; lines cut at 4096 bytes, the whole at 2 MiB, "@scan-cut" when cut),
+# a newline and "@scan-end <mark>", and "@held". Every line of the diff starts with a diff
+# marker, never "@": a file's text cannot pass for an event. The Worker scans it (secret-scan.ts).
+gate() {
+  local tips=() commits digest mark out=.git/ctx4-scan.out
+  git rev-parse -q --verify HEAD >/dev/null && tips+=(HEAD)
+  git rev-parse -q --verify refs/stash >/dev/null && tips+=(refs/stash)
+  tips+=(--branches)
+  if git rev-parse -q --verify "$upstream" >/dev/null; then tips+=(--not "$upstream"); fi
+  commits=$(git rev-list "${tips[@]}" 2>/dev/null) || fail scan "could not list the commits to push"
+  [ -n "$commits" ] || return 0
+  digest=$(printf '%s\n' "$commits" | sha256sum)
+  [ "${digest%% *}" = "${CTX4_CLEARED:-}" ] && return 0
+  mark=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  printf '%s\n' "$commits" | while read -r sha; do say scan-commit "$sha"; done
+  git log -p --no-color --no-ext-diff --no-textconv --diff-merges=first-parent -M -U0 --no-walk=unsorted \
+    --src-prefix=a/ --dst-prefix=b/ --format="$mark %H %(trailers:key=Ctx4-Client,valueonly,unfold,separator=%x20)" $commits 2>/dev/null | cut -b -4096 | head -c 2097153 >"$out"
+  say scan-begin "$mark"
+  head -c 2097152 "$out"
+  printf '\n'
+  say scan-end "$mark"
+  [ "$(stat -c %s "$out")" -le 2097152 ] || say scan-cut
+  rm -f "$out"
+  say held
+  say upstream "$(git rev-parse -q --verify "$upstream" || echo none)"
+  say head "$(git rev-parse -q --verify HEAD || echo empty)"
+  exit 0
+}
+
+# The Worker refused what the branch's unpushed commits add: they become uncommitted changes
+# again on where the branch left GitHub's (the index keeps them), for the AI to fix and the
+# next sync to commit anew. Commits on
+# another local branch, a detached HEAD or the stash stay where they are: the gate keeps them
+# from GitHub until they change.
+hold() {
+  read_state || set_up_again
+  local base
+  [ "$head_name" = "$branch" ] || return 0
+  if git rev-parse -q --verify "$upstream" >/dev/null; then
+    # Where the branch left GitHub's: the next sync commits the change anew there and rebases it.
+    base=$(git merge-base "$upstream" HEAD) || return 0
+    git reset -q --soft "$base" || fail hold "could not undo the unpushed commits"
+  elif git rev-parse -q --verify HEAD >/dev/null; then
+    git update-ref -d "refs/heads/$branch" || fail hold "could not undo the unpushed commits"
+  fi
+  say held
+}
+
 # Read mode: take GitHub's new commits only when that changes nothing of ours.
 fast_forward_only() {
   [ "$remote" = present ] || return 0
@@ -615,6 +673,8 @@ fi
 if [ "$CTX4_MODE" = read ]; then
   fetch_remote
   fast_forward_only
+elif [ "$CTX4_MODE" = hold ]; then
+  hold
 else
   committed="" follow="" committed_aside=no
   commit_changes
@@ -635,6 +695,7 @@ else
   else
     remote=absent
   fi
+  gate
   set_aside_stashes
   gather_work
   [ "$CTX4_MODE" = fetch ] && integrate
