@@ -1,0 +1,194 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { connectDatabase } from "../../app/lib/db/client.server";
+import { allowSecretFinding, listSecretFindings } from "../../app/lib/db/queries.server";
+import { mintRepoToken } from "../../app/lib/github/app.server";
+import { connectedUser, execInSandbox } from "../../tests/workerd/connected-user";
+import { bashResultText } from "../mcp/format";
+import { advertisedRefs } from "./remote-head";
+
+/** Test secrets are made at run time, so that none is ever in the repo. */
+const randomText = (length: number, alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") =>
+  Array.from(crypto.getRandomValues(new Uint8Array(length)), (byte) => alphabet[byte % alphabet.length]).join("");
+
+const githubToken = () => `ghp_${randomText(36)}`;
+const slackToken = () => `xoxb-${randomText(12, "0123456789")}-${randomText(13, "0123456789")}-${randomText(24)}`;
+const awsPair = () => ({
+  id: `AKIA${randomText(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}`,
+  secret: randomText(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+"),
+});
+
+async function privateKeyPem(): Promise<string> {
+  const pair = (await crypto.subtle.generateKey(
+    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  )) as CryptoKeyPair;
+  const der = new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer);
+  const body = btoa(String.fromCharCode(...der)).replace(/.{64}/g, "$&\n");
+  return `-----BEGIN PRIVATE KEY-----\n${body.trimEnd()}\n-----END PRIVATE KEY-----\n`;
+}
+
+/** A file written by a command, its text passed as data (base64), never as shell code. */
+const write = (path: string, text: string) =>
+  `mkdir -p "$(dirname ${path})" && printf %s ${btoa(text)} | base64 -d > ${path}`;
+
+/** Every ref GitHub (the emulator) has for the repo, from git's own ref advertisement. */
+async function githubRefs(user: Awaited<ReturnType<typeof connectedUser>>): Promise<Map<string, string>> {
+  const { token } = await mintRepoToken(env, user.installation.id, user.repo.id);
+  const response = await fetch(`${user.repo.clone_url.replace(/\/+$/, "")}/info/refs?service=git-upload-pack`, {
+    headers: { authorization: `Basic ${btoa(`x-access-token:${token}`)}` },
+  });
+  const refs = advertisedRefs(new Uint8Array(await response.arrayBuffer()));
+  if (!refs) throw new Error("no ref advertisement");
+  refs.delete("HEAD");
+  return refs;
+}
+
+async function findingsOf(userId: string) {
+  const database = connectDatabase(env.HYPERDRIVE.connectionString);
+  try {
+    return await listSecretFindings(database.db, userId);
+  } finally {
+    await database.close();
+  }
+}
+
+async function allow(userId: string, findingId: string) {
+  const database = connectDatabase(env.HYPERDRIVE.connectionString);
+  try {
+    return await allowSecretFinding(database.db, userId, findingId);
+  } finally {
+    await database.close();
+  }
+}
+
+describe("no secrets reach GitHub", () => {
+  it("refuses a private key, a GitHub token, an AWS key pair and a Slack token: GitHub never has them, the result names file:line masked", async () => {
+    const user = await connectedUser();
+    await user.workspace.bash({ command: "true" });
+    const before = await githubRefs(user);
+    const [key, token, aws, slack] = [await privateKeyPem(), githubToken(), awsPair(), slackToken()];
+    const command = [
+      write("keys/deploy.pem", key),
+      write("notes/github.md", `# GitHub\n\nMy token is ${token}\n`),
+      write("notes/aws.md", `# AWS\n\naws_access_key_id = ${aws.id}\naws_secret_access_key = ${aws.secret}\n`),
+      write("notes/slack.md", `# Slack\n\nbot: ${slack}\n`),
+    ].join(" && ");
+    const result = await user.workspace.bash({ command, comment: "Keys" });
+
+    expect(result).toMatchObject({ ran: true, exitCode: 0, commit: null, publish: { state: "refused" } });
+    expect(await githubRefs(user)).toEqual(before);
+    const { text, isError } = bashResultText(result);
+    expect(isError).toBe(true);
+    expect(text).toContain("NOT PUSHED");
+    expect(text).toMatch(/keys\/deploy\.pem:1: privatekey\/PrivateKey/);
+    expect(text).toMatch(/notes\/github\.md:3: github\/GITHUB_TOKEN/);
+    expect(text).toMatch(/notes\/aws\.md:4: aws\/AWSSecretAccessKey/);
+    expect(text).toMatch(/notes\/slack\.md:3: slack\/SLACK_TOKEN/);
+    expect(text).toContain("/activity/findings");
+    for (const secret of [token, aws.secret, slack, key.split("\n")[1] ?? ""]) expect(text).not.toContain(secret);
+    expect(text).toContain(`${token.slice(0, 4)}****`);
+
+    // Kept in the clone, uncommitted, for the AI to fix.
+    const status = await execInSandbox(user.userId, "cd repo && git status --porcelain && git log --format=%s -1");
+    expect(status).toContain("keys/deploy.pem");
+    expect(status).toContain("notes/github.md");
+    expect(status).toContain("Initial commit");
+
+    const listed = await findingsOf(user.userId);
+    expect(listed.map((finding) => `${finding.path}:${finding.line} ${finding.rule}`).sort()).toEqual([
+      "keys/deploy.pem:1 privatekey/PrivateKey",
+      "notes/aws.md:4 aws/AWSSecretAccessKey",
+      "notes/github.md:3 github/GITHUB_TOKEN",
+      "notes/slack.md:3 slack/SLACK_TOKEN",
+    ]);
+    for (const finding of listed) {
+      for (const secret of [token, aws.secret, slack]) expect(JSON.stringify(finding)).not.toContain(secret);
+    }
+
+    // The next command is refused too until the secret is gone; then the rest is pushed.
+    const again = await user.workspace.bash({ command: "echo more >> notes/other.md" });
+    expect(again).toMatchObject({ ran: true, publish: { state: "refused" } });
+    expect(await githubRefs(user)).toEqual(before);
+    const fixed = await user.workspace.bash({
+      command: "rm keys/deploy.pem notes/aws.md notes/slack.md && sed -i 's/ghp_[A-Za-z0-9]*/<in the password manager>/' notes/github.md",
+      comment: "Remove secrets",
+    });
+    expect(fixed).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    expect(await user.control.readFile(user.repo.full_name, "notes/github.md")).toBe(
+      "# GitHub\n\nMy token is <in the password manager>\n",
+    );
+    expect(await user.control.readFile(user.repo.full_name, "notes/other.md")).toBe("more\n");
+    expect(await findingsOf(user.userId)).toEqual([]);
+  });
+
+  it("scans every commit a command made, its side branches and its stash: a secret added then removed is never pushed", async () => {
+    const user = await connectedUser();
+    await user.workspace.bash({ command: "true" });
+    const before = await githubRefs(user);
+    const token = githubToken();
+    const command = [
+      write("notes/a.md", `token ${token}\n`),
+      "git add -A && git commit -qm 'add'",
+      "git rm -q notes/a.md && git commit -qm 'remove'",
+      "git checkout -qb topic",
+      write("notes/b.md", `again ${githubToken()}\n`),
+      "git add -A && git commit -qm 'topic' && git checkout -q main",
+      write("notes/c.md", `stashed ${githubToken()}\n`),
+      "git stash -u -q",
+    ].join(" && ");
+    const result = await user.workspace.bash({ command });
+    expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "refused" } });
+    if (!result.ran || result.publish.state !== "refused") return;
+    expect(result.publish.refusal.findings.map((finding) => finding.path).sort()).toEqual([
+      "notes/a.md",
+      "notes/b.md",
+      "notes/c.md",
+    ]);
+    expect(await githubRefs(user)).toEqual(before);
+    expect(result.setAside).toEqual([]);
+  });
+
+  it("lets ordinary notes through: password policy, token budget, a base64 image, UUIDs, git shas", async () => {
+    const user = await connectedUser();
+    const image = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(3000))));
+    const note = [
+      "# Work notes",
+      "",
+      "- The password policy asks for 12 characters and a passphrase.",
+      "- Token budget: 200k tokens per day for the assistant; API key rotation is monthly.",
+      `- Ticket ${crypto.randomUUID()} and ${crypto.randomUUID()}.`,
+      "- Fixed in commit 114b8ab6c1e0d2f3a4b5c6d7e8f9a0b1c2d3e4f5 (see git log).",
+      "- secret: see the vault; password: (ask Sam)",
+      "",
+      `![diagram](data:image/png;base64,${image})`,
+      "",
+    ].join("\n");
+    const result = await user.workspace.bash({ command: write("knowledge/work.md", note), comment: "Work notes" });
+    expect(result).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    expect(await user.control.readFile(user.repo.full_name, "knowledge/work.md")).toBe(note);
+  });
+
+  it("pushes a finding the person allowed; another user can neither see nor allow it", async () => {
+    const user = await connectedUser();
+    const other = await connectedUser();
+    const sample = `Example from the docs: ${githubToken()}\n`;
+    const refused = await user.workspace.bash({ command: write("notes/example.md", sample), comment: "Example" });
+    expect(refused).toMatchObject({ ran: true, publish: { state: "refused" } });
+    const [finding] = await findingsOf(user.userId);
+    if (!finding) throw new Error("no finding recorded");
+    expect(finding).toMatchObject({ path: "notes/example.md", line: 1, rule: "github/GITHUB_TOKEN" });
+    expect(finding.excerpt).toMatch(/^Example from the docs: ghp_\*+$/);
+
+    expect(await findingsOf(other.userId)).toEqual([]);
+    expect(await allow(other.userId, finding.id)).toBeUndefined();
+    expect(await findingsOf(user.userId)).toHaveLength(1);
+
+    expect(await allow(user.userId, finding.id)).toMatchObject({ fingerprint: finding.fingerprint });
+    const pushed = await user.workspace.bash({ command: "true" });
+    expect(pushed).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    expect(await user.control.readFile(user.repo.full_name, "notes/example.md")).toBe(sample);
+    expect(await findingsOf(user.userId)).toEqual([]);
+  });
+});
