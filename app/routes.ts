@@ -23,6 +23,7 @@ const pages = [
     route("api/github/repos", "routes/api.github.repos.ts"),
     route("me", "routes/me.tsx"),
     route("account/delete", "routes/account.delete.tsx"),
+    route("activity/findings", "routes/activity.findings.tsx"),
   ]),
   // Checks the client's request before it asks anyone to sign in.
   route("authorize", "routes/authorize.tsx"),

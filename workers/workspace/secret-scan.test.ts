@@ -4,34 +4,9 @@ import { connectDatabase } from "../../app/lib/db/client.server";
 import { allowSecretFinding, listSecretFindings } from "../../app/lib/db/queries.server";
 import { mintRepoToken } from "../../app/lib/github/app.server";
 import { connectedUser, execInSandbox } from "../../tests/workerd/connected-user";
+import { awsPair, githubToken, privateKeyPem, slackToken, write } from "../../tests/workerd/test-secrets";
 import { bashResultText } from "../mcp/format";
 import { advertisedRefs } from "./remote-head";
-
-/** Test secrets are made at run time, so that none is ever in the repo. */
-const randomText = (length: number, alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") =>
-  Array.from(crypto.getRandomValues(new Uint8Array(length)), (byte) => alphabet[byte % alphabet.length]).join("");
-
-const githubToken = () => `ghp_${randomText(36)}`;
-const slackToken = () => `xoxb-${randomText(12, "0123456789")}-${randomText(13, "0123456789")}-${randomText(24)}`;
-const awsPair = () => ({
-  id: `AKIA${randomText(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}`,
-  secret: randomText(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+"),
-});
-
-async function privateKeyPem(): Promise<string> {
-  const pair = (await crypto.subtle.generateKey(
-    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
-    true,
-    ["sign", "verify"],
-  )) as CryptoKeyPair;
-  const der = new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer);
-  const body = btoa(String.fromCharCode(...der)).replace(/.{64}/g, "$&\n");
-  return `-----BEGIN PRIVATE KEY-----\n${body.trimEnd()}\n-----END PRIVATE KEY-----\n`;
-}
-
-/** A file written by a command, its text passed as data (base64), never as shell code. */
-const write = (path: string, text: string) =>
-  `mkdir -p "$(dirname ${path})" && printf %s ${btoa(text)} | base64 -d > ${path}`;
 
 /** Every ref GitHub (the emulator) has for the repo, from git's own ref advertisement. */
 async function githubRefs(user: Awaited<ReturnType<typeof connectedUser>>): Promise<Map<string, string>> {
@@ -112,7 +87,8 @@ describe("no secrets reach GitHub", () => {
     expect(again).toMatchObject({ ran: true, publish: { state: "refused" } });
     expect(await githubRefs(user)).toEqual(before);
     const fixed = await user.workspace.bash({
-      command: "rm keys/deploy.pem notes/aws.md notes/slack.md && sed -i 's/ghp_[A-Za-z0-9]*/<in the password manager>/' notes/github.md",
+      command:
+        "rm keys/deploy.pem notes/aws.md notes/slack.md && sed -i 's/ghp_[A-Za-z0-9]*/<in the password manager>/' notes/github.md",
       comment: "Remove secrets",
     });
     expect(fixed).toMatchObject({ ran: true, publish: { state: "pushed" } });
