@@ -155,7 +155,7 @@ export async function syncClone(
   mode: SyncMode,
   options: SyncOptions = {},
 ): Promise<SyncOutcome> {
-  const attempt = async (runMode: SyncMode | "hold", cleared?: string): Promise<SyncAttempt> => {
+  const attempt = async (runMode: SyncMode | "hold", cleared?: Cleared): Promise<SyncAttempt> => {
     const result = await sandbox.exec({
       command: SYNC_SCRIPT,
       env: {
@@ -164,7 +164,8 @@ export async function syncClone(
         CTX4_REPO_ID: String(target.repoId),
         CTX4_BRANCH: target.branch,
         CTX4_MODE: runMode,
-        ...(cleared ? { CTX4_CLEARED: cleared } : {}),
+        ...(cleared ? { CTX4_CLEARED: cleared.digest } : {}),
+        ...(cleared?.committed ? { CTX4_COMMITTED: cleared.committed } : {}),
         CTX4_CLONE_FILTER: CLONE_FILTER,
         CTX4_COMMIT_MESSAGE: options.commitMessage ?? LEFTOVER_MESSAGE,
         ...(options.knownUpstream ? { CTX4_KNOWN_UPSTREAM: options.knownUpstream } : {}),
@@ -184,7 +185,7 @@ export async function syncClone(
     return { outcome: parsed.outcome };
   };
 
-  const run = async (cleared?: string): Promise<SyncOutcome> => {
+  const run = async (cleared?: Cleared): Promise<SyncOutcome> => {
     let result = await attempt(mode, cleared);
     // A refused token may be revoked or stale (a repo renamed, access changed): a fresh one
     // either works or makes GitHub say exactly what is wrong (uninstalled, suspended, no repo).
@@ -227,7 +228,7 @@ export async function syncClone(
         refused: { findings, cut: pending.cut },
       };
     }
-    outcome = await run(await clearedDigest(pending.commits));
+    outcome = await run({ digest: await clearedDigest(pending.commits), committed: committed?.sha });
     outcome.committed ??= committed;
   }
   return outcome;
@@ -245,6 +246,9 @@ async function refusedFindings(
 }
 
 const RENEW_ON = new Set<SyncFailure>(["auth", "forbidden", "not-found"]);
+
+/** What a run after the gate's is told: the digest of the commits let through, and the commit the held run made. */
+type Cleared = { digest: string; committed?: string };
 
 type SyncAttempt = { outcome: SyncOutcome } | { failure: SyncFailure; message: string; outcome: SyncOutcome };
 

@@ -12,7 +12,8 @@
 # In:  CTX4_REPO_URL, CTX4_REPO_ID, CTX4_BRANCH, CTX4_MODE (fetch, push-only or read),
 #      CTX4_CLONE_FILTER, CTX4_COMMIT_MESSAGE (for what is uncommitted), CTX4_KNOWN_UPSTREAM
 #      (optional: where the Worker last saw GitHub's branch), the bot's GIT_AUTHOR_NAME / _EMAIL,
-#      CTX4_CLEARED (optional: the digest of the commits the Worker read and let through).
+#      CTX4_CLEARED (optional: the digest of the commits the Worker read and let through) and
+#      CTX4_COMMITTED (optional: the commit the run the gate held made of what was uncommitted).
 # Out: one "@<event> ..." line per thing that happened, on stdout; git's messages on stderr.
 set -u
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 GIT_EDITOR=true
@@ -678,6 +679,13 @@ elif [ "$CTX4_MODE" = hold ]; then
 else
   committed="" follow="" committed_aside=no
   commit_changes
+  # The run before this one (held by the gate) made the commit: it is followed and reported as
+  # if made now, so that where it lands is said.
+  if [ -z "$committed" ] && [ -n "${CTX4_COMMITTED:-}" ] && git cat-file -e "${CTX4_COMMITTED}^{commit}" 2>/dev/null; then
+    committed=$CTX4_COMMITTED follow=$CTX4_COMMITTED
+    say committed "$committed"
+    list_files "$committed"
+  fi
   # After a command that changed nothing, on the branch, even with GitHub's as last seen, and
   # with no other local branch and no stash: nothing to push, and the state is known with one more git call.
   if [ "$CTX4_MODE" = push-only ] && [ -z "$committed" ] && [ "$head_name" = "$branch" ] &&
