@@ -228,8 +228,13 @@ export async function syncClone(
         refused: { findings, cut: pending.cut },
       };
     }
+    const held = outcome;
     outcome = await run({ digest: await clearedDigest(pending.commits), committed: committed?.sha });
+    // What the held run found while committing is news only it could tell.
     outcome.committed ??= committed;
+    outcome.fetched ||= held.fetched;
+    if (held.flagged) outcome.flagged = [...held.flagged, ...(outcome.flagged ?? [])];
+    if (held.nested) outcome.nested = [...new Set([...held.nested, ...(outcome.nested ?? [])])];
   }
   return outcome;
 }
