@@ -77,6 +77,8 @@ export type SyncOutcome = {
   head?: string | null;
   /** GitHub's branch as the clone last saw it (null: GitHub has no such branch yet). */
   upstream?: string | null;
+  /** What was pushed was scanned only in part: its first 2 MiB of added text. */
+  scanCut?: true;
   /** What the gate held back for the Worker to read before pushing (sync.sh's `gate`). */
   pending?: PendingPush;
   /**
@@ -235,6 +237,7 @@ export async function syncClone(
     outcome.fetched ||= held.fetched;
     if (held.flagged) outcome.flagged = [...held.flagged, ...(outcome.flagged ?? [])];
     if (held.nested) outcome.nested = [...new Set([...held.nested, ...(outcome.nested ?? [])])];
+    if (pending.cut) outcome.scanCut = true;
   }
   return outcome;
 }

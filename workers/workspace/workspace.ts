@@ -813,6 +813,10 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before"
     );
   }
   for (const file of outcome.flagged ?? []) notes.push(flaggedNote(file));
+  if (outcome.scanCut)
+    notes.push(
+      "These changes add more than 2 MiB of text: only the first 2 MiB were scanned for secrets before the push. Keep notes small, and never paste keys or tokens into them.",
+    );
   for (const { from, commits } of outcome.brought ?? []) {
     const where = from === "HEAD" ? "on a detached HEAD" : `on local branch ${from}`;
     notes.push(`Brought ${commits} commit(s) made ${where} onto ${target.branch}: the memory lives on one branch.`);
