@@ -126,6 +126,23 @@ describe("no secrets reach GitHub", () => {
     expect(result.setAside).toEqual([]);
   });
 
+  it("scans the files of a clone that lost its .git before setting them aside: a secret there stays in the sandbox", async () => {
+    const user = await connectedUser();
+    await user.workspace.bash({ command: "true" });
+    const before = await githubRefs(user);
+    const result = await user.workspace.bash({
+      command: `${write("notes/key.md", `${githubToken()}\n`)} && rm -rf .git`,
+    });
+    expect(result).toMatchObject({ ran: true, publish: { state: "refused" }, setAside: [] });
+    if (!result.ran || result.publish.state !== "refused") return;
+    expect(result.publish.refusal.findings).toMatchObject([{ path: "notes/key.md", line: 1 }]);
+    expect(await githubRefs(user)).toEqual(before);
+    expect(await execInSandbox(user.userId, "cat lost+found/repo-*/notes/key.md")).toMatch(/^ghp_/);
+
+    const clean = await user.workspace.bash({ command: `echo kept > kept.md && rm -rf .git` });
+    expect(clean).toMatchObject({ ran: true, setAside: [{ why: "recovered" }] });
+  });
+
   it("lets ordinary notes through: password policy, token budget, a base64 image, UUIDs, git shas", async () => {
     const user = await connectedUser();
     const image = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(3000))));

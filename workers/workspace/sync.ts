@@ -235,6 +235,8 @@ export async function syncClone(
     // What the held run found while committing is news only it could tell.
     outcome.committed ??= committed;
     outcome.fetched ||= held.fetched;
+    outcome.cloned ??= held.cloned;
+    outcome.movedAside ??= held.movedAside;
     if (held.flagged) outcome.flagged = [...held.flagged, ...(outcome.flagged ?? [])];
     if (held.nested) outcome.nested = [...new Set([...held.nested, ...(outcome.nested ?? [])])];
     if (pending.cut) outcome.scanCut = true;

@@ -43,6 +43,7 @@ export GIT_CONFIG_COUNT=15 \
   GIT_CONFIG_KEY_14=core.commitGraph GIT_CONFIG_VALUE_14=false
 branch=$CTX4_BRANCH
 upstream=refs/remotes/origin/$CTX4_BRANCH
+recovered_ref=refs/ctx4/recovered
 
 say() { printf '@%s\n' "$*"; }
 
@@ -150,8 +151,9 @@ clone() {
 }
 
 # Commits the files of folder $1 (a clone whose git data is gone or broken) on top of GitHub's branch, in a
-# scratch index, and pushes that commit to a side branch when it differs: whatever those files
-# changed is then on GitHub, to compare and bring in, and nothing of GitHub's is touched.
+# scratch index, and keeps that commit at $recovered_ref when it differs, for a push-capable sync
+# to push to a side branch once the gate let it through (set_aside_recovered): whatever those
+# files changed is then on GitHub, to compare and bring in, and nothing of GitHub's is touched.
 recover_files() {
   local index=$PWD/.git/ctx4-recover.index tree parent=() commit
   (cd "$1" && GIT_INDEX_FILE=$index git --git-dir="$OLDPWD/.git" --work-tree=. add -A) >/dev/null 2>&1
@@ -163,8 +165,7 @@ recover_files() {
   fi
   commit=$(git commit-tree "${parent[@]}" -m "Files of a clone that had lost its git data, kept by ctx4-ai" "$tree") ||
     fail recover "could not commit the old clone's files"
-  conflicts=""
-  set_aside "$commit" recovered
+  git update-ref "$recovered_ref" "$commit" || fail recover "could not keep the old clone's files"
 }
 
 # Reads the clone's state in two git calls. First the index: clears the flags that hide a
@@ -213,6 +214,9 @@ read_state() {
 # A clone git cannot read is set up again from GitHub, its files kept on a side branch (clone).
 set_up_again() {
   cd .. && clone
+  # Once only: the recovered files go on to the gate from the fresh clone (see main).
+  [ -z "${set_up:-}" ] && [ "$CTX4_MODE" != read ] && git -C repo rev-parse -q --verify "$recovered_ref" >/dev/null &&
+    set_up=yes main
   exit 0
 }
 
@@ -578,7 +582,7 @@ publish() {
 }
 
 # Nothing goes to GitHub unread: every commit this sync could push (reachable from HEAD, a local
-# branch or the stash, and not from GitHub's branch as last seen) is listed, and unless
+# branch, the stash or $recovered_ref, and not from GitHub's branch as last seen) is listed, and unless
 # CTX4_CLEARED is the sha256 of that list (one sha and a newline each, as listed), the script
 # prints what those commits add and stops before anything is pushed: "@scan-commit <sha>" each,
 # then "@scan-begin <mark>", `git log -p` of them (each after "<mark> <sha> <its Ctx4-Client
@@ -591,6 +595,7 @@ gate() {
   local tips=() commits digest mark out=.git/ctx4-scan.out
   git rev-parse -q --verify HEAD >/dev/null && tips+=(HEAD)
   git rev-parse -q --verify refs/stash >/dev/null && tips+=(refs/stash)
+  git rev-parse -q --verify "$recovered_ref" >/dev/null && tips+=("$recovered_ref")
   tips+=(--branches)
   if git rev-parse -q --verify "$upstream" >/dev/null; then tips+=(--not "$upstream"); fi
   commits=$(git rev-list "${tips[@]}" 2>/dev/null) || fail scan "could not list the commits to push"
@@ -613,14 +618,26 @@ gate() {
   exit 0
 }
 
+# The files of a clone that had lost its git data (recover_files), once the gate let them
+# through: pushed to a side branch, "@side-branch <side> <sha> recovered".
+set_aside_recovered() {
+  local commit
+  commit=$(git rev-parse -q --verify "$recovered_ref") || return 0
+  conflicts=""
+  set_aside "$commit" recovered
+  git update-ref -d "$recovered_ref"
+}
+
 # The Worker refused what the branch's unpushed commits add: they become uncommitted changes
 # again on where the branch left GitHub's (the index keeps them), for the AI to fix and the
 # next sync to commit anew. Commits on
 # another local branch, a detached HEAD or the stash stay where they are: the gate keeps them
 # from GitHub until they change.
 hold() {
-  read_state || set_up_again
   local base
+  # Recovered files are not in the work tree: they stay in the old clone, under lost+found/.
+  git update-ref -d "$recovered_ref" 2>/dev/null
+  read_state || set_up_again
   [ "$head_name" = "$branch" ] || return 0
   if git rev-parse -q --verify "$upstream" >/dev/null; then
     # Where the branch left GitHub's: the next sync commits the change anew there and rebases it.
@@ -645,70 +662,77 @@ fast_forward_only() {
   fi
 }
 
-if ! is_our_clone; then
-  clone
-  exit 0
-fi
-cd repo || fail cd "the clone is missing"
-configure || fail configure "could not write the clone's git config"
-# No git runs here but ours, so any lock is a leftover or a plant (one on a ref would make our
-# updates of it fail for good).
-find .git -path .git/objects -prune -o -name '*.lock' -type f -exec rm -f {} +
-# The branch and our record of GitHub's branch are plain refs: a symbolic one would send every
-# update of one to the other, and one git cannot read would fail every update. Symbolic refs
-# are always loose files, so bash spots them unaided.
-for ref in "$upstream" "refs/heads/$branch"; do
-  if [ -L ".git/$ref" ] || [[ -f ".git/$ref" && $(<".git/$ref") == "ref: "* ]]; then
-    target=$(git rev-parse -q --verify "$ref") && git update-ref --no-deref "$ref" "$target" ||
-      git update-ref --no-deref -d "$ref"
-  elif [[ -f ".git/$ref" && ! $(<".git/$ref") =~ ^[0-9a-f]{40}([0-9a-f]{24})?$ ]]; then
-    rm -f ".git/$ref"
+# The whole sync; set_up_again runs it once more on a fresh clone that holds recovered files.
+main() {
+  if ! is_our_clone; then
+    clone
+    # Files recovered from the old clone go on to the gate, unless this sync may not push.
+    [ "$CTX4_MODE" != read ] && git -C repo rev-parse -q --verify "$recovered_ref" >/dev/null || exit 0
   fi
-done
-# Our record of GitHub's branch is the Worker's, not whatever a command moved it to (a record
-# moved onto a command's own commit would make that commit look pushed).
-if [ -n "${CTX4_KNOWN_UPSTREAM:-}" ]; then
-  git update-ref --no-deref "$upstream" "$CTX4_KNOWN_UPSTREAM" 2>/dev/null ||
-    git update-ref --no-deref -d "$upstream" 2>/dev/null
-fi
-if [ "$CTX4_MODE" = read ]; then
-  fetch_remote
-  fast_forward_only
-elif [ "$CTX4_MODE" = hold ]; then
-  hold
-else
-  committed="" follow="" committed_aside=no
-  commit_changes
-  # The run before this one (held by the gate) made the commit: it is followed and reported as
-  # if made now, so that where it lands is said.
-  if [ -z "$committed" ] && [ -n "${CTX4_COMMITTED:-}" ] && git cat-file -e "${CTX4_COMMITTED}^{commit}" 2>/dev/null; then
-    committed=$CTX4_COMMITTED follow=$CTX4_COMMITTED
-    say committed "$committed"
-    list_files "$committed"
+  cd repo || fail cd "the clone is missing"
+  configure || fail configure "could not write the clone's git config"
+  # No git runs here but ours, so any lock is a leftover or a plant (one on a ref would make our
+  # updates of it fail for good).
+  find .git -path .git/objects -prune -o -name '*.lock' -type f -exec rm -f {} +
+  # The branch and our record of GitHub's branch are plain refs: a symbolic one would send every
+  # update of one to the other, and one git cannot read would fail every update. Symbolic refs
+  # are always loose files, so bash spots them unaided.
+  for ref in "$upstream" "refs/heads/$branch"; do
+    if [ -L ".git/$ref" ] || [[ -f ".git/$ref" && $(<".git/$ref") == "ref: "* ]]; then
+      target=$(git rev-parse -q --verify "$ref") && git update-ref --no-deref "$ref" "$target" ||
+        git update-ref --no-deref -d "$ref"
+    elif [[ -f ".git/$ref" && ! $(<".git/$ref") =~ ^[0-9a-f]{40}([0-9a-f]{24})?$ ]]; then
+      rm -f ".git/$ref"
+    fi
+  done
+  # Our record of GitHub's branch is the Worker's, not whatever a command moved it to (a record
+  # moved onto a command's own commit would make that commit look pushed).
+  if [ -n "${CTX4_KNOWN_UPSTREAM:-}" ]; then
+    git update-ref --no-deref "$upstream" "$CTX4_KNOWN_UPSTREAM" 2>/dev/null ||
+      git update-ref --no-deref -d "$upstream" 2>/dev/null
   fi
-  # After a command that changed nothing, on the branch, even with GitHub's as last seen, and
-  # with no other local branch and no stash: nothing to push, and the state is known with one more git call.
-  if [ "$CTX4_MODE" = push-only ] && [ -z "$committed" ] && [ "$head_name" = "$branch" ] &&
-    [ "$head_ab" = "+0 -0" ] && [ "$(git for-each-ref --format=x refs/heads/ refs/stash)" = x ]; then
-    say upstream "$head_oid"
-    say head "$head_oid"
-    exit 0
-  fi
-  # Fetched first, so that a branch this clone does not have yet (GitHub's default branch was
-  # renamed) starts from GitHub's, and the commits of the old one are seen as already there.
-  if [ "$CTX4_MODE" = fetch ]; then
+  if [ "$CTX4_MODE" = read ]; then
     fetch_remote
-  elif git rev-parse -q --verify "$upstream" >/dev/null; then
-    remote=present
+    fast_forward_only
+  elif [ "$CTX4_MODE" = hold ]; then
+    hold
   else
-    remote=absent
+    committed="" follow="" committed_aside=no
+    commit_changes
+    # The run before this one (held by the gate) made the commit: it is followed and reported as
+    # if made now, so that where it lands is said.
+    if [ -z "$committed" ] && [ -n "${CTX4_COMMITTED:-}" ] && git cat-file -e "${CTX4_COMMITTED}^{commit}" 2>/dev/null; then
+      committed=$CTX4_COMMITTED follow=$CTX4_COMMITTED
+      say committed "$committed"
+      list_files "$committed"
+    fi
+    # After a command that changed nothing, on the branch, even with GitHub's as last seen, and
+    # with no other local branch and no stash: nothing to push, and the state is known with one more git call.
+    if [ "$CTX4_MODE" = push-only ] && [ -z "$committed" ] && [ "$head_name" = "$branch" ] &&
+      [ "$head_ab" = "+0 -0" ] && [ "$(git for-each-ref --format=x refs/heads/ refs/stash refs/ctx4/)" = x ]; then
+      say upstream "$head_oid"
+      say head "$head_oid"
+      exit 0
+    fi
+    # Fetched first, so that a branch this clone does not have yet (GitHub's default branch was
+    # renamed) starts from GitHub's, and the commits of the old one are seen as already there.
+    if [ "$CTX4_MODE" = fetch ]; then
+      fetch_remote
+    elif git rev-parse -q --verify "$upstream" >/dev/null; then
+      remote=present
+    else
+      remote=absent
+    fi
+    gate
+    set_aside_recovered
+    set_aside_stashes
+    gather_work
+    [ "$CTX4_MODE" = fetch ] && integrate
+    publish
+    report_landed
   fi
-  gate
-  set_aside_stashes
-  gather_work
-  [ "$CTX4_MODE" = fetch ] && integrate
-  publish
-  report_landed
-fi
-say upstream "$(git rev-parse -q --verify "$upstream" || echo none)"
-say head "$(git rev-parse -q --verify HEAD || echo empty)"
+  say upstream "$(git rev-parse -q --verify "$upstream" || echo none)"
+  say head "$(git rev-parse -q --verify HEAD || echo empty)"
+}
+
+main
