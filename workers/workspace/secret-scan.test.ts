@@ -7,6 +7,7 @@ import { connectedUser, execInSandbox } from "../../tests/workerd/connected-user
 import { awsPair, githubToken, privateKeyPem, slackToken, write } from "../../tests/workerd/test-secrets";
 import { bashResultText } from "../mcp/format";
 import { advertisedRefs } from "./remote-head";
+import { addedFiles, findSecrets } from "./secret-scan";
 
 /** Every ref GitHub (the emulator) has for the repo, from git's own ref advertisement. */
 async function githubRefs(user: Awaited<ReturnType<typeof connectedUser>>): Promise<Map<string, string>> {
@@ -106,7 +107,7 @@ describe("no secrets reach GitHub", () => {
     const token = githubToken();
     const command = [
       write("notes/a.md", `token ${token}\n`),
-      "git add -A && git commit -qm 'add'",
+      "git add -A && git commit -qm 'add' -m 'Ctx4-Client: Some AI'",
       "git rm -q notes/a.md && git commit -qm 'remove'",
       "git checkout -qb topic",
       write("notes/b.md", `again ${githubToken()}\n`),
@@ -117,10 +118,14 @@ describe("no secrets reach GitHub", () => {
     const result = await user.workspace.bash({ command });
     expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "refused" } });
     if (!result.ran || result.publish.state !== "refused") return;
-    expect(result.publish.refusal.findings.map((finding) => finding.path).sort()).toEqual([
-      "notes/a.md",
-      "notes/b.md",
-      "notes/c.md",
+    expect(
+      result.publish.refusal.findings
+        .map(({ path, client }) => ({ path, client }))
+        .sort((a, b) => a.path.localeCompare(b.path)),
+    ).toEqual([
+      { path: "notes/a.md", client: "Some AI" },
+      { path: "notes/b.md", client: null },
+      { path: "notes/c.md", client: null },
     ]);
     expect(await githubRefs(user)).toEqual(before);
     expect(result.setAside).toEqual([]);
@@ -183,5 +188,49 @@ describe("no secrets reach GitHub", () => {
     expect(pushed).toMatchObject({ ran: true, publish: { state: "pushed" } });
     expect(await user.control.readFile(user.repo.full_name, "notes/example.md")).toBe(sample);
     expect(await findingsOf(user.userId)).toEqual([]);
+  });
+});
+
+describe("reading what a push adds", () => {
+  it("takes no line of a file's text for a header, reads C-quoted paths, and masks every match on a line", async () => {
+    const mark = "0123456789abcdef01234567";
+    const [first, second] = [githubToken(), githubToken()];
+    const diff = [
+      `${mark} ${"a".repeat(40)} Claude Code`,
+      "diff --git a/notes/a.md b/notes/a.md",
+      "--- a/notes/a.md",
+      "+++ b/notes/a.md",
+      "@@ -1,2 +1,3 @@",
+      "---- removed",
+      "-+++ b/fake.md",
+      "++++ b/forged.md",
+      "+@@ -1 +1,900 @@",
+      `+both ${first} and ${second}`,
+      "\\ No newline at end of file",
+      `${mark} ${"b".repeat(40)}`,
+      '+++ "b/caf\\303\\251\\nline.md"',
+      "@@ -0,0 +7 @@",
+      "+seven",
+    ].join("\n");
+    const files = addedFiles({ commits: [], mark, diff, cut: false });
+    expect(files).toEqual([
+      {
+        commit: "a".repeat(40),
+        client: "Claude Code",
+        path: "notes/a.md",
+        lines: [
+          { line: 1, text: "+++ b/forged.md" },
+          { line: 2, text: "@@ -1 +1,900 @@" },
+          { line: 3, text: `both ${first} and ${second}` },
+        ],
+      },
+      { commit: "b".repeat(40), client: null, path: "café\nline.md", lines: [{ line: 7, text: "seven" }] },
+    ]);
+    const findings = await findSecrets(files);
+    expect(findings).toHaveLength(2);
+    for (const finding of findings) {
+      expect(finding).toMatchObject({ path: "notes/a.md", line: 3, client: "Claude Code" });
+      expect(finding.excerpt).toBe("both ghp_**************** and ghp_****************");
+    }
   });
 });
