@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { githubToken, write } from "../../tests/test-secrets";
 import { workspaceOf } from "../../tests/workerd/connected-user";
-import { githubToken, write } from "../../tests/workerd/test-secrets";
 import { githubControl, onboardedVisitor, Visitor } from "../../tests/workerd/visitor";
 
 /** The page's text without markup, as a person reads it. */

@@ -23,6 +23,8 @@ export async function loader({ request, context }: Route.LoaderArgs) {
       excerpt,
       clientName,
       refusedAt: refusedAt.toISOString(),
+      // Written on the server, so the page reads the same before and after hydration.
+      refusedAtText: `${refusedAt.toISOString().slice(0, 16).replace("T", " ")} UTC`,
     })),
   };
 }
@@ -77,7 +79,7 @@ export default function RefusedWrites({ loaderData, actionData }: Route.Componen
                   {finding.path}:{finding.line}
                 </p>
                 <p className="text-sm text-stone-600">
-                  Looks like: {finding.rule} · refused <time dateTime={finding.refusedAt}>{finding.refusedAt}</time>
+                  Looks like: {finding.rule} · refused <time dateTime={finding.refusedAt}>{finding.refusedAtText}</time>
                   {finding.clientName ? ` · written by ${finding.clientName}` : null}
                 </p>
                 <pre className="overflow-x-auto rounded bg-stone-100 p-2 text-xs">{finding.excerpt}</pre>

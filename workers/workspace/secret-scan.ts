@@ -216,8 +216,8 @@ function lineIndex(starts: number[], offset: number): number {
 
 /**
  * The line of a match at `at`, with every match on it (`ranges`, offsets in the line; one may
- * go on past its end) masked: its first four characters shown, the rest as up to 16 `*`. Cut to
- * 120 characters around the match.
+ * go on past its end) masked: its first four characters shown (a PEM header line whole), the
+ * rest as up to 16 `*`. Cut to 120 characters around the match.
  */
 function excerpt(line: string, at: number, ranges: number[][]): string {
   let text = "";
@@ -225,8 +225,10 @@ function excerpt(line: string, at: number, ranges: number[][]): string {
   for (const [from = 0, to = 0] of [...ranges].sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0))) {
     if (from < done) continue;
     const end = Math.min(to, line.length);
-    text += line.slice(done, from) + line.slice(from, Math.min(end, from + SHOWN_CHARS));
-    text += "*".repeat(Math.min(Math.max(end - from - SHOWN_CHARS, 0), 16));
+    // A PEM header names what the key is and is no secret: shown whole, the body never.
+    const shown = /^-----BEGIN [A-Z0-9 ]*-----$/.test(line.slice(from, end)) ? end - from : SHOWN_CHARS;
+    text += line.slice(done, from) + line.slice(from, Math.min(end, from + shown));
+    text += "*".repeat(Math.min(Math.max(end - from - shown, 0), 16));
     done = end;
   }
   text = `${text}${line.slice(done)}`.replace(/[\p{Cc}\p{Cf}]/gu, " ");

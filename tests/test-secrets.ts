@@ -14,11 +14,12 @@ export const awsPair = () => ({
 });
 
 export async function privateKeyPem(): Promise<string> {
-  const pair = (await crypto.subtle.generateKey(
+  const pair = await crypto.subtle.generateKey(
     { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
     true,
     ["sign", "verify"],
-  )) as CryptoKeyPair;
+  );
+  if (!("privateKey" in pair)) throw new Error("no key pair");
   const der = new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer);
   const body = btoa(String.fromCharCode(...der)).replace(/.{64}/g, "$&\n");
   return `-----BEGIN PRIVATE KEY-----\n${body.trimEnd()}\n-----END PRIVATE KEY-----\n`;
