@@ -22,6 +22,8 @@ const pages = [
     ]),
     route("api/github/repos", "routes/api.github.repos.ts"),
     route("me", "routes/me.tsx"),
+    route("activity/:sha/revert", "routes/activity.$sha.revert.tsx"),
+    route("activity/branches/bring-in", "routes/activity.branches.bring-in.ts"),
     route("account/delete", "routes/account.delete.tsx"),
     route("activity/findings", "routes/activity.findings.tsx"),
   ]),

@@ -1,8 +1,9 @@
 import type { BotIdentity } from "../../app/lib/github/app.server";
 import type { SandboxBackend } from "../sandbox/backend";
 import { gitRemoteUrl } from "../sandbox/git-egress";
-import { SYNC_SCRIPT } from "./scripts";
+import { SYNC_SCRIPT, WEB_ACTIONS_SCRIPT } from "./scripts";
 import { addedFiles, clearedDigest, findSecrets, type PendingPush, type SecretFinding } from "./secret-scan";
+import { type ActionReport, type WebAction, webActionEnv } from "./web-actions";
 
 /** The repo a clone follows, as the user's config names it. */
 export type CloneTarget = { repoId: number; fullName: string; cloneUrl: string; branch: string };
@@ -52,6 +53,10 @@ export type SyncOutcome = {
   movedAside?: string;
   /** What was uncommitted, committed now. */
   committed?: SyncCommit;
+  /** The commit a web action made (modes `revert` and `bring-in`), as `committed` is reported. */
+  acted?: SyncCommit;
+  /** What a web action did, when it made no commit or the commit did not land (see web-actions.sh). */
+  action?: ActionReport;
   fetched: boolean;
   integrated?: "fast-forward" | "rebased";
   pushed?: string;
@@ -94,8 +99,10 @@ export type SecretRefusal = { findings: SecretFinding[]; cut: boolean };
 /**
  * `fetch`: commit leftovers, fetch, integrate, push. `push-only`: commit leftovers and push
  * (fetching only if GitHub rejects the push). `read`: fetch and fast-forward a clean clone.
+ * `revert` and `bring-in`: as `fetch`, then the person's web action (SyncOptions.action) is
+ * made and pushed.
  */
-export type SyncMode = "fetch" | "push-only" | "read";
+export type SyncMode = "fetch" | "push-only" | "read" | WebAction["kind"];
 
 /** Runs sync.sh once more, with the gate's commits let through, when the scan found nothing to refuse. */
 const GATE_ROUNDS = 3;
@@ -129,7 +136,7 @@ const SYNC_TIMEOUT_MS = 180_000;
 /** The events, plus the gate's 2 MiB of added text and its lines' headers. */
 const SYNC_OUTPUT_BYTES = 256 * 1024 + 2 * 1024 * 1024 + 64 * 1024;
 /** The message of a commit of what an earlier call left uncommitted. */
-const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommitted";
+export const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommitted";
 
 /**
  * What a sync is told beyond its mode: the message for what is uncommitted, and where the
@@ -139,6 +146,8 @@ const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommitted";
 export type SyncOptions = {
   commitMessage?: string;
   knownUpstream?: string;
+  /** The person's action from the web, for modes `revert` and `bring-in`. */
+  action?: WebAction;
   /** The fingerprints the person allowed (see secret-scan.ts), asked only when a scan finds something. */
   allowedFindings?: () => Promise<ReadonlySet<string>>;
 };
@@ -159,7 +168,8 @@ export async function syncClone(
 ): Promise<SyncOutcome> {
   const attempt = async (runMode: SyncMode | "hold", cleared?: Cleared): Promise<SyncAttempt> => {
     const result = await sandbox.exec({
-      command: SYNC_SCRIPT,
+      // The web actions' functions come first: sync.sh calls them once the clone is in step.
+      command: options.action ? `${WEB_ACTIONS_SCRIPT}\n${SYNC_SCRIPT}` : SYNC_SCRIPT,
       env: {
         ...identityEnv(identity),
         CTX4_REPO_URL: gitRemoteUrl(target.fullName),
@@ -171,6 +181,7 @@ export async function syncClone(
         CTX4_CLONE_FILTER: CLONE_FILTER,
         CTX4_COMMIT_MESSAGE: options.commitMessage ?? LEFTOVER_MESSAGE,
         ...(options.knownUpstream ? { CTX4_KNOWN_UPSTREAM: options.knownUpstream } : {}),
+        ...(options.action ? webActionEnv(options.action) : {}),
       },
       timeoutMs: SYNC_TIMEOUT_MS,
       maxOutputBytes: SYNC_OUTPUT_BYTES,
@@ -201,6 +212,7 @@ export async function syncClone(
       result = await attempt(mode, cleared);
       // What the first run committed is not uncommitted any more: the second cannot report it.
       result.outcome.committed ??= first.outcome.committed;
+      result.outcome.acted ??= first.outcome.acted;
     }
     if ("failure" in result) throw new SyncError(result.failure, result.message, result.outcome);
     return result.outcome;
@@ -286,6 +298,8 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
   let complete = false;
   /** Where `@file` lines go: the commit, then the commit as it landed. */
   let files: string[] | undefined;
+  /** The commit a `@landed` line is about: the one of what was uncommitted, or a web action's. */
+  let latest: SyncCommit | undefined;
   const lines = stdout.split("\n");
   for (let at = 0; at < lines.length; at += 1) {
     const [event, ...words] = (lines[at] ?? "").split(" ");
@@ -320,12 +334,24 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
         break;
       case "@committed":
         outcome.committed = { sha: rest, files: [] };
-        files = outcome.committed.files;
+        latest = outcome.committed;
+        files = latest.files;
+        break;
+      case "@acted":
+        outcome.acted = { sha: rest, files: [] };
+        latest = outcome.acted;
+        files = latest.files;
         break;
       case "@landed":
-        if (!outcome.committed) break;
-        outcome.committed.landed = rest === "none" ? null : { sha: rest, files: [] };
-        files = outcome.committed.landed?.files;
+        if (!latest) break;
+        latest.landed = rest === "none" ? null : { sha: rest, files: [] };
+        files = latest.landed?.files;
+        break;
+      case "@action":
+        outcome.action = { state: words[0] ?? "", why: words[1] ?? "", conflicts: [] };
+        break;
+      case "@action-conflict":
+        outcome.action?.conflicts.push(unescapePath(rest));
         break;
       case "@file":
         files?.push(rest.split("\t").map(unescapePath).join("\t"));

@@ -6,10 +6,12 @@
 # CTX4_MODE=read only fetches and fast-forwards a clean clone: it never commits or pushes.
 # Nothing is pushed that the Worker has not read first (gate: its secret scan); CTX4_MODE=hold
 # turns the branch's unpushed commits back into uncommitted changes when the Worker refused them.
+# CTX4_MODE=revert and bring-in sync as fetch does, then make the person's change from the web
+# (scripts/web-actions.sh, put before this script) and push it the same way.
 # There is no credential here: CTX4_REPO_URL is the egress route's URL, and the Worker adds
 # the token to git's requests on their way to GitHub (workers/sandbox/git-egress.ts).
 # Every file in the sandbox is hostile input: a command may have written any of them.
-# In:  CTX4_REPO_URL, CTX4_REPO_ID, CTX4_BRANCH, CTX4_MODE (fetch, push-only or read),
+# In:  CTX4_REPO_URL, CTX4_REPO_ID, CTX4_BRANCH, CTX4_MODE (fetch, push-only, read, revert, bring-in or hold),
 #      CTX4_CLONE_FILTER, CTX4_COMMIT_MESSAGE (for what is uncommitted), CTX4_KNOWN_UPSTREAM
 #      (optional: where the Worker last saw GitHub's branch), the bot's GIT_AUTHOR_NAME / _EMAIL,
 #      CTX4_CLEARED (optional: the digest of the commits the Worker read and let through) and
@@ -666,8 +668,13 @@ fast_forward_only() {
 main() {
   if ! is_our_clone; then
     clone
-    # Files recovered from the old clone go on to the gate, unless this sync may not push.
-    [ "$CTX4_MODE" != read ] && git -C repo rev-parse -q --verify "$recovered_ref" >/dev/null || exit 0
+    # A web action goes on in the new clone; so do files recovered from the old clone, to the
+    # gate, unless this sync may not push.
+    case $CTX4_MODE in
+      revert | bring-in) ;;
+      read) exit 0 ;;
+      *) git -C repo rev-parse -q --verify "$recovered_ref" >/dev/null || exit 0 ;;
+    esac
   fi
   cd repo || fail cd "the clone is missing"
   configure || fail configure "could not write the clone's git config"
@@ -716,7 +723,7 @@ main() {
     fi
     # Fetched first, so that a branch this clone does not have yet (GitHub's default branch was
     # renamed) starts from GitHub's, and the commits of the old one are seen as already there.
-    if [ "$CTX4_MODE" = fetch ]; then
+    if [ "$CTX4_MODE" != push-only ]; then
       fetch_remote
     elif git rev-parse -q --verify "$upstream" >/dev/null; then
       remote=present
@@ -727,9 +734,12 @@ main() {
     set_aside_recovered
     set_aside_stashes
     gather_work
-    [ "$CTX4_MODE" = fetch ] && integrate
+    [ "$CTX4_MODE" = push-only ] || integrate
     publish
     report_landed
+    # The person's action from the web (scripts/web-actions.sh), on top of what is now on GitHub:
+    # it adds nothing GitHub has not had (a revert, a side branch already there), so no gate.
+    case $CTX4_MODE in revert | bring-in) web_action ;; esac
   fi
   say upstream "$(git rev-parse -q --verify "$upstream" || echo none)"
   say head "$(git rev-parse -q --verify HEAD || echo empty)"
