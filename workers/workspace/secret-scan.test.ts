@@ -148,6 +148,19 @@ describe("no secrets reach GitHub", () => {
     expect(clean).toMatchObject({ ran: true, setAside: [{ why: "recovered" }] });
   });
 
+  it("does not revert from the web while the workspace holds a refused write: nothing of either reaches GitHub", async () => {
+    const user = await connectedUser();
+    const note = await user.workspace.bash({ command: "echo note > note.md", comment: "Note" });
+    if (!note.ran || note.publish.state !== "pushed") throw new Error("no commit to revert");
+    const refused = await user.workspace.bash({ command: write("notes/key.md", `${githubToken()}\n`) });
+    expect(refused).toMatchObject({ ran: true, publish: { state: "refused" } });
+    const before = await githubRefs(user);
+
+    const outcome = await user.workspace.revert(note.publish.sha);
+    expect(outcome).toMatchObject({ state: "failed", problem: expect.stringContaining("looks like a secret") });
+    expect(await githubRefs(user)).toEqual(before);
+  });
+
   it("lets ordinary notes through: password policy, token budget, a base64 image, UUIDs, git shas", async () => {
     const user = await connectedUser();
     const image = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(3000))));
