@@ -25,6 +25,7 @@ const pages = [
     route("activity/:sha/revert", "routes/activity.$sha.revert.tsx"),
     route("activity/branches/bring-in", "routes/activity.branches.bring-in.ts"),
     route("account/delete", "routes/account.delete.tsx"),
+    route("activity/findings", "routes/activity.findings.tsx"),
   ]),
   // Checks the client's request before it asks anyone to sign in.
   route("authorize", "routes/authorize.tsx"),

@@ -12,6 +12,7 @@ import { configOf, location, onboardedVisitor, Visitor } from "../../tests/worke
 import { openSandbox } from "../../workers/sandbox/open-sandbox";
 import { deleteAccount, revokeAllGrants } from "../lib/account.server";
 import { connectDatabase } from "../lib/db/client.server";
+import { allowSecretFinding, listSecretFindings, replaceSecretFindings } from "../lib/db/queries.server";
 import * as schema from "../lib/db/schema";
 
 /** Rows of the user's in every table that has a `user_id`, by table. */
@@ -27,6 +28,31 @@ async function rowsOfUser(userId: string): Promise<Record<string, number>> {
       counts[getTableName(table)] = (await database.db.select().from(table).where(eq(userColumn, userId))).length;
     }
     return counts;
+  } finally {
+    await database.close();
+  }
+}
+
+const NO_ROWS = { user_github_configs: 0, secret_findings: 0, allowed_secret_findings: 0 };
+const CONFIG_ONLY = { ...NO_ROWS, user_github_configs: 1 };
+
+/** Two refused findings of the user's, one of them allowed: a row in each findings table. */
+async function refusedAndAllowedFindings(userId: string) {
+  const database = connectDatabase(env.HYPERDRIVE.connectionString);
+  const finding = {
+    rule: "github/GITHUB_TOKEN",
+    line: 1,
+    excerpt: "ghp_****",
+    commitSha: "0".repeat(40),
+    clientName: null,
+  };
+  try {
+    await replaceSecretFindings(database.db, userId, [
+      { ...finding, fingerprint: "a".repeat(64), path: "a.md" },
+      { ...finding, fingerprint: "b".repeat(64), path: "b.md" },
+    ]);
+    const [first] = await listSecretFindings(database.db, userId);
+    await allowSecretFinding(database.db, userId, first?.id ?? "");
   } finally {
     await database.close();
   }
@@ -155,7 +181,12 @@ describe("deleting one's account", () => {
 
   it("removes the config, grants and tokens, the object's storage, the sandbox and the sign-in account", async () => {
     const { visitor, github, installation, userId, client, tokens } = await fullAccount("leaver");
-    expect(await rowsOfUser(userId)).toEqual({ user_github_configs: 1 });
+    await refusedAndAllowedFindings(userId);
+    expect(await rowsOfUser(userId)).toEqual({
+      user_github_configs: 1,
+      secret_findings: 1,
+      allowed_secret_findings: 1,
+    });
     expect(await kvEntriesNaming(userId)).not.toEqual([]);
     expect(await objectKeys(userId)).toContain("github-user-token");
     expect(await execInSandbox(userId, "ls -A")).not.toBe("");
@@ -163,7 +194,7 @@ describe("deleting one's account", () => {
     const deleted = await visitor.post("/account/delete", { email: visitor.email ?? "" });
     expect(location(deleted)).toBe("/");
 
-    expect(await rowsOfUser(userId)).toEqual({ user_github_configs: 0 });
+    expect(await rowsOfUser(userId)).toEqual(NO_ROWS);
     expect(await kvEntriesNaming(userId)).toEqual([]);
     expect(await objectKeys(userId)).toEqual([]);
     expect(await sandboxListing(userId)).toBe("");
@@ -238,7 +269,7 @@ describe("deleting one's account", () => {
     expect(forged.status).toBeGreaterThanOrEqual(400);
     expect((await visitor.fetch("/account/delete", { method: "GET" })).status).toBe(200);
 
-    expect(await rowsOfUser(userId)).toEqual({ user_github_configs: 1 });
+    expect(await rowsOfUser(userId)).toEqual(CONFIG_ONLY);
     expect(await kvEntriesNaming(userId)).not.toEqual([]);
     expect(await authUserIds()).toContain(userId);
   });
@@ -252,7 +283,7 @@ describe("deleting one's account", () => {
     expect(await configOf(visitor)).toBeDefined();
 
     expect(location(await visitor.post("/account/delete", { email: visitor.email ?? "" }))).toBe("/");
-    expect(await rowsOfUser(userId)).toEqual({ user_github_configs: 0 });
+    expect(await rowsOfUser(userId)).toEqual(NO_ROWS);
     expect(await authUserIds()).not.toContain(userId);
 
     // Everything deleted already: running the deletion again is harmless.
@@ -265,7 +296,7 @@ describe("deleting one's account", () => {
       await database.close();
     }
 
-    expect(await rowsOfUser(other.userId)).toEqual({ user_github_configs: 1 });
+    expect(await rowsOfUser(other.userId)).toEqual(CONFIG_ONLY);
     expect(await kvEntriesNaming(other.userId)).not.toEqual([]);
     expect(await authUserIds()).toContain(other.userId);
     const stillWorks = await mcpPost(await accessToken(other.visitor, false), {

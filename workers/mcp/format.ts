@@ -9,7 +9,7 @@ import {
 } from "../workspace/history";
 import { cleanLine, showPath } from "../workspace/memory-path";
 import { SEARCH_SECONDS, type SearchInput, type SearchLine, type SearchResult } from "../workspace/search";
-import type { SyncCommit } from "../workspace/sync";
+import type { SecretRefusal, SyncCommit } from "../workspace/sync";
 import type { BashOutcome, InstructionsOutcome, ReadOutcome } from "../workspace/workspace";
 import { short, sideBranchNote } from "../workspace/workspace";
 import { guideFor } from "./guide";
@@ -36,6 +36,7 @@ export function bashResultText(outcome: BashOutcome): { text: string; isError: b
   if (publish.state === "pushed") parts.push(`Pushed to ${outcome.repo} (${outcome.branch} at ${short(publish.sha)}).`);
   for (const side of outcome.setAside)
     parts.push(sideBranchNote(side, outcome.branch, side.earlier ? "earlier local commits" : "this command's changes"));
+  if (publish.state === "refused") parts.push(refusedText(publish.refusal, outcome.branch));
   if (publish.state === "failed") {
     pushFailed = true;
     parts.push(
@@ -47,6 +48,7 @@ export function bashResultText(outcome: BashOutcome): { text: string; isError: b
     outcome.cancelled ||
     outcome.exitCode !== 0 ||
     pushFailed ||
+    publish.state === "refused" ||
     Boolean(outcome.commitError) ||
     outcome.unexplainedPushes.length > 0;
   return { text: parts.filter(Boolean).join("\n\n"), isError };
@@ -84,8 +86,36 @@ export function lateOutcomeText(input: BashInput, outcome: BashOutcome, why: "ca
       : outcome.publish.state === "failed"
         ? `, but the push FAILED (the commit is kept in the sandbox and pushed by the next command)`
         : "";
+  if (outcome.publish.state === "refused")
+    return `${when}: ${how}; NOTHING was pushed: it adds what looks like a secret (${outcome.publish.refusal.findings
+      .slice(0, 3)
+      .map((finding) => `${showPath(finding.path)}:${finding.line}`)
+      .join(", ")}). The changes are kept uncommitted in the clone: remove the secret before anything else.`;
   const aside = sides.length ? `; work was set aside on ${sides.join(", ")}` : "";
   return `${when}: ${how}; ${kept}${outcome.commit ? pushed : ""}${aside}. Check before running it again.`;
+}
+
+/** The most findings named one by one in a refusal; the rest are counted. */
+const MAX_LISTED_FINDINGS = 10;
+
+/**
+ * Why nothing was pushed: each likely secret's file, line, rule and masked line (never the
+ * secret), where the work is, and what to do: remove it, or have the person allow a false positive.
+ */
+function refusedText({ findings, cut }: SecretRefusal, branch: string): string {
+  const lines = findings
+    .slice(0, MAX_LISTED_FINDINGS)
+    .map(
+      (finding) =>
+        `  ${showPath(finding.path)}:${finding.line}: ${finding.rule}${finding.docs ? ` (${finding.docs})` : ""}\n    ${cleanLine(finding.excerpt, 200)}`,
+    );
+  if (findings.length > MAX_LISTED_FINDINGS) lines.push(`  … and ${findings.length - MAX_LISTED_FINDINGS} more`);
+  return [
+    `NOT PUSHED: these changes add what looks like a secret (an API key, a token or a private key), and a secret must never be written into the memory, whose history keeps it for good. Nothing of it reached GitHub: ${branch} there is unchanged. Found by secretlint's recommended rules (secret shown masked):`,
+    ...lines,
+    `The changes are kept in the clone, uncommitted (commits of ${branch} not yet on GitHub were undone into the working tree): remove or replace the secret (write a placeholder, or where it is kept, never the value) and run your next command; it is committed and pushed then. If it is not a secret, ask the person to allow it on the ctx4-ai page Activity → Refused writes (/activity/findings); the next command pushes it then.`,
+    ...(cut ? ["Only the first 2 MiB of what these changes add was scanned."] : []),
+  ].join("\n");
 }
 
 function stream(name: string, output: StreamOutput): string {

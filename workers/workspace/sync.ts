@@ -2,6 +2,7 @@ import type { BotIdentity } from "../../app/lib/github/app.server";
 import type { SandboxBackend } from "../sandbox/backend";
 import { gitRemoteUrl } from "../sandbox/git-egress";
 import { SYNC_SCRIPT, WEB_ACTIONS_SCRIPT } from "./scripts";
+import { addedFiles, clearedDigest, findSecrets, type PendingPush, type SecretFinding } from "./secret-scan";
 import { type ActionReport, type WebAction, webActionEnv } from "./web-actions";
 
 /** The repo a clone follows, as the user's config names it. */
@@ -81,7 +82,19 @@ export type SyncOutcome = {
   head?: string | null;
   /** GitHub's branch as the clone last saw it (null: GitHub has no such branch yet). */
   upstream?: string | null;
+  /** What was pushed was scanned only in part: its first 2 MiB of added text. */
+  scanCut?: true;
+  /** What the gate held back for the Worker to read before pushing (sync.sh's `gate`). */
+  pending?: PendingPush;
+  /**
+   * Nothing was pushed: what it would have pushed adds likely secrets the person has not
+   * allowed. The branch's unpushed commits are uncommitted changes in the clone again.
+   */
+  refused?: SecretRefusal;
 };
+
+/** Why a sync pushed nothing: the findings, and whether the text scanned was cut at 2 MiB. */
+export type SecretRefusal = { findings: SecretFinding[]; cut: boolean };
 
 /**
  * `fetch`: commit leftovers, fetch, integrate, push. `push-only`: commit leftovers and push
@@ -90,6 +103,9 @@ export type SyncOutcome = {
  * made and pushed.
  */
 export type SyncMode = "fetch" | "push-only" | "read" | WebAction["kind"];
+
+/** Runs sync.sh once more, with the gate's commits let through, when the scan found nothing to refuse. */
+const GATE_ROUNDS = 3;
 
 export type SyncFailure = "auth" | "not-found" | "forbidden" | string;
 
@@ -117,7 +133,8 @@ export class SyncError extends Error {
  */
 export const CLONE_FILTER = "blob:limit=1m";
 const SYNC_TIMEOUT_MS = 180_000;
-const SYNC_OUTPUT_BYTES = 256 * 1024;
+/** The events, plus the gate's 2 MiB of added text and its lines' headers. */
+const SYNC_OUTPUT_BYTES = 256 * 1024 + 2 * 1024 * 1024 + 64 * 1024;
 /** The message of a commit of what an earlier call left uncommitted. */
 export const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommitted";
 
@@ -126,7 +143,14 @@ export const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommit
  * Worker last saw GitHub's branch (a commit it fetched or GitHub confirmed), which the clone's
  * own record of it is reset to first: a command may have moved that record to hide a commit.
  */
-export type SyncOptions = { commitMessage?: string; knownUpstream?: string; action?: WebAction };
+export type SyncOptions = {
+  commitMessage?: string;
+  knownUpstream?: string;
+  /** The person's action from the web, for modes `revert` and `bring-in`. */
+  action?: WebAction;
+  /** The fingerprints the person allowed (see secret-scan.ts), asked only when a scan finds something. */
+  allowedFindings?: () => Promise<ReadonlySet<string>>;
+};
 
 /**
  * Runs sync.sh: clones when there is no clone of this repo, otherwise syncs as `mode` says.
@@ -142,7 +166,7 @@ export async function syncClone(
   mode: SyncMode,
   options: SyncOptions = {},
 ): Promise<SyncOutcome> {
-  const attempt = async (): Promise<SyncAttempt> => {
+  const attempt = async (runMode: SyncMode | "hold", cleared?: Cleared): Promise<SyncAttempt> => {
     const result = await sandbox.exec({
       // The web actions' functions come first: sync.sh calls them once the clone is in step.
       command: options.action ? `${WEB_ACTIONS_SCRIPT}\n${SYNC_SCRIPT}` : SYNC_SCRIPT,
@@ -151,7 +175,9 @@ export async function syncClone(
         CTX4_REPO_URL: gitRemoteUrl(target.fullName),
         CTX4_REPO_ID: String(target.repoId),
         CTX4_BRANCH: target.branch,
-        CTX4_MODE: mode,
+        CTX4_MODE: runMode,
+        ...(cleared ? { CTX4_CLEARED: cleared.digest } : {}),
+        ...(cleared?.committed ? { CTX4_COMMITTED: cleared.committed } : {}),
         CTX4_CLONE_FILTER: CLONE_FILTER,
         CTX4_COMMIT_MESSAGE: options.commitMessage ?? LEFTOVER_MESSAGE,
         ...(options.knownUpstream ? { CTX4_KNOWN_UPSTREAM: options.knownUpstream } : {}),
@@ -172,26 +198,79 @@ export async function syncClone(
     return { outcome: parsed.outcome };
   };
 
-  let result = await attempt();
-  // A refused token may be revoked or stale (a repo renamed, access changed): a fresh one
-  // either works or makes GitHub say exactly what is wrong (uninstalled, suspended, no repo).
-  if ("failure" in result && RENEW_ON.has(result.failure)) {
-    const first = result;
-    try {
-      await credentials.renew();
-    } catch (error) {
-      throw new SyncError(first.failure, first.message, first.outcome, { cause: error });
+  const run = async (cleared?: Cleared): Promise<SyncOutcome> => {
+    let result = await attempt(mode, cleared);
+    // A refused token may be revoked or stale (a repo renamed, access changed): a fresh one
+    // either works or makes GitHub say exactly what is wrong (uninstalled, suspended, no repo).
+    if ("failure" in result && RENEW_ON.has(result.failure)) {
+      const first = result;
+      try {
+        await credentials.renew();
+      } catch (error) {
+        throw new SyncError(first.failure, first.message, first.outcome, { cause: error });
+      }
+      result = await attempt(mode, cleared);
+      // What the first run committed is not uncommitted any more: the second cannot report it.
+      result.outcome.committed ??= first.outcome.committed;
+      result.outcome.acted ??= first.outcome.acted;
     }
-    result = await attempt();
-    // What the first run committed is not uncommitted any more: the second cannot report it.
-    result.outcome.committed ??= first.outcome.committed;
-    result.outcome.acted ??= first.outcome.acted;
+    if ("failure" in result) throw new SyncError(result.failure, result.message, result.outcome);
+    return result.outcome;
+  };
+
+  let outcome = await run();
+  const committed = outcome.committed;
+  // The gate held back what it would push: scanned here, then let through (the script runs
+  // again and pushes only those very commits) or refused and turned back into uncommitted changes.
+  for (let round = 1; outcome.pending; round += 1) {
+    const { pending } = outcome;
+    if (round > GATE_ROUNDS) {
+      throw new SyncError("scan", "the commits to push kept changing while ctx4-ai read them", {
+        ...outcome,
+        pending: undefined,
+      });
+    }
+    const findings = await refusedFindings(pending, options.allowedFindings);
+    if (findings.length) {
+      const held = await attempt("hold");
+      if ("failure" in held) throw new SyncError(held.failure, held.message, { ...outcome, pending: undefined });
+      return {
+        ...outcome,
+        head: held.outcome.head,
+        committed: undefined,
+        pending: undefined,
+        refused: { findings, cut: pending.cut },
+      };
+    }
+    const held = outcome;
+    outcome = await run({ digest: await clearedDigest(pending.commits), committed: committed?.sha });
+    // What the held run found while committing is news only it could tell.
+    outcome.committed ??= committed;
+    outcome.fetched ||= held.fetched;
+    outcome.cloned ??= held.cloned;
+    outcome.movedAside ??= held.movedAside;
+    if (held.flagged) outcome.flagged = [...held.flagged, ...(outcome.flagged ?? [])];
+    if (held.nested) outcome.nested = [...new Set([...held.nested, ...(outcome.nested ?? [])])];
+    if (pending.cut) outcome.scanCut = true;
   }
-  if ("failure" in result) throw new SyncError(result.failure, result.message, result.outcome);
-  return result.outcome;
+  return outcome;
+}
+
+/** The findings in what `pending` adds that the person has not allowed. */
+async function refusedFindings(
+  pending: PendingPush,
+  allowed: SyncOptions["allowedFindings"],
+): Promise<SecretFinding[]> {
+  const findings = await findSecrets(addedFiles(pending));
+  if (!findings.length || !allowed) return findings;
+  const prints = await allowed();
+  return findings.filter((finding) => !prints.has(finding.fingerprint));
 }
 
 const RENEW_ON = new Set<SyncFailure>(["auth", "forbidden", "not-found"]);
+
+/** What a run after the gate's is told: the digest of the commits let through, and the commit the held run made. */
+type Cleared = { digest: string; committed?: string };
 
 type SyncAttempt = { outcome: SyncOutcome } | { failure: SyncFailure; message: string; outcome: SyncOutcome };
 
@@ -221,10 +300,28 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
   let files: string[] | undefined;
   /** The commit a `@landed` line is about: the one of what was uncommitted, or a web action's. */
   let latest: SyncCommit | undefined;
-  for (const line of stdout.split("\n")) {
-    const [event, ...words] = line.split(" ");
+  const lines = stdout.split("\n");
+  for (let at = 0; at < lines.length; at += 1) {
+    const [event, ...words] = (lines[at] ?? "").split(" ");
     const rest = words.join(" ");
     switch (event) {
+      case "@scan-commit":
+        outcome.pending ??= { commits: [], mark: "", diff: "", cut: false };
+        outcome.pending.commits.push(rest);
+        break;
+      case "@scan-begin": {
+        // The gate's diff, up to the line that ends it: a file's text cannot hold that line,
+        // as every line of a diff starts with a diff marker.
+        const end = lines.indexOf(`@scan-end ${rest}`, at + 1);
+        if (!outcome.pending || !rest || end < 0) break;
+        outcome.pending.mark = rest;
+        outcome.pending.diff = lines.slice(at + 1, end).join("\n");
+        at = end;
+        break;
+      }
+      case "@scan-cut":
+        if (outcome.pending) outcome.pending.cut = true;
+        break;
       case "@error":
         return { outcome, complete: false, failure: rest || "unknown" };
       case "@cloned":

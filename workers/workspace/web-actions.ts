@@ -87,6 +87,13 @@ const REFUSALS: Record<Exclude<RefusalCode, "invalid">, string> = {
 
 /** The outcome of a web action from the sync that ran it (see {@link WebActionOutcome}). */
 export function webActionOutcome(action: WebAction, outcome: SyncOutcome): WebActionOutcome {
+  // The sync stopped at the secret scan, before the action: nothing of either was pushed.
+  if (outcome.refused)
+    return {
+      state: "failed",
+      problem:
+        "Your AI's latest changes in your workspace hold what looks like a secret, so nothing was pushed and nothing was changed. See Refused writes (/activity/findings), then try again.",
+    };
   const report = outcome.action;
   if (report?.state === "refused") {
     const code = REFUSAL_CODES.find((known) => known === report.why && known !== "invalid") ?? "unknown";

@@ -1,5 +1,11 @@
 import { connectDatabase } from "../../app/lib/db/client.server";
-import { getUserGithubConfig, recordAccess, updateSelectedRepo } from "../../app/lib/db/queries.server";
+import {
+  allowedFingerprints,
+  getUserGithubConfig,
+  recordAccess,
+  replaceSecretFindings,
+  updateSelectedRepo,
+} from "../../app/lib/db/queries.server";
 import type { InactiveReason, UserGithubConfig } from "../../app/lib/db/schema";
 import {
   type BotIdentity,
@@ -46,6 +52,7 @@ import {
   type FlaggedFile,
   type GitCredentials,
   LEFTOVER_MESSAGE,
+  type SecretRefusal,
   type SideBranch,
   type SyncCommit,
   SyncError,
@@ -74,11 +81,17 @@ export const REMOTE_FRESH_MS = 2_000;
 
 const IDENTITY_KEY = "bot-identity";
 const UNPUSHED_KEY = "unpushed-work";
+/** Set while Postgres lists refused findings of this user's, so a push that goes through clears them. */
+const FINDINGS_KEY = "secret-findings";
 
-/** What happened to the branch on GitHub after a command. Work set aside is in `setAside`. */
+/**
+ * What happened to the branch on GitHub after a command. Work set aside is in `setAside`.
+ * `refused`: nothing was pushed, as it adds likely secrets (see SecretRefusal).
+ */
 export type PublishOutcome =
   | { state: "not-needed" }
   | { state: "pushed"; sha: string }
+  | { state: "refused"; refusal: SecretRefusal }
   | { state: "failed"; message: string };
 
 export type BashOutcome =
@@ -563,6 +576,7 @@ export class Workspace {
           commitMessage: message ?? withClientTrailer(LEFTOVER_MESSAGE, this.#leftoversOf),
           knownUpstream,
           action,
+          allowedFindings: () => this.#allowedFindings(),
         }),
         this.#pushedRefs,
         ready.target.branch,
@@ -585,12 +599,58 @@ export class Workspace {
     if (memoryMoved(outcome, before)) this.memoryChanged();
     // After a push-capable sync, nothing of the clone is left unpushed. A clone set aside may
     // hold work that never reached GitHub, so the sandbox stays on reset then.
-    if (mode !== "read" && !outcome.movedAside) await this.storage.delete(UNPUSHED_KEY);
+    // Refused work stays in the clone only, like a failed push's.
+    if (outcome.refused) await this.storage.put(UNPUSHED_KEY, { repoId: ready.target.repoId, since: Date.now() });
+    else if (mode !== "read" && !outcome.movedAside) await this.storage.delete(UNPUSHED_KEY);
     if (mode !== "read") {
       this.#mayHoldLeftovers = false;
       this.#leftoversOf = undefined;
+      await this.#recordFindings(outcome.refused);
     }
     return outcome;
+  }
+
+  /** The fingerprints the person allowed from `/activity/findings`, read when a scan found something. */
+  async #allowedFindings(): Promise<Set<string>> {
+    const database = connectDatabase(this.env.HYPERDRIVE.connectionString);
+    try {
+      this.#counts.postgresQueries += 1;
+      return await allowedFingerprints(database.db, this.userId);
+    } finally {
+      await database.close();
+    }
+  }
+
+  /**
+   * Keeps what `/activity/findings` lists in step with the last push-capable sync: its refused
+   * findings, or none once a sync was not refused (written only when there were some). A failed
+   * write is logged: the push was refused all the same.
+   */
+  async #recordFindings(refusal: SecretRefusal | undefined): Promise<void> {
+    if (!refusal && !(await this.storage.get(FINDINGS_KEY))) return;
+    const database = connectDatabase(this.env.HYPERDRIVE.connectionString);
+    try {
+      this.#counts.postgresQueries += 1;
+      await replaceSecretFindings(
+        database.db,
+        this.userId,
+        (refusal?.findings ?? []).map(({ fingerprint, rule, path, line, excerpt, commit, client }) => ({
+          fingerprint,
+          rule,
+          path,
+          line,
+          excerpt,
+          commitSha: commit,
+          clientName: client,
+        })),
+      );
+      if (refusal) await this.storage.put(FINDINGS_KEY, true);
+      else await this.storage.delete(FINDINGS_KEY);
+    } catch (failure) {
+      console.warn("Could not record the refused findings:", failure instanceof Error ? failure.message : failure);
+    } finally {
+      await database.close();
+    }
   }
 
   /**
@@ -658,6 +718,7 @@ export class Workspace {
   ): Promise<{ sync: SyncOutcome; publish: PublishOutcome; commitError?: string }> {
     try {
       const sync = await this.#sync(ready, "push-only", message);
+      if (sync.refused) return { sync, publish: { state: "refused", refusal: sync.refused } };
       if (sync.pushed) return { sync, publish: { state: "pushed", sha: sync.pushed } };
       return { sync, publish: { state: "not-needed" } };
     } catch (error) {
@@ -838,6 +899,10 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before"
     );
   }
   for (const file of outcome.flagged ?? []) notes.push(flaggedNote(file));
+  if (outcome.scanCut)
+    notes.push(
+      "These changes add more than 2 MiB of text: only the first 2 MiB were scanned for secrets before the push. Keep notes small, and never paste keys or tokens into them.",
+    );
   for (const { from, commits } of outcome.brought ?? []) {
     const where = from === "HEAD" ? "on a detached HEAD" : `on local branch ${from}`;
     notes.push(`Brought ${commits} commit(s) made ${where} onto ${target.branch}: the memory lives on one branch.`);

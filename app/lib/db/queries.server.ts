@@ -1,8 +1,16 @@
-import { and, eq, inArray, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { InstallationStatus } from "../github/app.server";
 import type { Database, Transaction } from "./client.server";
-import { githubWebhookDeliveries, type InactiveReason, type UserGithubConfig, userGithubConfigs } from "./schema";
+import {
+  allowedSecretFindings,
+  githubWebhookDeliveries,
+  type InactiveReason,
+  type SecretFindingRow,
+  secretFindings,
+  type UserGithubConfig,
+  userGithubConfigs,
+} from "./schema";
 
 export type Installation = {
   installationId: number;
@@ -146,17 +154,78 @@ export async function deleteUserGithubConfig(db: Database, userId: string): Prom
 }
 
 /**
- * Deletes every row of the user's, when they delete their account. `user_github_configs` is the
- * only table keyed by user (`github_webhook_deliveries` holds delivery ids only); a new table keyed
- * by user belongs here too (app/routes/account.delete.test.ts checks every table with a
- * `user_id`). Returns how many rows went: none on a retry.
+ * Deletes every row of the user's, when they delete their account: `user_github_configs`,
+ * `secret_findings` and `allowed_secret_findings` (`github_webhook_deliveries` holds delivery ids
+ * only); a new table keyed by user belongs here too (app/routes/account.delete.test.ts checks
+ * every table with a `user_id`). Returns how many rows went: none on a retry.
  */
 export async function deleteUserRows(db: Database, userId: string): Promise<number> {
+  const [configs, findings, allowed] = await Promise.all([
+    db.delete(userGithubConfigs).where(eq(userGithubConfigs.userId, userId)).returning({ id: userGithubConfigs.id }),
+    db.delete(secretFindings).where(eq(secretFindings.userId, userId)).returning({ id: secretFindings.id }),
+    db
+      .delete(allowedSecretFindings)
+      .where(eq(allowedSecretFindings.userId, userId))
+      .returning({ id: allowedSecretFindings.fingerprint }),
+  ]);
+  return configs.length + findings.length + allowed.length;
+}
+
+/** A finding as the workspace records it (no secret in it: see `secret_findings`). */
+export type NewSecretFinding = Omit<SecretFindingRow, "id" | "userId" | "refusedAt">;
+
+/** The user's current refused findings become `findings` (none: a push went through). */
+export async function replaceSecretFindings(db: Database, userId: string, findings: NewSecretFinding[]): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.delete(secretFindings).where(eq(secretFindings.userId, userId));
+    if (findings.length) await tx.insert(secretFindings).values(findings.map((finding) => ({ ...finding, userId })));
+  });
+}
+
+/** The user's current refused findings, newest first. */
+export async function listSecretFindings(db: Database, userId: string): Promise<SecretFindingRow[]> {
+  return db
+    .select()
+    .from(secretFindings)
+    .where(eq(secretFindings.userId, userId))
+    .orderBy(desc(secretFindings.refusedAt), secretFindings.path, secretFindings.line);
+}
+
+/** The fingerprints the user allowed. */
+export async function allowedFingerprints(db: Database, userId: string): Promise<Set<string>> {
   const rows = await db
-    .delete(userGithubConfigs)
-    .where(eq(userGithubConfigs.userId, userId))
-    .returning({ id: userGithubConfigs.id });
-  return rows.length;
+    .select({ fingerprint: allowedSecretFindings.fingerprint })
+    .from(allowedSecretFindings)
+    .where(eq(allowedSecretFindings.userId, userId));
+  return new Set(rows.map((row) => row.fingerprint));
+}
+
+/**
+ * Allows the user's finding `findingId` (its fingerprint, from now on) and removes it from the
+ * refused list. Returns it, or undefined when the user has no such finding (another user's
+ * included), which the page answers with 404.
+ */
+export async function allowSecretFinding(
+  db: Database,
+  userId: string,
+  findingId: string,
+): Promise<SecretFindingRow | undefined> {
+  return db.transaction(async (tx) => {
+    const [finding] = await tx
+      .delete(secretFindings)
+      .where(and(eq(secretFindings.userId, userId), eq(secretFindings.id, findingId)))
+      .returning();
+    if (!finding) return undefined;
+    await tx
+      .insert(allowedSecretFindings)
+      .values({ userId, fingerprint: finding.fingerprint, rule: finding.rule, path: finding.path })
+      .onConflictDoNothing();
+    // The same text may be listed twice (two lines, or two commits): one Allow covers them all.
+    await tx
+      .delete(secretFindings)
+      .where(and(eq(secretFindings.userId, userId), eq(secretFindings.fingerprint, finding.fingerprint)));
+    return finding;
+  });
 }
 
 const affectedUsers = { userId: userGithubConfigs.userId };

@@ -1,4 +1,4 @@
-import { bigint, boolean, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /**
  * Why a config cannot be used now. The first three come from GitHub's webhooks and the tools
@@ -57,4 +57,47 @@ export const githubWebhookDeliveries = pgTable(
     handledAt: timestamp("handled_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [index("github_webhook_deliveries_handled_at_idx").on(table.handledAt)],
+).enableRLS();
+
+/**
+ * Likely secrets the user's last push would have added, so it was refused
+ * (workers/workspace/secret-scan.ts): what `/activity/findings` lists. Replaced on each refusal
+ * and emptied once a push goes through. No secret is stored: `excerpt` is its masked line and
+ * `fingerprint` a hash of rule, path and a hash of the matched text. Row level security as above.
+ */
+export const secretFindings = pgTable(
+  "secret_findings",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    /** secretlint's rule and message id, e.g. `github/GITHUB_TOKEN`. */
+    rule: text("rule").notNull(),
+    path: text("path").notNull(),
+    line: integer("line").notNull(),
+    excerpt: text("excerpt").notNull(),
+    commitSha: text("commit_sha").notNull(),
+    /** The AI client whose commit added it, from the commit's `Ctx4-Client:` trailer. */
+    clientName: text("client_name"),
+    refusedAt: timestamp("refused_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("secret_findings_user_id_idx").on(table.userId)],
+).enableRLS();
+
+export type SecretFindingRow = typeof secretFindings.$inferSelect;
+
+/**
+ * Findings the person allowed from `/activity/findings` (a false positive): a push adding text
+ * with one of these fingerprints goes through. Row level security as above.
+ */
+export const allowedSecretFindings = pgTable(
+  "allowed_secret_findings",
+  {
+    userId: uuid("user_id").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    rule: text("rule").notNull(),
+    path: text("path").notNull(),
+    allowedAt: timestamp("allowed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.fingerprint] })],
 ).enableRLS();

@@ -4,14 +4,18 @@
 # rejected. A conflict never loses a side: the local commits go to a new side branch on
 # GitHub, and the clone follows GitHub's branch again. Nothing is ever force-pushed.
 # CTX4_MODE=read only fetches and fast-forwards a clean clone: it never commits or pushes.
+# Nothing is pushed that the Worker has not read first (gate: its secret scan); CTX4_MODE=hold
+# turns the branch's unpushed commits back into uncommitted changes when the Worker refused them.
 # CTX4_MODE=revert and bring-in sync as fetch does, then make the person's change from the web
 # (scripts/web-actions.sh, put before this script) and push it the same way.
 # There is no credential here: CTX4_REPO_URL is the egress route's URL, and the Worker adds
 # the token to git's requests on their way to GitHub (workers/sandbox/git-egress.ts).
 # Every file in the sandbox is hostile input: a command may have written any of them.
-# In:  CTX4_REPO_URL, CTX4_REPO_ID, CTX4_BRANCH, CTX4_MODE (fetch, push-only, read, revert or bring-in),
+# In:  CTX4_REPO_URL, CTX4_REPO_ID, CTX4_BRANCH, CTX4_MODE (fetch, push-only, read, revert, bring-in or hold),
 #      CTX4_CLONE_FILTER, CTX4_COMMIT_MESSAGE (for what is uncommitted), CTX4_KNOWN_UPSTREAM
-#      (optional: where the Worker last saw GitHub's branch), the bot's GIT_AUTHOR_NAME / _EMAIL.
+#      (optional: where the Worker last saw GitHub's branch), the bot's GIT_AUTHOR_NAME / _EMAIL,
+#      CTX4_CLEARED (optional: the digest of the commits the Worker read and let through) and
+#      CTX4_COMMITTED (optional: the commit the run the gate held made of what was uncommitted).
 # Out: one "@<event> ..." line per thing that happened, on stdout; git's messages on stderr.
 set -u
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 GIT_EDITOR=true
@@ -41,6 +45,7 @@ export GIT_CONFIG_COUNT=15 \
   GIT_CONFIG_KEY_14=core.commitGraph GIT_CONFIG_VALUE_14=false
 branch=$CTX4_BRANCH
 upstream=refs/remotes/origin/$CTX4_BRANCH
+recovered_ref=refs/ctx4/recovered
 
 say() { printf '@%s\n' "$*"; }
 
@@ -148,8 +153,9 @@ clone() {
 }
 
 # Commits the files of folder $1 (a clone whose git data is gone or broken) on top of GitHub's branch, in a
-# scratch index, and pushes that commit to a side branch when it differs: whatever those files
-# changed is then on GitHub, to compare and bring in, and nothing of GitHub's is touched.
+# scratch index, and keeps that commit at $recovered_ref when it differs, for a push-capable sync
+# to push to a side branch once the gate let it through (set_aside_recovered): whatever those
+# files changed is then on GitHub, to compare and bring in, and nothing of GitHub's is touched.
 recover_files() {
   local index=$PWD/.git/ctx4-recover.index tree parent=() commit
   (cd "$1" && GIT_INDEX_FILE=$index git --git-dir="$OLDPWD/.git" --work-tree=. add -A) >/dev/null 2>&1
@@ -161,8 +167,7 @@ recover_files() {
   fi
   commit=$(git commit-tree "${parent[@]}" -m "Files of a clone that had lost its git data, kept by ctx4-ai" "$tree") ||
     fail recover "could not commit the old clone's files"
-  conflicts=""
-  set_aside "$commit" recovered
+  git update-ref "$recovered_ref" "$commit" || fail recover "could not keep the old clone's files"
 }
 
 # Reads the clone's state in two git calls. First the index: clears the flags that hide a
@@ -211,6 +216,9 @@ read_state() {
 # A clone git cannot read is set up again from GitHub, its files kept on a side branch (clone).
 set_up_again() {
   cd .. && clone
+  # Once only: the recovered files go on to the gate from the fresh clone (see main).
+  [ -z "${set_up:-}" ] && [ "$CTX4_MODE" != read ] && git -C repo rev-parse -q --verify "$recovered_ref" >/dev/null &&
+    set_up=yes main
   exit 0
 }
 
@@ -575,6 +583,74 @@ publish() {
   done
 }
 
+# Nothing goes to GitHub unread: every commit this sync could push (reachable from HEAD, a local
+# branch, the stash or $recovered_ref, and not from GitHub's branch as last seen) is listed, and unless
+# CTX4_CLEARED is the sha256 of that list (one sha and a newline each, as listed), the script
+# prints what those commits add and stops before anything is pushed: "@scan-commit <sha>" each,
+# then "@scan-begin <mark>", `git log -p` of them (each after "<mark> <sha> <its Ctx4-Client
+# trailer>"; no context lines, renames followed, so a file
+# moved or already on GitHub adds nothing; binary files are not shown; a stash's index and
+# untracked files included; lines cut at 4096 bytes, the whole at 2 MiB, "@scan-cut" when cut),
+# a newline and "@scan-end <mark>", and "@held". Every line of the diff starts with a diff
+# marker, never "@": a file's text cannot pass for an event. The Worker scans it (secret-scan.ts).
+gate() {
+  local tips=() commits digest mark out=.git/ctx4-scan.out
+  git rev-parse -q --verify HEAD >/dev/null && tips+=(HEAD)
+  git rev-parse -q --verify refs/stash >/dev/null && tips+=(refs/stash)
+  git rev-parse -q --verify "$recovered_ref" >/dev/null && tips+=("$recovered_ref")
+  tips+=(--branches)
+  if git rev-parse -q --verify "$upstream" >/dev/null; then tips+=(--not "$upstream"); fi
+  commits=$(git rev-list "${tips[@]}" 2>/dev/null) || fail scan "could not list the commits to push"
+  [ -n "$commits" ] || return 0
+  digest=$(printf '%s\n' "$commits" | sha256sum)
+  [ "${digest%% *}" = "${CTX4_CLEARED:-}" ] && return 0
+  mark=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  printf '%s\n' "$commits" | while read -r sha; do say scan-commit "$sha"; done
+  git log -p --no-color --no-ext-diff --no-textconv --diff-merges=first-parent -M -U0 --no-walk=unsorted \
+    --src-prefix=a/ --dst-prefix=b/ --format="$mark %H %(trailers:key=Ctx4-Client,valueonly,unfold,separator=%x20)" $commits 2>/dev/null | cut -b -4096 | head -c 2097153 >"$out"
+  say scan-begin "$mark"
+  head -c 2097152 "$out"
+  printf '\n'
+  say scan-end "$mark"
+  [ "$(stat -c %s "$out")" -le 2097152 ] || say scan-cut
+  rm -f "$out"
+  say held
+  say upstream "$(git rev-parse -q --verify "$upstream" || echo none)"
+  say head "$(git rev-parse -q --verify HEAD || echo empty)"
+  exit 0
+}
+
+# The files of a clone that had lost its git data (recover_files), once the gate let them
+# through: pushed to a side branch, "@side-branch <side> <sha> recovered".
+set_aside_recovered() {
+  local commit
+  commit=$(git rev-parse -q --verify "$recovered_ref") || return 0
+  conflicts=""
+  set_aside "$commit" recovered
+  git update-ref -d "$recovered_ref"
+}
+
+# The Worker refused what the branch's unpushed commits add: they become uncommitted changes
+# again on where the branch left GitHub's (the index keeps them), for the AI to fix and the
+# next sync to commit anew. Commits on
+# another local branch, a detached HEAD or the stash stay where they are: the gate keeps them
+# from GitHub until they change.
+hold() {
+  local base
+  # Recovered files are not in the work tree: they stay in the old clone, under lost+found/.
+  git update-ref -d "$recovered_ref" 2>/dev/null
+  read_state || set_up_again
+  [ "$head_name" = "$branch" ] || return 0
+  if git rev-parse -q --verify "$upstream" >/dev/null; then
+    # Where the branch left GitHub's: the next sync commits the change anew there and rebases it.
+    base=$(git merge-base "$upstream" HEAD) || return 0
+    git reset -q --soft "$base" || fail hold "could not undo the unpushed commits"
+  elif git rev-parse -q --verify HEAD >/dev/null; then
+    git update-ref -d "refs/heads/$branch" || fail hold "could not undo the unpushed commits"
+  fi
+  say held
+}
+
 # Read mode: take GitHub's new commits only when that changes nothing of ours.
 fast_forward_only() {
   [ "$remote" = present ] || return 0
@@ -588,63 +664,85 @@ fast_forward_only() {
   fi
 }
 
-if ! is_our_clone; then
-  clone
-  # A web action goes on in the new clone.
-  case $CTX4_MODE in revert | bring-in) ;; *) exit 0 ;; esac
-fi
-cd repo || fail cd "the clone is missing"
-configure || fail configure "could not write the clone's git config"
-# No git runs here but ours, so any lock is a leftover or a plant (one on a ref would make our
-# updates of it fail for good).
-find .git -path .git/objects -prune -o -name '*.lock' -type f -exec rm -f {} +
-# The branch and our record of GitHub's branch are plain refs: a symbolic one would send every
-# update of one to the other, and one git cannot read would fail every update. Symbolic refs
-# are always loose files, so bash spots them unaided.
-for ref in "$upstream" "refs/heads/$branch"; do
-  if [ -L ".git/$ref" ] || [[ -f ".git/$ref" && $(<".git/$ref") == "ref: "* ]]; then
-    target=$(git rev-parse -q --verify "$ref") && git update-ref --no-deref "$ref" "$target" ||
-      git update-ref --no-deref -d "$ref"
-  elif [[ -f ".git/$ref" && ! $(<".git/$ref") =~ ^[0-9a-f]{40}([0-9a-f]{24})?$ ]]; then
-    rm -f ".git/$ref"
+# The whole sync; set_up_again runs it once more on a fresh clone that holds recovered files.
+main() {
+  if ! is_our_clone; then
+    clone
+    # A web action goes on in the new clone; so do files recovered from the old clone, to the
+    # gate, unless this sync may not push.
+    case $CTX4_MODE in
+      revert | bring-in) ;;
+      read) exit 0 ;;
+      *) git -C repo rev-parse -q --verify "$recovered_ref" >/dev/null || exit 0 ;;
+    esac
   fi
-done
-# Our record of GitHub's branch is the Worker's, not whatever a command moved it to (a record
-# moved onto a command's own commit would make that commit look pushed).
-if [ -n "${CTX4_KNOWN_UPSTREAM:-}" ]; then
-  git update-ref --no-deref "$upstream" "$CTX4_KNOWN_UPSTREAM" 2>/dev/null ||
-    git update-ref --no-deref -d "$upstream" 2>/dev/null
-fi
-if [ "$CTX4_MODE" = read ]; then
-  fetch_remote
-  fast_forward_only
-else
-  committed="" follow="" committed_aside=no
-  commit_changes
-  # After a command that changed nothing, on the branch, even with GitHub's as last seen, and
-  # with no other local branch and no stash: nothing to push, and the state is known with one more git call.
-  if [ "$CTX4_MODE" = push-only ] && [ -z "$committed" ] && [ "$head_name" = "$branch" ] &&
-    [ "$head_ab" = "+0 -0" ] && [ "$(git for-each-ref --format=x refs/heads/ refs/stash)" = x ]; then
-    say upstream "$head_oid"
-    say head "$head_oid"
-    exit 0
+  cd repo || fail cd "the clone is missing"
+  configure || fail configure "could not write the clone's git config"
+  # No git runs here but ours, so any lock is a leftover or a plant (one on a ref would make our
+  # updates of it fail for good).
+  find .git -path .git/objects -prune -o -name '*.lock' -type f -exec rm -f {} +
+  # The branch and our record of GitHub's branch are plain refs: a symbolic one would send every
+  # update of one to the other, and one git cannot read would fail every update. Symbolic refs
+  # are always loose files, so bash spots them unaided.
+  for ref in "$upstream" "refs/heads/$branch"; do
+    if [ -L ".git/$ref" ] || [[ -f ".git/$ref" && $(<".git/$ref") == "ref: "* ]]; then
+      target=$(git rev-parse -q --verify "$ref") && git update-ref --no-deref "$ref" "$target" ||
+        git update-ref --no-deref -d "$ref"
+    elif [[ -f ".git/$ref" && ! $(<".git/$ref") =~ ^[0-9a-f]{40}([0-9a-f]{24})?$ ]]; then
+      rm -f ".git/$ref"
+    fi
+  done
+  # Our record of GitHub's branch is the Worker's, not whatever a command moved it to (a record
+  # moved onto a command's own commit would make that commit look pushed).
+  if [ -n "${CTX4_KNOWN_UPSTREAM:-}" ]; then
+    git update-ref --no-deref "$upstream" "$CTX4_KNOWN_UPSTREAM" 2>/dev/null ||
+      git update-ref --no-deref -d "$upstream" 2>/dev/null
   fi
-  # Fetched first, so that a branch this clone does not have yet (GitHub's default branch was
-  # renamed) starts from GitHub's, and the commits of the old one are seen as already there.
-  if [ "$CTX4_MODE" != push-only ]; then
+  if [ "$CTX4_MODE" = read ]; then
     fetch_remote
-  elif git rev-parse -q --verify "$upstream" >/dev/null; then
-    remote=present
+    fast_forward_only
+  elif [ "$CTX4_MODE" = hold ]; then
+    hold
   else
-    remote=absent
+    committed="" follow="" committed_aside=no
+    commit_changes
+    # The run before this one (held by the gate) made the commit: it is followed and reported as
+    # if made now, so that where it lands is said.
+    if [ -z "$committed" ] && [ -n "${CTX4_COMMITTED:-}" ] && git cat-file -e "${CTX4_COMMITTED}^{commit}" 2>/dev/null; then
+      committed=$CTX4_COMMITTED follow=$CTX4_COMMITTED
+      say committed "$committed"
+      list_files "$committed"
+    fi
+    # After a command that changed nothing, on the branch, even with GitHub's as last seen, and
+    # with no other local branch and no stash: nothing to push, and the state is known with one more git call.
+    if [ "$CTX4_MODE" = push-only ] && [ -z "$committed" ] && [ "$head_name" = "$branch" ] &&
+      [ "$head_ab" = "+0 -0" ] && [ "$(git for-each-ref --format=x refs/heads/ refs/stash refs/ctx4/)" = x ]; then
+      say upstream "$head_oid"
+      say head "$head_oid"
+      exit 0
+    fi
+    # Fetched first, so that a branch this clone does not have yet (GitHub's default branch was
+    # renamed) starts from GitHub's, and the commits of the old one are seen as already there.
+    if [ "$CTX4_MODE" != push-only ]; then
+      fetch_remote
+    elif git rev-parse -q --verify "$upstream" >/dev/null; then
+      remote=present
+    else
+      remote=absent
+    fi
+    gate
+    set_aside_recovered
+    set_aside_stashes
+    gather_work
+    [ "$CTX4_MODE" = push-only ] || integrate
+    publish
+    report_landed
+    # The person's action from the web (scripts/web-actions.sh), on top of what is now on GitHub:
+    # it adds nothing GitHub has not had (a revert, a side branch already there), so no gate.
+    case $CTX4_MODE in revert | bring-in) web_action ;; esac
   fi
-  set_aside_stashes
-  gather_work
-  [ "$CTX4_MODE" = push-only ] || integrate
-  publish
-  report_landed
-  # The person's action from the web (scripts/web-actions.sh), on top of what is now on GitHub.
-  case $CTX4_MODE in revert | bring-in) web_action ;; esac
-fi
-say upstream "$(git rev-parse -q --verify "$upstream" || echo none)"
-say head "$(git rev-parse -q --verify HEAD || echo empty)"
+  say upstream "$(git rev-parse -q --verify "$upstream" || echo none)"
+  say head "$(git rev-parse -q --verify HEAD || echo empty)"
+}
+
+main
