@@ -22,6 +22,10 @@ const pages = [
     ]),
     route("api/github/repos", "routes/api.github.repos.ts"),
     route("me", "routes/me.tsx"),
+    route("activity", "routes/activity.tsx"),
+    route("activity/:sha", "routes/activity.$sha.tsx"),
+    route("files", "routes/files.tsx", { id: "files-root" }),
+    route("files/*", "routes/files.tsx"),
     route("account/delete", "routes/account.delete.tsx"),
   ]),
   // Checks the client's request before it asks anyone to sign in.
