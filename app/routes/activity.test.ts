@@ -177,7 +177,9 @@ describe("the file browser", () => {
     const html = markup(await page(visitor, path));
     expect(html).toMatch(/<h1[^>]*>Hello<\/h1>/);
     expect(html.match(/<img|<script|javascript:|evil\.example/)?.[0]).toBeUndefined();
-    expect(await read(visitor, path)).toContain("Hello <img src=x onerror=alert(1)><script>alert(2)</script> click [image: pic]");
+    expect(await read(visitor, path)).toContain(
+      "Hello <img src=x onerror=alert(1)><script>alert(2)</script> click [image: pic]",
+    );
 
     const markdown = markup(await page(visitor, "/files/resources/instructions.md"));
     expect(markdown).toMatch(/<h1[^>]*>Instructions<\/h1>/);
