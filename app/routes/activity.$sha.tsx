@@ -1,5 +1,5 @@
 import "react-diff-view/style/index.css";
-import { Diff, type FileData, Hunk, parseDiff } from "react-diff-view";
+import { Decoration, Diff, type FileData, Hunk, parseDiff } from "react-diff-view";
 import { Link } from "react-router";
 import { buttonClass } from "../components/button";
 import { AuthorLabel, CommitDate, MemoryNav } from "../components/memory-nav";
@@ -14,6 +14,8 @@ export const meta: Route.MetaFunction = ({ data }) => [
 
 /** A file's diff with more changed lines than this starts folded; the person opens it. */
 const FOLDED_OVER_LINES = 200;
+/** Nor is one with more than this rendered at all (GitHub itself stops at about 20,000 lines): it would make the page huge. */
+const MAX_RENDERED_LINES = 3000;
 
 /**
  * One commit of the person's memory repo, by full id, with its diff (one GitHub call). An id
@@ -39,9 +41,9 @@ function hunksOf(file: ChangedFile): FileData | undefined {
 
 const DIFF_TYPE = { added: "add", removed: "delete", renamed: "rename", copied: "copy" } as const;
 
-function FileDiff({ file }: { file: ChangedFile }) {
-  const parsed = hunksOf(file);
+function FileDiff({ file, webUrl }: { file: ChangedFile; webUrl: string }) {
   const changes = file.additions + file.deletions;
+  const parsed = changes > MAX_RENDERED_LINES ? undefined : hunksOf(file);
   return (
     <details
       open={changes <= FOLDED_OVER_LINES}
@@ -65,14 +67,31 @@ function FileDiff({ file }: { file: ChangedFile }) {
             diffType={DIFF_TYPE[file.status as keyof typeof DIFF_TYPE] ?? "modify"}
             hunks={parsed.hunks}
           >
-            {(hunks) => hunks.map((hunk) => <Hunk key={hunk.content} hunk={hunk} />)}
+            {(hunks) =>
+              hunks.flatMap((hunk) => [
+                <Decoration key={`at ${hunk.content}`} className="bg-sky-50 text-stone-500">
+                  {hunk.content}
+                </Decoration>,
+                <Hunk key={hunk.content} hunk={hunk} />,
+              ])
+            }
           </Diff>
         </div>
       ) : (
         <p className="px-4 py-3 text-sm text-stone-600">
-          {file.patch === null
-            ? "No diff to show: a binary file, or a change too large for GitHub to show."
-            : "No line changed (the file was renamed or its mode changed)."}
+          {changes > MAX_RENDERED_LINES ? (
+            <>
+              Too large to show here ({changes} lines changed).{" "}
+              <a href={webUrl} className="underline underline-offset-4">
+                See it on GitHub
+              </a>
+              .
+            </>
+          ) : file.patch === null ? (
+            "No diff to show: a binary file, or a change too large for GitHub to show."
+          ) : (
+            "No line changed (the file was renamed or its mode changed)."
+          )}
         </p>
       )}
     </details>
@@ -112,7 +131,11 @@ export default function CommitPage({ loaderData }: Route.ComponentProps) {
         </header>
         <div className="space-y-4">
           {commit.files.map((file) => (
-            <FileDiff key={`${file.previousFilename ?? ""}\u0000${file.filename}`} file={file} />
+            <FileDiff
+              key={`${file.previousFilename ?? ""}\u0000${file.filename}`}
+              file={file}
+              webUrl={`${loaderData.webUrl}/commit/${commit.sha}`}
+            />
           ))}
         </div>
       </div>

@@ -165,7 +165,7 @@ describe("a commit's page", () => {
 
 describe("the file browser", () => {
   it("lists folders and renders Markdown without running any HTML from the repo", async () => {
-    const { visitor } = await personWithHistory("files");
+    const { visitor, github } = await personWithHistory("files");
     const root = await read(visitor, "/files");
     expect(root).toContain("knowledge/");
     expect(root).toContain("resources/");
@@ -180,6 +180,26 @@ describe("the file browser", () => {
     expect(await read(visitor, path)).toContain(
       "Hello <img src=x onerror=alert(1)><script>alert(2)</script> click [image: pic]",
     );
+
+    await githubControl().commitFromWeb(`${github.login}/ctx`, {
+      message: "Add a picture and a long log",
+      author: bot(),
+      files: {
+        "knowledge/photo.png": "\u0089PNG\u0000\u0001",
+        "knowledge/log.txt": "line\n".repeat(60_000),
+        "knowledge/list.md": "- item\n".repeat(300),
+      },
+    });
+    expect(await read(visitor, "/files/knowledge/photo.png")).toContain("A binary file (7 bytes), not shown here.");
+    expect(await read(visitor, "/files/knowledge/log.txt")).toContain("A large file (293.0 KB), not shown here.");
+    const [big] = await githubControl().commits(`${github.login}/ctx`, "main", 1);
+    const folded = await page(visitor, `/activity/${big?.sha}`);
+    expect(folded).toMatch(/<details class="[^"]*"><summary[^>]*><span[^>]*>knowledge\/list.md<\/span>/);
+    expect(folded.split("- item").length).toBeGreaterThan(300);
+    expect(folded).not.toContain(">line<");
+    const bigText = await read(visitor, `/activity/${big?.sha}`);
+    expect(bigText).toContain("knowledge/list.md added · +300 −0 · large, click to show");
+    expect(bigText).toContain("Too large to show here (60000 lines changed). See it on GitHub");
 
     const markdown = markup(await page(visitor, "/files/resources/instructions.md"));
     expect(markdown).toMatch(/<h1[^>]*>Instructions<\/h1>/);

@@ -181,7 +181,8 @@ export async function openMemory(env: MemoryEnv, target: MemoryTarget): Promise<
       return {
         commits: listed.data.map((commit, at) => ({
           ...summary(commit),
-          files: (details[at]?.files ?? []).map(changed),
+          // Names and counts only: the list never shows a patch, so none is sent to the browser.
+          files: (details[at]?.files ?? []).map((file) => ({ ...changed(file), patch: null })),
         })),
         hasNext: /rel="next"/.test(listed.link),
       };
