@@ -1,4 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
+import { onboard } from "../../tests/http-visitor";
 import {
   githubControl,
   location,
@@ -205,6 +206,19 @@ describe("the file browser", () => {
     expect(markdown).toMatch(/<h1[^>]*>Instructions<\/h1>/);
     expect((await visitor.fetch("/files/knowledge/missing.md")).status).toBe(404);
     expect((await visitor.fetch("/files/knowledge/../../etc")).status).toBe(404);
+  });
+
+  it("shows an empty repository as an empty memory", async () => {
+    const visitor = new NewVisitor();
+    await visitor.signIn(uniqueEmail("empty"));
+    const control = githubControl();
+    const login = `user-${crypto.randomUUID().slice(0, 8)}`;
+    await control.createAccount({ login, type: "User" });
+    const repo = await control.createRepo(login, "memory", "empty");
+    await onboard(visitor, control, login, ["memory"], repo.id);
+    expect(await read(visitor, "/files")).toContain("Your memory has no files yet.");
+    expect(await read(visitor, "/activity")).toContain("No changes yet.");
+    expect((await visitor.fetch("/files/README.md")).status).toBe(404);
   });
 
   it("opens from the dashboard's repository link", async () => {

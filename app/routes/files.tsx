@@ -27,10 +27,13 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   const path = (params["*"] ?? "").replace(/\/+$/, "");
   if (!isMemoryPath(path)) throw notFound();
   const { email, fullName, webUrl, memory } = await loadMemory(context, request);
-  const contents = await memory.contents(path);
+  // GitHub has no root folder for a repo without commits yet: shown as an empty memory, not a 404.
+  const contents = (await memory.contents(path)) ?? (path === "" ? emptyRoot : undefined);
   if (!contents) throw notFound();
   return { email, fullName, webUrl, contents };
 }
+
+const emptyRoot: MemoryContents = { kind: "folder", path: "", entries: [] };
 
 const fileUrl = (path: string) => `/files/${path.split("/").map(encodeURIComponent).join("/")}`;
 
@@ -93,7 +96,9 @@ function Contents({ contents, webUrl }: { contents: MemoryContents; webUrl: stri
   switch (contents.kind) {
     case "folder":
       return contents.entries.length === 0 ? (
-        <p className="text-sm text-stone-600">This folder is empty.</p>
+        <p className="text-sm text-stone-600">
+          {contents.path ? "This folder is empty." : "Your memory has no files yet."}
+        </p>
       ) : (
         <ul className="divide-y divide-stone-200 rounded-lg border border-stone-200 bg-white text-sm">
           {contents.entries.map((entry) => (
