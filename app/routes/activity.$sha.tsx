@@ -47,7 +47,7 @@ function FileDiff({ file, webUrl }: { file: ChangedFile; webUrl: string }) {
   return (
     <details
       open={changes <= FOLDED_OVER_LINES}
-      className="overflow-hidden rounded-lg border border-stone-200 bg-white"
+      className="group overflow-hidden rounded-lg border border-stone-200 bg-white"
     >
       <summary className="flex cursor-pointer flex-wrap items-baseline justify-between gap-2 bg-stone-50 px-4 py-2 text-sm">
         <span className="min-w-0 font-mono break-all">
@@ -58,6 +58,9 @@ function FileDiff({ file, webUrl }: { file: ChangedFile; webUrl: string }) {
           {file.status} · <span className="text-green-700">+{file.additions}</span>{" "}
           <span className="text-red-700">−{file.deletions}</span>
           {changes > FOLDED_OVER_LINES ? " · large, click to show" : ""}
+          <span aria-hidden className="ml-2 inline-block transition-transform group-open:rotate-90">
+            ▸
+          </span>
         </span>
       </summary>
       {parsed && parsed.hunks.length > 0 ? (
