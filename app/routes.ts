@@ -24,6 +24,8 @@ const pages = [
     route("me", "routes/me.tsx"),
     route("activity", "routes/activity.tsx"),
     route("activity/:sha", "routes/activity.$sha.tsx"),
+    route("activity/:sha/revert", "routes/activity.$sha.revert.tsx"),
+    route("activity/branches/bring-in", "routes/activity.branches.bring-in.ts"),
     route("files", "routes/files.tsx", { id: "files-root" }),
     route("files/*", "routes/files.tsx"),
     route("account/delete", "routes/account.delete.tsx"),

@@ -157,15 +157,7 @@ it("stops every piece when the launcher is killed hard, so the next start finds 
   expect(pieces.length).toBeGreaterThan(4);
 
   process.kill(launcher, "SIGKILL");
-  const deadline = Date.now() + 8_000;
-  let left = pieces;
-  while (Date.now() < deadline) {
-    left = pieces.filter(alive);
-    if (left.length === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  expect(left.map((pid) => commandOf(pid))).toEqual([]);
-  for (const port of ports) await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  await expectAllStopped(pieces, 8_000);
 }, 180_000);
 
 it("stops every piece when npm itself is killed hard, though the shell npm ran the script in lives on", async () => {
@@ -176,7 +168,12 @@ it("stops every piece when npm itself is killed hard, though the shell npm ran t
 
   // Only npm: its shell, tsx and the launcher below it are left running.
   process.kill(npm, "SIGKILL");
-  const deadline = Date.now() + 15_000;
+  await expectAllStopped(pieces, 15_000);
+}, 180_000);
+
+/** Waits up to `ms` for every process of `pieces` to end; then no port of the stack answers. */
+async function expectAllStopped(pieces: number[], ms: number) {
+  const deadline = Date.now() + ms;
   let left = pieces;
   while (Date.now() < deadline) {
     left = pieces.filter(alive);
@@ -185,7 +182,7 @@ it("stops every piece when npm itself is killed hard, though the shell npm ran t
   }
   expect(left.map((pid) => commandOf(pid))).toEqual([]);
   for (const port of ports) await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
-}, 180_000);
+}
 
 /** Every process below `pid`, from /proc. */
 function descendants(pid: number): number[] {

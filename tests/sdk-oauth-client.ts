@@ -1,13 +1,9 @@
-import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from "@modelcontextprotocol/sdk/shared/auth.js";
+import type { OAuthClientInformationMixed } from "@modelcontextprotocol/sdk/shared/auth.js";
 import type { HttpVisitor } from "./http-visitor";
+import { InMemoryOAuthClient } from "./in-memory-oauth-client";
 
 export const REDIRECT_URL = "http://127.0.0.1:9999/callback";
 
@@ -16,12 +12,9 @@ export const REDIRECT_URL = "http://127.0.0.1:9999/callback";
  * registration, PKCE, tokens in memory. The authorization page it would open is answered by
  * `visitor`, a signed-in browser stand-in, with `consent`.
  */
-export class SdkOAuthClient implements OAuthClientProvider {
-  #client: OAuthClientInformationMixed | undefined;
-  #tokens: OAuthTokens | undefined;
+export class SdkOAuthClient extends InMemoryOAuthClient {
   /** Verifiers by their S256 challenge: the one for the URL consented to is the one exchanged. */
   readonly #verifiers = new Map<string, string>();
-  #verifier = "";
   /** Every authorization URL the client asked the person to open, in order. */
   readonly authorizationUrls: URL[] = [];
   /** The HTML of every consent page the person answered, in order. */
@@ -32,48 +25,26 @@ export class SdkOAuthClient implements OAuthClientProvider {
    *   the server supports those, the SDK uses it as the client id instead of registering
    */
   constructor(
-    readonly name = "SDK test client",
+    name = "SDK test client",
     readonly clientMetadataUrl?: string,
-  ) {}
+  ) {
+    super(name, REDIRECT_URL);
+  }
 
-  get redirectUrl() {
-    return REDIRECT_URL;
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: this.name,
-      redirect_uris: [REDIRECT_URL],
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-      token_endpoint_auth_method: "none",
-    };
-  }
-  clientInformation() {
-    return this.#client;
-  }
   /** Keeps the first registration, as a client that stored it would; later ones are strays. */
-  saveClientInformation(client: OAuthClientInformationMixed) {
-    if (!this.#client || this.#client.client_id === client.client_id) this.#client = client;
-  }
-  tokens() {
-    return this.#tokens;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.#tokens = tokens;
+  override saveClientInformation(client: OAuthClientInformationMixed) {
+    if (!this.registration || this.registration.client_id === client.client_id) this.registration = client;
   }
   redirectToAuthorization(url: URL) {
     this.authorizationUrls.push(url);
   }
-  async saveCodeVerifier(verifier: string) {
+  override async saveCodeVerifier(verifier: string) {
     const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
     const challenge = btoa(String.fromCharCode(...new Uint8Array(digest)))
       .replaceAll("+", "-")
       .replaceAll("/", "_")
       .replaceAll("=", "");
     this.#verifiers.set(challenge, verifier);
-  }
-  codeVerifier() {
-    return this.#verifier;
   }
 
   /**
@@ -82,10 +53,10 @@ export class SdkOAuthClient implements OAuthClientProvider {
    */
   async consent(visitor: HttpVisitor, answer: { write: boolean }): Promise<string> {
     const url = this.authorizationUrls.findLast(
-      (candidate) => candidate.searchParams.get("client_id") === this.#client?.client_id,
+      (candidate) => candidate.searchParams.get("client_id") === this.registration?.client_id,
     );
     if (!url) throw new Error("the client never asked for authorization");
-    this.#verifier = this.#verifiers.get(url.searchParams.get("code_challenge") ?? "") ?? "";
+    this.verifier = this.#verifiers.get(url.searchParams.get("code_challenge") ?? "") ?? "";
     const path = `${url.pathname}${url.search}`;
     const page = await visitor.fetch(path);
     const html = await page.text();

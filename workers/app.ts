@@ -72,7 +72,7 @@ const mcpApi = {
     // stops DNS rebinding, a page using the browser's network position or cookies; here only a
     // bearer token in the Authorization header is accepted, which no browser adds by itself, so a
     // page gets in only with a token the person granted its client on our consent page.
-    const grant = { clientId: ctx.auth.clientId ?? "", scopes: ctx.auth.scope };
+    const grant = { clientId: ctx.auth.clientId ?? "", clientName: ctx.props.clientName, scopes: ctx.auth.scope };
     const body =
       request.method === "POST"
         ? await request

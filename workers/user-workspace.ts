@@ -7,11 +7,13 @@ import { SERVER_INSTRUCTIONS } from "./mcp/guide";
 import { type McpGrant, McpSessions } from "./mcp/sessions";
 import { registerCtxTools } from "./mcp/tools";
 import type { BashInput } from "./workspace/bash-input";
+import { clientTrailerName } from "./workspace/client-trailer";
 import type { MarkdownCursor, MarkdownPage, PathRead, ReadInput, ReadPurpose } from "./workspace/files";
 import type { HistoryInput, HistoryResult } from "./workspace/history";
 import { personAccessError } from "./workspace/problems";
 import type { TokenTarget } from "./workspace/repo-token";
 import type { SearchInput, SearchResult } from "./workspace/search";
+import type { WebActionOutcome } from "./workspace/web-actions";
 import {
   type BashOutcome,
   type InstructionsOutcome,
@@ -66,9 +68,22 @@ export class UserWorkspace extends DurableObject<Env> {
     return this.#ws().config();
   }
 
-  /** ctx_bash: runs a command in the user's clone; what it changed is committed and pushed. */
-  async bash(input: BashInput): Promise<BashOutcome> {
-    return this.#ws().bash(input);
+  /**
+   * ctx_bash: runs a command in the user's clone; what it changed is committed and pushed, its
+   * commit naming `client` in its trailer; `signal` cancels it (see Workspace.bash).
+   */
+  async bash(input: BashInput, signal?: AbortSignal, client?: string): Promise<BashOutcome> {
+    return this.#ws().bash(input, signal, client);
+  }
+
+  /** The person reverts a commit of the default branch from the web (see Workspace.revert). */
+  async revert(sha: string): Promise<WebActionOutcome> {
+    return this.#ws().revert(sha);
+  }
+
+  /** The person brings in a side branch ctx4-ai made, from the web (see Workspace.bringIn). */
+  async bringIn(branch: string): Promise<WebActionOutcome> {
+    return this.#ws().bringIn(branch);
   }
 
   /** ctx_instructions: the guide's material from the user's repo. */
@@ -205,7 +220,11 @@ export class UserWorkspace extends DurableObject<Env> {
       { name: "ctx4-ai", version: "1.0.0" },
       { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {}, resources: { listChanged: true } } },
     );
-    registerCtxTools(server, this.#ws(), { canWrite: grant.scopes.includes("ctx:write"), calls: this.#sessions() });
+    registerCtxTools(server, this.#ws(), {
+      canWrite: grant.scopes.includes("ctx:write"),
+      calls: this.#sessions(),
+      client: clientTrailerName(grant.clientName, grant.clientId),
+    });
     return server;
   }
 

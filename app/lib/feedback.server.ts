@@ -1,5 +1,6 @@
 import { createCookie } from "react-router";
 import { z } from "zod";
+import { commitShaSchema, sideBranchSchema, webActionStopSchema } from "../../workers/workspace/web-actions";
 import { leftoverFacts } from "./account.server";
 
 /**
@@ -16,6 +17,11 @@ const feedbackSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("already-revoked") }),
   z.object({ kind: z.literal("repo-chosen") }),
   z.object({ kind: z.literal("account-deleted"), leftovers: leftoverFacts }),
+  // The person's own changes from the Activity pages: commit `reverted` undone by commit `sha`,
+  // side branch `branch` brought in as `sha`, or why it was not.
+  z.object({ kind: z.literal("reverted"), reverted: commitShaSchema, sha: commitShaSchema }),
+  z.object({ kind: z.literal("brought-in"), branch: sideBranchSchema, sha: commitShaSchema }),
+  z.object({ kind: z.literal("bring-in-stopped"), branch: z.string().max(200), outcome: webActionStopSchema }),
 ]);
 
 export type Feedback = z.infer<typeof feedbackSchema>;

@@ -87,13 +87,15 @@ export async function action({ request, context }: Route.ActionArgs) {
     const scope = form.data.write ? ["ctx:read", "ctx:write"] : ["ctx:read"];
     const approved = await oauth.approveConsent(request, form.data.handle, { scope });
     const client = await oauth.lookupClient(approved.request.clientId);
+    // Kept for /me and for the client's commits, cleaned as the consent page showed it (a
+    // metadata document's name is not).
+    const clientName = cleanClientName(client?.clientName ?? "") || approved.request.clientId;
     const { redirectTo } = await oauth.completeAuthorization({
       request: approved.request,
       userId: user.id,
-      // Kept for /me, cleaned as the consent page showed it (a metadata document's name is not).
-      metadata: { clientName: cleanClientName(client?.clientName ?? "") || approved.request.clientId },
+      metadata: { clientName },
       scope,
-      props: { userId: user.id },
+      props: { userId: user.id, clientName },
     });
     approved.headers.set("Location", redirectTo);
     return new Response(null, { status: 302, headers: approved.headers });

@@ -1,15 +1,11 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type OAuthClientProvider, UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from "@modelcontextprotocol/sdk/shared/auth.js";
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
+import { InMemoryOAuthClient } from "../in-memory-oauth-client";
 
 /**
  * Where the clients ask to be sent back: a listener of this test process on a free loopback
@@ -32,52 +28,20 @@ const REDIRECT_URL = `http://127.0.0.1:${(callbackServer.address() as AddressInf
  * The OAuth side of an MCP client such as Claude Code: dynamic registration, PKCE, tokens in
  * memory, and the authorization page opened in the person's browser (`consentIn`).
  */
-export class TestOAuthClient implements OAuthClientProvider {
-  #client: OAuthClientInformationMixed | undefined;
-  #tokens: OAuthTokens | undefined;
-  #verifier = "";
+export class TestOAuthClient extends InMemoryOAuthClient {
   #authorizationUrl: URL | undefined;
 
-  constructor(private readonly name: string) {}
-
-  get redirectUrl() {
-    return REDIRECT_URL;
+  constructor(name: string) {
+    super(name, REDIRECT_URL);
   }
 
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: this.name,
-      redirect_uris: [REDIRECT_URL],
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-      token_endpoint_auth_method: "none",
-    };
-  }
-
-  clientInformation() {
-    return this.#client;
-  }
-  saveClientInformation(client: OAuthClientInformationMixed) {
-    this.#client = client;
-  }
-  tokens() {
-    return this.#tokens;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.#tokens = tokens;
-  }
   /** Stands for an access token that has run out (they live an hour): the next call must refresh. */
   loseAccessToken() {
-    if (this.#tokens) this.#tokens = { ...this.#tokens, access_token: "expired-access-token" };
+    const tokens = this.tokens();
+    if (tokens) this.saveTokens({ ...tokens, access_token: "expired-access-token" });
   }
   redirectToAuthorization(url: URL) {
     this.#authorizationUrl = url;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.#verifier = verifier;
-  }
-  codeVerifier() {
-    return this.#verifier;
   }
 
   /** The authorization page the client sent the person to, as their browser opens it. */

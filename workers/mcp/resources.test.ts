@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
@@ -10,6 +11,9 @@ import { githubControl, onboardedVisitor, type Visitor } from "../../tests/worke
 import { REMOTE_FRESH_MS } from "../workspace/workspace";
 import { MEMORY_URI_PREFIX, memoryUri, pathOfUri, RESOURCE_NOT_FOUND } from "./resources";
 import { type CtxWorkspace, registerCtxTools } from "./tools";
+
+/** A file name shaped as a GitHub token. */
+const TOKEN_NAME = `ghp_${"a1B2".repeat(9)}.md`;
 
 /** An SDK client of a read-only session over the user's object (RPC), all in memory. */
 async function readOnlyClient(object: CtxWorkspace) {
@@ -57,6 +61,13 @@ describe("the memory as MCP resources", () => {
         "printf 'y\\n' > 'odd/two words.md'",
         "ln -s /etc/passwd odd/link.md",
         "printf 'not markdown\\n' > odd/notes.txt",
+        // Front matter as editors write it, and files that only look like it.
+        "printf -- '---\\r\\nname: crlf\\r\\n---\\r\\nbody\\r\\n' > odd/crlf.md",
+        "printf -- '\\xEF\\xBB\\xBF---\\nname: bom\\n---' > odd/bom.md",
+        "printf -- '---\\nname: never closed\\n' > odd/open.md",
+        "{ printf -- '---\\nname: too far\\n'; head -c 5000 /dev/zero | tr '\\0' x; printf '\\n---\\n'; } > odd/far.md",
+        "head -c 1000000 /dev/zero | tr '\\0' x > odd/one-line.md",
+        `printf 'z\\n' > odd/${TOKEN_NAME}`,
       ].join(" && "),
       comment: "Many notes",
     });
@@ -85,6 +96,8 @@ describe("the memory as MCP resources", () => {
     expect(names).toContain("resources/projects.md");
     expect(names).not.toContain("odd/link.md");
     expect(names).not.toContain("odd/notes.txt");
+    // Listed redacted, its URI would name no file: it is left out.
+    expect(names.filter((name) => name.includes("ghp_") || name.includes("redacted"))).toEqual([]);
     expect(names.filter((name) => name.startsWith("many/"))).toHaveLength(230);
     expect(all.find((resource) => resource.name === "many/007.md")).toEqual({
       uri: "ctx://memory/many/007.md",
@@ -94,6 +107,13 @@ describe("the memory as MCP resources", () => {
       mimeType: "text/markdown",
       size: 51,
     });
+
+    const titles = Object.fromEntries(
+      all.filter((resource) => resource.name.startsWith("odd/")).map((resource) => [resource.name, resource.title]),
+    );
+    expect(titles).toMatchObject({ "odd/crlf.md": "crlf", "odd/bom.md": "bom" });
+    for (const plain of ["odd/open.md", "odd/far.md", "odd/one-line.md"]) expect(titles[plain], plain).toBeUndefined();
+    expect(all.find((resource) => resource.name === "odd/one-line.md")?.size).toBe(1_000_000);
 
     const newline = all.find((resource) => resource.name === "odd/new\nline.md");
     const read = await client.readResource({ uri: newline?.uri ?? "" });
@@ -229,6 +249,11 @@ describe("notifications/resources/list_changed", () => {
     await reader.client.callTool({ name: "ctx_read", arguments: { path: "resources/web.md" } });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect([writer.heard.count, reader.heard.count, stranger.heard.count]).toEqual([2, 2, 0]);
+
+    // Disconnecting (or picking another repo) takes the listed files away.
+    await env.USER_WORKSPACE.get(env.USER_WORKSPACE.idFromName(await visitor.userId())).reset();
+    await vi.waitFor(() => expect([writer.heard.count, reader.heard.count]).toEqual([3, 3]), { timeout: 5_000 });
+    expect(stranger.heard.count).toBe(0);
     await Promise.all([writer.client.close(), reader.client.close(), stranger.client.close(), legacy.close()]);
   });
 });

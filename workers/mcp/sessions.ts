@@ -4,8 +4,11 @@ import { type TransportState, WorkerTransport } from "agents/mcp";
 import { SessionEventStore } from "./event-store";
 import { SseServerTransport } from "./sse-transport";
 
-/** What a verified access token allows: which client, with which scopes. */
-export type McpGrant = { clientId: string; scopes: string[] };
+/**
+ * What a verified access token allows: which client, with which scopes. `clientName` is the
+ * name the consent page showed (absent on grants made before it was kept in their props).
+ */
+export type McpGrant = { clientId: string; clientName?: string; scopes: string[] };
 
 type StoredSession = McpGrant & { transport: TransportState };
 type Live<T> = { transport: T; grant: McpGrant; server?: McpServer };

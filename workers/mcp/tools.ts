@@ -25,8 +25,11 @@ export const WRITE_TOOLS: ReadonlySet<string> = new Set(["ctx_bash"]);
 
 /** What the tools need of the user's workspace: the Durable Object, or its core. */
 export type CtxWorkspace = {
-  /** `signal`: the client cancelled the call (see Workspace.bash). */
-  bash(input: BashInput, signal?: AbortSignal): Promise<BashOutcome>;
+  /**
+   * `signal`: the client cancelled the call; `client`: its name, for the commit's trailer
+   * (see Workspace.bash).
+   */
+  bash(input: BashInput, signal?: AbortSignal, client?: string): Promise<BashOutcome>;
   instructions(): Promise<InstructionsOutcome>;
   search(input: SearchInput): Promise<ReadOutcome<SearchResult>>;
   history(input: HistoryInput): Promise<ReadOutcome<HistoryResult>>;
@@ -55,12 +58,13 @@ async function answer(calls: CallWatch | undefined, extra: Extra, result: { text
  * whether the session's grant allows changing the repo: without it only the read tools and the
  * resources exist.
  * `calls` is the session's side of a call (its stream, outcomes its client did not see); a
- * transport without sessions (in memory) has none.
+ * transport without sessions (in memory) has none. `client` is the session's AI client as its
+ * commits name it (`Ctx4-Client` trailer, see client-trailer.ts).
  */
 export function registerCtxTools(
   server: McpServer,
   workspace: CtxWorkspace,
-  options: { canWrite: boolean; calls?: CallWatch },
+  options: { canWrite: boolean; calls?: CallWatch; client?: string },
 ) {
   const { calls } = options;
   server.registerTool(
@@ -132,7 +136,7 @@ export function registerCtxTools(
       signal.addEventListener("abort", endStream, { once: true });
       let outcome: BashOutcome;
       try {
-        outcome = await withProgress(extra, () => workspace.bash(input, signal));
+        outcome = await withProgress(extra, () => workspace.bash(input, signal, options.client));
       } finally {
         signal.removeEventListener("abort", endStream);
       }

@@ -227,7 +227,7 @@ const MARKDOWN_OUTPUT_BYTES = MARKDOWN_PAGE_SIZE * (4_096 * 4 + 4_200);
  * The memory's tracked Markdown files from `cursor` on (the first page without one), in git's
  * byte order, at most `MARKDOWN_PAGE_SIZE`, with size and front matter, in one sandbox round
  * trip that reads only the page's files (markdown.sh). Symlinks and files under symlinked
- * folders are left out.
+ * folders are left out, and so are names holding a token (see `redact`).
  * @throws CloneMissingError when there is no clone to read.
  */
 export async function markdownPage(
@@ -254,14 +254,17 @@ export async function markdownPage(
     const path = fields[index] ?? "";
     // No Markdown path is "end": it ends in .md or .markdown.
     if (path === "end") {
-      // Redacted too: a cursor is output. A path that differed is then found by the slow path.
+      // The cursor names the last path listed. When the page's last one was left out, its
+      // position no longer matches that path, and markdown.sh finds the place by the slow path.
       const last = files.at(-1)?.path;
       const more = fields[index + 1] === "1" && last !== undefined;
       return { files, next: more ? { after: last, position: Number(fields[index + 2]) } : null };
     }
+    // A name holding a token is left out rather than listed redacted: its URI would name no file.
+    if (redact(path) !== path) continue;
     const front = readFrontMatter(fields[index + 2] ?? "");
     files.push({
-      path: redact(path),
+      path,
       bytes: Number(fields[index + 1]),
       ...(front?.name ? { name: redact(front.name) } : {}),
       ...(front?.description ? { description: redact(front.description) } : {}),

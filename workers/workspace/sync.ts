@@ -1,7 +1,8 @@
 import type { BotIdentity } from "../../app/lib/github/app.server";
 import type { SandboxBackend } from "../sandbox/backend";
 import { gitRemoteUrl } from "../sandbox/git-egress";
-import { SYNC_SCRIPT } from "./scripts";
+import { SYNC_SCRIPT, WEB_ACTIONS_SCRIPT } from "./scripts";
+import { type ActionReport, type WebAction, webActionEnv } from "./web-actions";
 
 /** The repo a clone follows, as the user's config names it. */
 export type CloneTarget = { repoId: number; fullName: string; cloneUrl: string; branch: string };
@@ -51,6 +52,10 @@ export type SyncOutcome = {
   movedAside?: string;
   /** What was uncommitted, committed now. */
   committed?: SyncCommit;
+  /** The commit a web action made (modes `revert` and `bring-in`), as `committed` is reported. */
+  acted?: SyncCommit;
+  /** What a web action did, when it made no commit or the commit did not land (see web-actions.sh). */
+  action?: ActionReport;
   fetched: boolean;
   integrated?: "fast-forward" | "rebased";
   pushed?: string;
@@ -81,8 +86,10 @@ export type SyncOutcome = {
 /**
  * `fetch`: commit leftovers, fetch, integrate, push. `push-only`: commit leftovers and push
  * (fetching only if GitHub rejects the push). `read`: fetch and fast-forward a clean clone.
+ * `revert` and `bring-in`: as `fetch`, then the person's web action (SyncOptions.action) is
+ * made and pushed.
  */
-export type SyncMode = "fetch" | "push-only" | "read";
+export type SyncMode = "fetch" | "push-only" | "read" | WebAction["kind"];
 
 export type SyncFailure = "auth" | "not-found" | "forbidden" | string;
 
@@ -112,14 +119,14 @@ export const CLONE_FILTER = "blob:limit=1m";
 const SYNC_TIMEOUT_MS = 180_000;
 const SYNC_OUTPUT_BYTES = 256 * 1024;
 /** The message of a commit of what an earlier call left uncommitted. */
-const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommitted";
+export const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommitted";
 
 /**
  * What a sync is told beyond its mode: the message for what is uncommitted, and where the
  * Worker last saw GitHub's branch (a commit it fetched or GitHub confirmed), which the clone's
  * own record of it is reset to first: a command may have moved that record to hide a commit.
  */
-export type SyncOptions = { commitMessage?: string; knownUpstream?: string };
+export type SyncOptions = { commitMessage?: string; knownUpstream?: string; action?: WebAction };
 
 /**
  * Runs sync.sh: clones when there is no clone of this repo, otherwise syncs as `mode` says.
@@ -137,7 +144,8 @@ export async function syncClone(
 ): Promise<SyncOutcome> {
   const attempt = async (): Promise<SyncAttempt> => {
     const result = await sandbox.exec({
-      command: SYNC_SCRIPT,
+      // The web actions' functions come first: sync.sh calls them once the clone is in step.
+      command: options.action ? `${WEB_ACTIONS_SCRIPT}\n${SYNC_SCRIPT}` : SYNC_SCRIPT,
       env: {
         ...identityEnv(identity),
         CTX4_REPO_URL: gitRemoteUrl(target.fullName),
@@ -147,6 +155,7 @@ export async function syncClone(
         CTX4_CLONE_FILTER: CLONE_FILTER,
         CTX4_COMMIT_MESSAGE: options.commitMessage ?? LEFTOVER_MESSAGE,
         ...(options.knownUpstream ? { CTX4_KNOWN_UPSTREAM: options.knownUpstream } : {}),
+        ...(options.action ? webActionEnv(options.action) : {}),
       },
       timeoutMs: SYNC_TIMEOUT_MS,
       maxOutputBytes: SYNC_OUTPUT_BYTES,
@@ -176,6 +185,7 @@ export async function syncClone(
     result = await attempt();
     // What the first run committed is not uncommitted any more: the second cannot report it.
     result.outcome.committed ??= first.outcome.committed;
+    result.outcome.acted ??= first.outcome.acted;
   }
   if ("failure" in result) throw new SyncError(result.failure, result.message, result.outcome);
   return result.outcome;
@@ -209,6 +219,8 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
   let complete = false;
   /** Where `@file` lines go: the commit, then the commit as it landed. */
   let files: string[] | undefined;
+  /** The commit a `@landed` line is about: the one of what was uncommitted, or a web action's. */
+  let latest: SyncCommit | undefined;
   for (const line of stdout.split("\n")) {
     const [event, ...words] = line.split(" ");
     const rest = words.join(" ");
@@ -225,12 +237,24 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
         break;
       case "@committed":
         outcome.committed = { sha: rest, files: [] };
-        files = outcome.committed.files;
+        latest = outcome.committed;
+        files = latest.files;
+        break;
+      case "@acted":
+        outcome.acted = { sha: rest, files: [] };
+        latest = outcome.acted;
+        files = latest.files;
         break;
       case "@landed":
-        if (!outcome.committed) break;
-        outcome.committed.landed = rest === "none" ? null : { sha: rest, files: [] };
-        files = outcome.committed.landed?.files;
+        if (!latest) break;
+        latest.landed = rest === "none" ? null : { sha: rest, files: [] };
+        files = latest.landed?.files;
+        break;
+      case "@action":
+        outcome.action = { state: words[0] ?? "", why: words[1] ?? "", conflicts: [] };
+        break;
+      case "@action-conflict":
+        outcome.action?.conflicts.push(unescapePath(rest));
         break;
       case "@file":
         files?.push(rest.split("\t").map(unescapePath).join("\t"));

@@ -19,6 +19,7 @@ import {
   DEFAULT_TIMEOUT_SECONDS,
   MAX_OUTPUT_BYTES,
 } from "./bash-input";
+import { withClientTrailer } from "./client-trailer";
 import { runInClone, type StreamOutput } from "./command";
 import {
   type MarkdownCursor,
@@ -44,6 +45,7 @@ import {
   type CloneTarget,
   type FlaggedFile,
   type GitCredentials,
+  LEFTOVER_MESSAGE,
   type SideBranch,
   type SyncCommit,
   SyncError,
@@ -52,6 +54,14 @@ import {
   type SyncOutcome,
   syncClone,
 } from "./sync";
+import {
+  commitShaSchema,
+  refusal,
+  sideBranchSchema,
+  type WebAction,
+  type WebActionOutcome,
+  webActionOutcome,
+} from "./web-actions";
 
 /**
  * How long after we last saw GitHub's branch we trust our clone to be current. Past this, the
@@ -157,6 +167,11 @@ export class Workspace {
    * command: the next command syncs first, which commits them under a message of their own.
    */
   #mayHoldLeftovers = false;
+  /**
+   * The client whose command's changes may be left uncommitted (its commit failed), known while
+   * this object lives: the commit that takes them in names it in its trailer.
+   */
+  #leftoversOf: string | undefined;
   /** Set by {@link erase}: the account is being deleted, and nothing may run again. */
   #erased = false;
   readonly #queue = new SerialQueue();
@@ -166,7 +181,7 @@ export class Workspace {
   /**
    * `confirmAccess` throws when the person may no longer use the repo (see RepoTokenCache).
    * `memoryChanged` is told each time the clone's branch moved: a command's commit, commits
-   * from GitHub (the web, another client) brought in by a sync, or a branch put back.
+   * from GitHub (the web, another client) brought in by a sync, a branch put back, or a reset.
    */
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -205,9 +220,10 @@ export class Workspace {
    * `signal` is the client's cancellation (MCP 2025-11-25, "Cancellation"): before the command
    * starts, nothing runs; while it runs, it and everything it started are stopped, and what it
    * had changed by then is still committed and pushed, so no change is ever lost unsaid. Our
-   * own git steps are never interrupted: they always finish what they began.
+   * own git steps are never interrupted: they always finish what they began. `client` is the
+   * calling AI client's name (see clientTrailerName): its commit ends in the trailer naming it.
    */
-  bash(input: BashInput, signal?: AbortSignal): Promise<BashOutcome> {
+  bash(input: BashInput, signal?: AbortSignal, client?: string): Promise<BashOutcome> {
     const parsed = bashInputSchema.safeParse(input);
     if (!parsed.success) return Promise.resolve({ ran: false, problem: `Invalid input: ${parsed.error.message}` });
     const { command, timeoutSeconds = DEFAULT_TIMEOUT_SECONDS } = parsed.data;
@@ -252,7 +268,11 @@ export class Workspace {
         });
         if (!outcome) return cancelledBeforeRun;
         const message = commitMessage(parsed.data);
-        const settled = await this.#publish(ready, outcome.cancelled ? `${message} (cancelled)` : message);
+        const settled = await this.#publish(
+          ready,
+          withClientTrailer(outcome.cancelled ? `${message} (cancelled)` : message, client),
+          client,
+        );
         notes.push(...describeSync(settled.sync, ready.target, "after"));
         return {
           ran: true,
@@ -280,6 +300,58 @@ export class Workspace {
       } catch (error) {
         await this.#recordAccessFailure(error);
         return { ran: false, problem: redact(describeFailure(error, ready.target.fullName)) };
+      }
+    });
+  }
+
+  /**
+   * The person reverts commit `sha` of the default branch from the web: a commit
+   * `Revert "<subject>"` made by the bot and pushed through the same queue and sync as the
+   * tools' commits (see web-actions.ts). Refused, with nothing run, for anything but a full
+   * commit id; refused by the script for an unknown commit, one not on the branch, the first
+   * commit, a merge.
+   */
+  revert(sha: string): Promise<WebActionOutcome> {
+    const parsed = commitShaSchema.safeParse(sha);
+    if (!parsed.success) return Promise.resolve(refusal({ kind: "revert", sha }, "invalid"));
+    return this.#webAction({ kind: "revert", sha: parsed.data });
+  }
+
+  /**
+   * The person brings side branch `branch` (one ctx4-ai made on a conflict, a recovery or a
+   * stash) onto the default branch from the web: one squash commit by the bot, pushed as the
+   * tools' commits are. The side branch stays on GitHub: the git route deletes no branch.
+   */
+  bringIn(branch: string): Promise<WebActionOutcome> {
+    const parsed = sideBranchSchema.safeParse(branch);
+    if (!parsed.success) return Promise.resolve(refusal({ kind: "bring-in", branch }, "invalid"));
+    return this.#webAction({ kind: "bring-in", branch: parsed.data });
+  }
+
+  /**
+   * A web action, in the queue like every tool call: the sync in the action's mode catches the
+   * clone up (committing and pushing what an earlier command left), makes the commit and pushes
+   * it. A commit GitHub did not take stays in the clone and goes with the next sync, as a
+   * command's does, and the outcome says so.
+   */
+  #webAction(action: WebAction): Promise<WebActionOutcome> {
+    return this.#queue.run(async () => {
+      const found = await this.#ready();
+      if ("problem" in found) return { state: "failed", problem: found.problem };
+      const redact = (text: string) => redactSecrets(text, this.#tokens.knownTokens());
+      try {
+        const { outcome } = await this.#syncFollowing(found, action.kind, [], action);
+        return webActionOutcome(action, outcome);
+      } catch (error) {
+        await this.#recordAccessFailure(error);
+        const problem = redact(describeFailure(error, found.target.fullName));
+        if (!(error instanceof SyncError && error.partial.acted)) return { state: "failed", problem };
+        this.#mayHoldLeftovers = true;
+        await this.storage.put(UNPUSHED_KEY, { repoId: found.target.repoId, since: Date.now() });
+        return {
+          state: "failed",
+          problem: `${problem} The commit is made in your workspace and goes to GitHub with the next change to your memory.`,
+        };
       }
     });
   }
@@ -376,6 +448,8 @@ export class Workspace {
     this.#config = undefined;
     this.#synced = undefined;
     this.#gitRoute = undefined;
+    // The files sessions listed belong to a repo this user no longer reads from.
+    this.memoryChanged();
     await this.#tokens.discard();
     if (await this.storage.get(UNPUSHED_KEY)) return { sandbox: "kept-unpushed-work" };
     try {
@@ -469,7 +543,7 @@ export class Workspace {
    * Runs sync.sh with the git route open: while it runs, and only then, git in the sandbox may
    * reach the user's repo on GitHub through {@link Workspace.gitEgress}.
    */
-  async #sync(ready: Ready, mode: SyncMode, message?: string): Promise<SyncOutcome> {
+  async #sync(ready: Ready, mode: SyncMode, message?: string, action?: WebAction): Promise<SyncOutcome> {
     if (mode !== "push-only") this.#counts.gitSyncs += 1;
     this.#gitRoute = ready;
     this.#pushedRefs = [];
@@ -486,8 +560,9 @@ export class Workspace {
       const knownUpstream = synced && sameBranch(synced, ready.target) ? (synced.upstream ?? undefined) : undefined;
       outcome = confirmPushes(
         await syncClone(ready.sandbox, ready.target, ready.identity, credentials, mode, {
-          commitMessage: message,
+          commitMessage: message ?? withClientTrailer(LEFTOVER_MESSAGE, this.#leftoversOf),
           knownUpstream,
+          action,
         }),
         this.#pushedRefs,
         ready.target.branch,
@@ -511,7 +586,10 @@ export class Workspace {
     // After a push-capable sync, nothing of the clone is left unpushed. A clone set aside may
     // hold work that never reached GitHub, so the sandbox stays on reset then.
     if (mode !== "read" && !outcome.movedAside) await this.storage.delete(UNPUSHED_KEY);
-    if (mode !== "read") this.#mayHoldLeftovers = false;
+    if (mode !== "read") {
+      this.#mayHoldLeftovers = false;
+      this.#leftoversOf = undefined;
+    }
     return outcome;
   }
 
@@ -520,15 +598,20 @@ export class Workspace {
    * again by id: a renamed default branch or repo is followed (and stored, so the dashboard
    * agrees), with a note, and the sync runs once more there.
    */
-  async #syncFollowing(ready: Ready, mode: SyncMode, notes: string[]): Promise<{ ready: Ready; outcome: SyncOutcome }> {
+  async #syncFollowing(
+    ready: Ready,
+    mode: SyncMode,
+    notes: string[],
+    action?: WebAction,
+  ): Promise<{ ready: Ready; outcome: SyncOutcome }> {
     try {
-      return { ready, outcome: await this.#sync(ready, mode) };
+      return { ready, outcome: await this.#sync(ready, mode, undefined, action) };
     } catch (error) {
       if (!(error instanceof SyncError) || !FOLLOW_ON.has(error.failure)) throw error;
       const moved = await this.#follow(ready);
       if (!moved) throw error;
       notes.push(moved.note);
-      return { ready: moved.ready, outcome: await this.#sync(moved.ready, mode) };
+      return { ready: moved.ready, outcome: await this.#sync(moved.ready, mode, undefined, action) };
     }
   }
 
@@ -564,10 +647,14 @@ export class Workspace {
     return { ready: { ...ready, target: { ...target, ...now } }, note };
   }
 
-  /** After a command: commits what it changed as `message` and pushes, or says why not. */
+  /**
+   * After a command of `client`'s: commits what it changed as `message` and pushes, or says why
+   * not.
+   */
   async #publish(
     ready: Ready,
     message: string,
+    client: string | undefined,
   ): Promise<{ sync: SyncOutcome; publish: PublishOutcome; commitError?: string }> {
     try {
       const sync = await this.#sync(ready, "push-only", message);
@@ -578,6 +665,7 @@ export class Workspace {
       this.#mayHoldLeftovers = true;
       const sync = error instanceof SyncError ? error.partial : { fetched: false };
       if (error instanceof SyncError && error.failure === "commit") {
+        this.#leftoversOf = client;
         return { sync, publish: { state: "not-needed" }, commitError: error.message };
       }
       await this.storage.put(UNPUSHED_KEY, { repoId: ready.target.repoId, since: Date.now() });

@@ -12,5 +12,9 @@ export type Scope = keyof typeof SCOPES;
 
 export const ALL_SCOPES = Object.keys(SCOPES) as Scope[];
 
-/** What the Worker stores with each grant and gets back with every validated token. */
-export type GrantProps = { userId: string };
+/**
+ * What the Worker stores with each grant and gets back with every validated token: the user,
+ * and the client's name as the consent page showed it (cleaned; absent on older grants), which
+ * the client's commits carry (`Ctx4-Client` trailer).
+ */
+export type GrantProps = { userId: string; clientName?: string };

@@ -11,16 +11,6 @@ unset CTX4_MARK CTX4_INDEX_MAX
 if [ -L repo ] || [ ! -d repo/.git ] || ! cd repo 2>/dev/null; then exit 3; fi
 shopt -s nullglob
 
-# True when path $1, or a folder on the way to it, is a symlink.
-ctx4_linked() {
-  local rest=$1 prefix=""
-  while :; do
-    prefix=${prefix:+$prefix/}${rest%%/*}
-    [ -L "$prefix" ] && return 0
-    [ "$rest" = "${rest#*/}" ] && return 1
-    rest=${rest#*/}
-  done
-}
 
 # Prints kind $1, then at most $2 characters of file $3, read by bash itself: no process per file.
 ctx4_show() {

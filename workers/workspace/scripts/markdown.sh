@@ -1,7 +1,7 @@
 # One page of the memory's Markdown files (tracked *.md and *.markdown, in git's byte order) for
 # MCP resources/list: the first CTX4_PAGE paths after CTX4_AFTER ("" for the first page), which
 # was number CTX4_POSITION (1-based) of the list. For each regular file inside the clone it
-# prints "<path>\0<bytes>\0<first 4096 characters>\0"; a symlink, or a file under a symlinked
+# prints "<path>\0<bytes>\0<front matter block, or nothing>\0"; a symlink, or a file under a symlinked
 # folder, is left out, never opened. Last, "end\0<1 when paths may follow, else 0>\0<the last
 # path's position>\0". Read-only; runs no program of the repo's, and only git, head, tail
 # and one stat besides bash, whatever the page holds.
@@ -12,16 +12,6 @@ if [ -L repo ] || [ -L repo/.git ] || [ ! -d repo/.git ] || ! cd repo 2>/dev/nul
 export LC_ALL=C GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_CEILING_DIRECTORIES=$PWD/..
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_EXEC_PATH
 
-# True when path $1, or a folder on the way to it, is a symlink.
-ctx4_linked() {
-  local rest=$1 prefix=""
-  while :; do
-    prefix=${prefix:+$prefix/}${rest%%/*}
-    [ -L "$prefix" ] && return 0
-    [ "$rest" = "${rest#*/}" ] && return 1
-    rest=${rest#*/}
-  done
-}
 
 # ls-files reads only the index; no config of the clone's may run a program (fsmonitor) meanwhile.
 ctx4_list() { git -c core.fsmonitor=false -c core.quotePath=false ls-files -z -- '*.md' '*.markdown' 2>/dev/null; }
@@ -64,13 +54,31 @@ done
 # A full window read to its end may have more after it.
 [ "${#ctx4_all[@]}" -ge "$ctx4_window" ] && [ "$ctx4_index" -ge "${#ctx4_all[@]}" ] && ctx4_more=1
 
+# Sets ctx4_head to the front matter block at the top of stdin, closing line included, read
+# a line at a time up to 4096 characters in all: "" when the first line is not "---". Only
+# the block travels to the Worker, not the file's text (a page is 100 files).
+ctx4_front() {
+  local line bare budget=4096 first=1
+  ctx4_head=""
+  while [ "$budget" -gt 0 ] && { IFS= read -r -n "$budget" line || [ -n "$line" ]; }; do
+    ctx4_head+=$line$'\n'
+    budget=$((budget - ${#line} - 1))
+    bare=${line%$'\r'}
+    if [ "$first" = 1 ]; then
+      first=0
+      [ "${bare#$'\xEF\xBB\xBF'}" = --- ] || { ctx4_head="" && return; }
+    elif [ "$bare" = --- ] || [ "$bare" = ... ]; then
+      return
+    fi
+  done
+}
+
 ctx4_sizes=()
 if [ "${#ctx4_paths[@]}" -gt 0 ]; then
   mapfile -d '' ctx4_sizes < <(stat --printf '%s\0' -- "${ctx4_paths[@]/#/./}")
 fi
 for ctx4_index in "${!ctx4_paths[@]}"; do
-  ctx4_head=""
-  IFS= read -r -d '' -N 4096 ctx4_head <"./${ctx4_paths[ctx4_index]}"
+  ctx4_front <"./${ctx4_paths[ctx4_index]}"
   printf '%s\0%s\0%s\0' "${ctx4_paths[ctx4_index]}" "${ctx4_sizes[ctx4_index]:-0}" "$ctx4_head"
 done
 printf 'end\0%s\0%s\0' "$ctx4_more" "$ctx4_position"

@@ -28,13 +28,3 @@ export GIT_CONFIG_COUNT=13 \
   GIT_CONFIG_KEY_11=color.ui GIT_CONFIG_VALUE_11=false \
   GIT_CONFIG_KEY_12=core.quotePath GIT_CONFIG_VALUE_12=true
 
-# True when path $1, or a folder on the way to it, is a symlink.
-ctx4_linked() {
-  local rest=$1 prefix=""
-  while :; do
-    prefix=${prefix:+$prefix/}${rest%%/*}
-    [ -L "$prefix" ] && return 0
-    [ "$rest" = "${rest#*/}" ] && return 1
-    rest=${rest#*/}
-  done
-}

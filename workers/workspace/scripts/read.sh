@@ -11,16 +11,6 @@ unset CTX4_PATH CTX4_START CTX4_LAST CTX4_MAX_BYTES
 if [ -L repo ] || [ ! -d repo/.git ] || ! cd repo 2>/dev/null; then exit 3; fi
 export LC_ALL=C
 
-# True when path $1, or a folder on the way to it, is a symlink.
-ctx4_linked() {
-  local rest=$1 prefix=""
-  while :; do
-    prefix=${prefix:+$prefix/}${rest%%/*}
-    [ -L "$prefix" ] && return 0
-    [ "$rest" = "${rest#*/}" ] && return 1
-    rest=${rest#*/}
-  done
-}
 
 # "./" first: a name starting with a dash is never taken for an option.
 ctx4_file=./$ctx4_path

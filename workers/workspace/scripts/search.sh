@@ -27,21 +27,38 @@ if [ -n "$CTX4_PATH" ]; then
   fi
   where=(":(literal)$CTX4_PATH")
 fi
-counts=$(mktemp) || exit 1
-trap 'rm -f "$counts"' EXIT
-timeout -k 1 "$CTX4_SECONDS" git grep -c "${options[@]}" -- "${where[@]}" >"$counts"
-first=$?
+# git grep -c -z prints "<path>\0<count>\n" per file. Read in split at NULs (no temp file: a
+# process less per search), git's exit status appended as the last field, the fields are
+# path, "count\npath", …, "count\n".
+mapfile -d '' fields < <(
+  timeout -k 1 "$CTX4_SECONDS" git grep -c "${options[@]}" -- "${where[@]}"
+  printf '\0%s' "$?"
+)
+first=${fields[-1]}
+unset 'fields[-1]'
 printf '%s counts\n' "$ctx4_mark"
-# About 10,000 files: more is counted as "more than".
-head -c 1000000 "$counts"
+# Up to 1 MB (about 10,000 files), in bytes whatever the locale: more is counted as "more than".
+ctx4_print_counts() {
+  local LC_ALL=C index bytes=0
+  for ((index = 0; index < ${#fields[@]}; index++)); do
+    bytes=$((bytes + ${#fields[index]} + 1))
+    [ "$bytes" -gt 1000000 ] && return
+    [ "$index" -gt 0 ] && printf '\0'
+    printf '%s' "${fields[index]}"
+  done
+}
+ctx4_print_counts
 printf '\n%s lines\n' "$ctx4_mark"
 # The first files holding CTX4_MAX matching lines, as literal pathspecs.
 shown=()
 total=0
-while [ "$first" -eq 0 ] && [ "$total" -lt "$CTX4_MAX" ] && IFS= read -r -d '' file && IFS= read -r count; do
+for ((index = 0; first == 0 && total < CTX4_MAX && index + 1 < ${#fields[@]}; index++)); do
+  file=${fields[index]}
+  [ "$index" -gt 0 ] && file=${file#*$'\n'}
+  count=${fields[index + 1]%%$'\n'*}
   shown+=(":(literal)$file")
   total=$((total + count))
-done <"$counts"
+done
 second=0
 if [ "${#shown[@]}" -gt 0 ]; then
   # Each printed line is cut at 8 KB (a path is at most 4 KB), and the whole at 1 MB: a

@@ -4,10 +4,12 @@
 # rejected. A conflict never loses a side: the local commits go to a new side branch on
 # GitHub, and the clone follows GitHub's branch again. Nothing is ever force-pushed.
 # CTX4_MODE=read only fetches and fast-forwards a clean clone: it never commits or pushes.
+# CTX4_MODE=revert and bring-in sync as fetch does, then make the person's change from the web
+# (scripts/web-actions.sh, put before this script) and push it the same way.
 # There is no credential here: CTX4_REPO_URL is the egress route's URL, and the Worker adds
 # the token to git's requests on their way to GitHub (workers/sandbox/git-egress.ts).
 # Every file in the sandbox is hostile input: a command may have written any of them.
-# In:  CTX4_REPO_URL, CTX4_REPO_ID, CTX4_BRANCH, CTX4_MODE (fetch, push-only or read),
+# In:  CTX4_REPO_URL, CTX4_REPO_ID, CTX4_BRANCH, CTX4_MODE (fetch, push-only, read, revert or bring-in),
 #      CTX4_CLONE_FILTER, CTX4_COMMIT_MESSAGE (for what is uncommitted), CTX4_KNOWN_UPSTREAM
 #      (optional: where the Worker last saw GitHub's branch), the bot's GIT_AUTHOR_NAME / _EMAIL.
 # Out: one "@<event> ..." line per thing that happened, on stdout; git's messages on stderr.
@@ -588,7 +590,8 @@ fast_forward_only() {
 
 if ! is_our_clone; then
   clone
-  exit 0
+  # A web action goes on in the new clone.
+  case $CTX4_MODE in revert | bring-in) ;; *) exit 0 ;; esac
 fi
 cd repo || fail cd "the clone is missing"
 configure || fail configure "could not write the clone's git config"
@@ -628,7 +631,7 @@ else
   fi
   # Fetched first, so that a branch this clone does not have yet (GitHub's default branch was
   # renamed) starts from GitHub's, and the commits of the old one are seen as already there.
-  if [ "$CTX4_MODE" = fetch ]; then
+  if [ "$CTX4_MODE" != push-only ]; then
     fetch_remote
   elif git rev-parse -q --verify "$upstream" >/dev/null; then
     remote=present
@@ -637,9 +640,11 @@ else
   fi
   set_aside_stashes
   gather_work
-  [ "$CTX4_MODE" = fetch ] && integrate
+  [ "$CTX4_MODE" = push-only ] || integrate
   publish
   report_landed
+  # The person's action from the web (scripts/web-actions.sh), on top of what is now on GitHub.
+  case $CTX4_MODE in revert | bring-in) web_action ;; esac
 fi
 say upstream "$(git rev-parse -q --verify "$upstream" || echo none)"
 say head "$(git rev-parse -q --verify HEAD || echo empty)"
