@@ -26,7 +26,7 @@ export function MemoryNav({ fullName, webUrl }: { fullName: string; webUrl: stri
   );
 }
 
-/** Who made a commit, in the person's words: "Your AI (Claude)", "You", or the GitHub login. */
+/** Who made a commit, in the person's words: "Your AI (Claude)", "You", "You (on ctx4-ai)", or the GitHub login. */
 export function AuthorLabel({ author }: { author: CommitAuthor }) {
   switch (author.kind) {
     case "ai":
@@ -36,7 +36,7 @@ export function AuthorLabel({ author }: { author: CommitAuthor }) {
         </span>
       );
     case "you":
-      return <span className="font-medium">You</span>;
+      return <span className="font-medium">You{author.fromWeb ? " (on ctx4-ai)" : ""}</span>;
     case "other":
       return <span className="font-medium">{author.name}</span>;
   }

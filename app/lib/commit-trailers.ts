@@ -1,12 +1,12 @@
+import { CLIENT_TRAILER } from "../../workers/workspace/client-trailer";
+
 /**
  * Git trailers ("Key: value" lines in a commit message's last paragraph, as
  * https://git-scm.com/docs/git-interpret-trailers describes them) and the `Ctx4-Client`
  * trailer our bot writes to name the AI client that made a change. Messages are hostile
- * input: values are returned as plain text, never markup, trimmed and bounded.
+ * input: values are returned as plain text, never markup, trimmed and bounded. The trailer
+ * itself is written by workers/workspace/client-trailer.ts.
  */
-
-/** The trailer naming the connected AI client behind one of the bot's commits. */
-export const CLIENT_TRAILER = "Ctx4-Client";
 
 const MAX_VALUE_LENGTH = 200;
 const TRAILER_LINE = /^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$/;

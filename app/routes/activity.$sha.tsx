@@ -1,9 +1,11 @@
 import "react-diff-view/style/index.css";
 import { Decoration, Diff, type FileData, Hunk, parseDiff } from "react-diff-view";
-import { Link } from "react-router";
+import { data, Link } from "react-router";
 import { buttonClass } from "../components/button";
 import { AuthorLabel, CommitDate, MemoryNav } from "../components/memory-nav";
 import { Page } from "../components/page";
+import { ActivityFeedback } from "../components/web-action-notice";
+import { takeFeedback } from "../lib/feedback.server";
 import type { ChangedFile } from "../lib/github/memory.server";
 import { loadMemory, notFound } from "../lib/memory-page.server";
 import type { Route } from "./+types/activity.$sha";
@@ -18,15 +20,16 @@ const FOLDED_OVER_LINES = 200;
 const MAX_RENDERED_LINES = 3000;
 
 /**
- * One commit of the person's memory repo, by full id, with its diff (one GitHub call). An id
- * their repo does not hold, someone else's included, is 404.
+ * One commit of the person's memory repo, by full id, with its diff (one GitHub call), and,
+ * once, what the revert that made it did. An id their repo does not hold, someone else's
+ * included, is 404.
  */
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   if (!/^[0-9a-f]{40}$/.test(params.sha)) throw notFound();
   const { email, fullName, webUrl, memory } = await loadMemory(context, request);
-  const commit = await memory.commit(params.sha);
+  const [commit, { feedback, headers }] = await Promise.all([memory.commit(params.sha), takeFeedback(request)]);
   if (!commit) throw notFound();
-  return { email, fullName, webUrl, commit };
+  return data({ email, fullName, webUrl, commit, feedback }, { headers });
 }
 
 /**
@@ -104,7 +107,8 @@ function FileDiff({ file, webUrl }: { file: ChangedFile; webUrl: string }) {
 export default function CommitPage({ loaderData }: Route.ComponentProps) {
   const { commit } = loaderData;
   const body = commit.message.split("\n").slice(1).join("\n").trim();
-  const isAi = commit.author.kind === "ai";
+  // Our bot's commits can be reverted through the workspace: the AI's, and the person's own from these pages.
+  const byBot = commit.author.kind === "ai" || (commit.author.kind === "you" && commit.author.fromWeb);
   return (
     <Page email={loaderData.email}>
       <MemoryNav fullName={loaderData.fullName} webUrl={loaderData.webUrl} />
@@ -114,6 +118,7 @@ export default function CommitPage({ loaderData }: Route.ComponentProps) {
             ← Activity
           </Link>
         </p>
+        <ActivityFeedback feedback={loaderData.feedback} />
         <header className="space-y-2">
           <h1 className="text-2xl font-semibold tracking-tight break-words">{commit.subject || "(no message)"}</h1>
           <p className="text-sm text-stone-600">
@@ -124,7 +129,7 @@ export default function CommitPage({ loaderData }: Route.ComponentProps) {
           {body ? (
             <pre className="rounded-md bg-stone-100 p-3 text-sm whitespace-pre-wrap break-words">{body}</pre>
           ) : null}
-          {isAi ? (
+          {byBot ? (
             <div>
               <Link to={`/activity/${commit.sha}/revert`} className={buttonClass("secondary")}>
                 Revert this change

@@ -155,6 +155,19 @@ describe("a commit's page", () => {
     expect(text).toContain("Revert this change");
   });
 
+  it("says once, on the revert's own page, that the person's revert landed", async () => {
+    const { visitor, aiSha } = await personWithHistory("revert");
+    const reverted = await visitor.post(`/activity/${aiSha}/revert`, {});
+    expect(reverted.status).toBe(302);
+    const to = location(reverted) ?? "";
+    const text = await read(visitor, to);
+    expect(text).toContain(`Reverted Commit ${aiSha.slice(0, 7)} is undone by a new commit`);
+    expect(text).toMatch(/Revert "Remember the hostile note" You \(on ctx4-ai\) ·/);
+    expect(text).toContain("Revert this change");
+    expect(await read(visitor, to)).not.toContain("is undone by a new commit");
+    expect(await read(visitor, "/activity")).toMatch(/Revert "Remember the hostile note" \w+ You \(on ctx4-ai\) ·/);
+  });
+
   it("offers no revert for the person's own commit, and answers 404 for an id the repo does not hold", async () => {
     const { visitor, fullName } = await personWithHistory("own");
     const [, , mine] = await githubControl().commits(fullName, "main", 5);

@@ -1,8 +1,10 @@
-import { Form, Link } from "react-router";
+import { data, Form, Link } from "react-router";
 import { z } from "zod";
 import { buttonClass } from "../components/button";
 import { AuthorLabel, CommitDate, MemoryNav } from "../components/memory-nav";
 import { Page } from "../components/page";
+import { ActivityFeedback } from "../components/web-action-notice";
+import { takeFeedback } from "../lib/feedback.server";
 import type { ChangedFile } from "../lib/github/memory.server";
 import { loadMemory } from "../lib/memory-page.server";
 import type { Route } from "./+types/activity";
@@ -14,16 +16,18 @@ const pageSchema = z.coerce.number().int().min(1).max(1000).catch(1);
 /**
  * What changed in the memory, newest first: the default branch's commits (a page of
  * `ACTIVITY_PAGE_SIZE`, `?page=`), who made each and the files it touched; on the first page,
- * the side branches set aside on conflicts. GitHub calls: see memory.server.
+ * the side branches set aside on conflicts; and, once, what the person's last bring-in did.
+ * GitHub calls: see memory.server.
  */
 export async function loader({ request, context }: Route.LoaderArgs) {
   const { email, fullName, webUrl, memory } = await loadMemory(context, request);
   const page = pageSchema.parse(new URL(request.url).searchParams.get("page") ?? undefined);
-  const [activity, sideBranches] = await Promise.all([
+  const [activity, sideBranches, { feedback, headers }] = await Promise.all([
     memory.activity(page),
     page === 1 ? memory.sideBranches() : Promise.resolve([]),
+    takeFeedback(request),
   ]);
-  return { email, fullName, webUrl, page, ...activity, sideBranches };
+  return data({ email, fullName, webUrl, page, ...activity, sideBranches, feedback }, { headers });
 }
 
 const MAX_LISTED_FILES = 5;
@@ -70,6 +74,8 @@ export default function Activity({ loaderData }: Route.ComponentProps) {
             Refused writes
           </Link>
         </header>
+
+        <ActivityFeedback feedback={loaderData.feedback} />
 
         {sideBranches.length > 0 ? (
           <section aria-labelledby="side-heading" className="space-y-3">

@@ -1,5 +1,6 @@
 import { Octokit } from "@octokit/core";
 import { z } from "zod";
+import { WEB_CLIENT } from "../../../workers/workspace/client-trailer";
 import { clientOf, subjectOf } from "../commit-trailers";
 import { type GitHubEnv, httpStatus, mintRepoToken } from "./app.server";
 
@@ -40,8 +41,15 @@ export const SIDE_BRANCH_PREFIX = "ctx4-ai/";
 /** Files larger than this are summarised, not shown. */
 export const MAX_SHOWN_FILE_BYTES = 256 * 1024;
 
-/** Who made a commit: our bot for an AI client (named by its `Ctx4-Client` trailer), the person, or someone else. */
-export type CommitAuthor = { kind: "ai"; client: string | null } | { kind: "you" } | { kind: "other"; name: string };
+/**
+ * Who made a commit: our bot for an AI client (named by its `Ctx4-Client` trailer), the person
+ * (on GitHub, or through our bot from these pages: trailer `web`), or someone else.
+ */
+export type CommitAuthor =
+  | { kind: "ai"; client: string | null }
+  /** `fromWeb`: the bot's commit for the person's own revert or bring-in on these pages. */
+  | { kind: "you"; fromWeb: boolean }
+  | { kind: "other"; name: string };
 
 export type CommitSummary = {
   sha: string;
@@ -131,9 +139,12 @@ export async function openMemory(env: MemoryEnv, target: MemoryTarget): Promise<
 
   const authorOf = (commit: z.infer<typeof commitSchema>): CommitAuthor => {
     const login = commit.author?.login;
-    if (login?.toLowerCase() === bot) return { kind: "ai", client: clientOf(commit.commit.message) };
+    if (login?.toLowerCase() === bot) {
+      const client = clientOf(commit.commit.message);
+      return client === WEB_CLIENT ? { kind: "you", fromWeb: true } : { kind: "ai", client };
+    }
     if (login && target.githubUsername && login.toLowerCase() === target.githubUsername.toLowerCase()) {
-      return { kind: "you" };
+      return { kind: "you", fromWeb: false };
     }
     return { kind: "other", name: login ?? commit.commit.author?.name ?? "unknown" };
   };
