@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientOf, parseTrailers, subjectOf } from "./commit-trailers";
+import { bodyOf, clientOf, parseTrailers, subjectOf } from "./commit-trailers";
 
 describe("commit trailers", () => {
   it("reads the client from the last paragraph's Ctx4-Client trailer", () => {
@@ -20,5 +20,13 @@ describe("commit trailers", () => {
     expect(value).toHaveLength(200);
     expect(parseTrailers("A\n\nKey: one\n  two")).toEqual([{ key: "Key", value: "one two" }]);
     expect(subjectOf("Subject\u001b[31m line\nbody")).toBe("Subject [31m line");
+  });
+
+  it("gives the body without subject or trailers", () => {
+    expect(bodyOf("Subject\n\nWhy it changed.\n\nCtx4-Client: Claude")).toBe("Why it changed.");
+    expect(bodyOf("Subject\n\nCtx4-Client: Claude")).toBe("");
+    expect(bodyOf("Subject\nsecond line\n\nprose: not a trailer block\nat all")).toBe(
+      "second line\n\nprose: not a trailer block\nat all",
+    );
   });
 });

@@ -45,6 +45,16 @@ export function clientOf(message: string): string | null {
   return found?.value ? found.value : null;
 }
 
+/** The message without its subject and without its trailer block: what the committer wrote beyond one line. */
+export function bodyOf(message: string): string {
+  const paragraphs = message
+    .replace(/\r\n/g, "\n")
+    .trimEnd()
+    .split(/\n[ \t]*\n/);
+  const rest = parseTrailers(message).length > 0 ? paragraphs.slice(0, -1) : paragraphs;
+  return rest.join("\n\n").split("\n").slice(1).join("\n").trim();
+}
+
 /** The message's first line, its subject. */
 export function subjectOf(message: string): string {
   return clean(message.split("\n", 1)[0] ?? "");

@@ -2,9 +2,11 @@ import "react-diff-view/style/index.css";
 import { Decoration, Diff, type FileData, Hunk, parseDiff } from "react-diff-view";
 import { data, Link } from "react-router";
 import { buttonClass } from "../components/button";
+import { isMarkdownPath, MemoryMarkdown } from "../components/memory-markdown";
 import { AuthorLabel, CommitDate, MemoryNav } from "../components/memory-nav";
 import { Page } from "../components/page";
 import { ActivityFeedback } from "../components/web-action-notice";
+import { bodyOf } from "../lib/commit-trailers";
 import { takeFeedback } from "../lib/feedback.server";
 import type { ChangedFile } from "../lib/github/memory.server";
 import { loadMemory, notFound } from "../lib/memory-page.server";
@@ -44,9 +46,26 @@ function hunksOf(file: ChangedFile): FileData | undefined {
 
 const DIFF_TYPE = { added: "add", removed: "delete", renamed: "rename", copied: "copy" } as const;
 
+/**
+ * An added Markdown note's text, read back from its patch (one hunk of added lines, so no
+ * GitHub call), to show it rendered beside the diff; undefined for any other change.
+ */
+function addedMarkdown(file: ChangedFile): string | undefined {
+  if (file.status !== "added" || !isMarkdownPath(file.filename) || file.patch === null) return undefined;
+  const [header, ...lines] = file.patch.split("\n");
+  if (!header?.startsWith("@@ -0,0 ") || lines.some((line) => !line.startsWith("+") && !line.startsWith("\\"))) {
+    return undefined;
+  }
+  return lines
+    .filter((line) => line.startsWith("+"))
+    .map((line) => line.slice(1))
+    .join("\n");
+}
+
 function FileDiff({ file, webUrl }: { file: ChangedFile; webUrl: string }) {
   const changes = file.additions + file.deletions;
   const parsed = changes > MAX_RENDERED_LINES ? undefined : hunksOf(file);
+  const rendered = parsed ? addedMarkdown(file) : undefined;
   return (
     <details
       open={changes <= FOLDED_OVER_LINES}
@@ -100,13 +119,21 @@ function FileDiff({ file, webUrl }: { file: ChangedFile; webUrl: string }) {
           )}
         </p>
       )}
+      {rendered !== undefined ? (
+        <details className="border-t border-stone-200">
+          <summary className="cursor-pointer px-4 py-2 text-sm text-stone-600">Show the note rendered</summary>
+          <div className="space-y-4 px-6 pb-6">
+            <MemoryMarkdown text={rendered} />
+          </div>
+        </details>
+      ) : null}
     </details>
   );
 }
 
 export default function CommitPage({ loaderData }: Route.ComponentProps) {
   const { commit } = loaderData;
-  const body = commit.message.split("\n").slice(1).join("\n").trim();
+  const body = bodyOf(commit.message);
   // Our bot's commits can be reverted through the workspace: the AI's, and the person's own from these pages.
   const byBot = commit.author.kind === "ai" || (commit.author.kind === "you" && commit.author.fromWeb);
   return (

@@ -143,9 +143,14 @@ describe("a commit's page", () => {
     const html = markup(await page(visitor, `/activity/${aiSha}`));
     expect(html).not.toMatch(/<img|<script|<b>/);
     expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    // The added note, also rendered (from its patch), runs none of its HTML either.
+    expect(html).toMatch(
+      /<summary[^>]*>Show the note rendered<\/summary><div[^>]*><div class="markdown"><h1>Hello<\/h1>/,
+    );
     const text = await read(visitor, `/activity/${aiSha}`);
     expect(text).toContain("Remember the hostile note");
     expect(text).toContain("Written through ctx_bash.");
+    expect(text).not.toContain("Ctx4-Client");
     expect(text).toContain("Your AI (Claude <b>Code</b>)");
     expect(text).toContain(`${HOSTILE_NAME} added · +5 −0`);
     expect(text).toContain("knowledge/mine.md modified · +1 −0");

@@ -1,5 +1,5 @@
-import Markdown, { type Components } from "react-markdown";
 import { Link } from "react-router";
+import { isMarkdownPath, MemoryMarkdown } from "../components/memory-markdown";
 import { MemoryNav } from "../components/memory-nav";
 import { Page } from "../components/page";
 import type { MemoryContents } from "../lib/github/memory.server";
@@ -64,27 +64,6 @@ function Breadcrumbs({ path }: { path: string }) {
   );
 }
 
-/**
- * Markdown from the repo, which is hostile: react-markdown builds React elements from the
- * Markdown syntax tree and drops raw HTML (no rehype-raw), and its default URL check drops
- * `javascript:` and other unsafe links. Images are shown as their alt text, so a note cannot
- * make the browser fetch an address of its choosing.
- */
-const markdownComponents: Components = {
-  img: ({ alt }) => <span className="text-stone-500">[image{alt ? `: ${alt}` : ""}]</span>,
-  a: ({ href, children }) => (
-    <a href={href} rel="nofollow noreferrer noopener" className="underline underline-offset-4">
-      {children}
-    </a>
-  ),
-};
-
-/** YAML front matter (between `---` lines at the top), shown apart so Markdown does not mangle it. */
-function splitFrontMatter(text: string): { frontMatter: string | null; body: string } {
-  const found = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text);
-  return found ? { frontMatter: found[1] ?? "", body: text.slice(found[0].length) } : { frontMatter: null, body: text };
-}
-
 const sizeText = (bytes: number) =>
   bytes < 1024
     ? `${bytes} bytes`
@@ -121,16 +100,10 @@ function Contents({ contents, webUrl }: { contents: MemoryContents; webUrl: stri
         </ul>
       );
     case "text": {
-      if (/\.(md|markdown)$/i.test(contents.path)) {
-        const { frontMatter, body } = splitFrontMatter(contents.text);
+      if (isMarkdownPath(contents.path)) {
         return (
           <article className="space-y-4 rounded-lg border border-stone-200 bg-white p-6">
-            {frontMatter !== null ? (
-              <pre className="rounded-md bg-stone-100 p-3 text-xs whitespace-pre-wrap break-words">{frontMatter}</pre>
-            ) : null}
-            <div className="markdown">
-              <Markdown components={markdownComponents}>{body}</Markdown>
-            </div>
+            <MemoryMarkdown text={contents.text} />
           </article>
         );
       }

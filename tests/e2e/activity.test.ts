@@ -56,9 +56,11 @@ it("shows the AI's changes in Activity with the client's name, their diff, a rev
   await row(trip?.sha).getByRole("link").first().click();
   await page.waitForURL(new RegExp(`/activity/${trip?.sha}$`));
   await page.getByText(`knowledge/${HOSTILE_FILE}`).waitFor();
-  await page.getByText("<script>alert(3)</script>").waitFor();
-  await page.getByText("Keep it short.").waitFor();
-  expect(await page.locator("img").count()).toBe(0);
+  await page.getByRole("cell", { name: "<img src=x onerror=alert(2)><script>alert(3)</script>" }).waitFor();
+  await page.getByRole("cell", { name: "Keep it short." }).waitFor();
+  await page.getByText("Show the note rendered").click();
+  await page.getByRole("heading", { name: "Trip", exact: true }).waitFor();
+  expect(await page.locator("img, main script").count()).toBe(0);
   await screenshot(page, "activity-02-commit-diff");
 
   // The wrong guess is undone from the web: a confirmation, then a revert commit on GitHub.
