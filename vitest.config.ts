@@ -16,7 +16,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["local/**/*.test.ts", "tests/**/*.test.ts", "bench/**/*.test.ts"],
+          include: ["local/**/*.test.ts", "tests/**/*.test.ts", "bench/**/*.test.ts", "scripts/**/*.test.ts"],
           testTimeout: 30_000,
         },
       },

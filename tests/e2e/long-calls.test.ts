@@ -193,7 +193,7 @@ describe("long ctx_bash calls over Streamable HTTP with the SDK client", () => {
     expect(await stack.github.readFile(repo(), "partial.md")).toBe("partial\n");
     expect(await stack.github.readFile(repo(), "late.md")).toBeUndefined();
     const [commit] = await stack.github.commits(repo());
-    expect(commit?.message).toMatch(/\(cancelled\)$/);
+    expect(commit?.message).toMatch(/\(cancelled\)\n\nCtx4-Client: Long calls$/);
     expect(commit?.sha).not.toBe(before);
     // The session's own stream heard it too.
     expect(logs.some((log) => log.includes("was cancelled by your client"))).toBe(true);
