@@ -284,9 +284,15 @@ export default function Me({ loaderData }: Route.ComponentProps) {
               <dt className="text-stone-500">GitHub account</dt>
               <dd>{github.githubUsername ?? "unknown"}</dd>
               <dt className="text-stone-500">Repository</dt>
-              <dd>
-                <a href={repo.webUrl} className="font-mono underline underline-offset-4">
+              <dd className="flex flex-wrap items-baseline gap-x-3">
+                <Link to="/files" className="font-mono underline underline-offset-4">
                   {repo.fullName}
+                </Link>
+                <Link to="/activity" className="underline underline-offset-4">
+                  Activity
+                </Link>
+                <a href={repo.webUrl} className="text-stone-600 underline underline-offset-4">
+                  On GitHub
                 </a>
               </dd>
               <dt className="text-stone-500">Branch</dt>

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import { authenticated as authenticatedCaller, reachableBy, userRepos } from "./access";
 import type { EmulatorContext } from "./context";
-import { type Caller, identify } from "./credentials";
+import { identify } from "./credentials";
 import { type Route, readJson, route, sendError, sendJson } from "./http";
 import { paginate } from "./pagination";
 import { type Installation, type Permissions, permissionsSchema, type Repo } from "./state";
@@ -50,37 +51,14 @@ export function apiRoutes(ctx: EmulatorContext): Route[] {
       return handler(request, response, params);
     };
 
-  /** 401 for a bad or missing credential, 403 for a suspended installation; otherwise the caller. */
-  const authenticated = (
-    request: IncomingMessage,
-    response: ServerResponse,
-  ): Exclude<Caller, { kind: "anonymous" | "invalid" }> | undefined => {
-    const caller = identify(ctx, request);
-    if (caller.kind === "anonymous") return void sendError(response, 401, "Requires authentication");
-    if (caller.kind === "invalid") return void sendError(response, 401, "Bad credentials");
-    if (caller.kind === "installation") {
-      const installation = ctx.state.installation(caller.record.installationId ?? 0);
-      if (!installation) return void sendError(response, 401, "Bad credentials");
-      if (installation.suspendedAt) return void sendError(response, 403, "This installation has been suspended");
-    }
-    return caller;
-  };
+  const authenticated = (request: IncomingMessage, response: ServerResponse) =>
+    authenticatedCaller(ctx, request, response);
 
   const findInstallation = (response: ServerResponse, id: string, docs: string): Installation | undefined => {
     const found = /^\d+$/.test(id) ? ctx.state.installation(Number(id)) : undefined;
     if (!found) sendError(response, 404, "Not Found", docs);
     return found;
   };
-
-  /**
-   * Repos a user token reaches: those both the App (through an installation) and the user can
-   * access (https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-user-access-token-for-a-github-app).
-   */
-  const userRepos = (login: string, installation?: Installation): Repo[] =>
-    (installation ? [installation] : ctx.state.installationsVisibleTo(login))
-      .filter((item) => !item.suspendedAt)
-      .flatMap((item) => ctx.state.reachableRepos(item))
-      .filter((repo) => ctx.state.canAccess(login, repo));
 
   return [
     route(
@@ -217,14 +195,9 @@ export function apiRoutes(ctx: EmulatorContext): Route[] {
       const caller = authenticated(request, response);
       if (!caller) return;
       const repo = ctx.state.repo(owner, name);
-      const reachable =
-        caller.kind === "installation"
-          ? ctx.state.tokenRepos(caller.record)
-          : caller.kind === "user"
-            ? userRepos(caller.record.login)
-            : [];
       // GitHub hides private repos a caller cannot see behind 404, never 403.
-      if (!repo || !reachable.some((r) => r.id === repo.id)) return sendError(response, 404, "Not Found", DOC.repo);
+      if (!repo || !reachableBy(ctx, caller).some((r) => r.id === repo.id))
+        return sendError(response, 404, "Not Found", DOC.repo);
       const permissions = caller.kind === "installation" ? caller.record.permissions : { contents: "write" as const };
       sendJson(response, 200, ctx.repoJson(repo, permissions));
     }),
@@ -301,7 +274,7 @@ export function apiRoutes(ctx: EmulatorContext): Route[] {
       }
       const installation = ctx.state.installationsVisibleTo(caller.record.login).find((item) => String(item.id) === id);
       if (!installation) return sendError(response, 404, "Not Found", DOC.userInstallationRepos);
-      const repos = userRepos(caller.record.login, installation);
+      const repos = userRepos(ctx, caller.record.login, installation);
       const page = paginate(url(request), repos, response);
       sendJson(response, 200, {
         total_count: repos.length,

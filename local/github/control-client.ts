@@ -26,6 +26,8 @@ export type CommitJson = {
 };
 export type WebCommit = {
   branch?: string;
+  /** For a new branch: the branch it starts from (else it starts with a root commit). */
+  from?: string;
   message: string;
   author: { name: string; email: string };
   files: Record<string, string | null>;

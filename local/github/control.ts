@@ -57,6 +57,7 @@ const revokeSchema = z.object({ token: z.string().min(1) });
 const codeSchema = z.object({ login: z.string() });
 const commitSchema = z.object({
   branch: refSchema.default("main"),
+  from: refSchema.optional(),
   message: z.string().min(1),
   author: z.object({ name: personPart, email: personPart }),
   files: z

@@ -180,12 +180,22 @@ export class GitStore {
   /**
    * One commit on `branch` from a map of path → content (null deletes), via `git fast-import`:
    * one process however many files. fast-import refuses to move a branch that changed meanwhile.
+   * A branch that does not exist yet starts at branch `from`'s head when given (as a branch made
+   * on github.com from another), else with a root commit.
    */
   async commit(
     gitDir: string,
-    change: { branch: string; author: Person; message: string; files: Record<string, string | null>; date?: number },
+    change: {
+      branch: string;
+      from?: string;
+      author: Person;
+      message: string;
+      files: Record<string, string | null>;
+      date?: number;
+    },
   ): Promise<string> {
-    const parent = await this.head(gitDir, change.branch);
+    const parent =
+      (await this.head(gitDir, change.branch)) ?? (change.from ? await this.head(gitDir, change.from) : undefined);
     const when = `${change.date ?? Math.floor(Date.now() / 1000)} +0000`;
     // A blank line would end the commit early, so each `data` block is followed by exactly one LF (from the join).
     const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}`;

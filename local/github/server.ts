@@ -11,6 +11,7 @@ import { BodyError, match, type Route, sendError } from "./http";
 import { installRoutes } from "./install-pages";
 import { oauthRoutes } from "./oauth";
 import { type EmulatorOptions, emulatorOptionsSchema } from "./options";
+import { repoApiRoutes } from "./repo-api";
 import type { EmulatorState } from "./state";
 
 export type { EmulatorOptions } from "./options";
@@ -41,6 +42,7 @@ export async function startGitHubEmulator(options: EmulatorOptions): Promise<Run
   const routes: Route[] = [
     ...controlRoutes(ctx),
     ...apiRoutes(ctx),
+    ...repoApiRoutes(ctx),
     ...oauthRoutes(ctx),
     ...installRoutes(ctx),
     ...gitRoutes(ctx),

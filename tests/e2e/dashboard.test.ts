@@ -1,25 +1,13 @@
-import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
 import { expectNoErrors, journey, screenshot } from "./browser";
 import { confirmLink, connectGitHub, newGitHubUser, signIn } from "./journeys";
-import { TestOAuthClient } from "./mcp-client";
+import { connectClient as allowClient } from "./mcp-client";
 
 const e2e = journey();
 
-/** An MCP client named `name` that the person allows in `page`, their signed-in browser. */
-async function connectClient(page: Page, name: string) {
-  const oauth = new TestOAuthClient(name);
-  const url = new URL("/mcp", e2e.stack.appUrl);
-  const first = new StreamableHTTPClientTransport(url, { authProvider: oauth });
-  await expect(new Client({ name: "e2e", version: "1.0.0" }).connect(first)).rejects.toThrow(UnauthorizedError);
-  await first.finishAuth(await oauth.consentIn(page, { write: true }));
-  const client = new Client({ name: "e2e", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }));
-  return client;
-}
+const connectClient = (page: Page, name: string) => allowClient(page, e2e.stack.appUrl, name);
 
 /** Whether a client's call reaches the repo: the tools answer without an error. */
 async function reachesRepo(client: Client) {

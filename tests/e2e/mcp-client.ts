@@ -1,6 +1,10 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Page } from "playwright-core";
+import { expect } from "vitest";
 import { InMemoryOAuthClient } from "../in-memory-oauth-client";
 
 /**
@@ -59,4 +63,19 @@ export class TestOAuthClient extends InMemoryOAuthClient {
     if (!code) throw new Error(`no code in ${page.url()}`);
     return code;
   }
+}
+
+/**
+ * An MCP client named `name` (the SDK's, over Streamable HTTP) that the person allows, with
+ * write access, in `page`, their signed-in browser; connected to the app at `appUrl`.
+ */
+export async function connectClient(page: Page, appUrl: string, name: string): Promise<Client> {
+  const oauth = new TestOAuthClient(name);
+  const url = new URL("/mcp", appUrl);
+  const first = new StreamableHTTPClientTransport(url, { authProvider: oauth });
+  await expect(new Client({ name: "e2e", version: "1.0.0" }).connect(first)).rejects.toThrow(UnauthorizedError);
+  await first.finishAuth(await oauth.consentIn(page, { write: true }));
+  const client = new Client({ name: "e2e", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }));
+  return client;
 }

@@ -225,14 +225,19 @@ const ACCESS_PROBLEMS: Record<number, [GitHubAccessProblem, string]> = {
 export const repoUnreachableError = () => new GitHubAccessError(...UNREACHABLE);
 
 /**
- * A fresh installation token that reaches only the one repo, with `contents: write` and
- * nothing else (GitHub adds `metadata: read`). Valid for an hour.
+ * A fresh installation token that reaches only the one repo, with `contents: write` (or
+ * `read`, for pages that only read) and nothing else (GitHub adds `metadata: read`). Valid for an hour.
  */
-export async function mintRepoToken(env: GitHubEnv, installationId: number, repoId: number): Promise<RepoToken> {
+export async function mintRepoToken(
+  env: GitHubEnv,
+  installationId: number,
+  repoId: number,
+  contents: "read" | "write" = "write",
+): Promise<RepoToken> {
   try {
     const { data } = await createGitHubApp(env).octokit.request(
       "POST /app/installations/{installation_id}/access_tokens",
-      { installation_id: installationId, repository_ids: [repoId], permissions: { contents: "write" } },
+      { installation_id: installationId, repository_ids: [repoId], permissions: { contents } },
     );
     return { token: data.token, expiresAt: Date.parse(data.expires_at) };
   } catch (error) {
@@ -306,7 +311,8 @@ export async function findBotIdentity(env: Pick<Env, "GITHUB_API_URL" | "GITHUB_
   return { name: data.login, email: `${data.id}+${data.login}@users.noreply.github.com` } satisfies BotIdentity;
 }
 
-function httpStatus(error: unknown): number | undefined {
+/** The HTTP status Octokit's error carries, if any. */
+export function httpStatus(error: unknown): number | undefined {
   if (typeof error !== "object" || error === null || !("status" in error)) return undefined;
   return typeof error.status === "number" ? error.status : undefined;
 }

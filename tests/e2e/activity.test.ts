@@ -1,0 +1,100 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { expect, it } from "vitest";
+import { expectNoErrors, journey, screenshot } from "./browser";
+import { connectGitHub, newGitHubUser, signIn } from "./journeys";
+import { connectClient } from "./mcp-client";
+
+const e2e = journey();
+
+/** A note whose name and text try to run code in the person's browser. */
+const HOSTILE_FILE = "<img src=x onerror=alert(1)>.md";
+const HOSTILE_TEXT = "# Trip\\n\\n<img src=x onerror=alert(2)><script>alert(3)</script>\\n\\n- pack **boots**\\n";
+
+/** One ctx_bash call of `client`, which sync.sh commits as the bot (with its Ctx4-Client trailer) and pushes. */
+async function bash(client: Client, command: string, comment: string) {
+  const written = await client.callTool({ name: "ctx_bash", arguments: { command, comment } });
+  expect(written.isError, JSON.stringify(written.content)).toBeFalsy();
+}
+
+it("shows the AI's changes in Activity with the client's name, their diff, a revert, and the files, running none of the repo's HTML", async () => {
+  const { stack } = e2e;
+  const watched = await e2e.newPage();
+  const { page } = watched;
+  const dialogs: string[] = [];
+  page.on("dialog", async (dialog) => {
+    dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+  const login = await newGitHubUser(stack, ["ctx"]);
+  const fullName = `${login}/ctx`;
+  await signIn(page, stack, `${login}@example.com`);
+  await connectGitHub(page, stack, login, ["ctx"], "ctx");
+
+  const client = await connectClient(page, stack.appUrl, "Claude");
+  await bash(
+    client,
+    `printf '${HOSTILE_TEXT}' > 'knowledge/${HOSTILE_FILE}' && printf 'Keep it short.\\n' >> resources/instructions.md`,
+    "Remember the trip",
+  );
+  const [trip] = await stack.github.commits(fullName, "main", 1);
+  await bash(client, "printf 'wrong\\n' > knowledge/scratch.md", "Jot a wrong guess");
+  await client.close();
+  const [scratch] = await stack.github.commits(fullName, "main", 1);
+  expect(scratch?.author.name).toBe("ctx4-ai[bot]");
+
+  // The dashboard leads to Activity, which names the client and the files.
+  await page.goto(`${stack.appUrl}/me`);
+  await page.getByRole("link", { name: "Activity", exact: true }).first().click();
+  await page.waitForURL(/\/activity$/);
+  const row = (sha = "") => page.getByRole("listitem").filter({ hasText: sha.slice(0, 7) });
+  await row(trip?.sha).getByText("Your AI (Claude)").waitFor();
+  await row(trip?.sha).getByText(`knowledge/${HOSTILE_FILE}`).waitFor();
+  await row(trip?.sha).getByText("resources/instructions.md").waitFor();
+  await row(scratch?.sha).getByText("knowledge/scratch.md").waitFor();
+  await screenshot(page, "activity-01-list");
+
+  await row(trip?.sha).getByRole("link").first().click();
+  await page.waitForURL(new RegExp(`/activity/${trip?.sha}$`));
+  await page.getByText(`knowledge/${HOSTILE_FILE}`).waitFor();
+  await page.getByRole("cell", { name: "<img src=x onerror=alert(2)><script>alert(3)</script>" }).waitFor();
+  await page.getByRole("cell", { name: "Keep it short." }).waitFor();
+  await page.getByText("Show the note rendered").click();
+  await page.getByRole("heading", { name: "Trip", exact: true }).waitFor();
+  expect(await page.locator("img, main script").count()).toBe(0);
+  await screenshot(page, "activity-02-commit-diff");
+
+  // The wrong guess is undone from the web: a confirmation, then a revert commit on GitHub.
+  await page.goto(`${stack.appUrl}/activity/${scratch?.sha}`);
+  await page.getByRole("link", { name: "Revert this change" }).click();
+  await page.getByRole("heading", { name: "Revert this change?" }).waitFor();
+  await screenshot(page, "activity-03-confirm-revert");
+  await page.getByRole("button", { name: "Revert this change" }).click();
+  await page.getByText(`Commit ${scratch?.sha.slice(0, 7)} is undone by a new commit`).waitFor();
+  const [revert] = await stack.github.commits(fullName, "main", 1);
+  expect(page.url()).toBe(`${stack.appUrl}/activity/${revert?.sha}`);
+  expect(await stack.github.readFile(fullName, "knowledge/scratch.md")).toBeUndefined();
+  await page.getByText("You (on ctx4-ai)").waitFor();
+  await screenshot(page, "activity-04-reverted");
+
+  await page.getByRole("link", { name: "Files", exact: true }).click();
+  await page.waitForURL(/\/files$/);
+  await page.getByRole("link", { name: "resources/" }).waitFor();
+  await screenshot(page, "activity-05-files-root");
+  await page.getByRole("link", { name: "knowledge/" }).click();
+  expect(await page.getByRole("link", { name: "scratch.md" }).count()).toBe(0);
+  await page.getByRole("link", { name: HOSTILE_FILE }).click();
+  await page.getByRole("heading", { name: "Trip" }).waitFor();
+  await page.getByText("<img src=x onerror=alert(2)>").waitFor();
+  expect(await page.locator("article img, article script").count()).toBe(0);
+  await screenshot(page, "activity-06-file-markdown");
+
+  await page.getByRole("link", { name: "memory", exact: true }).click();
+  await page.getByRole("link", { name: "resources/" }).click();
+  await page.getByRole("link", { name: "instructions.md" }).click();
+  await page.getByRole("heading", { name: "Instructions" }).waitFor();
+  await page.getByText("Keep it short.").waitFor();
+  await screenshot(page, "activity-07-file-instructions");
+
+  expect(dialogs).toEqual([]);
+  expectNoErrors(watched);
+}, 180_000);
