@@ -94,8 +94,8 @@ export default function RefusedWrites({ loaderData, actionData }: Route.Componen
           </ul>
         )}
 
-        <Link to="/me" className={buttonClass("secondary")}>
-          Back
+        <Link to="/activity" className={buttonClass("secondary")}>
+          Back to Activity
         </Link>
       </div>
     </Page>

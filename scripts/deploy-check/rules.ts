@@ -58,10 +58,10 @@ export type BundleSize = { raw: number; gzip: number };
 
 /**
  * The most the Worker's modules may weigh (all `.js` files of `wrangler deploy --dry-run
- * --outdir`). Set from the bundle of 2026-12-01 with the Activity and file pages, plus about 2%
+ * --outdir`). Set from the bundle of 2026-12-01 with the Activity and file pages and the secret scan, plus about 2%
  * headroom; see the README's Decisions for the figures and for why `agents/mcp` is still in it.
  */
-export const BUNDLE_BUDGET: BundleSize = { raw: 6_850_000, gzip: 1_565_000 };
+export const BUNDLE_BUDGET: BundleSize = { raw: 7_110_000, gzip: 1_620_000 };
 
 /** Sizes of `files` (each file's bytes), gzipped one by one at zlib's default level. */
 export function measureBundle(files: Uint8Array[]): BundleSize {
