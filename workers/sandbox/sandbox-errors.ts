@@ -119,7 +119,8 @@ const MISCONFIGURED = "containers have not been enabled for this durable object 
  * (developers.cloudflare.com/workers/runtime-apis/rpc/error-handling/): a
  * `ContainerUnavailableError` arrives as a plain `Error` whose message workerd prefixes with
  * the class name (`ContainerUnavailableError: …`, observed with workerd 1.20260426), without
- * its `code` or `context`. So an error is known by, in order: the SDK's class where it
+ * its `code` or `context` (its own properties are `stack`, `message` and `remote` only, as
+ * reported in cloudflare/containers issue 45). So an error is known by, in order: the SDK's class where it
  * survived (the getSandbox wrapper makes an `OperationInterruptedError` on our side), its
  * `code`, the class name in its message, and the platform's own messages.
  */
