@@ -111,7 +111,7 @@ class SandboxObjectStandIn extends RpcTarget {
     const fault = this.#fault(options);
     if (fault?.before) throw fault.before;
     const result = await this.#surface.exec(command, options);
-    if (fault?.after) throw fault.after;
+    if (fault?.after) throw await fault.after;
     return result;
   }
   async setOutboundByHost(host: string, method: string, params: { userId: string }) {
@@ -408,6 +408,32 @@ describe("ctx_bash when the Cloudflare sandbox fails", () => {
       const [top] = await control.commits(repo.full_name);
       expect(top?.message).toBe(LEFTOVER_MESSAGE);
       expect(await control.readFile(repo.full_name, "half.md")).toBe("half\n");
+    });
+  });
+
+  it("says the workspace was reset when the reset's destroy is what stopped the command", async () => {
+    const { userId } = await connectedUser();
+    await runInDurableObject(workspaceOf(userId), async (_object, state) => {
+      let resetDuringCommand = false;
+      const workspace: Workspace = workspaceOverSdk(state.storage, userId, (options) => {
+        if (!resetDuringCommand || options?.env?.CTX4_COMMAND === undefined) return undefined;
+        resetDuringCommand = false;
+        return {
+          after: (async () => {
+            await workspace.reset();
+            // What the SDK says of an operation pending when the sandbox was destroyed.
+            return new Error("OperationInterruptedError: The sandbox was destroyed while the operation was pending.");
+          })(),
+        };
+      });
+      expect(await workspace.bash({ command: "true" })).toMatchObject({ ran: true });
+      resetDuringCommand = true;
+      const outcome = await workspace.bash({ command: "echo late > late.md" });
+      expect(outcome).toMatchObject({
+        ran: false,
+        problem: expect.stringMatching(/^The workspace was reset while this ran/),
+      });
+      expect(outcome).not.toHaveProperty("interrupted");
     });
   });
 });

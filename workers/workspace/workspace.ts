@@ -774,7 +774,11 @@ export class Workspace {
       exec: async (request) => {
         check();
         this.#counts.sandboxExecs += 1;
-        const result = await sandbox.exec(request);
+        // A reset destroys the sandbox, which can make the exec fail: the reset is what to say then.
+        const result = await sandbox.exec(request).catch((error: unknown) => {
+          check();
+          throw error;
+        });
         check();
         return result;
       },
