@@ -120,9 +120,10 @@ const MISCONFIGURED = "containers have not been enabled for this durable object 
  * `ContainerUnavailableError` arrives as a plain `Error` whose message workerd prefixes with
  * the class name (`ContainerUnavailableError: …`, observed with workerd 1.20260426), without
  * its `code` or `context` (its own properties are `stack`, `message` and `remote` only, as
- * reported in cloudflare/containers issue 45). So an error is known by, in order: the SDK's class where it
- * survived (the getSandbox wrapper makes an `OperationInterruptedError` on our side), its
- * `code`, the class name in its message, and the platform's own messages.
+ * reported in cloudflare/containers issue 45). So an error is known by, in order: the SDK's
+ * class where it survived (the getSandbox wrapper makes an `OperationInterruptedError` on our
+ * side), its `code`, the class name in its message, and the platform's own messages. Classes
+ * of SDK features we do not use (processes, files, git, ports, backups) fall under `unknown`.
  */
 export function sandboxFailure(error: unknown): SandboxFailure {
   if (error instanceof SandboxFailure) return error;
