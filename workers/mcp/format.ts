@@ -18,6 +18,12 @@ const MAX_LISTED_FILES = 20;
 
 /** ctx_bash's answer as text for the AI, and whether it is an error (non-zero exit, failed push). */
 export function bashResultText(outcome: BashOutcome): { text: string; isError: boolean } {
+  if (!outcome.ran && outcome.interrupted) {
+    return {
+      text: `The command was sent to the sandbox, but its result never came back: it may have run in full, in part or not at all, and nothing it changed was committed or pushed by this call. ${outcome.problem} Check what the command was meant to change before you run it again.`,
+      isError: true,
+    };
+  }
   if (!outcome.ran) return { text: `Nothing ran. ${outcome.problem}`, isError: true };
   const parts: string[] = [...outcome.notes];
   parts.push(stream("stdout", outcome.stdout), stream("stderr", outcome.stderr));

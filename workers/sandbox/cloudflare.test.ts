@@ -1,9 +1,13 @@
-import { env, exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { env, exports, RpcStub, RpcTarget } from "cloudflare:workers";
+import { ContainerUnavailableError } from "@cloudflare/sandbox";
 import { describe, expect, it, vi } from "vitest";
 import { findBotIdentity, mintRepoToken } from "../../app/lib/github/app.server";
-import { connectedUser } from "../../tests/workerd/connected-user";
+import { connectedUser, workspaceOf } from "../../tests/workerd/connected-user";
+import { bashResultText } from "../mcp/format";
 import { runInClone } from "../workspace/command";
-import { syncClone } from "../workspace/sync";
+import { LEFTOVER_MESSAGE, syncClone } from "../workspace/sync";
+import { Workspace } from "../workspace/workspace";
 import { type CloudflareSandboxSurface, routeGitEgress, sandboxBackendOver, UserSandbox } from "./cloudflare";
 import { checkGitEgress, forwardGitEgress, GIT_EGRESS_HOST, refusedEgress } from "./git-egress";
 import { type GitEgressHandler, localSandbox } from "./local";
@@ -83,7 +87,57 @@ function stubSdk(gitEgress: GitEgressHandler = closedRoute) {
     },
     destroy: () => host.destroy(),
   };
-  return { backend: sandboxBackendOver(surface, "user-1"), calls, routes };
+  return { backend: sandboxBackendOver(surface, "user-1"), surface, calls, routes };
+}
+
+type ExecOptions = ExecCall["options"];
+/** What the stand-in throws for one exec: before running it (nothing ran) or after (it ran, its answer is lost). */
+type Fault = { before?: unknown; after?: unknown };
+
+/**
+ * The Sandbox Durable Object as a user's object reaches it: a stub over Workers RPC, so what
+ * it throws arrives as the runtime delivers it, and through the SDK's own `getSandbox`
+ * wrapper. Its commands run on the {@link stubSdk} stand-in; `fault` picks what to throw.
+ */
+class SandboxObjectStandIn extends RpcTarget {
+  readonly #surface: CloudflareSandboxSurface;
+  readonly #fault: (options: ExecOptions) => Fault | undefined;
+  constructor(surface: CloudflareSandboxSurface, fault: (options: ExecOptions) => Fault | undefined) {
+    super();
+    this.#surface = surface;
+    this.#fault = fault;
+  }
+  async execWithSessionToken(command: string, _sessionId: string, options: ExecOptions) {
+    const fault = this.#fault(options);
+    if (fault?.before) throw fault.before;
+    const result = await this.#surface.exec(command, options);
+    if (fault?.after) throw await fault.after;
+    return result;
+  }
+  async setOutboundByHost(host: string, method: string, params: { userId: string }) {
+    await this.#surface.setOutboundByHost(host, method, params);
+  }
+  async destroy() {
+    await this.#surface.destroy();
+  }
+}
+
+/**
+ * A user's workspace, with their object's storage, whose sandbox is the production backend
+ * (`SANDBOX_BACKEND = "cloudflare"`) over {@link SandboxObjectStandIn}.
+ */
+function workspaceOverSdk(
+  storage: DurableObjectStorage,
+  userId: string,
+  fault: (options: ExecOptions) => Fault | undefined,
+): Workspace {
+  const { surface } = stubSdk((request) => workspace.gitEgress(request));
+  const stub = new RpcStub(new SandboxObjectStandIn(surface, fault));
+  const namespace = { idFromName: (name: string) => name, get: () => stub } as unknown as Env["Sandbox"];
+  const workspace = new Workspace(storage, { ...env, SANDBOX_BACKEND: "cloudflare", Sandbox: namespace }, userId, () =>
+    Promise.resolve(),
+  );
+  return workspace;
 }
 
 describe("the Sandbox class", () => {
@@ -291,5 +345,95 @@ describe("the cloudflare sandbox backend", () => {
     expect(pushed.committed?.files).toEqual(["A\tcf.md"]);
     expect(pushed.pushed).toBe(pushed.committed?.sha);
     expect(await control.readFile(repo.full_name, "cf.md")).toBe("from-cloudflare\n");
+  });
+});
+
+describe("ctx_bash when the Cloudflare sandbox fails", () => {
+  it("says the service has no free sandbox, with nothing run, and goes on once one is free", async () => {
+    const { userId, repo, control } = await connectedUser();
+    await runInDurableObject(workspaceOf(userId), async (_object, state) => {
+      let fault: Fault | undefined;
+      const workspace = workspaceOverSdk(state.storage, userId, () => fault);
+      expect(await workspace.bash({ command: "echo kept > kept.md" })).toMatchObject({ publish: { state: "pushed" } });
+
+      // As the SDK throws it once its retries are spent, for the platform's own message.
+      const message =
+        "Maximum number of running container instances exceeded. Try again later, or try configuring a higher value for max_instances";
+      const context = { reason: "max_container_instances_exceeded" as const, retryable: true as const };
+      fault = {
+        before: new ContainerUnavailableError({
+          code: "CONTAINER_UNAVAILABLE",
+          message,
+          context: { ...context, originalMessage: message },
+          httpStatus: 503,
+          timestamp: new Date().toISOString(),
+        }),
+      };
+      const refused = bashResultText(await workspace.bash({ command: "echo new > new.md" }));
+      expect(refused.isError).toBe(true);
+      expect(refused.text).toMatch(/^Nothing ran\. ctx4-ai has no free sandbox right now/);
+      expect(refused.text).toContain("This is ctx4-ai's capacity, not a problem with your memory or your repository");
+      expect(refused.text).not.toContain("max_instances");
+      expect(await control.readFile(repo.full_name, "new.md")).toBeUndefined();
+
+      fault = undefined;
+      const again = await workspace.bash({ command: "cat kept.md && echo new > new.md" });
+      expect(again).toMatchObject({ ran: true, stdout: { text: "kept\n" }, publish: { state: "pushed" } });
+      expect(await control.readFile(repo.full_name, "new.md")).toBe("new\n");
+    });
+  });
+
+  it("says the sandbox stopped under the command, and the next call commits and pushes what it left", async () => {
+    const { userId, repo, control } = await connectedUser();
+    await runInDurableObject(workspaceOf(userId), async (_object, state) => {
+      let interrupt = false;
+      const workspace = workspaceOverSdk(state.storage, userId, (options) => {
+        if (!interrupt || options?.env?.CTX4_COMMAND === undefined) return undefined;
+        interrupt = false;
+        // The runtime's words when the sandbox's object or container goes away under a call.
+        return { after: new Error("Network connection lost.") };
+      });
+      expect(await workspace.bash({ command: "true" })).toMatchObject({ ran: true });
+
+      interrupt = true;
+      const lost = bashResultText(await workspace.bash({ command: "echo half > half.md", comment: "Half done" }));
+      expect(lost.isError).toBe(true);
+      expect(lost.text).toMatch(/^The command was sent to the sandbox, but its result never came back/);
+      expect(lost.text).toContain("nothing it changed was committed or pushed by this call");
+      expect(lost.text).toContain("Nothing already pushed to GitHub is lost");
+      expect(await control.readFile(repo.full_name, "half.md")).toBeUndefined();
+
+      const next = await workspace.bash({ command: "cat half.md" });
+      expect(next).toMatchObject({ ran: true, stdout: { text: "half\n" }, commit: null });
+      const [top] = await control.commits(repo.full_name);
+      expect(top?.message).toBe(LEFTOVER_MESSAGE);
+      expect(await control.readFile(repo.full_name, "half.md")).toBe("half\n");
+    });
+  });
+
+  it("says the workspace was reset when the reset's destroy is what stopped the command", async () => {
+    const { userId } = await connectedUser();
+    await runInDurableObject(workspaceOf(userId), async (_object, state) => {
+      let resetDuringCommand = false;
+      const workspace: Workspace = workspaceOverSdk(state.storage, userId, (options) => {
+        if (!resetDuringCommand || options?.env?.CTX4_COMMAND === undefined) return undefined;
+        resetDuringCommand = false;
+        return {
+          after: (async () => {
+            await workspace.reset();
+            // What the SDK says of an operation pending when the sandbox was destroyed.
+            return new Error("OperationInterruptedError: The sandbox was destroyed while the operation was pending.");
+          })(),
+        };
+      });
+      expect(await workspace.bash({ command: "true" })).toMatchObject({ ran: true });
+      resetDuringCommand = true;
+      const outcome = await workspace.bash({ command: "echo late > late.md" });
+      expect(outcome).toMatchObject({
+        ran: false,
+        problem: expect.stringMatching(/^The workspace was reset while this ran/),
+      });
+      expect(outcome).not.toHaveProperty("interrupted");
+    });
   });
 });

@@ -5,6 +5,7 @@ import type { ExecRequest, ExecResult, SandboxBackend } from "./backend";
 import { GIT_EGRESS_HOST } from "./git-egress";
 // Kept as a .sh file so it reads (and lints) as shell; what it guarantees is written at its top.
 import LIMITED_EXEC_SCRIPT from "./limited-exec.sh?raw";
+import { sandboxFailure } from "./sandbox-errors";
 
 /**
  * What we hand the SDK's `exec`: our script, run by a bash of its own. The SDK runs an exec's
@@ -101,7 +102,7 @@ export function cloudflareSandbox(namespace: DurableObjectNamespace<UserSandbox>
  * The backend over the SDK's surface; separate from `cloudflareSandbox` so tests can give it a
  * stub. Before its first command it routes the container's {@link GIT_EGRESS_HOST} to
  * `gitEgress` with the owner's id (kept by the sandbox's object across restarts), again after
- * a destroy.
+ * a destroy. What the SDK throws becomes a SandboxFailure (sandbox-errors.ts).
  */
 export function sandboxBackendOver(sandbox: CloudflareSandboxSurface, userId: string): SandboxBackend {
   let routed: Promise<void> | undefined;
@@ -114,7 +115,9 @@ export function sandboxBackendOver(sandbox: CloudflareSandboxSurface, userId: st
   };
   return {
     async exec({ signal, ...request }: ExecRequest): Promise<ExecResult> {
-      await route();
+      await route().catch((error: unknown) => {
+        throw sandboxFailure(error);
+      });
       // The SDK's own `signal` only stops waiting for the exec; the command would run on. So a
       // second exec tells limited-exec.sh to kill the command's process group (see
       // SDK_CANCEL_COMMAND), and this exec answers as usual once the command is gone.
@@ -142,6 +145,8 @@ export function sandboxBackendOver(sandbox: CloudflareSandboxSurface, userId: st
           },
           timeout: request.timeoutMs + SDK_TIMEOUT_MARGIN_MS,
         });
+      } catch (error) {
+        throw sandboxFailure(error);
       } finally {
         signal?.removeEventListener("abort", cancel);
       }

@@ -1,6 +1,7 @@
 import type { UserGithubConfig } from "../../app/lib/db/schema";
 import { GitHubAccessError } from "../../app/lib/github/app.server";
 import { SandboxUnavailableError } from "../sandbox/backend";
+import { SandboxFailure } from "../sandbox/sandbox-errors";
 import { SyncError } from "./sync";
 
 /** The workspace was reset (repo changed, GitHub disconnected) while an operation ran. */
@@ -58,6 +59,7 @@ export function personAccessError(
 export function describeFailure(error: unknown, repo: string): string {
   if (error instanceof GitHubAccessError || error instanceof WorkspaceResetError) return error.message;
   if (error instanceof SandboxUnavailableError) return `The sandbox could not be reached. ${error.message}`;
+  if (error instanceof SandboxFailure) return error.message;
   if (error instanceof SyncError && error.cause instanceof GitHubAccessError) return error.cause.message;
   if (error instanceof SyncError && error.cause instanceof RouteRefusedError) {
     return `${error.cause.message}\n${error.message}`;

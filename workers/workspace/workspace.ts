@@ -18,6 +18,7 @@ import {
 import type { SandboxBackend } from "../sandbox/backend";
 import { checkGitEgress, forwardGitEgress, type PushedRef, refusedEgress } from "../sandbox/git-egress";
 import { openSandbox } from "../sandbox/open-sandbox";
+import { SandboxFailure } from "../sandbox/sandbox-errors";
 import {
   type BashInput,
   bashInputSchema,
@@ -100,6 +101,11 @@ export type BashOutcome =
       problem: string;
       /** The client cancelled the call before the command started. */
       cancelled?: true;
+      /**
+       * The sandbox failed while the command was in it (see SandboxFailure.commandMayHaveRun):
+       * it may have run in full, in part or not at all, and nothing it changed was committed.
+       */
+      interrupted?: true;
     }
   | {
       ran: true;
@@ -261,20 +267,27 @@ export class Workspace {
         before.push(synced.outcome);
         notes.push(...describeSync(synced.outcome, ready.target));
       };
+      /** Set while the command itself is in the sandbox: a failure then may have left some of its changes. */
+      let commandSent = false;
       try {
         if (await this.#mayBeBehind(ready)) await catchUp();
         // What the catch-up brought in is committed and pushed already: only the command is skipped.
         if (signal?.aborted) return cancelledBeforeRun;
-        const run = () =>
-          runInClone(ready.sandbox, {
+        const run = async () => {
+          commandSent = true;
+          const result = await runInClone(ready.sandbox, {
             command,
             identity: ready.identity,
             timeoutMs: timeoutSeconds * 1000,
             maxOutputBytes: MAX_OUTPUT_BYTES,
             signal,
           });
+          commandSent = false;
+          return result;
+        };
         const outcome = await run().catch(async (error: unknown) => {
           if (!(error instanceof CloneMissingError)) throw error;
+          commandSent = false;
           await catchUp();
           if (signal?.aborted) return undefined;
           return run();
@@ -311,6 +324,12 @@ export class Workspace {
           notes,
         };
       } catch (error) {
+        if (commandSent && error instanceof SandboxFailure && error.commandMayHaveRun) {
+          // The next call syncs first and commits what the command left, under a message of its own.
+          this.#mayHoldLeftovers = true;
+          this.#leftoversOf = client;
+          return { ran: false, interrupted: true, problem: redact(describeFailure(error, ready.target.fullName)) };
+        }
         await this.#recordAccessFailure(error);
         return { ran: false, problem: redact(describeFailure(error, ready.target.fullName)) };
       }
@@ -816,7 +835,11 @@ export class Workspace {
       exec: async (request) => {
         check();
         this.#counts.sandboxExecs += 1;
-        const result = await sandbox.exec(request);
+        // A reset destroys the sandbox, which can make the exec fail: the reset is what to say then.
+        const result = await sandbox.exec(request).catch((error: unknown) => {
+          check();
+          throw error;
+        });
         check();
         return result;
       },
