@@ -59,7 +59,9 @@ it("walks a new person from sign-up to their MCP URL, then changes repo and disc
   await page.getByRole("button", { name: "Use this repository" }).click();
 
   await page.waitForURL(/\/me$/);
-  await expect(page.getByRole("link", { name: "alice/ctx" }).getAttribute("href")).resolves.toBe(
+  // The repository opens in ctx4-ai's file browser; GitHub is one link away.
+  await expect(page.getByRole("link", { name: "alice/ctx" }).getAttribute("href")).resolves.toBe("/files");
+  await expect(page.getByRole("link", { name: "On GitHub" }).getAttribute("href")).resolves.toBe(
     `${stack.githubUrl}/alice/ctx`,
   );
   expect(await page.getByLabel("MCP URL").inputValue()).toBe(`${stack.appUrl}/mcp`);
