@@ -5,7 +5,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { launchBrowser } from "./browser";
 import { connectGitHub, newGitHubUser, signIn } from "./journeys";
-import { TestOAuthClient } from "./mcp-client";
+import { TestOAuthClient, textOf } from "./mcp-client";
 import { type E2EStack, startE2EStack } from "./stack";
 
 let stack: E2EStack;
@@ -133,9 +133,6 @@ async function connect() {
   await vi.waitFor(() => expect(network.gets).toHaveLength(1), { timeout: 10_000 });
   return { client, network, logs };
 }
-
-const textOf = (result: Awaited<ReturnType<Client["callTool"]>>) =>
-  (result.content as { type: string; text: string }[]).map((part) => part.text).join("\n");
 
 const repo = () => `${login}/ctx`;
 

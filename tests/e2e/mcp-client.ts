@@ -79,3 +79,7 @@ export async function connectClient(page: Page, appUrl: string, name: string): P
   await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }));
   return client;
 }
+
+/** The text parts of a tool result, joined by newlines. */
+export const textOf = (result: Awaited<ReturnType<Client["callTool"]>>) =>
+  (result.content as { type: string; text?: string }[]).map((part) => part.text ?? "").join("\n");

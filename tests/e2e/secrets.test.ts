@@ -1,41 +1,19 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { githubToken, privateKeyPem, write } from "../test-secrets";
-import { cspViolations, launchBrowser, screenshot } from "./browser";
+import { expectNoErrors, journey, screenshot } from "./browser";
 import { connectGitHub, newGitHubUser, signIn } from "./journeys";
-import { TestOAuthClient } from "./mcp-client";
-import { type E2EStack, startE2EStack } from "./stack";
+import { connectClient, textOf } from "./mcp-client";
 
-let stack: E2EStack;
-let browser: Browser;
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startE2EStack(), launchBrowser()]);
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-
-/** The text of a tool result. */
-const textOf = (result: Awaited<ReturnType<Client["callTool"]>>) =>
-  (result.content as { type: string; text?: string }[]).map((part) => part.text ?? "").join("\n");
+const e2e = journey();
 
 it("refuses a write holding a private key, GitHub never sees it; a false positive is allowed from the page and then lands", async () => {
-  const page = await (await browser.newContext()).newPage();
-  const violations = await cspViolations(page);
+  const { stack } = e2e;
+  const watched = await e2e.newPage();
+  const { page } = watched;
   const login = await newGitHubUser(stack, ["ctx"]);
   await signIn(page, stack, `${login}@example.com`, "code");
   await connectGitHub(page, stack, login, ["ctx"], "ctx");
-
-  const oauth = new TestOAuthClient("Secrets e2e client");
-  const url = new URL("/mcp", stack.appUrl);
-  const unauthorized = new StreamableHTTPClientTransport(url, { authProvider: oauth });
-  await expect(new Client({ name: "e2e", version: "1.0.0" }).connect(unauthorized)).rejects.toThrow();
-  await unauthorized.finishAuth(await oauth.consentIn(page, { write: true }));
-  const client = new Client({ name: "e2e", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }));
+  const client = await connectClient(page, stack.appUrl, "Secrets e2e client");
   const repo = `${login}/ctx`;
   const head = await stack.github.branchHead(repo);
 
@@ -82,6 +60,6 @@ it("refuses a write holding a private key, GitHub never sees it; a false positiv
   expect(await stack.github.readFile(repo, "keys/server.pem")).toBeUndefined();
   await page.goto(`${stack.appUrl}/activity/findings`);
   await page.getByText("Nothing is refused now.").waitFor();
-  expect(violations).toEqual([]);
+  expectNoErrors(watched);
   await client.close();
 });
