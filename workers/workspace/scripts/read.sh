@@ -11,7 +11,6 @@ unset CTX4_PATH CTX4_START CTX4_LAST CTX4_MAX_BYTES
 if [ -L repo ] || [ ! -d repo/.git ] || ! cd repo 2>/dev/null; then exit 3; fi
 export LC_ALL=C
 
-
 # "./" first: a name starting with a dash is never taken for an option.
 ctx4_file=./$ctx4_path
 if [ "$ctx4_path" != . ] && ctx4_linked "$ctx4_path"; then
@@ -26,8 +25,9 @@ elif [ ! -f "$ctx4_file" ]; then
   echo "special $(find "$ctx4_file" -maxdepth 0 -printf '%y')"
 else
   ctx4_size=$(stat -c %s -- "$ctx4_file") || exit 1
-  # As git decides: a NUL byte in the first 8000 bytes makes a file binary.
-  if [ "$(head -c 8000 -- "$ctx4_file" | tr -dc '\000' | wc -c)" -gt 0 ]; then
+  # As git decides: a NUL byte in the first 8000 bytes makes a file binary. bash reads up to
+  # the first NUL or 8000 bytes: fewer bytes and no end of file means it met a NUL (no process).
+  if IFS= read -r -d '' -n 8000 ctx4_head <"$ctx4_file" && [ "${#ctx4_head}" -lt 8000 ]; then
     ctx4_type=-
     command -v file >/dev/null && ctx4_type=$(file -b --mime-type -- "$ctx4_file" 2>/dev/null | tr -dc 'a-zA-Z0-9/.+-')
     echo "binary $ctx4_size ${ctx4_type:--}"
