@@ -129,6 +129,29 @@ export function decideLink(visitor: HttpVisitor, page: string, decision: "link" 
 }
 
 /**
+ * Where GitHub sends the person back after installing the App ("install") or changing its access
+ * ("update") as `login`, with "Request user authorization during installation" on: our callback
+ * with a fresh code for `login` (from the emulator's control API), the installation and our
+ * `state` (none when the install began on GitHub), in GitHub's order. `code` is that code.
+ */
+export async function gitHubReturn(
+  github: EmulatorControl,
+  login: string,
+  installationId: number,
+  setupAction: "install" | "update" = "install",
+  state?: string,
+): Promise<{ code: string; path: string }> {
+  const { code } = await github.oauthCode(login);
+  const query = new URLSearchParams({
+    code,
+    installation_id: String(installationId),
+    setup_action: setupAction,
+    ...(state === undefined ? {} : { state }),
+  });
+  return { code, path: `/api/github/callback?${query}` };
+}
+
+/**
  * What GitHub does when the person installs the App with "Request user authorization during
  * installation" on: an installation on `login` (made through the emulator's `github` control
  * API), then a redirect to our callback with a code. The person then presses Link on our
@@ -142,13 +165,7 @@ export async function installAndReturn(
 ) {
   const state = await startInstall(visitor);
   const installation = await github.createInstallation(login, { repository_selection: "selected", repositories });
-  const { code } = await github.oauthCode(login);
-  const callback = `/api/github/callback?${new URLSearchParams({
-    code,
-    installation_id: String(installation.id),
-    setup_action: "install",
-    state,
-  })}`;
+  const { code, path: callback } = await gitHubReturn(github, login, installation.id, "install", state);
   const page = await (await visitor.fetch(callback)).text();
   return { state, installation, code, callback, page, response: await decideLink(visitor, page) };
 }

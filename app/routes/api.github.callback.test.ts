@@ -6,6 +6,7 @@ import {
   configOf,
   confirmationOf,
   decideLink,
+  gitHubReturn,
   githubControl,
   installAndReturn,
   location,
@@ -29,9 +30,8 @@ async function returnFromGitHub(visitor: Visitor, login: string) {
   const control = githubControl();
   const state = await startInstall(visitor);
   const installation = await control.createInstallation(login, { repository_selection: "all" });
-  const { code } = await control.oauthCode(login);
-  const query = new URLSearchParams({ code, installation_id: String(installation.id), setup_action: "install", state });
-  return visitor.fetch(`/api/github/callback?${query}`);
+  const { path: callback } = await gitHubReturn(control, login, installation.id, "install", state);
+  return visitor.fetch(callback);
 }
 
 describe("the GitHub callback", () => {
@@ -64,14 +64,8 @@ describe("the GitHub callback", () => {
     const state = await startInstall(visitor);
     const installation = await control.createInstallation(github.login, { repository_selection: "all" });
     await control.suspend(installation.id);
-    const { code } = await control.oauthCode(github.login);
-    const query = new URLSearchParams({
-      code,
-      installation_id: String(installation.id),
-      setup_action: "install",
-      state,
-    });
-    const page = await (await visitor.fetch(`/api/github/callback?${query}`)).text();
+    const { path: callback } = await gitHubReturn(control, github.login, installation.id, "install", state);
+    const page = await (await visitor.fetch(callback)).text();
 
     await decideLink(visitor, page);
     expect(await configOf(visitor)).toMatchObject({
@@ -206,10 +200,9 @@ describe("the GitHub callback", () => {
     const github = await newGitHubUser(["ctx"]);
     const control = githubControl();
     const installation = await control.createInstallation(github.login, { repository_selection: "all" });
-    const { code } = await control.oauthCode(github.login);
-    const query = new URLSearchParams({ code, installation_id: String(installation.id), setup_action: "install" });
+    const { path: callback } = await gitHubReturn(control, github.login, installation.id);
 
-    const page = await visitor.fetch(`/api/github/callback?${query}`);
+    const page = await visitor.fetch(callback);
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain(`Link GitHub account <strong>@${github.login}</strong>`);
@@ -225,10 +218,9 @@ describe("the GitHub callback", () => {
     const github = await newGitHubUser(["ctx"]);
     const control = githubControl();
     const installation = await control.createInstallation(github.login, { repository_selection: "all" });
-    const { code } = await control.oauthCode(github.login);
-    const query = new URLSearchParams({ code, installation_id: String(installation.id), setup_action: "install" });
+    const { code, path: callback } = await gitHubReturn(control, github.login, installation.id);
 
-    const toLogin = location(await visitor.fetch(`/api/github/callback?${query}`)) ?? "";
+    const toLogin = location(await visitor.fetch(callback)) ?? "";
     const returnTo = new URL(toLogin, SITE).searchParams.get("returnTo") ?? "";
     expect(toLogin).toMatch(/^\/login\?/);
     expect(toLogin).not.toContain(code);
@@ -252,13 +244,8 @@ describe("the GitHub callback", () => {
     const attacker = await newGitHubUser();
     const control = githubControl();
     const victimInstallation = await control.createInstallation(victim.login, { repository_selection: "all" });
-    const { code } = await control.oauthCode(attacker.login);
-    const query = new URLSearchParams({
-      code,
-      installation_id: String(victimInstallation.id),
-      setup_action: "install",
-    });
-    const response = await visitor.fetch(`/api/github/callback?${query}`);
+    const { path: callback } = await gitHubReturn(control, attacker.login, victimInstallation.id);
+    const response = await visitor.fetch(callback);
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("That installation is not yours");
     expect(await configOf(visitor)).toBeUndefined();
@@ -390,14 +377,8 @@ describe("the GitHub callback", () => {
     // "Update access on GitHub" on /me, the chosen repo unticked, Save, and Link on our page.
     const linkAgain = async () => {
       const state = await startInstall(visitor, { path: "/me", fields: { intent: "update-access" } });
-      const { code } = await control.oauthCode(github.login);
-      const query = new URLSearchParams({
-        code,
-        installation_id: String(installation.id),
-        setup_action: "update",
-        state,
-      });
-      const page = await (await visitor.fetch(`/api/github/callback?${query}`)).text();
+      const { path: callback } = await gitHubReturn(control, github.login, installation.id, "update", state);
+      const page = await (await visitor.fetch(callback)).text();
       return decideLink(visitor, page);
     };
 
@@ -420,14 +401,8 @@ describe("the GitHub callback", () => {
     const { visitor, github, installation } = await onboardedVisitor("wanderer", ["ctx", "notes"]);
     const control = githubControl();
     const returnWith = async (state: string) => {
-      const { code } = await control.oauthCode(github.login);
-      const query = new URLSearchParams({
-        code,
-        installation_id: String(installation.id),
-        setup_action: "update",
-        state,
-      });
-      return (await visitor.fetch(`/api/github/callback?${query}`)).text();
+      const { path: callback } = await gitHubReturn(control, github.login, installation.id, "update", state);
+      return (await visitor.fetch(callback)).text();
     };
 
     // Update access, then the GitHub tab closed; later, Connect GitHub from ctx4-ai, and Link.

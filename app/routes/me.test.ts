@@ -5,6 +5,7 @@ import { storedUserToken, workspaceOf } from "../../tests/workerd/connected-user
 import { accessToken, mcpPost } from "../../tests/workerd/mcp";
 import {
   configOf,
+  gitHubReturn,
   githubControl,
   installAndReturn,
   location,
@@ -281,14 +282,8 @@ describe("the dashboard", () => {
     const { visitor, github, installation } = await onboardedVisitor("updater", ["ctx", "notes"]);
     const state = await startInstall(visitor, { path: "/me", fields: { intent: "update-access" } });
     await githubControl().setRepositories(installation.id, { repository_selection: "all" });
-    const { code } = await githubControl().oauthCode(github.login);
-    const query = new URLSearchParams({
-      code,
-      installation_id: String(installation.id),
-      setup_action: "update",
-      state,
-    });
-    const confirm = await (await visitor.fetch(`/api/github/callback?${query}`)).text();
+    const { path: callback } = await gitHubReturn(githubControl(), github.login, installation.id, "update", state);
+    const confirm = await (await visitor.fetch(callback)).text();
     const linked = await visitor.post("/api/github/callback", {
       confirmation: /name="confirmation" value="([^"]+)"/.exec(confirm)?.[1] ?? "",
       decision: "link",

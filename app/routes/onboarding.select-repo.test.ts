@@ -4,6 +4,7 @@ import { accessToken } from "../../tests/workerd/mcp";
 import {
   configOf,
   decideLink,
+  gitHubReturn,
   githubControl,
   installAndReturn,
   location,
@@ -136,14 +137,8 @@ describe("choosing the repository", () => {
       const visitor = new Visitor();
       await visitor.signIn(uniqueEmail(login));
       const state = await startInstall(visitor);
-      const { code } = await control.oauthCode(login);
-      const query = new URLSearchParams({
-        code,
-        installation_id: String(installation.id),
-        setup_action: "install",
-        state,
-      });
-      const page = await (await visitor.fetch(`/api/github/callback?${query}`)).text();
+      const { path: callback } = await gitHubReturn(control, login, installation.id, "install", state);
+      const page = await (await visitor.fetch(callback)).text();
       expect(page).toContain(`installation on ${org}`);
       expect(location(await decideLink(visitor, page))).toBe("/onboarding/select-repo");
       return visitor;

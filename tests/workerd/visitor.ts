@@ -7,6 +7,7 @@ import {
   authUserId,
   confirmationOf,
   decideLink,
+  gitHubReturn,
   gitHubUserToken,
   HttpVisitor,
   installAndReturn as installAndReturnTo,
@@ -92,7 +93,7 @@ export async function newGitHubUser(repos: string[] = ["ctx"]) {
   return { login, repos: created };
 }
 
-export { confirmationOf, decideLink, startInstall };
+export { confirmationOf, decideLink, gitHubReturn, startInstall };
 
 /** installAndReturn of tests/http-visitor.ts, on this run's GitHub emulator. */
 export const installAndReturn = (visitor: Visitor, login: string, repositories: string[]) =>

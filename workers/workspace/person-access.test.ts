@@ -4,6 +4,7 @@ import { connectedUser, saveConfig, storedUserToken, workspaceOf } from "../../t
 import { accessToken, callTool, openSession } from "../../tests/workerd/mcp";
 import {
   decideLink,
+  gitHubReturn,
   githubControl,
   location,
   newGitHubUser,
@@ -49,14 +50,8 @@ describe("the person's own access to the repo", () => {
     const visitor = new Visitor();
     await visitor.signIn(uniqueEmail("member"));
     const state = await startInstall(visitor);
-    const { code } = await control.oauthCode(member.login);
-    const query = new URLSearchParams({
-      code,
-      installation_id: String(installation.id),
-      setup_action: "install",
-      state,
-    });
-    await decideLink(visitor, await (await visitor.fetch(`/api/github/callback?${query}`)).text());
+    const { path: callback } = await gitHubReturn(control, member.login, installation.id, "install", state);
+    await decideLink(visitor, await (await visitor.fetch(callback)).text());
     expect(location(await visitor.post("/onboarding/select-repo", { repoId: String(repo.id) }))).toBe("/me");
     const token = await accessToken(visitor, true);
 
