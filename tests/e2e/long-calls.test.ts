@@ -1,15 +1,14 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { launchBrowser } from "./browser";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { journey } from "./browser";
 import { connectGitHub, newGitHubUser, signIn } from "./journeys";
 import { TestOAuthClient, textOf } from "./mcp-client";
-import { type E2EStack, startE2EStack } from "./stack";
+import type { E2EStack } from "./stack";
 
+const e2e = journey();
 let stack: E2EStack;
-let browser: Browser;
 let login: string;
 let oauth: TestOAuthClient;
 
@@ -18,8 +17,8 @@ let oauth: TestOAuthClient;
  * MCP session with the official SDK client over real HTTP against the built Worker.
  */
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([startE2EStack(), launchBrowser()]);
-  const page = await (await browser.newContext()).newPage();
+  stack = e2e.stack;
+  const { page } = await e2e.newPage();
   login = await newGitHubUser(stack, ["ctx"]);
   await signIn(page, stack, `${login}@example.com`);
   await connectGitHub(page, stack, login, ["ctx"], "ctx");
@@ -28,10 +27,6 @@ beforeAll(async () => {
   await expect(new Client({ name: "e2e", version: "1" }).connect(unauthorized)).rejects.toThrow();
   await unauthorized.finishAuth(await oauth.consentIn(page, { write: true }));
 }, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
 
 /**
  * The network between the SDK client and the server, as the test wants it: every GET stream

@@ -4,29 +4,23 @@ import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { READ_TOOL_NAMES, WRITE_TOOL_NAMES } from "../tool-names";
-import { cspViolations, launchBrowser } from "./browser";
+import { journey } from "./browser";
 import { connectGitHub, newGitHubUser, signIn } from "./journeys";
 import { TestOAuthClient } from "./mcp-client";
-import { type E2EStack, startE2EStack } from "./stack";
+import type { E2EStack } from "./stack";
 
+const e2e = journey();
 let stack: E2EStack;
-let browser: Browser;
-beforeAll(async () => {
-  [stack, browser] = await Promise.all([startE2EStack(), launchBrowser()]);
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
+beforeAll(() => {
+  stack = e2e.stack;
 });
 
 describe.each(["Streamable HTTP", "SSE"] as const)("an MCP client over %s", (kind) => {
   it("discovers, registers, gets consent, writes a commit, refreshes its token, and is revoked", async () => {
     // A browser of its own: the person signing in here is nobody else's session.
-    const page = await (await browser.newContext()).newPage();
-    const violations = await cspViolations(page);
+    const { page, violations } = await e2e.newPage();
     const login = await newGitHubUser(stack, ["ctx"]);
     // One journey signs in by the email's link, the other by its code.
     await signIn(page, stack, `${login}@example.com`, kind === "SSE" ? "code" : "link");
@@ -88,7 +82,7 @@ describe.each(["Streamable HTTP", "SSE"] as const)("an MCP client over %s", (kin
 describe("an MCP client whose person is not signed in in the browser it opens", () => {
   it("gets consent after the person signs in there with the emailed code", async () => {
     const login = await newGitHubUser(stack, ["ctx"]);
-    const setup = await (await browser.newContext()).newPage();
+    const { page: setup } = await e2e.newPage();
     await signIn(setup, stack, `${login}@example.com`, "link");
     await connectGitHub(setup, stack, login, ["ctx"], "ctx");
 
@@ -103,7 +97,7 @@ describe("an MCP client whose person is not signed in in the browser it opens", 
 
     // Another browser: consent sends the person to sign in, and the code form's redirect back is
     // a client-side navigation (React Router fetches the consent page's data, not the page).
-    const page = await (await browser.newContext()).newPage();
+    const { page } = await e2e.newPage();
     await signIn(page, stack, `${login}@example.com`, "code", oauth.authorizationUrl());
     await page.getByRole("button", { name: "Allow" }).waitFor({ timeout: 15_000 });
     const code = await oauth.consentIn(page, { write: false });
@@ -124,7 +118,7 @@ describe("an MCP client pointed at another host name of the server", () => {
       new StreamableHTTPClientTransport(other, { authProvider: oauth }),
     );
     await expect(connecting).rejects.toThrow(`${stack.appUrl}/mcp`);
-    const page = await browser.newPage();
+    const { page } = await e2e.newPage();
     await expect(oauth.consentIn(page, { write: false })).rejects.toThrow("the client never asked for authorization");
     await page.close();
   });
@@ -132,7 +126,7 @@ describe("an MCP client pointed at another host name of the server", () => {
 
 describe("an MCP client configured with a trailing slash", () => {
   it("gets through discovery, registration and consent, and is served, also from a web page's origin", async () => {
-    const page = await (await browser.newContext()).newPage();
+    const { page } = await e2e.newPage();
     const login = await newGitHubUser(stack, ["ctx"]);
     await signIn(page, stack, `${login}@example.com`, "link");
     await connectGitHub(page, stack, login, ["ctx"], "ctx");
@@ -155,7 +149,7 @@ describe("an MCP client configured with a trailing slash", () => {
       response.writeHead(200, { "Content-Type": "text/html" }).end("<!doctype html><title>Inspector</title>");
     });
     await new Promise<void>((listening) => site.listen(0, "127.0.0.1", listening));
-    const inspector = await browser.newPage();
+    const { page: inspector } = await e2e.newPage();
     const consoleLines: string[] = [];
     inspector.on("console", (message) => consoleLines.push(message.text()));
     await inspector.goto(`http://localhost:${(site.address() as AddressInfo).port}/`);
