@@ -1,0 +1,163 @@
+import { spawn } from "node:child_process";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../free-port";
+import { journey } from "./browser";
+import { connectGitHub, newGitHubUser, signIn } from "./journeys";
+import { TestOAuthClient } from "./mcp-client";
+import type { E2EStack } from "./stack";
+
+const e2e = journey();
+let stack: E2EStack;
+beforeAll(() => {
+  stack = e2e.stack;
+});
+
+/** `npm run smoke -- …args` as a person runs it (without npm's banner): its exit code and output. */
+function smoke(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn("node_modules/.bin/tsx", ["scripts/smoke.ts", ...args], {
+      env: { ...process.env, CTX4_SMOKE_REFRESH_TOKEN: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The printed line of the check `name` (`ok`, `FAIL` or `skip`, the name, what it saw). */
+const line = (stdout: string, name: string) => stdout.split("\n").find((text) => text.slice(6).startsWith(`${name}:`));
+
+/** The checks every run makes, whatever it is given. */
+const PUBLIC_CHECKS = [
+  "health",
+  "landing page",
+  "authorization server metadata",
+  "protected resource metadata",
+  "/mcp without a token",
+  "client registration",
+];
+
+/** A person who signed in, connected `login/ctx` and allowed an SDK client with write access: its OAuth side. */
+async function consentedClient(login: string): Promise<TestOAuthClient> {
+  const { page } = await e2e.newPage();
+  await signIn(page, stack, `${login}@example.com`);
+  await connectGitHub(page, stack, login, ["ctx"], "ctx");
+  const oauth = new TestOAuthClient("Smoke test account");
+  const first = new StreamableHTTPClientTransport(new URL("/mcp", stack.appUrl), { authProvider: oauth });
+  await expect(new Client({ name: "e2e", version: "1.0.0" }).connect(first)).rejects.toThrow(UnauthorizedError);
+  await first.finishAuth(await oauth.consentIn(page, { write: true }));
+  await page.close();
+  return oauth;
+}
+
+describe("npm run smoke", () => {
+  it("passes against the service with no account: health, headers, discovery, 401 and registration", async () => {
+    const run = await smoke([stack.appUrl]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    for (const name of PUBLIC_CHECKS) expect(line(run.stdout, name), name).toMatch(/^ok {4}/);
+    expect(line(run.stdout, "/mcp without a token")).toContain(
+      `${stack.appUrl}/.well-known/oauth-protected-resource/mcp`,
+    );
+    expect(line(run.stdout, "MCP session")).toMatch(/^skip/);
+  });
+
+  it("with a consented account's refresh token, calls the tools, commits and removes a file, and prints the next token", async () => {
+    const login = await newGitHubUser(stack, ["ctx"]);
+    const oauth = await consentedClient(login);
+    const refreshToken = oauth.tokens()?.refresh_token ?? "";
+    const clientId = oauth.clientInformation()?.client_id ?? "";
+    const before = await stack.github.commits(`${login}/ctx`);
+
+    const run = await smoke([stack.appUrl, "--client-id", clientId, "--write"], {
+      CTX4_SMOKE_REFRESH_TOKEN: refreshToken,
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    for (const name of [...PUBLIC_CHECKS, "token refresh", "MCP initialize", "tools/list", "ctx_instructions"]) {
+      expect(line(run.stdout, name), name).toMatch(/^ok {4}/);
+    }
+    expect(line(run.stdout, "tools/list")).toContain("ctx_bash, ctx_history, ctx_instructions, ctx_read, ctx_search");
+    expect(line(run.stdout, "ctx_bash add")).toMatch(/^ok .*Pushed to/);
+    expect(line(run.stdout, "ctx_bash remove")).toMatch(/^ok .*Pushed to/);
+
+    // The memory ends as it began, with the two commits on top.
+    const after = await stack.github.commits(`${login}/ctx`);
+    expect(after.slice(0, 2).map((commit) => commit.message.split("\n")[0])).toEqual([
+      "ctx4-ai smoke test: remove its file",
+      "ctx4-ai smoke test: add a file",
+    ]);
+    expect(after[2]?.sha).toBe(before[0]?.sha);
+    const file = /(ctx4-smoke-[\w-]+\.txt)/.exec(line(run.stdout, "ctx_bash add") ?? "")?.[1] ?? "";
+    expect(file).not.toBe("");
+    expect(await stack.github.readFile(`${login}/ctx`, file)).toBeUndefined();
+
+    // Every token of this grant starts with the user's and grant's ids: only the next refresh token is printed.
+    const next = /^next refresh token \(the one given is now used\): (\S+)$/m.exec(run.stdout)?.[1] ?? "";
+    const grantPrefix = refreshToken.split(":").slice(0, 2).join(":");
+    expect(next.startsWith(`${grantPrefix}:`)).toBe(true);
+    expect(next).not.toBe(refreshToken);
+    expect(run.stdout.split(grantPrefix).length - 1).toBe(1);
+    expect(run.stderr).not.toContain(grantPrefix);
+
+    // The printed token is the one the next run uses.
+    const again = await smoke([stack.appUrl, "--client-id", clientId, "--refresh-token", next]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(line(again.stdout, "ctx_read")).toMatch(/^ok/);
+    expect(line(again.stdout, "ctx_bash")).toMatch(/^skip/);
+  }, 180_000);
+
+  it("fails, without printing it, on a refresh token the server does not know", async () => {
+    const bogus = `${crypto.randomUUID()}:${crypto.randomUUID()}:not-a-token`;
+    const registered = await fetch(`${stack.appUrl}/oauth/register`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ redirect_uris: ["http://127.0.0.1/callback"], token_endpoint_auth_method: "none" }),
+    });
+    const { client_id } = (await registered.json()) as { client_id: string };
+    const run = await smoke([stack.appUrl, "--client-id", client_id], { CTX4_SMOKE_REFRESH_TOKEN: bogus });
+    expect(run.code).toBe(1);
+    expect(line(run.stdout, "token refresh")).toMatch(
+      /^FAIL .*answered 400 \(invalid_grant: .*\); each refresh token works once: use the one the last run printed$/,
+    );
+    expect(line(run.stdout, "MCP session")).toMatch(/^skip/);
+    expect(run.stdout + run.stderr).not.toContain(bogus);
+  });
+
+  it("fails on another host name of the server: the OAuth and MCP answers name APP_ORIGIN, not it", async () => {
+    const other = new URL(stack.appUrl);
+    other.hostname = "localhost";
+    const run = await smoke([other.origin]);
+    expect(run.code).toBe(1);
+    expect(line(run.stdout, "health")).toMatch(/^ok/);
+    const rightAddress = `This server's MCP and OAuth address is ${stack.appUrl}`;
+    expect(line(run.stdout, "authorization server metadata")).toMatch(/^FAIL .*answered 400 \(invalid_request: /);
+    expect(line(run.stdout, "authorization server metadata")).toContain(rightAddress);
+    expect(line(run.stdout, "/mcp without a token")).toMatch(/^FAIL .*answered 400 .*, expected 401$/);
+    expect(run.stdout).toContain(`smoke: ${other.origin} FAILED`);
+  });
+
+  it("fails on every check where nothing listens", async () => {
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const run = await smoke([nowhere]);
+    expect(run.code).toBe(1);
+    expect(line(run.stdout, "health")).toMatch(/^FAIL .*did not answer \(fetch failed: ECONNREFUSED\)/);
+    expect(run.stdout).not.toMatch(/^ok/m);
+  });
+
+  it("refuses wrong arguments with its usage, exit code 2", async () => {
+    for (const args of [[], [`${stack.appUrl}/mcp`], [stack.appUrl, "--write"]]) {
+      const run = await smoke(args);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr).toContain("usage: npm run smoke -- <origin>");
+    }
+  });
+});
