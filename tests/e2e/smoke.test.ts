@@ -1,12 +1,8 @@
 import { spawn } from "node:child_process";
-import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../free-port";
 import { journey } from "./browser";
 import { connectGitHub, newGitHubUser, signIn } from "./journeys";
-import { TestOAuthClient } from "./mcp-client";
 import type { E2EStack } from "./stack";
 
 const e2e = journey();
@@ -15,24 +11,43 @@ beforeAll(() => {
   stack = e2e.stack;
 });
 
-/** `npm run smoke -- …args` as a person runs it (without npm's banner): its exit code and output. */
-function smoke(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn("node_modules/.bin/tsx", ["scripts/smoke.ts", ...args], {
-      env: { ...process.env, CTX4_SMOKE_REFRESH_TOKEN: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+/** `npm run smoke -- …args` as a person runs it (without npm's banner), started: its output as it comes, and its end. */
+function startSmoke(args: string[], env: Record<string, string> = {}) {
+  const child = spawn("node_modules/.bin/tsx", ["scripts/smoke.ts", ...args], {
+    env: { ...process.env, CTX4_SMOKE_REFRESH_TOKEN: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("close", (code) => resolve({ code, stdout, stderr })),
+  );
+  return {
+    done,
+    /** The first match of `pattern` in what it printed, once it has printed it. */
+    async printed(pattern: RegExp): Promise<RegExpExecArray> {
+      let ended = false;
+      void done.then(() => {
+        ended = true;
+      });
+      for (;;) {
+        const match = pattern.exec(stdout);
+        if (match) return match;
+        if (ended) throw new Error(`smoke ended without printing ${pattern}:\n${stdout}${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+  };
 }
+
+/** `npm run smoke -- …args`, run to its end: its exit code and output. */
+const smoke = (args: string[], env: Record<string, string> = {}) => startSmoke(args, env).done;
 
 /** The printed line of the check `name` (`ok`, `FAIL` or `skip`, the name, what it saw). */
 const line = (stdout: string, name: string) => stdout.split("\n").find((text) => text.slice(6).startsWith(`${name}:`));
@@ -47,19 +62,6 @@ const PUBLIC_CHECKS = [
   "client registration",
 ];
 
-/** A person who signed in, connected `login/ctx` and allowed an SDK client with write access: its OAuth side. */
-async function consentedClient(login: string): Promise<TestOAuthClient> {
-  const { page } = await e2e.newPage();
-  await signIn(page, stack, `${login}@example.com`);
-  await connectGitHub(page, stack, login, ["ctx"], "ctx");
-  const oauth = new TestOAuthClient("Smoke test account");
-  const first = new StreamableHTTPClientTransport(new URL("/mcp", stack.appUrl), { authProvider: oauth });
-  await expect(new Client({ name: "e2e", version: "1.0.0" }).connect(first)).rejects.toThrow(UnauthorizedError);
-  await first.finishAuth(await oauth.consentIn(page, { write: true }));
-  await page.close();
-  return oauth;
-}
-
 describe("npm run smoke", () => {
   it("passes against the service with no account: health, headers, discovery, 401 and registration", async () => {
     const run = await smoke([stack.appUrl]);
@@ -71,11 +73,25 @@ describe("npm run smoke", () => {
     expect(line(run.stdout, "MCP session")).toMatch(/^skip/);
   });
 
-  it("with a consented account's refresh token, calls the tools, commits and removes a file, and prints the next token", async () => {
+  it("with a refresh token from --authorize and the person's consent, calls the tools, commits and removes a file, and prints the next token", async () => {
     const login = await newGitHubUser(stack, ["ctx"]);
-    const oauth = await consentedClient(login);
-    const refreshToken = oauth.tokens()?.refresh_token ?? "";
-    const clientId = oauth.clientInformation()?.client_id ?? "";
+    const { page } = await e2e.newPage();
+    await signIn(page, stack, `${login}@example.com`);
+    await connectGitHub(page, stack, login, ["ctx"], "ctx");
+    // The test account's first refresh token, as the README says to get it: the person allows it in their browser.
+    const authorizing = startSmoke([stack.appUrl, "--authorize"]);
+    const [, consentUrl = ""] = await authorizing.printed(/^(http\S+\/authorize\?\S+)$/m);
+    await page.goto(consentUrl);
+    await page.getByLabel(/Run commands in your ctx repository/).check();
+    await page.getByRole("button", { name: "Allow" }).click();
+    await page.getByText("You can close this window.").waitFor();
+    const authorized = await authorizing.done;
+    expect(authorized.code, authorized.stdout + authorized.stderr).toBe(0);
+    expect(authorized.stdout).toContain("scopes: ctx:read ctx:write");
+    const clientId = /^client id: (\S+)$/m.exec(authorized.stdout)?.[1] ?? "";
+    const refreshToken =
+      /^next refresh token \(the one given is now used\): (\S+)$/m.exec(authorized.stdout)?.[1] ?? "";
+    expect(refreshToken).not.toBe("");
     const before = await stack.github.commits(`${login}/ctx`);
 
     const run = await smoke([stack.appUrl, "--client-id", clientId, "--write"], {
@@ -154,7 +170,12 @@ describe("npm run smoke", () => {
   });
 
   it("refuses wrong arguments with its usage, exit code 2", async () => {
-    for (const args of [[], [`${stack.appUrl}/mcp`], [stack.appUrl, "--write"]]) {
+    for (const args of [
+      [],
+      [`${stack.appUrl}/mcp`],
+      [stack.appUrl, "--write"],
+      [stack.appUrl, "--authorize", "--write"],
+    ]) {
       const run = await smoke(args);
       expect(run.code, args.join(" ")).toBe(2);
       expect(run.stderr).toContain("usage: npm run smoke -- <origin>");
