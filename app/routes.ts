@@ -26,6 +26,7 @@ const pages = [
     route("activity/:sha", "routes/activity.$sha.tsx"),
     route("activity/:sha/revert", "routes/activity.$sha.revert.tsx"),
     route("activity/branches/bring-in", "routes/activity.branches.bring-in.ts"),
+    route("activity/proposals/:key", "routes/activity.proposals.$key.tsx"),
     route("files", "routes/files.tsx", { id: "files-root" }),
     route("files/*", "routes/files.tsx"),
     route("account/delete", "routes/account.delete.tsx"),

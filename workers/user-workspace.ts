@@ -5,7 +5,7 @@ import { reachesRepo, repoUnreachableError, type UserToken } from "../app/lib/gi
 import { type GitHubLink, GitHubUser, type LinkDecision, type SettledLink, type UserRepos } from "./github-user";
 import { SERVER_INSTRUCTIONS } from "./mcp/guide";
 import { type McpGrant, McpSessions } from "./mcp/sessions";
-import { registerCtxTools } from "./mcp/tools";
+import { type CtxWorkspace, registerCtxTools } from "./mcp/tools";
 import type { BashInput } from "./workspace/bash-input";
 import { clientTrailerName } from "./workspace/client-trailer";
 import type { MarkdownCursor, MarkdownPage, PathRead, ReadInput, ReadPurpose } from "./workspace/files";
@@ -70,10 +70,11 @@ export class UserWorkspace extends DurableObject<Env> {
 
   /**
    * ctx_bash: runs a command in the user's clone; what it changed is committed and pushed, its
-   * commit naming `client` in its trailer; `signal` cancels it (see Workspace.bash).
+   * commit naming `client` in its trailer; `signal` cancels it; a reviewed OAuth client
+   * (`clientId`) proposes instead (see Workspace.bash).
    */
-  async bash(input: BashInput, signal?: AbortSignal, client?: string): Promise<BashOutcome> {
-    return this.#ws().bash(input, signal, client);
+  async bash(input: BashInput, signal?: AbortSignal, client?: string, clientId?: string): Promise<BashOutcome> {
+    return this.#ws().bash(input, signal, client, clientId);
   }
 
   /** The person reverts a commit of the default branch from the web (see Workspace.revert). */
@@ -86,29 +87,33 @@ export class UserWorkspace extends DurableObject<Env> {
     return this.#ws().bringIn(branch);
   }
 
-  /** ctx_instructions: the guide's material from the user's repo. */
-  async instructions(): Promise<InstructionsOutcome> {
-    return this.#ws().instructions();
+  /**
+   * The read tools below read the user's clone; a reviewed OAuth client (`clientId`) with work
+   * pending reads its proposal's clone (see Workspace.readClone).
+   * ctx_instructions: the guide's material from the user's repo.
+   */
+  async instructions(clientId?: string): Promise<InstructionsOutcome> {
+    return this.#ws().instructions(clientId);
   }
 
   /** ctx_search: git grep over the user's clone. */
-  async search(input: SearchInput): Promise<ReadOutcome<SearchResult>> {
-    return this.#ws().search(input);
+  async search(input: SearchInput, clientId?: string): Promise<ReadOutcome<SearchResult>> {
+    return this.#ws().search(input, clientId);
   }
 
   /** ctx_history: the user's recent commits, or one commit's diff. */
-  async history(input: HistoryInput): Promise<ReadOutcome<HistoryResult>> {
-    return this.#ws().history(input);
+  async history(input: HistoryInput, clientId?: string): Promise<ReadOutcome<HistoryResult>> {
+    return this.#ws().history(input, clientId);
   }
 
   /** ctx_read (`tool`) and resources/read (`resource`): one path of the user's clone, read only. */
-  async read(input: ReadInput, purpose?: ReadPurpose): Promise<ReadOutcome<PathRead>> {
-    return this.#ws().read(input, purpose);
+  async read(input: ReadInput, purpose?: ReadPurpose, clientId?: string): Promise<ReadOutcome<PathRead>> {
+    return this.#ws().read(input, purpose, clientId);
   }
 
   /** resources/list: one page of the memory's Markdown files from `cursor` on. */
-  async markdown(cursor?: MarkdownCursor): Promise<ReadOutcome<MarkdownPage>> {
-    return this.#ws().markdown(cursor);
+  async markdown(cursor?: MarkdownCursor, clientId?: string): Promise<ReadOutcome<MarkdownPage>> {
+    return this.#ws().markdown(cursor, clientId);
   }
 
   /**
@@ -117,6 +122,28 @@ export class UserWorkspace extends DurableObject<Env> {
    */
   async gitEgress(request: Request): Promise<Response> {
     return this.#ws().gitEgress(request);
+  }
+
+  /** The person approves a reviewed client's proposal from Activity (see Workspace.approve). */
+  async approve(branch: string): Promise<WebActionOutcome> {
+    return this.#ws().approve(branch);
+  }
+
+  /** The person rejects a reviewed client's proposal from Activity (see Workspace.reject). */
+  async reject(branch: string): Promise<WebActionOutcome> {
+    return this.#ws().reject(branch);
+  }
+
+  /** Review mode for OAuth client `clientId`, chosen on the consent page or `/me`. */
+  async setReviewed(clientId: string, on: boolean): Promise<void> {
+    return this.#ws().setReviewed(clientId, on);
+  }
+
+  /** Which of `clientIds` the person reviews (for `/me`). */
+  async reviewedClients(clientIds: string[]): Promise<string[]> {
+    const ws = this.#ws();
+    const reviewed = await Promise.all(clientIds.map((id) => ws.reviewed(id)));
+    return clientIds.filter((_, at) => reviewed[at]);
   }
 
   /** The web app's disconnect and change of repo: config, token, sandbox and clone start over. */
@@ -220,12 +247,28 @@ export class UserWorkspace extends DurableObject<Env> {
       { name: "ctx4-ai", version: "1.0.0" },
       { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {}, resources: { listChanged: true } } },
     );
-    registerCtxTools(server, this.#ws(), {
+    registerCtxTools(server, this.#clientView(grant.clientId), {
       canWrite: grant.scopes.includes("ctx:write"),
       calls: this.#sessions(),
       client: clientTrailerName(grant.clientName, grant.clientId),
     });
     return server;
+  }
+
+  /**
+   * The workspace as one client's session uses it: its writes and reads go where its review
+   * mode says, decided at each call, so a change on `/me` applies to open sessions too.
+   */
+  #clientView(clientId: string): CtxWorkspace {
+    const ws = this.#ws();
+    return {
+      bash: (input, signal, client) => ws.bash(input, signal, client, clientId),
+      instructions: () => ws.instructions(clientId),
+      search: (input) => ws.search(input, clientId),
+      history: (input) => ws.history(input, clientId),
+      read: (input, purpose) => ws.read(input, purpose, clientId),
+      markdown: (cursor) => ws.markdown(cursor, clientId),
+    };
   }
 
   #ws(): Workspace {

@@ -4,12 +4,14 @@ import { Notice } from "./notice";
 
 const short = (sha: string) => sha.slice(0, 7);
 
+const VERBS = { revert: "reverted", "bring-in": "brought in", approve: "approved", reject: "rejected" } as const;
+
 /**
- * Why a revert or a bring-in the person asked for did not land on the default branch, and what
- * to do now: shown by the revert page, and by the Activity page after a bring-in.
+ * Why a revert, bring-in, approval or rejection the person asked for did not happen, and what
+ * to do now: shown by the revert and proposal pages, and by the Activity page after a bring-in.
  */
-export function WebActionStopNotice({ action, outcome }: { action: "revert" | "bring-in"; outcome: WebActionStop }) {
-  const verb = action === "revert" ? "reverted" : "brought in";
+export function WebActionStopNotice({ action, outcome }: { action: keyof typeof VERBS; outcome: WebActionStop }) {
+  const verb = VERBS[action];
   switch (outcome.state) {
     case "nothing":
       return (
@@ -54,6 +56,12 @@ export function WebActionStopNotice({ action, outcome }: { action: "revert" | "b
           {outcome.problem}
         </Notice>
       );
+    case "rejected":
+      return (
+        <Notice tone="info" title="Rejected">
+          Nothing of this proposal reached your memory.
+        </Notice>
+      );
   }
 }
 
@@ -76,6 +84,18 @@ export function ActivityFeedback({ feedback }: { feedback: Feedback | null }) {
       );
     case "bring-in-stopped":
       return <WebActionStopNotice action="bring-in" outcome={feedback.outcome} />;
+    case "approved":
+      return (
+        <Notice tone="success" title={`Approved${feedback.client ? ` ${feedback.client}'s proposal` : ""}`}>
+          It is on the default branch as commit {short(feedback.sha)}, and the proposal is closed.
+        </Notice>
+      );
+    case "rejected":
+      return (
+        <Notice tone="info" title={`Rejected${feedback.client ? ` ${feedback.client}'s proposal` : ""}`}>
+          Its branch is deleted, and nothing of it reached your memory. Your AI starts afresh from the default branch.
+        </Notice>
+      );
     default:
       return null;
   }

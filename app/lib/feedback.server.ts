@@ -22,6 +22,9 @@ const feedbackSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("reverted"), reverted: commitShaSchema, sha: commitShaSchema }),
   z.object({ kind: z.literal("brought-in"), branch: sideBranchSchema, sha: commitShaSchema }),
   z.object({ kind: z.literal("bring-in-stopped"), branch: z.string().max(200), outcome: webActionStopSchema }),
+  // A reviewed client's proposal: approved as commit `sha`, or rejected (its branch deleted).
+  z.object({ kind: z.literal("approved"), client: z.string().max(200).nullable(), sha: commitShaSchema }),
+  z.object({ kind: z.literal("rejected"), client: z.string().max(200).nullable() }),
 ]);
 
 export type Feedback = z.infer<typeof feedbackSchema>;

@@ -12,7 +12,7 @@ import { loadUserConfig, nextStep } from "./github-config.server";
 export async function loadMemory(
   context: Readonly<RouterContextProvider>,
   request: Request,
-): Promise<{ email: string; fullName: string; webUrl: string; memory: MemoryReader }> {
+): Promise<{ userId: string; env: Env; email: string; fullName: string; webUrl: string; memory: MemoryReader }> {
   const { user, config, env } = await loadUserConfig(context, request);
   if (!config || config.repoId === null || !config.repoFullName) throw redirect(nextStep(config));
   try {
@@ -24,6 +24,8 @@ export async function loadMemory(
       githubUsername: config.githubUsername,
     });
     return {
+      userId: user.id,
+      env,
       email: user.email,
       fullName: config.repoFullName,
       webUrl: new URL(`/${config.repoFullName}`, env.GITHUB_WEB_URL).toString(),

@@ -42,6 +42,7 @@ function feedbackOf(branch: string, outcome: WebActionOutcome): Feedback {
     case "conflict":
       return stopped({ ...outcome, paths: outcome.paths.slice(0, MAX_CONFLICT_PATHS).map(cut) });
     case "set-aside":
+    case "rejected":
       return stopped(outcome);
   }
 }

@@ -16,18 +16,25 @@ const pageSchema = z.coerce.number().int().min(1).max(1000).catch(1);
 /**
  * What changed in the memory, newest first: the default branch's commits (a page of
  * `ACTIVITY_PAGE_SIZE`, `?page=`), who made each and the files it touched; on the first page,
- * the side branches set aside on conflicts; and, once, what the person's last bring-in did.
+ * reviewed clients' proposals waiting for approval and the side branches set aside on
+ * conflicts; and, once, what the person's last bring-in, approval or rejection did.
  * GitHub calls: see memory.server.
  */
 export async function loader({ request, context }: Route.LoaderArgs) {
   const { email, fullName, webUrl, memory } = await loadMemory(context, request);
   const page = pageSchema.parse(new URL(request.url).searchParams.get("page") ?? undefined);
-  const [activity, sideBranches, { feedback, headers }] = await Promise.all([
+  const [activity, proposals, sideBranches, { feedback, headers }] = await Promise.all([
     memory.activity(page),
+    page === 1 ? memory.proposals() : Promise.resolve([]),
     page === 1 ? memory.sideBranches() : Promise.resolve([]),
     takeFeedback(request),
   ]);
-  return data({ email, fullName, webUrl, page, ...activity, sideBranches, feedback }, { headers });
+  // The list shows names and counts: no patch goes to the browser.
+  const waiting = proposals.map(({ files, ...proposal }) => ({
+    ...proposal,
+    files: files.map((file) => ({ ...file, patch: null })),
+  }));
+  return data({ email, fullName, webUrl, page, ...activity, proposals: waiting, sideBranches, feedback }, { headers });
 }
 
 const MAX_LISTED_FILES = 5;
@@ -60,7 +67,7 @@ const STATUS_CLASS: Record<string, string> = {
 };
 
 export default function Activity({ loaderData }: Route.ComponentProps) {
-  const { commits, sideBranches, page, hasNext } = loaderData;
+  const { commits, proposals, sideBranches, page, hasNext } = loaderData;
   return (
     <Page email={loaderData.email}>
       <MemoryNav fullName={loaderData.fullName} webUrl={loaderData.webUrl} />
@@ -76,6 +83,36 @@ export default function Activity({ loaderData }: Route.ComponentProps) {
         </header>
 
         <ActivityFeedback feedback={loaderData.feedback} />
+
+        {proposals.length > 0 ? (
+          <section aria-labelledby="proposals-heading" className="space-y-3">
+            <h2 id="proposals-heading" className="text-lg font-semibold">
+              Waiting for your approval
+            </h2>
+            <p className="text-sm text-stone-600">
+              You review these clients&apos; writes: nothing of them is in your memory until you approve it.
+            </p>
+            <ul className="space-y-3">
+              {proposals.map((proposal) => (
+                <li key={proposal.name} className="rounded-lg border border-violet-300 bg-violet-50 p-4 text-sm">
+                  <div className="flex flex-wrap items-start justify-between gap-3">
+                    <div className="min-w-0">
+                      <p className="font-medium">{proposal.client ?? "An AI client"} proposes a change</p>
+                      <p className="text-stone-700">
+                        {proposal.aheadBy} commit{proposal.aheadBy === 1 ? "" : "s"} · {proposal.files.length} file
+                        {proposal.files.length === 1 ? "" : "s"}
+                      </p>
+                    </div>
+                    <Link to={`/activity/proposals/${proposal.key}`} className={buttonClass("primary")}>
+                      Review
+                    </Link>
+                  </div>
+                  <FileList files={proposal.files} />
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
 
         {sideBranches.length > 0 ? (
           <section aria-labelledby="side-heading" className="space-y-3">

@@ -39,7 +39,27 @@ export function bashResultText(outcome: BashOutcome): { text: string; isError: b
 
   const publish = outcome.publish;
   let pushFailed = false;
-  if (publish.state === "pushed") parts.push(`Pushed to ${outcome.repo} (${outcome.branch} at ${short(publish.sha)}).`);
+  if (outcome.proposal) {
+    const { proposal } = outcome;
+    if (publish.state === "pushed") {
+      parts.push(
+        `AWAITING APPROVAL: the person reviews your writes, so this change went to your proposal (branch ${proposal.branch} of ${outcome.repo}, at ${short(publish.sha)}), NOT to the memory's default branch. It lands only when the person approves it on ctx4-ai's Activity page; they may reject it. Your reads show the memory with your pending changes, so do not make them again.`,
+      );
+    } else if (outcome.commit === null && !outcome.commitError) {
+      parts.push(
+        `Nothing changed, so nothing was proposed. Your pending changes, if any, still await the person's approval.`,
+      );
+    }
+    if (proposal.baseConflict.length)
+      parts.push(
+        `Your proposal conflicts with later changes to the default branch in ${proposal.baseConflict.map(showPath).join(", ")}: it stays on the older version; the person sees the conflict when approving.`,
+      );
+  } else if (publish.state === "pushed")
+    parts.push(`Pushed to ${outcome.repo} (${outcome.branch} at ${short(publish.sha)}).`);
+  if (outcome.outsideMovedTo)
+    parts.push(
+      `Your command changed the memory's main clone (repo/ at the sandbox's top), which is not yours to change while the person reviews your writes: none of that reaches the memory. It was moved to ${outcome.outsideMovedTo} in the sandbox. Make changes in your own clone, the folder your commands start in.`,
+    );
   for (const side of outcome.setAside)
     parts.push(sideBranchNote(side, outcome.branch, side.earlier ? "earlier local commits" : "this command's changes"));
   if (publish.state === "refused") parts.push(refusedText(publish.refusal, outcome.branch));
@@ -56,6 +76,7 @@ export function bashResultText(outcome: BashOutcome): { text: string; isError: b
     pushFailed ||
     publish.state === "refused" ||
     Boolean(outcome.commitError) ||
+    Boolean(outcome.outsideMovedTo) ||
     outcome.unexplainedPushes.length > 0;
   return { text: parts.filter(Boolean).join("\n\n"), isError };
 }
@@ -88,7 +109,9 @@ export function lateOutcomeText(input: BashInput, outcome: BashOutcome, why: "ca
   const sides = outcome.setAside.filter((side) => !side.earlier).map((side) => side.name);
   const pushed =
     outcome.publish.state === "pushed"
-      ? ` and pushed to ${outcome.branch}`
+      ? outcome.proposal
+        ? ` and proposed on ${outcome.proposal.branch}, awaiting the person's approval`
+        : ` and pushed to ${outcome.branch}`
       : outcome.publish.state === "failed"
         ? `, but the push FAILED (the commit is kept in the sandbox and pushed by the next command)`
         : "";

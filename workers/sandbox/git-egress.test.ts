@@ -320,6 +320,53 @@ describe("a push through the route", () => {
     expect(created.status).toBe(200);
   });
 
+  it("lets a proposal's sync replace that proposal branch only, and delete only the ref it is told to", async () => {
+    const proposal = "ctx4-ai/review-0123456789abcdef";
+    const rules = { replace: true };
+    const rebased = await commitOn([NEW], "the proposal, rebased");
+    const send = async (commands: [string, string, string][], pack: Uint8Array, options: object) => {
+      const { sent, fetcher } = github(() => new Response(sideBandReport("unpack ok", `ok ${commands[0]?.[2]}`)));
+      const response = await forwardGitEgress(pushRequest(commands, pack), push, {
+        token: TOKEN,
+        branch: proposal,
+        fetcher,
+        ...options,
+      });
+      return { status: response.status, sent: sent.length };
+    };
+    // The proposal moves to its commits rebased on the default branch: not a fast-forward, allowed.
+    expect(await send([[OLD, rebased.id, `refs/heads/${proposal}`]], rebased.pack, { rules })).toEqual({
+      status: 200,
+      sent: 1,
+    });
+    // Without the rule, the same push is a rewrite and is refused.
+    expect(await send([[OLD, rebased.id, `refs/heads/${proposal}`]], rebased.pack, {})).toEqual({
+      status: 403,
+      sent: 0,
+    });
+    // A proposal's sync never reaches the default branch, even as a fast-forward.
+    const forward = await commitOn([OLD]);
+    expect(await send([[OLD, forward.id, "refs/heads/main"]], forward.pack, { rules })).toEqual({
+      status: 403,
+      sent: 0,
+    });
+    // Deleting: the one ref named, nothing else.
+    const deletable = `refs/heads/${proposal}`;
+    expect(refUpdateProblem({ ref: deletable, old: OLD, new: ZERO }, "main", true, { deletable })).toBeUndefined();
+    expect(refUpdateProblem({ ref: "refs/heads/main", old: OLD, new: ZERO }, "main", true, { deletable })).toMatch(
+      /deleting/,
+    );
+    expect(
+      refUpdateProblem({ ref: "refs/heads/ctx4-ai/review-ffffffffffffffff", old: OLD, new: ZERO }, "main", true, {
+        deletable,
+      }),
+    ).toMatch(/deleting/);
+    expect(await send([[OLD, ZERO, deletable]], buildPack([]), { branch: "main", rules: { deletable } })).toEqual({
+      status: 200,
+      sent: 1,
+    });
+  });
+
   it("refuses, before sending anything, a push that deletes or touches another ref, or that it cannot read", async () => {
     const cases: Request[] = [
       pushRequest([[OLD, ZERO, "refs/heads/main"]]),

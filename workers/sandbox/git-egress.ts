@@ -86,14 +86,30 @@ export type PushedRef = RefUpdate & { ok: boolean; reason?: string };
 const NO_SHA = /^0+$/;
 
 /**
- * Why a push may not make `update`, or undefined when it may. Our sync pushes only to the
- * user's branch and creates side branches under `refs/heads/ctx4-ai/`: nothing deletes a ref,
- * creates a tag, or touches another branch. When GitHub had the branch when we last saw it
- * (`branchExisted`), it is not created again: it was renamed or deleted meanwhile, and a new
- * branch of the old name would take work away from the default branch.
+ * What one sync may do beyond updating its branch and creating `ctx4-ai/` side branches:
+ * `replace`, its branch is a client's proposal (`ctx4-ai/review-…`), ctx4-ai's own, rebased as
+ * the default branch moves, so it may be replaced rather than only fast-forwarded;
+ * `deletable`, the one ref it may delete (a proposal the person approved or rejected).
  */
-export function refUpdateProblem(update: RefUpdate, branch: string, branchExisted = false): string | undefined {
-  if (NO_SHA.test(update.new)) return `deleting ${update.ref} is not allowed`;
+export type PushRules = { replace?: boolean; deletable?: string };
+
+/**
+ * Why a push may not make `update`, or undefined when it may. Our sync pushes only to the
+ * branch it syncs (the user's, or a proposal's) and creates side branches under
+ * `refs/heads/ctx4-ai/`: nothing deletes a ref (but `rules.deletable`), creates a tag, or
+ * touches another branch. When GitHub had the branch when we last saw it (`branchExisted`), it
+ * is not created again: it was renamed or deleted meanwhile, and a new branch of the old name
+ * would take work away from the default branch.
+ */
+export function refUpdateProblem(
+  update: RefUpdate,
+  branch: string,
+  branchExisted = false,
+  rules: PushRules = {},
+): string | undefined {
+  if (NO_SHA.test(update.new)) {
+    return update.ref === rules.deletable ? undefined : `deleting ${update.ref} is not allowed`;
+  }
   if (update.ref === `refs/heads/${branch}`) {
     if (branchExisted && NO_SHA.test(update.old)) {
       return `${branch} is gone from GitHub (renamed or deleted), so it is not created again`;
@@ -119,6 +135,8 @@ export type ForwardOptions = {
   branch: string;
   /** GitHub had `branch` when last seen: a push may not create it (see {@link refUpdateProblem}). */
   branchExisted?: boolean;
+  /** What this sync may do besides (see {@link PushRules}). */
+  rules?: PushRules;
   /** Told every ref a push asked for and what GitHub answered: the record of what landed. */
   onPushed?: (refs: PushedRef[]) => void;
   /** Told why a request was refused here (git shows only the status). */
@@ -131,7 +149,7 @@ export type ForwardOptions = {
  * (`x-access-token:<token>`, as GitHub documents for installation tokens:
  * https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/authenticating-as-a-github-app-installation#about-authentication-as-a-github-app-installation).
  * A push is read first: one that would delete a ref or touch a ref other than the branch and
- * new `ctx4-ai/` side branches is refused (403) before anything is sent, and GitHub's
+ * new `ctx4-ai/` side branches (beyond `options.rules`) is refused (403) before anything is sent, and GitHub's
  * report of which refs it updated goes to `onPushed`
  * (https://git-scm.com/docs/pack-protocol#_reference_update_request_and_packfile_transfer).
  * Redirects are not followed, and a redirect answer is refused (502): following one could
@@ -158,7 +176,7 @@ export async function forwardGitEgress(
     if (request.headers.get("content-encoding")) return refuse(403, "a compressed push cannot be checked");
     const bytes = await readAtMost(request.body, MAX_PUSH_BYTES);
     if (!bytes) return refuse(413, `a push of more than ${MAX_PUSH_BYTES / 1024 / 1024} MiB is not taken`);
-    const read = await readPush(bytes, options.branch, options.branchExisted);
+    const read = await readPush(bytes, options.branch, options.branchExisted, options.rules);
     if (typeof read === "string") return refuse(403, read);
     push = read;
     body = bytes;
@@ -192,10 +210,15 @@ type PushCommands = { updates: RefUpdate[]; sideBand: boolean };
  * `\0<capabilities>`, up to a flush; the packfile follows), checked: each must be one
  * {@link refUpdateProblem} allows, and an update of the branch must keep its history (the
  * commits in the pack lead from the new commit back to the old: a fast-forward, never a
- * force-push). Our sync pushes with `--no-thin`, so its packs carry every commit that shows
+ * force-push), unless it is a proposal's (`rules.replace`). Our sync pushes with `--no-thin`, so its packs carry every commit that shows
  * this. A string says why the push is refused.
  */
-async function readPush(bytes: Uint8Array, branch: string, branchExisted = false): Promise<PushCommands | string> {
+async function readPush(
+  bytes: Uint8Array,
+  branch: string,
+  branchExisted = false,
+  rules: PushRules = {},
+): Promise<PushCommands | string> {
   const read = readPackets(bytes, { stopAtFlush: true });
   if (read?.packets.at(-1) !== "flush") return "not a push git's protocol describes";
   const updates: RefUpdate[] = [];
@@ -206,9 +229,12 @@ async function readPush(bytes: Uint8Array, branch: string, branchExisted = false
     updates.push(parsed.update);
     capabilities ||= parsed.capabilities;
   }
-  const problem = updates.map((update) => refUpdateProblem(update, branch, branchExisted)).find(Boolean);
+  const problem = updates.map((update) => refUpdateProblem(update, branch, branchExisted, rules)).find(Boolean);
   if (problem) return problem;
-  const moves = updates.filter((update) => !NO_SHA.test(update.old) && update.old !== update.new);
+  const replaced = (update: RefUpdate) => rules.replace === true && update.ref === `refs/heads/${branch}`;
+  const moves = updates.filter(
+    (update) => !NO_SHA.test(update.old) && !NO_SHA.test(update.new) && update.old !== update.new && !replaced(update),
+  );
   if (moves.length > 0) {
     const commits = await packCommits(bytes.subarray(read.end)).catch(() => undefined);
     if (!commits) return "the pack of this push cannot be read, so it cannot be checked";

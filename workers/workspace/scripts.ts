@@ -1,3 +1,5 @@
+export { default as CLONE_STATE_SCRIPT } from "./scripts/clone-state.sh?raw";
+
 import gather from "./scripts/gather.sh?raw";
 import linked from "./scripts/linked.sh?raw";
 import markdown from "./scripts/markdown.sh?raw";

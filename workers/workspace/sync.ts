@@ -82,6 +82,13 @@ export type SyncOutcome = {
   head?: string | null;
   /** GitHub's branch as the clone last saw it (null: GitHub has no such branch yet). */
   upstream?: string | null;
+  /**
+   * A proposal clone's commits conflict with GitHub's base branch in these paths: they stay on
+   * the older base they were made on (sync.sh's `onto_base`).
+   */
+  baseConflict?: string[];
+  /** The proposal branch an approve or reject deleted on GitHub, with its clone. */
+  proposalClosed?: string;
   /** What was pushed was scanned only in part: its first 2 MiB of added text. */
   scanCut?: true;
   /** What the gate held back for the Worker to read before pushing (sync.sh's `gate`). */
@@ -99,8 +106,8 @@ export type SecretRefusal = { findings: SecretFinding[]; cut: boolean };
 /**
  * `fetch`: commit leftovers, fetch, integrate, push. `push-only`: commit leftovers and push
  * (fetching only if GitHub rejects the push). `read`: fetch and fast-forward a clean clone.
- * `revert` and `bring-in`: as `fetch`, then the person's web action (SyncOptions.action) is
- * made and pushed.
+ * `revert`, `bring-in`, `approve` and `reject`: as `fetch`, then the person's web action
+ * (SyncOptions.action) is made and pushed.
  */
 export type SyncMode = "fetch" | "push-only" | "read" | WebAction["kind"];
 
@@ -148,6 +155,11 @@ export type SyncOptions = {
   knownUpstream?: string;
   /** The person's action from the web, for modes `revert` and `bring-in`. */
   action?: WebAction;
+  /**
+   * Set for a proposal clone: the branch synced is a client's proposal, kept rebased on this one
+   * (GitHub's default branch). See sync.sh.
+   */
+  base?: string;
   /** The fingerprints the person allowed (see secret-scan.ts), asked only when a scan finds something. */
   allowedFindings?: () => Promise<ReadonlySet<string>>;
 };
@@ -180,6 +192,7 @@ export async function syncClone(
         ...(cleared?.committed ? { CTX4_COMMITTED: cleared.committed } : {}),
         CTX4_CLONE_FILTER: CLONE_FILTER,
         CTX4_COMMIT_MESSAGE: options.commitMessage ?? LEFTOVER_MESSAGE,
+        ...(options.base ? { CTX4_BASE: options.base } : {}),
         ...(options.knownUpstream ? { CTX4_KNOWN_UPSTREAM: options.knownUpstream } : {}),
         ...(options.action ? webActionEnv(options.action) : {}),
       },
@@ -407,6 +420,12 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
         break;
       case "@conflict":
         outcome.sideBranches?.at(-1)?.conflicts.push(rest);
+        break;
+      case "@base-conflict":
+        outcome.baseConflict = [...(outcome.baseConflict ?? []), unescapePath(rest)];
+        break;
+      case "@proposal-closed":
+        outcome.proposalClosed = rest;
         break;
       case "@brought":
         outcome.brought = [...(outcome.brought ?? []), { from: words[0] ?? "", commits: Number(words[1]) || 0 }];

@@ -20,7 +20,17 @@ export const sideBranchSchema = z
   .string()
   .regex(/^ctx4-ai\/(?:conflict|recovered|stashed)-\d{8}-\d{6}-[0-9a-f]{7,64}$/, "not a side branch ctx4-ai made");
 
-export type WebAction = { kind: "revert"; sha: string } | { kind: "bring-in"; branch: string };
+/**
+ * The branch of a client's pending proposal (review mode): `ctx4-ai/review-<key>`, the key 16
+ * hex digits derived from the client's id (see proposal.ts).
+ */
+export const proposalBranchSchema = z.string().regex(/^ctx4-ai\/review-[0-9a-f]{16}$/, "not a proposal's branch");
+
+/**
+ * `revert` one commit of the default branch; `bring-in` a side branch; `approve` a proposal
+ * (brought in as a side branch is, then closed) or `reject` it (closed: its branch deleted).
+ */
+export type WebAction = { kind: "revert"; sha: string } | { kind: "bring-in" | "approve" | "reject"; branch: string };
 
 /** Longest sentence or path an outcome carries to the page (a path is the repo's text). */
 const MAX_TEXT = 1_000;
@@ -43,6 +53,7 @@ export const webActionStopSchema = z.discriminatedUnion("state", [
   z.object({ state: z.literal("conflict"), paths: z.array(text).max(MAX_CONFLICT_PATHS) }),
   z.object({ state: z.literal("set-aside"), branch: text }),
   z.object({ state: z.literal("failed"), problem: text }),
+  z.object({ state: z.literal("rejected") }),
 ]);
 
 export type WebActionStop = z.infer<typeof webActionStopSchema>;
@@ -56,7 +67,8 @@ export type WebActionStop = z.infer<typeof webActionStopSchema>;
  *   {@link MAX_CONFLICT_PATHS}): nothing changed;
  * - `set-aside`: GitHub's branch moved meanwhile in a way that conflicts: the commit is on the
  *   new side branch `branch` instead, and the default branch is unchanged;
- * - `failed`: it could not run, or GitHub did not take the push (`problem`).
+ * - `failed`: it could not run, or GitHub did not take the push (`problem`);
+ * - `rejected`: the proposal is closed, its branch deleted; nothing of it reached the default branch.
  */
 export type WebActionOutcome = { state: "landed"; sha: string; files: string[] } | WebActionStop;
 
@@ -95,6 +107,7 @@ export function webActionOutcome(action: WebAction, outcome: SyncOutcome): WebAc
         "Your AI's latest changes in your workspace hold what looks like a secret, so nothing was pushed and nothing was changed. See Refused writes (/activity/findings), then try again.",
     };
   const report = outcome.action;
+  if (action.kind === "reject" && outcome.proposalClosed === action.branch) return { state: "rejected" };
   if (report?.state === "refused") {
     const code = REFUSAL_CODES.find((known) => known === report.why && known !== "invalid") ?? "unknown";
     return refusal(action, code);
@@ -111,7 +124,9 @@ export function webActionOutcome(action: WebAction, outcome: SyncOutcome): WebAc
       reason:
         action.kind === "revert"
           ? "This change is already undone on the default branch: there was nothing to revert."
-          : "Everything on this side branch is already on the default branch: there was nothing to bring in.",
+          : action.kind === "approve"
+            ? "Everything in this proposal is already on the default branch: it is closed."
+            : "Everything on this side branch is already on the default branch: there was nothing to bring in.",
     };
   }
   if (report?.state === "set-aside") {
@@ -139,6 +154,8 @@ export function refusal(action: WebAction, code: RefusalCode): WebActionOutcome 
   const reason =
     action.kind === "revert"
       ? "This is not a commit of your memory."
-      : "Only a side branch ctx4-ai made can be brought in.";
+      : action.kind === "bring-in"
+        ? "Only a side branch ctx4-ai made can be brought in."
+        : "This is not a proposal of one of your AI clients.";
   return { state: "refused", code, reason };
 }

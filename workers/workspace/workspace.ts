@@ -16,7 +16,7 @@ import {
   mintRepoToken,
 } from "../../app/lib/github/app.server";
 import type { SandboxBackend } from "../sandbox/backend";
-import { checkGitEgress, forwardGitEgress, type PushedRef, refusedEgress } from "../sandbox/git-egress";
+import { checkGitEgress, forwardGitEgress, type PushedRef, type PushRules, refusedEgress } from "../sandbox/git-egress";
 import { openSandbox } from "../sandbox/open-sandbox";
 import { SandboxFailure } from "../sandbox/sandbox-errors";
 import {
@@ -43,6 +43,14 @@ import {
 import { type HistoryInput, type HistoryResult, historyInputSchema, readHistory } from "./history";
 import { gatherInstructions, type RepoInstructions } from "./instructions";
 import { CloneMissingError, configProblem, describeFailure, RouteRefusedError, WorkspaceResetError } from "./problems";
+import {
+  cloneState,
+  inProposalFolder,
+  keepCloneAsItWas,
+  type Proposal,
+  proposalOf,
+  proposalOfBranch,
+} from "./proposal";
 import { redactSecrets } from "./redact";
 import { remoteBranchHead } from "./remote-head";
 import { RepoTokenCache, type TokenTarget } from "./repo-token";
@@ -64,6 +72,7 @@ import {
 } from "./sync";
 import {
   commitShaSchema,
+  proposalBranchSchema,
   refusal,
   sideBranchSchema,
   type WebAction,
@@ -84,6 +93,15 @@ const IDENTITY_KEY = "bot-identity";
 const UNPUSHED_KEY = "unpushed-work";
 /** Set while Postgres lists refused findings of this user's, so a push that goes through clears them. */
 const FINDINGS_KEY = "secret-findings";
+/** `review:<client id>`: the person reviews that client's writes (review mode, see proposal.ts). */
+const REVIEW_PREFIX = "review:";
+/**
+ * The default branch's clone as it was before a reviewed client's command, kept until it is
+ * checked after it: a command cut short (the sandbox failed) is checked by the next operation.
+ */
+const CLONE_STATE_KEY = "default-clone-state";
+/** `proposal:<key>`: that proposal has work on GitHub waiting for the person, so its client reads there. */
+const PENDING_PREFIX = "proposal:";
 
 /**
  * What happened to the branch on GitHub after a command. Work set aside is in `setAside`.
@@ -131,6 +149,16 @@ export type BashOutcome =
       unexplainedPushes: { ref: string; sha: string }[];
       /** What happened around the command: cloned, pulled, rebased… */
       notes: string[];
+      /**
+       * Review mode: the change went to this proposal branch, not `branch`, and waits for the
+       * person's approval. `baseConflict`: its paths that conflict with the default branch now.
+       */
+      proposal?: { branch: string; baseConflict: string[] };
+      /**
+       * The command changed the default branch's clone, which is not a reviewed client's to
+       * change: it was moved to this folder of the sandbox, and nothing of it reached GitHub.
+       */
+      outsideMovedTo?: string;
     };
 
 /**
@@ -161,7 +189,15 @@ type Ready = {
   sandbox: SandboxBackend;
   identity: BotIdentity;
   credentials: GitCredentials;
+  /**
+   * Set when the work is a reviewed client's: `target.branch` is its proposal branch, `base` the
+   * default branch, and `sandbox` runs in the proposal's folder; `root` is the sandbox itself.
+   */
+  lane?: { proposal: Proposal; base: string; root: SandboxBackend };
 };
+
+/** Who calls: the OAuth client's id (review mode is chosen per client) and its name for trailers. */
+export type Caller = { clientId: string; name?: string };
 
 /**
  * One user's workspace: their config (read from Postgres once), installation token, sandbox
@@ -177,6 +213,8 @@ export class Workspace {
   #generation = 0;
   /** Set only while our own sync runs in the sandbox: the one time git there may reach GitHub. */
   #gitRoute: Ready | undefined;
+  /** What the running sync may push besides its branch (see PushRules). */
+  #routeRules: PushRules = {};
   /** What GitHub said it did with each ref pushed through the route during the current sync. */
   #pushedRefs: PushedRef[] = [];
   /** Why the route refused requests of the current sync, if it did. */
@@ -241,8 +279,10 @@ export class Workspace {
    * had changed by then is still committed and pushed, so no change is ever lost unsaid. Our
    * own git steps are never interrupted: they always finish what they began. `client` is the
    * calling AI client's name (see clientTrailerName): its commit ends in the trailer naming it.
+   * When the person reviews the client with OAuth id `clientId` (review mode), the command runs
+   * in its proposal's clone and what it changed goes to its proposal branch (see proposal.ts).
    */
-  bash(input: BashInput, signal?: AbortSignal, client?: string): Promise<BashOutcome> {
+  bash(input: BashInput, signal?: AbortSignal, client?: string, clientId?: string): Promise<BashOutcome> {
     const parsed = bashInputSchema.safeParse(input);
     if (!parsed.success) return Promise.resolve({ ran: false, problem: `Invalid input: ${parsed.error.message}` });
     const { command, timeoutSeconds = DEFAULT_TIMEOUT_SECONDS } = parsed.data;
@@ -254,7 +294,9 @@ export class Workspace {
     };
     return this.#queue.run(async () => {
       if (signal?.aborted) return cancelledBeforeRun;
-      const found = await this.#ready();
+      const found = await this.#ready(
+        clientId && (await this.reviewed(clientId)) ? await proposalOf(clientId) : undefined,
+      );
       if ("problem" in found) return { ran: false, problem: found.problem };
       let ready = found;
       const redact = (text: string) => redactSecrets(text, this.#tokens.knownTokens());
@@ -273,6 +315,7 @@ export class Workspace {
         if (await this.#mayBeBehind(ready)) await catchUp();
         // What the catch-up brought in is committed and pushed already: only the command is skipped.
         if (signal?.aborted) return cancelledBeforeRun;
+        const defaultClone = ready.lane && (await this.#defaultCloneBefore(ready.lane.root));
         const run = async () => {
           commandSent = true;
           const result = await runInClone(ready.sandbox, {
@@ -293,6 +336,8 @@ export class Workspace {
           return run();
         });
         if (!outcome) return cancelledBeforeRun;
+        const outsideMovedTo =
+          ready.lane && defaultClone ? await this.#defaultCloneAfter(ready.lane.root, defaultClone) : undefined;
         const message = commitMessage(parsed.data);
         const settled = await this.#publish(
           ready,
@@ -300,6 +345,9 @@ export class Workspace {
           client,
         );
         notes.push(...describeSync(settled.sync, ready.target, "after"));
+        const lane = ready.lane;
+        if (lane && [...before, settled.sync].some((sync) => sync.pushed))
+          await this.storage.put(PENDING_PREFIX + lane.proposal.key, true);
         return {
           ran: true,
           repo: ready.target.fullName,
@@ -322,12 +370,21 @@ export class Workspace {
           ],
           unexplainedPushes: [...before, settled.sync].flatMap((sync) => sync.unexplainedPushes ?? []),
           notes,
+          ...(lane && {
+            proposal: {
+              branch: lane.proposal.branch,
+              baseConflict: [...new Set([...before, settled.sync].flatMap((sync) => sync.baseConflict ?? []))],
+            },
+          }),
+          ...(outsideMovedTo && { outsideMovedTo }),
         };
       } catch (error) {
         if (commandSent && error instanceof SandboxFailure && error.commandMayHaveRun) {
           // The next call syncs first and commits what the command left, under a message of its own.
-          this.#mayHoldLeftovers = true;
-          this.#leftoversOf = client;
+          if (!ready.lane) {
+            this.#mayHoldLeftovers = true;
+            this.#leftoversOf = client;
+          }
           return { ran: false, interrupted: true, problem: redact(describeFailure(error, ready.target.fullName)) };
         }
         await this.#recordAccessFailure(error);
@@ -361,6 +418,35 @@ export class Workspace {
   }
 
   /**
+   * The person approves the proposal on `branch` (`ctx4-ai/review-<key>`) from Activity: brought
+   * onto the default branch as one squash commit, as a side branch is; a conflict changes
+   * nothing and the proposal stays. Once landed, its branch and clone are removed.
+   */
+  approve(branch: string): Promise<WebActionOutcome> {
+    const parsed = proposalBranchSchema.safeParse(branch);
+    if (!parsed.success) return Promise.resolve(refusal({ kind: "approve", branch }, "invalid"));
+    return this.#webAction({ kind: "approve", branch: parsed.data });
+  }
+
+  /** The person rejects the proposal on `branch`: its branch is deleted on GitHub and its clone removed. */
+  reject(branch: string): Promise<WebActionOutcome> {
+    const parsed = proposalBranchSchema.safeParse(branch);
+    if (!parsed.success) return Promise.resolve(refusal({ kind: "reject", branch }, "invalid"));
+    return this.#webAction({ kind: "reject", branch: parsed.data });
+  }
+
+  /** Review mode for OAuth client `clientId`: on, its writes go to its proposal; off, to the default branch. */
+  async setReviewed(clientId: string, on: boolean): Promise<void> {
+    if (on) await this.storage.put(REVIEW_PREFIX + clientId, true);
+    else await this.storage.delete(REVIEW_PREFIX + clientId);
+  }
+
+  /** Whether the person reviews the writes of OAuth client `clientId`. */
+  async reviewed(clientId: string): Promise<boolean> {
+    return (await this.storage.get<boolean>(REVIEW_PREFIX + clientId)) === true;
+  }
+
+  /**
    * A web action, in the queue like every tool call: the sync in the action's mode catches the
    * clone up (committing and pushing what an earlier command left), makes the commit and pushes
    * it. A commit GitHub did not take stays in the clone and goes with the next sync, as a
@@ -373,6 +459,8 @@ export class Workspace {
       const redact = (text: string) => redactSecrets(text, this.#tokens.knownTokens());
       try {
         const { outcome } = await this.#syncFollowing(found, action.kind, [], action);
+        const closed = outcome.proposalClosed && proposalOfBranch(outcome.proposalClosed);
+        if (closed) await this.storage.delete(PENDING_PREFIX + closed.key);
         return webActionOutcome(action, outcome);
       } catch (error) {
         await this.#recordAccessFailure(error);
@@ -389,46 +477,46 @@ export class Workspace {
   }
 
   /** ctx_instructions: the repo's instructions, context and index, read in one round trip. */
-  async instructions(): Promise<InstructionsOutcome> {
-    const outcome = await this.readClone(({ sandbox }) => gatherInstructions(sandbox));
+  async instructions(clientId?: string): Promise<InstructionsOutcome> {
+    const outcome = await this.readClone(({ sandbox }) => gatherInstructions(sandbox), clientId);
     if (!outcome.ready) return outcome;
     const { value, ...where } = outcome;
     return { ...where, ...value };
   }
 
   /** ctx_search: git grep over the clone as it is now (see searchClone). Never commits. */
-  async search(input: SearchInput): Promise<ReadOutcome<SearchResult>> {
+  async search(input: SearchInput, clientId?: string): Promise<ReadOutcome<SearchResult>> {
     const parsed = searchInputSchema.safeParse(input);
     if (!parsed.success) return { ready: false, problem: `Invalid input: ${parsed.error.message}` };
-    return this.readClone(({ sandbox, redact }) => searchClone(sandbox, parsed.data, redact));
+    return this.readClone(({ sandbox, redact }) => searchClone(sandbox, parsed.data, redact), clientId);
   }
 
   /** ctx_history: the branch's recent commits, or one commit's diff (see readHistory). Never commits. */
-  async history(input: HistoryInput): Promise<ReadOutcome<HistoryResult>> {
+  async history(input: HistoryInput, clientId?: string): Promise<ReadOutcome<HistoryResult>> {
     const parsed = historyInputSchema.safeParse(input);
     if (!parsed.success) return { ready: false, problem: `Invalid input: ${parsed.error.message}` };
-    return this.readClone(({ sandbox, redact }) => readHistory(sandbox, parsed.data, redact));
+    return this.readClone(({ sandbox, redact }) => readHistory(sandbox, parsed.data, redact), clientId);
   }
 
   /**
    * ctx_read (`purpose` tool) and resources/read (`resource`): one path of the clone, through
    * {@link readClone}, so it never commits. Invalid input runs nothing.
    */
-  async read(input: ReadInput, purpose: ReadPurpose = "tool"): Promise<ReadOutcome<PathRead>> {
+  async read(input: ReadInput, purpose: ReadPurpose = "tool", clientId?: string): Promise<ReadOutcome<PathRead>> {
     const parsed = readInputSchema.safeParse(input);
     if (!parsed.success) return { ready: false, problem: `Invalid input: ${parsed.error.message}` };
     if (!readPurposeSchema.safeParse(purpose).success) return { ready: false, problem: "Invalid purpose." };
     const { startLine, endLine } = parsed.data;
     if (startLine !== undefined && endLine !== undefined && endLine < startLine)
       return { ready: false, problem: "Invalid input: endLine is before startLine." };
-    return this.readClone(({ sandbox, redact }) => readPath(sandbox, redact, parsed.data, purpose));
+    return this.readClone(({ sandbox, redact }) => readPath(sandbox, redact, parsed.data, purpose), clientId);
   }
 
   /** resources/list: one page of the memory's Markdown files from `cursor` on (none: the first). */
-  async markdown(cursor?: MarkdownCursor): Promise<ReadOutcome<MarkdownPage>> {
+  async markdown(cursor?: MarkdownCursor, clientId?: string): Promise<ReadOutcome<MarkdownPage>> {
     const parsed = cursor === undefined ? undefined : markdownCursorSchema.safeParse(cursor);
     if (parsed && !parsed.success) return { ready: false, problem: "Invalid cursor." };
-    return this.readClone(({ sandbox, redact }) => markdownPage(sandbox, redact, parsed?.data ?? null));
+    return this.readClone(({ sandbox, redact }) => markdownPage(sandbox, redact, parsed?.data ?? null), clientId);
   }
 
   /**
@@ -437,13 +525,16 @@ export class Workspace {
    * up again when it is gone, and runs `read` there. `read` gets the sandbox and `redact`,
    * which removes every token this object knows from text bound for the AI; it throws
    * {@link CloneMissingError} when it finds no clone, and is then run once more.
+   * A reviewed client (OAuth id `clientId`) with a proposal pending reads its proposal's clone:
+   * the default branch plus its own work waiting for the person.
    * @returns `{ ready: false, problem }` for the AI when the clone cannot be read.
    */
   readClone<T>(
     read: (clone: { sandbox: SandboxBackend; redact: (text: string) => string }) => Promise<T>,
+    clientId?: string,
   ): Promise<ReadOutcome<T>> {
     return this.#queue.run(async () => {
-      const found = await this.#ready();
+      const found = await this.#ready(clientId ? await this.#pendingProposal(clientId) : undefined);
       if ("problem" in found) return { ready: false, problem: found.problem };
       let ready = found;
       const redact = (text: string) => redactSecrets(text, this.#tokens.knownTokens());
@@ -519,8 +610,11 @@ export class Workspace {
     await this.#tokens.discard();
   }
 
-  /** Config, sandbox, token and identity for git work, or why there are none. */
-  async #ready(): Promise<Ready | { problem: string }> {
+  /**
+   * Config, sandbox, token and identity for git work, or why there are none; for `proposal`'s
+   * clone and branch when given (see Ready.lane).
+   */
+  async #ready(proposal?: Proposal): Promise<Ready | { problem: string }> {
     if (this.#erased) return { problem: "This ctx4-ai account was deleted." };
     let config: UserGithubConfig | null;
     try {
@@ -548,19 +642,63 @@ export class Workspace {
       await credentials.token();
       if (!config.isActive) await this.#recordAccess(null);
       const identity = await this.#botIdentity(credentials);
-      return { target, sandbox: this.#guardedSandbox(), identity, credentials };
+      const sandbox = this.#guardedSandbox();
+      const unchecked = await this.storage.get<string>(CLONE_STATE_KEY);
+      if (unchecked) await this.#defaultCloneAfter(sandbox, unchecked);
+      if (!proposal) return { target, sandbox, identity, credentials };
+      return {
+        target: { ...target, branch: proposal.branch },
+        sandbox: inProposalFolder(sandbox, proposal),
+        identity,
+        credentials,
+        lane: { proposal, base: target.branch, root: sandbox },
+      };
     } catch (error) {
       await this.#recordAccessFailure(error);
       return { problem: redactSecrets(describeFailure(error, target.fullName), this.#tokens.knownTokens()) };
     }
   }
 
+  /** The proposal a client's reads go to: its own, while it is reviewed and has work pending. */
+  async #pendingProposal(clientId: string): Promise<Proposal | undefined> {
+    if (!(await this.reviewed(clientId))) return undefined;
+    const proposal = await proposalOf(clientId);
+    return (await this.storage.get<boolean>(PENDING_PREFIX + proposal.key)) ? proposal : undefined;
+  }
+
+  /**
+   * Before a reviewed client's command: the default branch's clone with nothing of its own left
+   * unpushed (synced first when it may hold some), and its state, to hold against after the
+   * command (see keepCloneAsItWas): setting it aside then can never take another client's work.
+   */
+  async #defaultCloneBefore(root: SandboxBackend): Promise<string> {
+    if (this.#mayHoldLeftovers || (await this.storage.get(UNPUSHED_KEY))) {
+      const ready = await this.#ready();
+      if ("problem" in ready) throw new Error(ready.problem);
+      await this.#syncFollowing(ready, "fetch", []);
+    }
+    const state = await cloneState(root);
+    await this.storage.put(CLONE_STATE_KEY, state);
+    return state;
+  }
+
+  /**
+   * After a reviewed client's command (or, when that was cut short, before the next operation):
+   * the default branch's clone is as `state` left it, or it is moved to `lost+found/` (returned).
+   */
+  async #defaultCloneAfter(root: SandboxBackend, state: string): Promise<string | undefined> {
+    const aside = await keepCloneAsItWas(root, state);
+    await this.storage.delete(CLONE_STATE_KEY);
+    return aside;
+  }
+
   /**
    * Whether the clone must be synced first: never synced (this object just started), the last
    * commit-and-push did not finish, or stale and GitHub's branch moved.
    */
-  async #mayBeBehind({ target, credentials }: Ready): Promise<boolean> {
-    if (this.#mayHoldLeftovers) return true;
+  async #mayBeBehind({ target, credentials, lane }: Ready): Promise<boolean> {
+    // A proposal's clone is kept on top of the default branch: it fetches both each time.
+    if (lane || this.#mayHoldLeftovers) return true;
     const synced = this.#synced;
     if (!synced || !sameBranch(synced, target) || synced.upstream === undefined) return true;
     if (Date.now() - synced.at <= REMOTE_FRESH_MS) return false;
@@ -577,7 +715,12 @@ export class Workspace {
    */
   async #sync(ready: Ready, mode: SyncMode, message?: string, action?: WebAction): Promise<SyncOutcome> {
     if (mode !== "push-only") this.#counts.gitSyncs += 1;
+    const { lane } = ready;
     this.#gitRoute = ready;
+    this.#routeRules = {
+      replace: Boolean(lane),
+      ...((action?.kind === "approve" || action?.kind === "reject") && { deletable: `refs/heads/${action.branch}` }),
+    };
     this.#pushedRefs = [];
     this.#routeRefusals = [];
     const credentials: GitCredentials = {
@@ -588,12 +731,13 @@ export class Workspace {
     };
     let outcome: SyncOutcome;
     try {
-      const synced = this.#synced;
+      const synced = lane ? undefined : this.#synced;
       const knownUpstream = synced && sameBranch(synced, ready.target) ? (synced.upstream ?? undefined) : undefined;
       outcome = confirmPushes(
         await syncClone(ready.sandbox, ready.target, ready.identity, credentials, mode, {
           commitMessage: message ?? withClientTrailer(LEFTOVER_MESSAGE, this.#leftoversOf),
           knownUpstream,
+          base: lane?.base,
           action,
           allowedFindings: () => this.#allowedFindings(),
         }),
@@ -607,6 +751,12 @@ export class Workspace {
       throw error;
     } finally {
       this.#gitRoute = undefined;
+    }
+    if (lane) {
+      // A proposal's clone: the default branch's record, leftovers and unpushed work are not its.
+      if (outcome.refused) await this.storage.put(UNPUSHED_KEY, { repoId: ready.target.repoId, since: Date.now() });
+      if (mode !== "read") await this.#recordFindings(outcome.refused);
+      return outcome;
     }
     const before = this.#synced && sameBranch(this.#synced, ready.target) ? this.#synced.upstream : undefined;
     this.#synced = {
@@ -683,6 +833,8 @@ export class Workspace {
     notes: string[],
     action?: WebAction,
   ): Promise<{ ready: Ready; outcome: SyncOutcome }> {
+    // A proposal's branch missing on GitHub is one not made yet, not a renamed default branch.
+    if (ready.lane) return { ready, outcome: await this.#sync(ready, mode, undefined, action) };
     try {
       return { ready, outcome: await this.#sync(ready, mode, undefined, action) };
     } catch (error) {
@@ -742,10 +894,11 @@ export class Workspace {
       return { sync, publish: { state: "not-needed" } };
     } catch (error) {
       if (error instanceof WorkspaceResetError) throw error;
-      this.#mayHoldLeftovers = true;
+      // A proposal's clone always catches up first: its leftovers are committed then.
+      if (!ready.lane) this.#mayHoldLeftovers = true;
       const sync = error instanceof SyncError ? error.partial : { fetched: false };
       if (error instanceof SyncError && error.failure === "commit") {
-        this.#leftoversOf = client;
+        if (!ready.lane) this.#leftoversOf = client;
         return { sync, publish: { state: "not-needed" }, commitError: error.message };
       }
       await this.storage.put(UNPUSHED_KEY, { repoId: ready.target.repoId, since: Date.now() });
@@ -778,7 +931,10 @@ export class Workspace {
     return forwardGitEgress(request, verdict, {
       token: await route.credentials.token(),
       branch: route.target.branch,
-      branchExisted: Boolean(this.#synced && sameBranch(this.#synced, route.target) && this.#synced.upstream),
+      branchExisted: Boolean(
+        !route.lane && this.#synced && sameBranch(this.#synced, route.target) && this.#synced.upstream,
+      ),
+      rules: this.#routeRules,
       onPushed: (refs) => this.#pushedRefs.push(...refs),
       onRefused: (reason) => this.#routeRefusals.push(reason),
     });

@@ -6,7 +6,8 @@ import { type GitHubEnv, httpStatus, mintRepoToken } from "./app.server";
 
 /**
  * The person's memory repo as the web pages read it: commits of the default branch, one
- * commit's diff, the side branches set aside on conflicts, and files at the head. Everything is
+ * commit's diff, the side branches set aside on conflicts, reviewed clients' proposals, and
+ * files at the head. Everything is
  * read on the server with an installation token narrowed to the one repo and to
  * `contents: read`, minted per page load and never sent to the browser; every GitHub answer is
  * parsed with zod before use. Endpoints (docs.github.com/rest): commits#list-commits,
@@ -15,9 +16,10 @@ import { type GitHubEnv, httpStatus, mintRepoToken } from "./app.server";
  *
  * GitHub API calls per page load (besides the one that mints the token):
  * - Activity: 1 list of commits + 1 commit per listed commit (`ACTIVITY_PAGE_SIZE`, for its
- *   files) + 1 list of branches + 1 compare per side branch shown (at most `MAX_SIDE_BRANCHES`):
- *   at most 1 + 10 + 1 + 5 = 17.
- * - A commit: 1. A folder or file: 1.
+ *   files) + 1 list of branches + 1 compare per side branch shown (at most `MAX_SIDE_BRANCHES`)
+ *   + 1 compare per proposal (at most `MAX_PROPOSALS`, one per reviewed client): at most
+ *   1 + 10 + 1 + 5 + 10 = 27; later pages 11.
+ * - A commit: 1. A proposal: 1 compare. A folder or file: 1.
  */
 
 export type MemoryEnv = GitHubEnv & Pick<Env, "GITHUB_APP_SLUG">;
@@ -38,6 +40,10 @@ export const ACTIVITY_PAGE_SIZE = 10;
 export const MAX_SIDE_BRANCHES = 5;
 /** Where sync.sh sets aside work GitHub's branch refused (`ctx4-ai/<why>-<UTC time>-<sha>`). */
 export const SIDE_BRANCH_PREFIX = "ctx4-ai/";
+/** Where a reviewed client's proposal waits (see workers/workspace/proposal.ts): not a side branch. */
+export const PROPOSAL_PREFIX = "ctx4-ai/review-";
+/** Proposals listed at most: one per reviewed client, so a handful. */
+export const MAX_PROPOSALS = 10;
 /** Files larger than this are summarised, not shown. */
 export const MAX_SHOWN_FILE_BYTES = 256 * 1024;
 
@@ -72,6 +78,12 @@ export type ChangedFile = {
 export type CommitDetail = CommitSummary & { message: string; parents: string[]; files: ChangedFile[] };
 
 export type SideBranch = { name: string; aheadBy: number; commits: CommitSummary[]; files: ChangedFile[] };
+
+/**
+ * A reviewed client's pending proposal: its branch (`name`) and key, what it holds beyond the
+ * default branch, and the client that wrote it (the `Ctx4-Client` trailer of its latest commit).
+ */
+export type Proposal = SideBranch & { key: string; client: string | null };
 
 export type FolderEntry = { name: string; path: string; type: "dir" | "file" | "symlink" | "submodule"; size: number };
 
@@ -115,6 +127,8 @@ const fileContentSchema = entrySchema.extend({
   encoding: z.string().default("none"),
 });
 
+const PROPOSAL_BRANCH = /^ctx4-ai\/review-[0-9a-f]{16}$/;
+
 /** What the pages read of the memory repo; see the module comment for the calls each costs. */
 export type MemoryReader = {
   /** One page (from 1) of the default branch's commits, newest first, each with its files. */
@@ -123,6 +137,10 @@ export type MemoryReader = {
   commit(sha: string): Promise<CommitDetail | undefined>;
   /** The side branches sync.sh made, newest first, with what they hold beyond the default branch. */
   sideBranches(): Promise<SideBranch[]>;
+  /** The pending proposals of reviewed clients, each with what it holds beyond the default branch. */
+  proposals(): Promise<Proposal[]>;
+  /** One proposal by key (16 hex digits), or undefined when the repo has no such branch. */
+  proposal(key: string): Promise<Proposal | undefined>;
   /** A folder or file at the default branch's head ("" is the root), or undefined when there is none. */
   contents(path: string): Promise<MemoryContents | undefined>;
 };
@@ -177,6 +195,40 @@ export async function openMemory(env: MemoryEnv, target: MemoryTarget): Promise<
       throw error;
     }
   };
+  // One list of branches per page, for its side branches and proposals alike.
+  let listedBranches: Promise<string[]> | undefined;
+  const branchNames = () => {
+    listedBranches ??= read("GET /repos/{owner}/{repo}/branches", { per_page: 100 }, z.array(branchSchema)).then(
+      (listed) => (listed?.data ?? []).map((branch) => branch.name),
+    );
+    return listedBranches;
+  };
+  /** What branch `name` holds beyond the default branch (GitHub's three-dot compare). */
+  const compareBranch = async (name: string): Promise<SideBranch | undefined> => {
+    const found = await read(
+      "GET /repos/{owner}/{repo}/compare/{basehead}",
+      { basehead: `${target.defaultBranch}...${name}` },
+      compareSchema,
+    );
+    return (
+      found && {
+        name,
+        aheadBy: found.data.ahead_by,
+        commits: found.data.commits.map(summary).reverse(),
+        files: found.data.files.map(changed),
+      }
+    );
+  };
+  const proposalOn = async (name: string): Promise<Proposal | undefined> => {
+    const compared = await compareBranch(name);
+    if (!compared) return undefined;
+    const latest = compared.commits[0]?.author;
+    return {
+      ...compared,
+      key: name.slice(PROPOSAL_PREFIX.length),
+      client: latest?.kind === "ai" ? latest.client : null,
+    };
+  };
   const fullCommit = async (sha: string) =>
     (await read("GET /repos/{owner}/{repo}/commits/{ref}", { ref: sha }, fullCommitSchema))?.data;
 
@@ -211,32 +263,25 @@ export async function openMemory(env: MemoryEnv, target: MemoryTarget): Promise<
     },
 
     async sideBranches() {
-      const listed = await read("GET /repos/{owner}/{repo}/branches", { per_page: 100 }, z.array(branchSchema));
-      const names = (listed?.data ?? [])
-        .map((branch) => branch.name)
-        .filter((name) => name.startsWith(SIDE_BRANCH_PREFIX))
+      const names = (await branchNames())
+        .filter((name) => name.startsWith(SIDE_BRANCH_PREFIX) && !name.startsWith(PROPOSAL_PREFIX))
         // Their names carry the UTC time they were made: newest first.
         .sort()
         .reverse()
         .slice(0, MAX_SIDE_BRANCHES);
-      const compared = await Promise.all(
-        names.map(async (name) => {
-          const found = await read(
-            "GET /repos/{owner}/{repo}/compare/{basehead}",
-            { basehead: `${target.defaultBranch}...${name}` },
-            compareSchema,
-          );
-          return (
-            found && {
-              name,
-              aheadBy: found.data.ahead_by,
-              commits: found.data.commits.map(summary).reverse(),
-              files: found.data.files.map(changed),
-            }
-          );
-        }),
-      );
+      const compared = await Promise.all(names.map(compareBranch));
       return compared.filter((branch): branch is SideBranch => branch !== undefined);
+    },
+
+    async proposals() {
+      const names = (await branchNames()).filter((name) => PROPOSAL_BRANCH.test(name)).slice(0, MAX_PROPOSALS);
+      const found = await Promise.all(names.map(proposalOn));
+      // A proposal holding nothing the default branch lacks waits for nothing.
+      return found.filter((proposal): proposal is Proposal => proposal !== undefined && proposal.aheadBy > 0);
+    },
+
+    async proposal(key) {
+      return /^[0-9a-f]{16}$/.test(key) ? proposalOn(`${PROPOSAL_PREFIX}${key}`) : undefined;
     },
 
     async contents(path) {

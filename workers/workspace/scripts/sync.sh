@@ -6,16 +6,21 @@
 # CTX4_MODE=read only fetches and fast-forwards a clean clone: it never commits or pushes.
 # Nothing is pushed that the Worker has not read first (gate: its secret scan); CTX4_MODE=hold
 # turns the branch's unpushed commits back into uncommitted changes when the Worker refused them.
-# CTX4_MODE=revert and bring-in sync as fetch does, then make the person's change from the web
+# CTX4_MODE=revert, bring-in, approve and reject sync as fetch does, then make the person's change from the web
 # (scripts/web-actions.sh, put before this script) and push it the same way.
+# A proposal clone (CTX4_BASE set: a client in review mode) follows CTX4_BRANCH, its proposal
+# branch under ctx4-ai/review-, kept rebased on GitHub's CTX4_BASE (the default branch): it is
+# ctx4-ai's own branch, so it is pushed with --force-with-lease, and it is pushed only while it
+# holds commits CTX4_BASE lacks. The egress route lets such a sync update that branch and nothing else.
 # There is no credential here: CTX4_REPO_URL is the egress route's URL, and the Worker adds
 # the token to git's requests on their way to GitHub (workers/sandbox/git-egress.ts).
 # Every file in the sandbox is hostile input: a command may have written any of them.
-# In:  CTX4_REPO_URL, CTX4_REPO_ID, CTX4_BRANCH, CTX4_MODE (fetch, push-only, read, revert, bring-in or hold),
+# In:  CTX4_REPO_URL, CTX4_REPO_ID, CTX4_BRANCH, CTX4_MODE (fetch, push-only, read, hold, or a web action's),
 #      CTX4_CLONE_FILTER, CTX4_COMMIT_MESSAGE (for what is uncommitted), CTX4_KNOWN_UPSTREAM
 #      (optional: where the Worker last saw GitHub's branch), the bot's GIT_AUTHOR_NAME / _EMAIL,
 #      CTX4_CLEARED (optional: the digest of the commits the Worker read and let through) and
-#      CTX4_COMMITTED (optional: the commit the run the gate held made of what was uncommitted).
+#      CTX4_COMMITTED (optional: the commit the run the gate held made of what was uncommitted),
+#      CTX4_BASE (optional: this clone proposes changes to that branch, see above).
 # Out: one "@<event> ..." line per thing that happened, on stdout; git's messages on stderr.
 set -u
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 GIT_EDITOR=true
@@ -45,6 +50,8 @@ export GIT_CONFIG_COUNT=15 \
   GIT_CONFIG_KEY_14=core.commitGraph GIT_CONFIG_VALUE_14=false
 branch=$CTX4_BRANCH
 upstream=refs/remotes/origin/$CTX4_BRANCH
+base=${CTX4_BASE:-}
+base_ref=refs/remotes/origin/$base
 recovered_ref=refs/ctx4/recovered
 
 say() { printf '@%s\n' "$*"; }
@@ -94,10 +101,15 @@ configure() {
   local name=$quoted
   quote "$GIT_AUTHOR_EMAIL"
   local email=$quoted
+  local base_fetch=()
+  if [ -n "$base" ]; then
+    quote "+refs/heads/$base:$base_ref"
+    base_fetch=("	fetch = $quoted")
+  fi
   printf '%s\n' \
     "[core]" "	repositoryformatversion = 1" "	filemode = true" "	bare = false" "	logallrefupdates = true" \
     "[extensions]" "	partialclone = origin" \
-    '[remote "origin"]' "	url = $url" "	fetch = $refspec" "	promisor = true" "	partialclonefilter = $filter" \
+    '[remote "origin"]' "	url = $url" "	fetch = $refspec" "${base_fetch[@]}" "	promisor = true" "	partialclonefilter = $filter" \
     "[branch $section]" "	remote = origin" "	merge = $merge" \
     "[ctx4]" "	repoid = $repo_id" \
     "[user]" "	name = $name" "	email = $email" >.git/config.ctx4 &&
@@ -112,7 +124,8 @@ quote() {
 
 clone() {
   [ -e repo.partial ] && rm -rf repo.partial
-  if ! out=$(git clone --quiet --no-tags --filter="$CTX4_CLONE_FILTER" --branch "$branch" "$CTX4_REPO_URL" repo.partial 2>&1); then
+  if ! out=$(git clone --quiet --no-tags --filter="$CTX4_CLONE_FILTER" --branch "${base:-$branch}" "$CTX4_REPO_URL" repo.partial 2>&1); then
+    [ -z "$base" ] || fail no-base "GitHub has no branch $base to propose changes to."
     case $out in
       # An empty repo (or no such branch yet): the first push creates the branch.
       *"not found in upstream"*)
@@ -144,12 +157,23 @@ clone() {
   fi
   cd repo.partial || fail clone "the new clone is missing"
   configure || fail clone "could not write the clone's git config"
+  [ -z "$base" ] || start_proposal
   [ -z "$recover" ] || recover_files "../$aside"
   cd .. && mv repo.partial repo || fail clone "could not put the new clone in place"
   printf '%s\n' "$CTX4_REPO_ID" >.ctx4-repo-id
   head=$(git -C repo rev-parse -q --verify HEAD) || head=
   say cloned "${head:-empty}"
+  [ -z "$base" ] || head=$(git -C repo rev-parse -q --verify "$upstream") || head=
   say upstream "${head:-none}"
+}
+
+# A new proposal clone: on its branch as GitHub has it (git clone fetched every branch), or
+# where the base branch is when GitHub has none yet; no local branch but that one.
+start_proposal() {
+  local start=$base_ref
+  git rev-parse -q --verify "$upstream" >/dev/null && start=$upstream
+  out=$(git checkout --quiet -B "$branch" "$start" 2>&1) || fail checkout "$out"
+  git update-ref -d "refs/heads/$base"
 }
 
 # Commits the files of folder $1 (a clone whose git data is gone or broken) on top of GitHub's branch, in a
@@ -419,6 +443,14 @@ fetch_remote() {
   else
     case $out in
       *"couldn't find remote ref"*)
+        # A proposal branch not made yet, or gone once approved or rejected: the base alone.
+        if [ -n "$base" ]; then
+          out=$(git fetch --quiet --no-tags origin "+refs/heads/$base:$base_ref" 2>&1) || fail fetch "$out"
+          remote=absent
+          git update-ref --no-deref -d "$upstream" 2>/dev/null
+          say fetched "$remote"
+          return 0
+        fi
         # A branch GitHub had is gone (renamed or deleted): not an empty repo to start again.
         [ -z "${CTX4_KNOWN_UPSTREAM:-}" ] || fail branch-gone "GitHub has no branch $branch any more."
         # The Worker may have lost its record (an evicted object): GitHub having any branch says the same.
@@ -492,6 +524,21 @@ integrate() {
   out=$(git reset --quiet --hard "$upstream" 2>&1) || fail reset "$out"
 }
 
+# A proposal is kept on top of its base: its own commits rebased onto GitHub's base branch when
+# that moved, "@integrated rebased". When they conflict it stays where it was, based on an older
+# base, "@base-conflict <path>" for each path that conflicts: the person sees that when approving.
+onto_base() {
+  [ -n "$base" ] && git rev-parse -q --verify "$base_ref" >/dev/null || return 0
+  git merge-base --is-ancestor "$base_ref" HEAD && return 0
+  if out=$(git rebase --quiet "$base_ref" 2>&1); then
+    say integrated rebased
+    return 0
+  fi
+  local path
+  while IFS= read -r -d '' path; do say base-conflict "$(escape "$path")"; done < <(git diff -z --name-only --diff-filter=U)
+  git rebase --abort >/dev/null 2>&1
+}
+
 # Sets $refused to "<bytes> <blob> <path>" for each file over GitHub's 100 MiB limit ("About
 # large files on GitHub") in the commits of `git rev-list "$@"`, each path as it is (newlines
 # included: rev-list's own object names end at one, so paths are read from the trees, NUL-ended).
@@ -554,8 +601,14 @@ flatten_refused() {
 
 publish() {
   attempts=0
+  local lease=()
   while :; do
     git rev-parse -q --verify HEAD >/dev/null || return 0
+    # A proposal holding nothing its base lacks proposes nothing: there is no branch to push.
+    if [ -n "$base" ] && git rev-parse -q --verify "$base_ref" >/dev/null &&
+      [ -z "$(git rev-list -n 1 HEAD --not "$base_ref")" ]; then
+      return 0
+    fi
     if [ "$remote" = present ] && git merge-base --is-ancestor HEAD "$upstream"; then
       # Behind GitHub with nothing of its own (a command reset the branch): commits on GitHub are
       # never removed, so the clone goes back to where GitHub's branch is.
@@ -568,7 +621,9 @@ publish() {
     if [ "$attempts" -eq 0 ] && flatten_refused && [ "$(git rev-parse HEAD)" = "$(git rev-parse "$upstream")" ]; then
       return 0
     fi
-    if out=$(git push --porcelain --no-thin origin "HEAD:refs/heads/$branch" 2>&1); then
+    # A proposal branch is rebased as its base moves: replaced, but only from where we last saw it.
+    [ -z "$base" ] || lease=("--force-with-lease=refs/heads/$branch:$(git rev-parse -q --verify "$upstream")")
+    if out=$(git push --porcelain --no-thin "${lease[@]}" origin "HEAD:refs/heads/$branch" 2>&1); then
       git update-ref --no-deref "$upstream" HEAD
       remote=present
       say pushed "$(git rev-parse HEAD)"
@@ -598,8 +653,10 @@ gate() {
   git rev-parse -q --verify HEAD >/dev/null && tips+=(HEAD)
   git rev-parse -q --verify refs/stash >/dev/null && tips+=(refs/stash)
   git rev-parse -q --verify "$recovered_ref" >/dev/null && tips+=("$recovered_ref")
-  tips+=(--branches)
-  if git rev-parse -q --verify "$upstream" >/dev/null; then tips+=(--not "$upstream"); fi
+  tips+=(--branches --not)
+  git rev-parse -q --verify "$upstream" >/dev/null && tips+=("$upstream")
+  # A proposal's commits are those its base lacks: the base's own are on GitHub already.
+  [ -n "$base" ] && git rev-parse -q --verify "$base_ref" >/dev/null && tips+=("$base_ref")
   commits=$(git rev-list "${tips[@]}" 2>/dev/null) || fail scan "could not list the commits to push"
   [ -n "$commits" ] || return 0
   digest=$(printf '%s\n' "$commits" | sha256sum)
@@ -671,7 +728,7 @@ main() {
     # A web action goes on in the new clone; so do files recovered from the old clone, to the
     # gate, unless this sync may not push.
     case $CTX4_MODE in
-      revert | bring-in) ;;
+      revert | bring-in | approve | reject) ;;
       read) exit 0 ;;
       *) git -C repo rev-parse -q --verify "$recovered_ref" >/dev/null || exit 0 ;;
     esac
@@ -734,12 +791,12 @@ main() {
     set_aside_recovered
     set_aside_stashes
     gather_work
-    [ "$CTX4_MODE" = push-only ] || integrate
+    [ "$CTX4_MODE" = push-only ] || { integrate; onto_base; }
     publish
     report_landed
     # The person's action from the web (scripts/web-actions.sh), on top of what is now on GitHub:
     # it adds nothing GitHub has not had (a revert, a side branch already there), so no gate.
-    case $CTX4_MODE in revert | bring-in) web_action ;; esac
+    case $CTX4_MODE in revert | bring-in | approve | reject) web_action ;; esac
   fi
   say upstream "$(git rev-parse -q --verify "$upstream" || echo none)"
   say head "$(git rev-parse -q --verify HEAD || echo empty)"
