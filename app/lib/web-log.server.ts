@@ -20,8 +20,10 @@ const intentField = z.object({ intent: z.string().regex(/^[a-z][a-z-]{0,30}$/) }
  * and the outcome from the status (a redirect is ok). Root middleware, first, so it times the rest.
  */
 export const webLogMiddleware: MiddlewareFunction<Response> = async ({ request, context, pattern }, next) => {
+  // React Router's pattern has no leading slash (`activity/:sha/revert`; "" for the home page).
+  const route = `/${pattern.replace(/^\//, "")}`;
   const isAction = request.method !== "GET" && request.method !== "HEAD";
-  if (!isAction && !STATE_CHANGING_LOADS.has(pattern)) return next();
+  if (!isAction && !STATE_CHANGING_LOADS.has(route)) return next();
   const started = Date.now();
   const intent = isAction ? await intentOf(request) : undefined;
   const log = async (status: number, failure?: string) => {
@@ -29,7 +31,7 @@ export const webLogMiddleware: MiddlewareFunction<Response> = async ({ request, 
     writeLog({
       event: "web",
       requestId: currentRequest()?.requestId ?? requestIdOf(request),
-      name: pattern,
+      name: route,
       intent,
       user: await loggedUser(context),
       ms: Date.now() - started,
