@@ -1,7 +1,8 @@
 import { isbot } from "isbot";
 import { renderToReadableStream } from "react-dom/server";
-import type { AppLoadContext, EntryContext } from "react-router";
+import type { ActionFunctionArgs, AppLoadContext, EntryContext, LoaderFunctionArgs } from "react-router";
 import { ServerRouter } from "react-router";
+import { logProblem } from "./lib/log.server";
 import { createNonce, documentPolicy } from "./lib/security-headers.server";
 
 export default async function handleRequest(
@@ -20,7 +21,7 @@ export default async function handleRequest(
     signal: request.signal,
     onError(error: unknown) {
       status = 500;
-      console.error(error);
+      logProblem("render", error);
     },
   });
 
@@ -33,4 +34,13 @@ export default async function handleRequest(
   // Replaces a route's own policy (the consent page's `frame-ancestors 'none'`, which this keeps).
   responseHeaders.set("Content-Security-Policy", documentPolicy(nonce, import.meta.env.DEV));
   return new Response(body, { headers: responseHeaders, status });
+}
+
+/**
+ * Errors of loaders and actions (React Router logs each with `console.error` unless this is
+ * exported): one `problem` line with the error's class, never its message or stack, which can
+ * hold what the person typed. A request the browser gave up on is not a problem.
+ */
+export function handleError(error: unknown, { request }: LoaderFunctionArgs | ActionFunctionArgs) {
+  if (!request.signal.aborted) logProblem("loader_or_action", error);
 }

@@ -4,8 +4,9 @@ import "./app.css";
 import { ErrorPage, errorTitle } from "./components/status-page";
 import { currentUser, sessionMiddleware } from "./lib/auth/session.server";
 import { canonicalQueryMiddleware } from "./lib/canonical-query.server";
+import { webLogMiddleware } from "./lib/web-log.server";
 
-export const middleware: Route.MiddlewareFunction[] = [canonicalQueryMiddleware, sessionMiddleware];
+export const middleware: Route.MiddlewareFunction[] = [webLogMiddleware, canonicalQueryMiddleware, sessionMiddleware];
 
 /**
  * Who is signed in, for the header of the pages without a loader of their own: the 404 and error

@@ -7,6 +7,7 @@ import {
 } from "@cloudflare/workers-oauth-provider";
 import { createRequestHandler, RouterContextProvider } from "react-router";
 import { connectDatabase } from "../app/lib/db/client.server";
+import { currentRequest, inRequest, requestIdOf, userHash, writeLog } from "../app/lib/log.server";
 import { ALL_SCOPES, type GrantProps } from "../app/lib/oauth/scopes";
 import { withSecurityHeaders } from "../app/lib/security-headers.server";
 import { userWorkspace } from "../app/lib/user-workspace.server";
@@ -80,7 +81,18 @@ const mcpApi = {
             .json()
             .catch(() => undefined)
         : undefined;
+    const requestId = currentRequest()?.requestId ?? requestIdOf(request);
     if (!grant.scopes.includes("ctx:write") && callsWriteTool(body)) {
+      // The object (which logs every other call) never sees this one.
+      writeLog({
+        event: "mcp",
+        requestId,
+        user: await userHash(env, ctx.props.userId),
+        client: grant.clientId,
+        name: "tools/call",
+        outcome: "refused",
+        errorClass: "insufficient_scope",
+      });
       return insufficientScope(ctx.auth, ALL_SCOPES, "Changing the repository needs ctx:write");
     }
     const workspace = userWorkspace(env, ctx.props.userId);
@@ -90,10 +102,10 @@ const mcpApi = {
 
     const url = new URL(request.url);
     const path = withoutTrailingSlash(url.pathname);
-    if (path === "/mcp") return workspace.mcpStreamableHttp(request, grant, streamId);
-    if (path === "/sse" && request.method === "GET") return workspace.mcpOpenSse(grant, streamId);
+    if (path === "/mcp") return workspace.mcpStreamableHttp(request, grant, streamId, requestId);
+    if (path === "/sse" && request.method === "GET") return workspace.mcpOpenSse(grant, streamId, requestId);
     if (path === "/sse/message" && request.method === "POST") {
-      return workspace.mcpPostSse(url.searchParams.get("sessionId") ?? "", grant, body);
+      return workspace.mcpPostSse(url.searchParams.get("sessionId") ?? "", grant, body, requestId);
     }
     return Response.json({ error: "Not found" }, { status: 404 });
   },
@@ -105,68 +117,66 @@ const REGISTRATION_ENDPOINT = "/oauth/register";
 const TOKEN_ENDPOINT = "/oauth/token";
 
 export default {
-  async fetch(incoming, env, ctx) {
-    const url = new URL(incoming.url);
-    const misdirected = refuseOtherHost(incoming, env.APP_ORIGIN);
-    if (misdirected) {
-      await readToEnd(incoming);
-      return withSecurityHeaders(misdirected);
-    }
-    // A token request's body is read once, and only up to a limit: we and the provider parse it.
-    const bounded = url.pathname === TOKEN_ENDPOINT ? await boundTokenRequest(incoming) : incoming;
-    if (bounded instanceof Response) return withSecurityHeaders(bounded);
-    // An endpoint's own metadata document (RFC 9728 §3.1) is the origin's, renamed for it.
-    const endpointResource = metadataResource(url);
-    const request = endpointResource
-      ? new Request(new URL(RESOURCE_METADATA_PREFIX, url), bounded)
-      : isAuthorizationPath(url.pathname)
-        ? await withCanonicalResource(bounded, env.APP_ORIGIN, "query")
-        : url.pathname === TOKEN_ENDPOINT
-          ? await withCanonicalResource(bounded, env.APP_ORIGIN, "body")
-          : bounded;
-    const screened =
-      url.pathname === REGISTRATION_ENDPOINT && request.method === "POST"
-        ? await screenClientRegistration(request, env.CLIENT_REGISTRATIONS)
-        : request;
-
-    const options: OAuthProviderOptions<Env> = {
-      apiRoute: ["/mcp", "/sse"],
-      apiHandler: mcpApi,
-      defaultHandler: webApp,
-      authorizeEndpoint: "/authorize",
-      tokenEndpoint: TOKEN_ENDPOINT,
-      clientRegistrationEndpoint: REGISTRATION_ENDPOINT,
-      clientIdMetadataDocumentEnabled: true,
-      scopesSupported: ALL_SCOPES,
-      // Both, in the 401 and the resource metadata: the product is a memory the AI reads and
-      // writes; the person may still grant read only, and a client then steps up for ctx_bash.
-      requiredScopes: ALL_SCOPES,
-      resourceMetadata: { resource: env.APP_ORIGIN, resource_name: "ctx4-ai" },
-    };
-    provider ??= new OAuthProvider<Env>(options);
-    const oauth = provider;
-    // A replayed refresh answer is given only while its access token is still valid: revoking
-    // the grant on /me deletes it, and the client must hear that from the refresh.
-    const granted = async (accessToken: string) => (await getOAuthApi(options, env).unwrapToken(accessToken)) !== null;
-    const answer =
-      screened instanceof Response
-        ? screened
-        : url.pathname === TOKEN_ENDPOINT
-          ? await refreshOnce(
-              screened,
-              env.REFRESH_GATE,
-              (tokenRequest) => oauth.fetch(tokenRequest, env, ctx),
-              granted,
-            )
-          : await oauth.fetch(screened, env, ctx);
-    const response = challengeForEndpoint(
-      endpointResource ? await renameMetadata(answer, endpointResource) : answer,
-      url,
-    );
-    await readToEnd(request);
-    return withSecurityHeaders(response);
-  },
+  /** Every request is served in a log context of its own (`requestIdOf`: Cloudflare's Ray ID). */
+  fetch: (incoming, env, ctx) => inRequest({ requestId: requestIdOf(incoming) }, () => serve(incoming, env, ctx)),
 } satisfies ExportedHandler<Env>;
+
+async function serve(incoming: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const url = new URL(incoming.url);
+  const misdirected = refuseOtherHost(incoming, env.APP_ORIGIN);
+  if (misdirected) {
+    await readToEnd(incoming);
+    return withSecurityHeaders(misdirected);
+  }
+  // A token request's body is read once, and only up to a limit: we and the provider parse it.
+  const bounded = url.pathname === TOKEN_ENDPOINT ? await boundTokenRequest(incoming) : incoming;
+  if (bounded instanceof Response) return withSecurityHeaders(bounded);
+  // An endpoint's own metadata document (RFC 9728 §3.1) is the origin's, renamed for it.
+  const endpointResource = metadataResource(url);
+  const request = endpointResource
+    ? new Request(new URL(RESOURCE_METADATA_PREFIX, url), bounded)
+    : isAuthorizationPath(url.pathname)
+      ? await withCanonicalResource(bounded, env.APP_ORIGIN, "query")
+      : url.pathname === TOKEN_ENDPOINT
+        ? await withCanonicalResource(bounded, env.APP_ORIGIN, "body")
+        : bounded;
+  const screened =
+    url.pathname === REGISTRATION_ENDPOINT && request.method === "POST"
+      ? await screenClientRegistration(request, env.CLIENT_REGISTRATIONS)
+      : request;
+
+  const options: OAuthProviderOptions<Env> = {
+    apiRoute: ["/mcp", "/sse"],
+    apiHandler: mcpApi,
+    defaultHandler: webApp,
+    authorizeEndpoint: "/authorize",
+    tokenEndpoint: TOKEN_ENDPOINT,
+    clientRegistrationEndpoint: REGISTRATION_ENDPOINT,
+    clientIdMetadataDocumentEnabled: true,
+    scopesSupported: ALL_SCOPES,
+    // Both, in the 401 and the resource metadata: the product is a memory the AI reads and
+    // writes; the person may still grant read only, and a client then steps up for ctx_bash.
+    requiredScopes: ALL_SCOPES,
+    resourceMetadata: { resource: env.APP_ORIGIN, resource_name: "ctx4-ai" },
+  };
+  provider ??= new OAuthProvider<Env>(options);
+  const oauth = provider;
+  // A replayed refresh answer is given only while its access token is still valid: revoking
+  // the grant on /me deletes it, and the client must hear that from the refresh.
+  const granted = async (accessToken: string) => (await getOAuthApi(options, env).unwrapToken(accessToken)) !== null;
+  const answer =
+    screened instanceof Response
+      ? screened
+      : url.pathname === TOKEN_ENDPOINT
+        ? await refreshOnce(screened, env.REFRESH_GATE, (tokenRequest) => oauth.fetch(tokenRequest, env, ctx), granted)
+        : await oauth.fetch(screened, env, ctx);
+  const response = challengeForEndpoint(
+    endpointResource ? await renameMetadata(answer, endpointResource) : answer,
+    url,
+  );
+  await readToEnd(request);
+  return withSecurityHeaders(response);
+}
 
 /**
  * A request answered without reading its body (a 401, another host, a refused registration) must still

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { UserGithubConfig } from "../app/lib/db/schema";
 import { reachesRepo, repoUnreachableError, type UserToken } from "../app/lib/github/app.server";
+import { userHash } from "../app/lib/log.server";
 import { type GitHubLink, GitHubUser, type LinkDecision, type SettledLink, type UserRepos } from "./github-user";
 import { SERVER_INSTRUCTIONS } from "./mcp/guide";
 import { type McpGrant, McpSessions } from "./mcp/sessions";
@@ -37,20 +38,22 @@ export class UserWorkspace extends DurableObject<Env> {
   #workspace: Workspace | undefined;
   #mcp: McpSessions | undefined;
   #github: GitHubUser | undefined;
+  /** The user's id as logs show it (userHash). */
+  #logId: Promise<string> | undefined;
 
-  /** `/mcp`, after the Worker validated the token: Streamable HTTP. */
-  async mcpStreamableHttp(request: Request, grant: McpGrant, streamId: string): Promise<Response> {
-    return this.#sessions().streamableHttp(request, grant, streamId);
+  /** `/mcp`, after the Worker validated the token: Streamable HTTP. `requestId`: for its log lines. */
+  async mcpStreamableHttp(request: Request, grant: McpGrant, streamId: string, requestId: string): Promise<Response> {
+    return this.#sessions().streamableHttp(request, grant, streamId, requestId);
   }
 
   /** `GET /sse`: opens a legacy SSE session. */
-  async mcpOpenSse(grant: McpGrant, streamId: string): Promise<Response> {
-    return this.#sessions().openSse(grant, streamId, "/sse/message");
+  async mcpOpenSse(grant: McpGrant, streamId: string, requestId: string): Promise<Response> {
+    return this.#sessions().openSse(grant, streamId, "/sse/message", requestId);
   }
 
   /** `POST /sse/message`: one message of a legacy SSE session. */
-  async mcpPostSse(sessionId: string, grant: McpGrant, body: unknown): Promise<Response> {
-    return this.#sessions().postSse(sessionId, grant, body);
+  async mcpPostSse(sessionId: string, grant: McpGrant, body: unknown, requestId: string): Promise<Response> {
+    return this.#sessions().postSse(sessionId, grant, body, requestId);
   }
 
   /** The Worker saw the client of a stream hang up. */
@@ -235,7 +238,11 @@ export class UserWorkspace extends DurableObject<Env> {
   }
 
   #sessions(): McpSessions {
-    this.#mcp ??= new McpSessions(this.ctx.storage, (grant) => this.#mcpServer(grant));
+    this.#mcp ??= new McpSessions(
+      this.ctx.storage,
+      (grant) => this.#mcpServer(grant),
+      () => (this.#logId ??= userHash(this.env, this.#userId())),
+    );
     return this.#mcp;
   }
 

@@ -8,6 +8,7 @@ import { deleteAccount, githubLeftovers, leftoverFactsOf } from "../lib/account.
 import { getSupabase } from "../lib/auth/session.server";
 import { feedbackHeaders } from "../lib/feedback.server";
 import { loadUserConfig } from "../lib/github-config.server";
+import { logProblem } from "../lib/log.server";
 import type { Route } from "./+types/account.delete";
 
 export const meta: Route.MetaFunction = () => [{ title: "Delete your account · ctx4-ai" }];
@@ -46,7 +47,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   try {
     await deleteAccount(env, db, user.id);
   } catch (error) {
-    console.error("Deleting an account stopped part-way:", error instanceof Error ? error.message : error);
+    logProblem("account_delete_part_way", error);
     return data({ problem: "failed" as const }, { status: 503 });
   }
   // The session ended with the user; this clears this browser's cookies (a 403 counts as done).

@@ -10,6 +10,7 @@ import {
   recordDelivery,
 } from "../lib/db/queries.server";
 import { installationStatus, reachesRepo } from "../lib/github/app.server";
+import { logProblem } from "../lib/log.server";
 import { userWorkspace } from "../lib/user-workspace.server";
 import { workerContext } from "../lib/worker-context";
 import type { Route } from "./+types/api.github.webhook";
@@ -129,7 +130,7 @@ async function askGitHub<T>(ask: () => Promise<T>): Promise<T> {
   try {
     return await ask();
   } catch (error) {
-    console.warn("GitHub could not confirm a webhook:", error instanceof Error ? error.message : error);
+    logProblem("webhook_github_unreachable", error);
     throw Response.json(
       { error: "GitHub could not be asked for the current state; nothing was changed. Redeliver later." },
       { status: 502 },

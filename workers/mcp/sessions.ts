@@ -1,6 +1,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { type TransportState, WorkerTransport } from "agents/mcp";
+import { inRequest, statusOutcome, writeLog } from "../../app/lib/log.server";
+import { loggedTransport } from "./call-log";
 import { SessionEventStore } from "./event-store";
 import { SseServerTransport } from "./sse-transport";
 
@@ -55,10 +57,62 @@ export class McpSessions implements CallWatch {
   /** Streams the Worker may tell us its client dropped, by the id the Worker gave them. */
   readonly #openStreams = new Map<string, () => void>();
 
+  /**
+   * `userLogId`: the user's id as logs show it (`userHash`). Every request is served in a log
+   * context (its id, that user, the grant's client), and each JSON-RPC message gets its line
+   * (`./call-log.ts`); a request no message of which reaches a server (a stream opened, a session
+   * closed or unknown, a body that is not JSON-RPC) gets one line of its own.
+   */
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly newServer: (grant: McpGrant) => McpServer,
+    private readonly userLogId: () => Promise<string>,
   ) {}
+
+  /** `/mcp` ({@link McpSessions.#streamableHttp}), as request `requestId` (the Worker's, see `requestIdOf`). */
+  async streamableHttp(request: Request, grant: McpGrant, streamId: string, requestId: string): Promise<Response> {
+    const answer = () => this.#streamableHttp(request, grant, streamId);
+    return this.#logged(requestId, grant, `${request.method} /mcp`, request.method !== "POST", answer);
+  }
+
+  /** `GET /sse` ({@link McpSessions.#openSse}), as request `requestId`. */
+  async openSse(grant: McpGrant, streamId: string, messagePath: string, requestId: string): Promise<Response> {
+    return this.#logged(requestId, grant, "GET /sse", true, () => this.#openSse(grant, streamId, messagePath));
+  }
+
+  /** `POST /sse/message?sessionId=…` ({@link McpSessions.#postSse}), as request `requestId`. */
+  async postSse(sessionId: string, grant: McpGrant, body: unknown, requestId: string): Promise<Response> {
+    return this.#logged(requestId, grant, "POST /sse/message", false, async () =>
+      this.#postSse(sessionId, grant, body),
+    );
+  }
+
+  /** Serves `answer` in the request's log context; `always`: a line of its own even when it went well. */
+  async #logged(
+    requestId: string,
+    grant: McpGrant,
+    name: string,
+    always: boolean,
+    answer: () => Promise<Response>,
+  ): Promise<Response> {
+    const started = Date.now();
+    const log = { requestId, user: await this.userLogId(), client: grant.clientId };
+    const response = await inRequest(log, answer);
+    const judged = statusOutcome(response.status);
+    if (always || judged.outcome !== "ok") {
+      const errorClass = response.status === 404 ? "session_not_found" : judged.errorClass;
+      writeLog({
+        event: "mcp",
+        ...log,
+        name,
+        status: response.status,
+        ms: Date.now() - started,
+        ...judged,
+        errorClass,
+      });
+    }
+    return response;
+  }
 
   /**
    * `/mcp`: Streamable HTTP (POST, GET, DELETE). POST streams start with a priming event (an id
@@ -68,7 +122,7 @@ export class McpSessions implements CallWatch {
    * which the client has evidently lost (the object learns of a hang-up only when a write
    * fails, tens of seconds later), and with `Last-Event-ID` first replays what was sent since.
    */
-  async streamableHttp(request: Request, grant: McpGrant, streamId: string): Promise<Response> {
+  async #streamableHttp(request: Request, grant: McpGrant, streamId: string): Promise<Response> {
     const sessionId = request.headers.get("mcp-session-id");
     const live = sessionId ? await this.#resume(sessionId, grant) : await this.#begin(grant);
     if (!live) return sessionNotFound();
@@ -140,7 +194,7 @@ export class McpSessions implements CallWatch {
   }
 
   /** `GET /sse`: opens a legacy session whose messages go to `messagePath`. */
-  async openSse(grant: McpGrant, streamId: string, messagePath: string): Promise<Response> {
+  async #openSse(grant: McpGrant, streamId: string, messagePath: string): Promise<Response> {
     const sessionId = crypto.randomUUID();
     const transport = new SseServerTransport(sessionId, `${messagePath}?sessionId=${sessionId}`);
     const response = transport.response();
@@ -153,12 +207,12 @@ export class McpSessions implements CallWatch {
       // A legacy session cannot be resumed: what was kept for its next call has no reader now.
       void this.storage.delete(lateKey(sessionId));
     };
-    await server.connect(transport);
+    await server.connect(loggedTransport(transport));
     return response;
   }
 
   /** `POST /sse/message?sessionId=…`: one message of a legacy session. */
-  postSse(sessionId: string, grant: McpGrant, body: unknown): Response {
+  #postSse(sessionId: string, grant: McpGrant, body: unknown): Response {
     const live = this.#sse.get(sessionId);
     if (!live || !sameGrant(live.grant, grant)) return sessionNotFound();
     return live.transport.handlePost(body);
@@ -235,7 +289,7 @@ export class McpSessions implements CallWatch {
       this.#streamable.set(sessionId, live);
     });
     live.server = this.newServer(grant);
-    await live.server.connect(live.transport);
+    await live.server.connect(loggedTransport(live.transport));
     return live;
   }
 
@@ -248,7 +302,7 @@ export class McpSessions implements CallWatch {
     const restored = this.#transport(sessionId, grant, stored.transport);
     this.#streamable.set(sessionId, restored);
     restored.server = this.newServer(grant);
-    await restored.server.connect(restored.transport);
+    await restored.server.connect(loggedTransport(restored.transport));
     return restored;
   }
 

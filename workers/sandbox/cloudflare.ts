@@ -1,5 +1,6 @@
 import type { OutboundHandlerContext } from "@cloudflare/containers";
 import { getSandbox, Sandbox as SandboxContainer } from "@cloudflare/sandbox";
+import { logProblem } from "../../app/lib/log.server";
 import { userWorkspace } from "../../app/lib/user-workspace.server";
 import type { ExecRequest, ExecResult, SandboxBackend } from "./backend";
 import { GIT_EGRESS_HOST } from "./git-egress";
@@ -127,7 +128,7 @@ export function sandboxBackendOver(sandbox: CloudflareSandboxSurface, userId: st
         cancelRequested = true;
         sandbox
           .exec(SDK_CANCEL_COMMAND, { env: { CTX4_EXEC_ID: execId }, timeout: CANCEL_TIMEOUT_MS })
-          .catch((error) => console.warn("cancelling a sandbox command failed:", String(error)));
+          .catch((error) => logProblem("sandbox_cancel", error));
       };
       signal?.addEventListener("abort", cancel, { once: true });
       let result: Awaited<ReturnType<CloudflareSandboxSurface["exec"]>>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { logProblem } from "../../app/lib/log.server";
 import { type ExecRequest, type ExecResult, type SandboxBackend, SandboxUnavailableError } from "./backend";
 
 /**
@@ -86,7 +87,7 @@ export function localSandbox(
       const cancel = () => {
         cancelRequested = true;
         call(`${sandboxUrl}/exec/${execId}/cancel`, { method: "POST", headers }).catch((error) =>
-          console.warn("cancelling a sandbox command failed:", String(error)),
+          logProblem("sandbox_cancel", error),
         );
       };
       signal?.addEventListener("abort", cancel, { once: true });
@@ -103,10 +104,7 @@ export function localSandbox(
           const parsed = streamLineSchema.parse(line);
           if ("result" in parsed) result = parsed.result;
           // A relay that fails leaves git's request unanswered; the host answers it 502 when the exec ends.
-          else
-            relayed.push(
-              relay(parsed.egress).catch((error) => console.warn("git egress relay failed:", String(error))),
-            );
+          else relayed.push(relay(parsed.egress).catch((error) => logProblem("git_egress_relay", error)));
         }
         await Promise.all(relayed);
         if (!result) throw new SandboxUnavailableError("The local sandbox host stopped before the command's result.");

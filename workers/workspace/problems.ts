@@ -1,5 +1,6 @@
 import type { UserGithubConfig } from "../../app/lib/db/schema";
 import { GitHubAccessError } from "../../app/lib/github/app.server";
+import { noteFailure } from "../../app/lib/log.server";
 import { SandboxUnavailableError } from "../sandbox/backend";
 import { SandboxFailure } from "../sandbox/sandbox-errors";
 import { SyncError } from "./sync";
@@ -57,6 +58,8 @@ export function personAccessError(
 
 /** A sentence for the AI (and the person) about what went wrong, with nothing secret in it. */
 export function describeFailure(error: unknown, repo: string): string {
+  // Every failure a tool reports passes here: its class goes on the call's log line.
+  noteFailure(error);
   if (error instanceof GitHubAccessError || error instanceof WorkspaceResetError) return error.message;
   if (error instanceof SandboxUnavailableError) return `The sandbox could not be reached. ${error.message}`;
   if (error instanceof SandboxFailure) return error.message;

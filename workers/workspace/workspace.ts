@@ -15,6 +15,7 @@ import {
   type GitHubAccessProblem,
   mintRepoToken,
 } from "../../app/lib/github/app.server";
+import { logProblem } from "../../app/lib/log.server";
 import type { SandboxBackend } from "../sandbox/backend";
 import { checkGitEgress, forwardGitEgress, type PushedRef, type PushRules, refusedEgress } from "../sandbox/git-egress";
 import { openSandbox } from "../sandbox/open-sandbox";
@@ -579,7 +580,7 @@ export class Workspace {
       await this.#openSandbox().destroy();
       return { sandbox: "destroyed" };
     } catch (error) {
-      console.warn("Could not destroy the sandbox on reset:", error instanceof Error ? error.message : error);
+      logProblem("sandbox_destroy_on_reset", error);
       return { sandbox: "unreachable" };
     }
   }
@@ -816,7 +817,7 @@ export class Workspace {
       if (refusal) await this.storage.put(FINDINGS_KEY, true);
       else await this.storage.delete(FINDINGS_KEY);
     } catch (failure) {
-      console.warn("Could not record the refused findings:", failure instanceof Error ? failure.message : failure);
+      logProblem("record_refused_findings", failure);
     } finally {
       await database.close();
     }
@@ -960,7 +961,7 @@ export class Workspace {
       this.#counts.postgresQueries += 1;
       this.#config = (await recordAccess(database.db, this.userId, config.repoId, reason)) ?? config;
     } catch (failure) {
-      console.warn("Could not record the access problem:", failure instanceof Error ? failure.message : failure);
+      logProblem("record_access_problem", failure);
     } finally {
       await database.close();
     }

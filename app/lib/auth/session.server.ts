@@ -58,6 +58,14 @@ export function getSupabase(context: Readonly<RouterContextProvider>): SupabaseC
 }
 
 /**
+ * Who the cookies claim is signed in (signature checked, session not confirmed: see
+ * {@link currentUser}), or null; for logs, which must not cost a request to the auth server.
+ */
+export function claimedUserId(context: Readonly<RouterContextProvider>): string | null {
+  return context.get(userContext)?.id ?? null;
+}
+
+/**
  * The signed-in user, or null. The cookies' claim is confirmed with the auth server
  * (`GET /auth/v1/user`, which refuses a token whose session was signed out or revoked), at most
  * once per request: a signed access token outlives sign-out, and no page may show or change
