@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { unstable_readConfig } from "wrangler";
+import { MAX_TIMEOUT_SECONDS } from "../../workers/workspace/bash-input";
+import { SYNC_TIMEOUT_MS } from "../../workers/workspace/sync";
 import {
   BUNDLE_BUDGET,
   bundleProblems,
@@ -9,7 +11,10 @@ import {
   dryRunConfig,
   findPlaceholders,
   hyperdriveProblems,
+  MIN_ROLLOUT_GRACE_SECONDS,
   measureBundle,
+  rolloutProblems,
+  SYNC_TIMEOUT_SECONDS,
 } from "./rules";
 
 const shipped = DeployConfigSchema.parse(unstable_readConfig({ config: "wrangler.toml" }));
@@ -141,5 +146,36 @@ describe("dry-run config", () => {
         },
       ],
     });
+  });
+});
+
+describe("rollout grace period", () => {
+  const withGrace = (grace?: number) =>
+    filled({
+      containers: [
+        {
+          class_name: "Sandbox",
+          image: "./Dockerfile",
+          ...(grace === undefined ? {} : { rollout_active_grace_period: grace }),
+        },
+      ],
+    });
+
+  it("covers a whole ctx_bash call: a sync, the longest command, a sync", () => {
+    expect(SYNC_TIMEOUT_SECONDS * 1000).toBe(SYNC_TIMEOUT_MS);
+    expect(MIN_ROLLOUT_GRACE_SECONDS).toBe((2 * SYNC_TIMEOUT_MS) / 1000 + MAX_TIMEOUT_SECONDS);
+  });
+
+  it("passes the repo's wrangler.toml", () => {
+    expect(shipped.containers.map(({ class_name }) => class_name)).toEqual(["Sandbox"]);
+    expect(rolloutProblems(shipped)).toEqual([]);
+  });
+
+  it("fails a container without one (wrangler's default is 0 s) or with a shorter one", () => {
+    expect(rolloutProblems(withGrace())).toEqual([
+      `containers Sandbox: rollout_active_grace_period is missing; a deploy would kill running commands before they push (set at least ${MIN_ROLLOUT_GRACE_SECONDS} s)`,
+    ]);
+    expect(rolloutProblems(withGrace(MIN_ROLLOUT_GRACE_SECONDS - 1))).toHaveLength(1);
+    expect(rolloutProblems(withGrace(MIN_ROLLOUT_GRACE_SECONDS))).toEqual([]);
   });
 });

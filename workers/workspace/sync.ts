@@ -132,7 +132,8 @@ export class SyncError extends Error {
  * checkout still gets every file of the branch.
  */
 export const CLONE_FILTER = "blob:limit=1m";
-const SYNC_TIMEOUT_MS = 180_000;
+/** How long one run of sync.sh may take. */
+export const SYNC_TIMEOUT_MS = 180_000;
 /** The events, plus the gate's 2 MiB of added text and its lines' headers. */
 const SYNC_OUTPUT_BYTES = 256 * 1024 + 2 * 1024 * 1024 + 64 * 1024;
 /** The message of a commit of what an earlier call left uncommitted. */
