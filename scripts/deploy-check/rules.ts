@@ -1,6 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { z } from "zod";
 import { MAX_TIMEOUT_SECONDS } from "../../workers/workspace/bash-input";
+import { SYNC_TIMEOUT_MS } from "../../workers/workspace/sync-settings";
 
 /**
  * The part of a flattened Wrangler config (the `build/server/wrangler.json` that the Cloudflare
@@ -144,12 +145,6 @@ export function dryRunConfig(config: DeployConfig): DeployConfig {
 }
 
 /**
- * The time limit of one sync (`SYNC_TIMEOUT_MS` in workers/workspace/sync.ts, which imports
- * shell scripts this Node script cannot load; rules.test.ts pins the two together), in seconds.
- */
-export const SYNC_TIMEOUT_SECONDS = 180;
-
-/**
  * The shortest `rollout_active_grace_period` (seconds) a container may have: one whole
  * `ctx_bash` call, that is the sync that catches up before the command, the longest command
  * (`MAX_TIMEOUT_SECONDS`) and the sync that commits and pushes its changes. A deploy replaces
@@ -160,7 +155,7 @@ export const SYNC_TIMEOUT_SECONDS = 180;
  * packages/sandbox-container/src/server.ts, registerShutdownHandlers), so a command running
  * then would be killed before its changes were pushed.
  */
-export const MIN_ROLLOUT_GRACE_SECONDS = SYNC_TIMEOUT_SECONDS + MAX_TIMEOUT_SECONDS + SYNC_TIMEOUT_SECONDS;
+export const MIN_ROLLOUT_GRACE_SECONDS = (2 * SYNC_TIMEOUT_MS) / 1000 + MAX_TIMEOUT_SECONDS;
 
 /** One message for each container of `config` whose rollout grace period is missing or under `MIN_ROLLOUT_GRACE_SECONDS`. */
 export function rolloutProblems(config: DeployConfig): string[] {
