@@ -11,19 +11,22 @@
  * Each `--scale FILESxMB` is a memory of FILES notes and about MB megabytes of history (every
  * version of every file, uncompressed; a fifth of it binary attachments, some deleted again),
  * generated from a fixed seed with `git fast-import` and repacked as GitHub keeps repos.
- * Prints one table: per step its wall time, the peak RSS of its largest process
+ * Prints one table: per step its wall time, its CPU time (user and system), that CPU time as
+ * wall time on a container's share of a vCPU (lite 1/16, basic 1/4: a lower bound there, when
+ * the step is CPU-bound and the share a hard quota), the peak RSS of its largest process
  * (`/usr/bin/time`'s maximum resident set size, which git's children count towards), the peak
  * of all its processes' RSS summed (sampled from /proc every 50 ms; shared pages counted once
  * per process, so an upper bound), and the disk the workspace uses afterwards. Needs git,
  * bash and GNU time (`apt-get install time`).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, type ChildProcessByStdio, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { CLONE_FILTER } from "../workers/workspace/sync-settings";
 
@@ -34,7 +37,15 @@ const SAMPLE_EVERY_MS = 50;
 const BOT = { name: "ctx4-ai[bot]", email: "bot@users.noreply.github.com" };
 
 type Scale = { files: number; megabytes: number };
-type Step = { scale: string; step: string; seconds: number; largestMiB: number; summedMiB: number; diskMiB: number };
+type Step = {
+  scale: string;
+  step: string;
+  seconds: number;
+  cpuSeconds: number;
+  largestMiB: number;
+  summedMiB: number;
+  diskMiB: number;
+};
 
 const { values } = parseArgs({ options: { scale: { type: "string", multiple: true }, serve: { type: "string" } } });
 const scales: Scale[] = (values.scale ?? ["1000x50", "10000x500"]).map((text) => {
@@ -98,12 +109,9 @@ async function write(child: ChildProcess, chunk: string | Buffer): Promise<void>
  */
 async function generateMemory(dir: string, scale: Scale): Promise<{ commits: number; files: number }> {
   execFileSync("git", ["init", "-q", "--bare", "-b", "main", dir]);
-  for (const [key, value] of [
-    ["uploadpack.allowFilter", "true"],
-    ["uploadpack.allowAnySHA1InWant", "true"],
-    ["http.receivepack", "true"],
-  ])
-    execFileSync("git", ["-C", dir, "config", key, value]);
+  // As GitHub serves: partial clones, their later fetches by object id, and pushes over HTTP.
+  for (const key of ["uploadpack.allowFilter", "uploadpack.allowAnySHA1InWant", "http.receivepack"])
+    execFileSync("git", ["-C", dir, "config", key, "true"]);
   const importer = spawn("git", ["-C", dir, "fast-import", "--quiet"], { stdio: ["pipe", "inherit", "inherit"] });
   const done = new Promise<number | null>((resolve) => importer.on("close", resolve));
   const random = mulberry32(17);
@@ -195,7 +203,7 @@ async function generateMemory(dir: string, scale: Scale): Promise<{ commits: num
 async function serveGit(root: string): Promise<void> {
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? "/", "http://localhost");
-    const backend = spawn("git", ["http-backend"], {
+    const backend: ChildProcessByStdio<Writable, Readable, null> = spawn("git", ["http-backend"], {
       env: {
         PATH: process.env.PATH,
         GIT_PROJECT_ROOT: root,
@@ -205,7 +213,7 @@ async function serveGit(root: string): Promise<void> {
         QUERY_STRING: url.search.slice(1),
         CONTENT_TYPE: request.headers["content-type"] ?? "",
         HTTP_CONTENT_ENCODING: request.headers["content-encoding"] ?? "",
-        GIT_PROTOCOL: request.headers["git-protocol"] ?? "",
+        GIT_PROTOCOL: String(request.headers["git-protocol"] ?? ""),
         REMOTE_ADDR: "127.0.0.1",
       },
       stdio: ["pipe", "pipe", "inherit"],
@@ -281,13 +289,14 @@ const diskBytes = (dir: string) => Number(execFileSync("du", ["-sb", dir], { enc
 
 /**
  * Runs `args` under GNU time in `cwd`, sampling its processes' summed RSS meanwhile.
- * @returns its stdout, wall seconds, its largest process's peak RSS and the summed peak, in bytes
+ * @returns its stdout, wall seconds, CPU seconds (user and system, its children included), its
+ *   largest process's peak RSS and the summed peak, in bytes
  * @throws when it exits non-zero
  */
 async function measure(args: string[], cwd: string, env: Record<string, string>) {
   const timeFile = join(tmpdir(), `container-size-${process.pid}.time`);
   const started = performance.now();
-  const child = spawn("/usr/bin/time", ["-f", "%M", "-o", timeFile, ...args], {
+  const child = spawn("/usr/bin/time", ["-f", "%M %U %S", "-o", timeFile, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? "", HOME: cwd, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -308,9 +317,11 @@ async function measure(args: string[], cwd: string, env: Record<string, string>)
   clearInterval(sampler);
   const seconds = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`${args.join(" ")} exited ${code}: ${stderr.slice(-2000)}`);
-  const largest = Number(readFileSync(timeFile, "utf8").trim().split("\n").at(-1)) * 1024;
+  const [kilobytes = 0, user = 0, system = 0] = (readFileSync(timeFile, "utf8").trim().split("\n").at(-1) ?? "")
+    .split(" ")
+    .map(Number);
   rmSync(timeFile, { force: true });
-  return { stdout, seconds, largest, summed };
+  return { stdout, seconds, cpuSeconds: user + system, largest: kilobytes * 1024, summed };
 }
 
 /** The "@event" lines sync.sh printed, each as its words. */
@@ -355,11 +366,12 @@ async function measureScale(scale: Scale, rows: Step[]): Promise<void> {
     };
     const sync = (extra: Record<string, string>) =>
       measure(["bash", "--noprofile", "--norc", SYNC_SCRIPT], workspace, { ...env, ...extra });
-    const row = (step: string, result: { seconds: number; largest: number; summed: number }) =>
+    const row = (step: string, result: { seconds: number; cpuSeconds: number; largest: number; summed: number }) =>
       rows.push({
         scale: label,
         step,
         seconds: result.seconds,
+        cpuSeconds: result.cpuSeconds,
         largestMiB: result.largest / MIB,
         summedMiB: result.summed / MIB,
         diskMiB: diskBytes(workspace) / MIB,
@@ -435,13 +447,15 @@ async function main(): Promise<void> {
   console.log(
     `git ${execFileSync("git", ["--version"], { encoding: "utf8" }).trim().replace("git version ", "")}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)?.length ?? "?"} CPUs, node ${process.version}`,
   );
-  console.log("| memory | step | wall s | largest process MiB | all processes MiB | workspace disk MiB |");
-  console.log("| --- | --- | ---: | ---: | ---: | ---: |");
+  console.log(
+    "| memory | step | wall s | CPU s | CPU s at 1/16 vCPU (lite) | at 1/4 vCPU (basic) | largest process MiB | all processes MiB | workspace disk MiB |",
+  );
+  console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const row of rows)
     console.log(
-      `| ${row.scale} | ${row.step} | ${cell(row.seconds, 2)} | ${cell(row.largestMiB)} | ${cell(row.summedMiB)} | ${cell(row.diskMiB)} |`,
+      `| ${row.scale} | ${row.step} | ${cell(row.seconds, 2)} | ${cell(row.cpuSeconds, 2)} | ${cell(row.cpuSeconds * 16)} | ${cell(row.cpuSeconds * 4)} | ${cell(row.largestMiB)} | ${cell(row.summedMiB)} | ${cell(row.diskMiB)} |`,
     );
   console.log(
-    `| idle | one \`node\` process (each pooled interpreter; the image pre-started 6) | | ${cell(idle / MIB)} | ${cell((6 * idle) / MIB)} for 6 | |`,
+    `| idle | one \`node\` process (each pooled interpreter; the image pre-started 6) | | | | | ${cell(idle / MIB)} | ${cell((6 * idle) / MIB)} for 6 | |`,
   );
 }
