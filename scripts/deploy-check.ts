@@ -1,6 +1,7 @@
 /**
  * `npm run deploy:check`: is this checkout deployable? Builds the app, runs wrangler's dry-run
- * deploy on the config the build wrote, then fails on a bundle over `BUNDLE_BUDGET` and, when
+ * deploy on the config the build wrote, then fails on a bundle over `BUNDLE_BUDGET`, on a
+ * container whose rollout grace period is shorter than a whole `ctx_bash` call, and, when
  * `CTX4_DEPLOY_ENV=production`, on placeholders left in the config and on a Hyperdrive config
  * that caches reads (that check asks Cloudflare, so it needs the account `wrangler login` gives).
  * Without `CTX4_DEPLOY_ENV=production` (CI, offline, no account) placeholders are listed, not
@@ -20,6 +21,7 @@ import {
   findPlaceholders,
   hyperdriveProblems,
   measureBundle,
+  rolloutProblems,
 } from "./deploy-check/rules";
 
 const BUILT_CONFIG = "build/server/wrangler.json";
@@ -64,6 +66,7 @@ try {
   rmSync(outdir, { recursive: true, force: true });
 }
 
+problems.push(...rolloutProblems(config));
 const placeholders = findPlaceholders(config).map(({ where, value }) => `placeholder in ${where}: ${value}`);
 if (production) {
   problems.push(...placeholders);

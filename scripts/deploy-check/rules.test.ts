@@ -9,7 +9,9 @@ import {
   dryRunConfig,
   findPlaceholders,
   hyperdriveProblems,
+  MIN_ROLLOUT_GRACE_SECONDS,
   measureBundle,
+  rolloutProblems,
 } from "./rules";
 
 const shipped = DeployConfigSchema.parse(unstable_readConfig({ config: "wrangler.toml" }));
@@ -141,5 +143,35 @@ describe("dry-run config", () => {
         },
       ],
     });
+  });
+});
+
+describe("rollout grace period", () => {
+  const withGrace = (grace?: number) =>
+    filled({
+      containers: [
+        {
+          class_name: "Sandbox",
+          image: "./Dockerfile",
+          ...(grace === undefined ? {} : { rollout_active_grace_period: grace }),
+        },
+      ],
+    });
+
+  it("is 660 s: a sync (180 s), the longest command (300 s), a sync", () => {
+    expect(MIN_ROLLOUT_GRACE_SECONDS).toBe(660);
+  });
+
+  it("passes the repo's wrangler.toml", () => {
+    expect(shipped.containers.map(({ class_name }) => class_name)).toEqual(["Sandbox"]);
+    expect(rolloutProblems(shipped)).toEqual([]);
+  });
+
+  it("fails a container without one (wrangler's default is 0 s) or with a shorter one", () => {
+    expect(rolloutProblems(withGrace())).toEqual([
+      `containers Sandbox: rollout_active_grace_period is missing; a deploy would kill running commands before they push (set at least ${MIN_ROLLOUT_GRACE_SECONDS} s)`,
+    ]);
+    expect(rolloutProblems(withGrace(MIN_ROLLOUT_GRACE_SECONDS - 1))).toHaveLength(1);
+    expect(rolloutProblems(withGrace(MIN_ROLLOUT_GRACE_SECONDS))).toEqual([]);
   });
 });

@@ -1,5 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { z } from "zod";
+import { MAX_TIMEOUT_SECONDS } from "../../workers/workspace/bash-input";
+import { SYNC_TIMEOUT_MS } from "../../workers/workspace/sync-settings";
 
 /**
  * The part of a flattened Wrangler config (the `build/server/wrangler.json` that the Cloudflare
@@ -12,7 +14,14 @@ export const DeployConfigSchema = z.looseObject({
   kv_namespaces: z.array(z.looseObject({ binding: z.string(), id: z.string().optional() })).default([]),
   hyperdrive: z.array(z.looseObject({ binding: z.string(), id: z.string() })).default([]),
   containers: z
-    .array(z.looseObject({ class_name: z.string(), image: z.string(), name: z.string().optional() }))
+    .array(
+      z.looseObject({
+        class_name: z.string(),
+        image: z.string(),
+        name: z.string().optional(),
+        rollout_active_grace_period: z.number().optional(),
+      }),
+    )
     .default([]),
 });
 export type DeployConfig = z.infer<typeof DeployConfigSchema>;
@@ -133,4 +142,28 @@ export function dryRunConfig(config: DeployConfig): DeployConfig {
       image: `registry.cloudflare.com/dry-run/${container.name ?? container.class_name.toLowerCase()}:dry-run`,
     })),
   };
+}
+
+/**
+ * The shortest `rollout_active_grace_period` (seconds) a container may have: one whole
+ * `ctx_bash` call, that is the sync that catches up before the command, the longest command
+ * (`MAX_TIMEOUT_SECONDS`) and the sync that commits and pushes its changes. A deploy replaces
+ * running containers, and wrangler's default grace is 0 s: the grace is the least time an
+ * active instance keeps running before it gets SIGTERM
+ * (developers.cloudflare.com/containers/platform-details/rollouts/), and the sandbox's control
+ * plane answers SIGTERM by cleaning up its processes and exiting (cloudflare/sandbox-sdk,
+ * packages/sandbox-container/src/server.ts, registerShutdownHandlers), so a command running
+ * then would be killed before its changes were pushed.
+ */
+export const MIN_ROLLOUT_GRACE_SECONDS = (2 * SYNC_TIMEOUT_MS) / 1000 + MAX_TIMEOUT_SECONDS;
+
+/** One message for each container of `config` whose rollout grace period is missing or under `MIN_ROLLOUT_GRACE_SECONDS`. */
+export function rolloutProblems(config: DeployConfig): string[] {
+  return config.containers.flatMap(({ class_name, rollout_active_grace_period: grace }) =>
+    grace !== undefined && grace >= MIN_ROLLOUT_GRACE_SECONDS
+      ? []
+      : [
+          `containers ${class_name}: rollout_active_grace_period is ${grace ?? "missing"}; a deploy would kill running commands before they push (set at least ${MIN_ROLLOUT_GRACE_SECONDS} s)`,
+        ],
+  );
 }

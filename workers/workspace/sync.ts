@@ -3,6 +3,7 @@ import type { SandboxBackend } from "../sandbox/backend";
 import { gitRemoteUrl } from "../sandbox/git-egress";
 import { SYNC_SCRIPT, WEB_ACTIONS_SCRIPT } from "./scripts";
 import { addedFiles, clearedDigest, findSecrets, type PendingPush, type SecretFinding } from "./secret-scan";
+import { CLONE_FILTER, SYNC_TIMEOUT_MS } from "./sync-settings";
 import { type ActionReport, type WebAction, webActionEnv } from "./web-actions";
 
 /** The repo a clone follows, as the user's config names it. */
@@ -133,13 +134,6 @@ export class SyncError extends Error {
   }
 }
 
-/**
- * Git's filter for the clone: every blob up to 1 MB comes along, so the history of notes is
- * all there (`git log -p` works offline); larger files of old commits stay on GitHub. The
- * checkout still gets every file of the branch.
- */
-export const CLONE_FILTER = "blob:limit=1m";
-const SYNC_TIMEOUT_MS = 180_000;
 /** The events, plus the gate's 2 MiB of added text and its lines' headers. */
 const SYNC_OUTPUT_BYTES = 256 * 1024 + 2 * 1024 * 1024 + 64 * 1024;
 /** The message of a commit of what an earlier call left uncommitted. */
