@@ -2,8 +2,14 @@ import type { WorkerContext } from "./worker-context";
 
 type OAuthEnv = Pick<WorkerContext["env"], "OAUTH_PROVIDER">;
 
-/** An AI client the person allowed, as the dashboard shows it. */
-export type ConnectedClient = { grantId: string; name: string; canWrite: boolean; connectedAt: string };
+/** An AI client the person allowed, as the dashboard shows it (`clientId`: its OAuth client id). */
+export type ConnectedClient = {
+  grantId: string;
+  clientId: string;
+  name: string;
+  canWrite: boolean;
+  connectedAt: string;
+};
 
 /**
  * Every AI client the person allowed (one OAuth grant each, across all of the provider's
@@ -17,6 +23,7 @@ export async function connectedClients(env: OAuthEnv, userId: string): Promise<C
     for (const grant of page.items) {
       clients.push({
         grantId: grant.id,
+        clientId: grant.clientId,
         name: typeof grant.metadata?.clientName === "string" ? grant.metadata.clientName : grant.clientId,
         canWrite: grant.scope.includes("ctx:write"),
         connectedAt: new Date(grant.createdAt * 1000).toISOString(),

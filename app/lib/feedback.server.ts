@@ -15,6 +15,7 @@ const feedbackSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("disconnected"), revoked: z.number().int().min(0).max(10_000) }),
   z.object({ kind: z.literal("revoked"), client: z.string().min(1).max(200) }),
   z.object({ kind: z.literal("already-revoked") }),
+  z.object({ kind: z.literal("review-changed"), client: z.string().min(1).max(200), on: z.boolean() }),
   z.object({ kind: z.literal("repo-chosen") }),
   z.object({ kind: z.literal("account-deleted"), leftovers: leftoverFacts }),
   // The person's own changes from the Activity pages: commit `reverted` undone by commit `sha`,

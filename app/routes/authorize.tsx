@@ -8,6 +8,7 @@ import { currentUser, requireUser } from "../lib/auth/session.server";
 import { loadUserConfig } from "../lib/github-config.server";
 import { cleanClientName } from "../lib/oauth/client-name";
 import { SCOPES } from "../lib/oauth/scopes";
+import { userWorkspace } from "../lib/user-workspace.server";
 import { workerContext } from "../lib/worker-context";
 import type { Route } from "./+types/authorize";
 
@@ -71,11 +72,13 @@ const decision = z.object({
   handle: z.string().min(1).max(512),
   decision: z.enum(["approve", "deny"]),
   write: z.literal("on").optional(),
+  review: z.literal("on").optional(),
 });
 
 export async function action({ request, context }: Route.ActionArgs) {
   const user = await requireUser(context, request);
-  const oauth = context.get(workerContext).env.OAUTH_PROVIDER;
+  const { env } = context.get(workerContext);
+  const oauth = env.OAUTH_PROVIDER;
   const form = decision.safeParse(Object.fromEntries(await request.clone().formData()));
   if (!form.success)
     return data({ error: "This form was not filled in as expected. Start again from your AI client." }, 400);
@@ -90,6 +93,11 @@ export async function action({ request, context }: Route.ActionArgs) {
     // Kept for /me and for the client's commits, cleaned as the consent page showed it (a
     // metadata document's name is not).
     const clientName = cleanClientName(client?.clientName ?? "") || approved.request.clientId;
+    // Review mode is the client's, kept in the person's own object, where its writes are routed.
+    await userWorkspace(env, user.id).setReviewed(
+      approved.request.clientId,
+      Boolean(form.data.write && form.data.review),
+    );
     const { redirectTo } = await oauth.completeAuthorization({
       request: approved.request,
       userId: user.id,
@@ -169,10 +177,19 @@ export default function Authorize({ loaderData, actionData }: Route.ComponentPro
               <label htmlFor="scope-read">{SCOPES["ctx:read"]}</label>
             </div>
             {details.offerWrite ? (
-              <div className="flex gap-3 text-sm">
-                <input id="scope-write" name="write" type="checkbox" defaultChecked className="mt-1" />
-                <label htmlFor="scope-write">{SCOPES["ctx:write"]}</label>
-              </div>
+              <>
+                <div className="flex gap-3 text-sm">
+                  <input id="scope-write" name="write" type="checkbox" defaultChecked className="mt-1" />
+                  <label htmlFor="scope-write">{SCOPES["ctx:write"]}</label>
+                </div>
+                <div className="ml-7 flex gap-3 text-sm">
+                  <input id="review" name="review" type="checkbox" className="mt-1" />
+                  <label htmlFor="review">
+                    Review its changes first: they wait on your Activity page until you approve them (changeable later
+                    on your dashboard)
+                  </label>
+                </div>
+              </>
             ) : null}
           </fieldset>
           <div className="flex flex-wrap gap-3">

@@ -32,11 +32,17 @@ export const meta: Route.MetaFunction = () => [{ title: "Your memory · ctx4-ai"
  */
 export async function loader({ request, context }: Route.LoaderArgs) {
   const { user, config: stored, env, db } = await loadUserConfig(context, request);
-  const [{ feedback, headers }, clients, config] = await Promise.all([
+  const [{ feedback, headers }, connected, config] = await Promise.all([
     takeFeedback(request),
     connectedClients(env, user.id),
     stored && withInstallationStatus(env, db, stored),
   ]);
+  const reviewed = new Set(
+    connected.length
+      ? await userWorkspace(env, user.id).reviewedClients(connected.map((client) => client.clientId))
+      : [],
+  );
+  const clients = connected.map((client) => ({ ...client, reviewed: reviewed.has(client.clientId) }));
   const github = config && {
     githubUsername: config.githubUsername,
     inactiveReason: config.isActive ? null : config.inactiveReason,
@@ -58,11 +64,12 @@ const intent = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("disconnect"), revokeClients: z.literal("on").optional() }),
   z.object({ intent: z.literal("update-access") }),
   z.object({ intent: z.literal("revoke"), grantId: z.string().min(1).max(200) }),
+  z.object({ intent: z.literal("review"), grantId: z.string().min(1).max(200), review: z.enum(["on", "off"]) }),
 ]);
 
 /**
- * Disconnect (and, when asked, revoke every AI client), revoke one client, or go to the App's
- * settings on GitHub. Each lands back here with what it did, said once (`feedback.server`).
+ * Disconnect (and, when asked, revoke every AI client), revoke one client, turn review mode on
+ * or off for one (its next write follows it), or go to the App's settings on GitHub. Each lands back here with what it did, said once (`feedback.server`).
  */
 export async function action({ request, context }: Route.ActionArgs) {
   const { user, env, db } = await loadUserConfig(context, request);
@@ -75,6 +82,14 @@ export async function action({ request, context }: Route.ActionArgs) {
     // Back through the callback's confirmation, and only then, the page says the changes are in.
     trip.redirect.headers.append("Set-Cookie", await startUpdateTrip(request, trip.state));
     return trip.redirect;
+  }
+  if (parsed.data.intent === "review") {
+    const { grantId, review } = parsed.data;
+    // Only a client of this person's own grants: any other id is not theirs to set.
+    const client = (await connectedClients(env, user.id)).find((candidate) => candidate.grantId === grantId);
+    if (!client) return back({ kind: "already-revoked" });
+    await userWorkspace(env, user.id).setReviewed(client.clientId, review === "on");
+    return back({ kind: "review-changed", client: client.name, on: review === "on" });
   }
   if (parsed.data.intent === "revoke") {
     const revoked = await revokeClient(env, user.id, parsed.data.grantId);
@@ -189,6 +204,19 @@ function FeedbackNotice({
       return (
         <Notice tone="success" title={`Revoked ${feedback.client}'s access.`}>
           <p>Its tokens stopped working at once. It can connect again only if you allow it again.</p>
+        </Notice>
+      );
+    case "review-changed":
+      return (
+        <Notice
+          tone="success"
+          title={
+            feedback.on
+              ? `${feedback.client}'s writes now wait for your approval on the Activity page.`
+              : `${feedback.client}'s writes go straight to your memory again.`
+          }
+        >
+          {feedback.on ? null : "What it proposed before stays on the Activity page to approve or reject."}
         </Notice>
       );
     case "already-revoked":
@@ -395,10 +423,30 @@ export default function Me({ loaderData }: Route.ComponentProps) {
                   <div>
                     <p className="font-medium">{client.name}</p>
                     <p className="text-stone-600">
-                      {client.canWrite ? "Read and write" : "Read only"} · connected{" "}
+                      {client.canWrite
+                        ? client.reviewed
+                          ? "Writes await your approval"
+                          : "Read and write"
+                        : "Read only"}{" "}
+                      · connected{" "}
                       <time dateTime={client.connectedAt}>{client.connectedAt.slice(0, 16).replace("T", " ")} UTC</time>
                     </p>
                   </div>
+                  {client.canWrite ? (
+                    <Form method="post">
+                      <input type="hidden" name="grantId" value={client.grantId} />
+                      <input type="hidden" name="review" value={client.reviewed ? "off" : "on"} />
+                      <SubmitButton
+                        name="intent"
+                        value="review"
+                        variant="secondary"
+                        pendingLabel="Saving…"
+                        aria-label={`${client.reviewed ? "Stop reviewing" : "Review"} ${client.name}'s writes`}
+                      >
+                        {client.reviewed ? "Stop reviewing writes" : "Review writes first"}
+                      </SubmitButton>
+                    </Form>
+                  ) : null}
                   <Form method="post">
                     <input type="hidden" name="grantId" value={client.grantId} />
                     <SubmitButton

@@ -2,7 +2,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { expect, it } from "vitest";
 import { expectNoErrors, journey, screenshot } from "./browser";
 import { connectGitHub, newGitHubUser, signIn } from "./journeys";
-import { connectClient } from "./mcp-client";
+import { connectClient, textOf } from "./mcp-client";
 
 const e2e = journey();
 
@@ -98,3 +98,84 @@ it("shows the AI's changes in Activity with the client's name, their diff, a rev
   expect(dialogs).toEqual([]);
   expectNoErrors(watched);
 }, 180_000);
+
+it("holds a reviewed client's writes as proposals: one approved lands, one rejected never does, and no one else can see them", async () => {
+  const { stack } = e2e;
+  const watched = await e2e.newPage();
+  const { page } = watched;
+  const login = await newGitHubUser(stack, ["ctx"]);
+  const fullName = `${login}/ctx`;
+  await signIn(page, stack, `${login}@example.com`);
+  await connectGitHub(page, stack, login, ["ctx"], "ctx");
+  const head = await stack.github.branchHead(fullName);
+
+  const client = await connectClient(page, stack.appUrl, "Cursor", true);
+  const proposed = await client.callTool({
+    name: "ctx_bash",
+    arguments: { command: "printf 'Prefers tea\\n' > knowledge/prefs.md", comment: "Note a preference" },
+  });
+  expect(textOf(proposed)).toMatch(/AWAITING APPROVAL: .*branch ctx4-ai\/review-[0-9a-f]{16}/);
+  expect(await stack.github.branchHead(fullName)).toBe(head);
+  // The client reads its own pending change, so it does not make it again.
+  const read = await client.callTool({ name: "ctx_read", arguments: { path: "knowledge/prefs.md" } });
+  expect(textOf(read)).toContain("Prefers tea");
+
+  await page.goto(`${stack.appUrl}/activity`);
+  await page.getByRole("heading", { name: "Waiting for your approval" }).waitFor();
+  await page.getByText("Cursor proposes a change").waitFor();
+  await screenshot(page, "review-01-activity-proposal");
+  await page.getByRole("link", { name: "Review", exact: true }).click();
+  await page.waitForURL(/\/activity\/proposals\/[0-9a-f]{16}$/);
+  const proposalUrl = page.url();
+  await page.getByRole("cell", { name: "Prefers tea" }).waitFor();
+  await screenshot(page, "review-02-proposal-diff");
+  await page.getByRole("button", { name: "Approve" }).click();
+  await page.getByText("Approved Cursor's proposal").waitFor();
+  await screenshot(page, "review-03-approved");
+  expect(await stack.github.readFile(fullName, "knowledge/prefs.md")).toBe("Prefers tea\n");
+
+  // A second proposal, rejected: it never reaches the default branch.
+  const second = await client.callTool({
+    name: "ctx_bash",
+    arguments: { command: "printf 'Hates tea\\n' > knowledge/prefs.md", comment: "Change my mind" },
+  });
+  expect(textOf(second)).toContain("AWAITING APPROVAL");
+  await client.close();
+  const approvedHead = await stack.github.branchHead(fullName);
+  await page.goto(proposalUrl);
+  await page.getByRole("cell", { name: "Hates tea" }).waitFor();
+  await page.getByRole("button", { name: "Reject" }).click();
+  await page.getByText("Rejected Cursor's proposal").waitFor();
+  await screenshot(page, "review-04-rejected");
+  expect(await stack.github.branchHead(fullName)).toBe(approvedHead);
+  expect(await stack.github.readFile(fullName, "knowledge/prefs.md")).toBe("Prefers tea\n");
+  expect((await page.goto(proposalUrl))?.status()).toBe(404);
+
+  // The person can turn review off on /me; the dashboard says which clients are reviewed.
+  await page.goto(`${stack.appUrl}/me`);
+  await page.getByText("Writes await your approval").waitFor();
+  await screenshot(page, "review-05-me");
+
+  // Another person finds none of it: the proposal's page is not there for them.
+  const other = await e2e.newPage();
+  const otherLogin = await newGitHubUser(stack, ["ctx"]);
+  await signIn(other.page, stack, `${otherLogin}@example.com`);
+  await connectGitHub(other.page, stack, otherLogin, ["ctx"], "ctx");
+  const client2 = await connectClient(page, stack.appUrl, "Cursor", true);
+  await client2.callTool({ name: "ctx_bash", arguments: { command: "echo x > x.md", comment: "x" } });
+  await client2.close();
+  await page.goto(`${stack.appUrl}/activity`);
+  await page.getByRole("link", { name: "Review", exact: true }).click();
+  await page.waitForURL(/\/activity\/proposals\/[0-9a-f]{16}$/);
+  const theirs = page.url();
+  expect((await other.page.goto(theirs))?.status()).toBe(404);
+  const post = await other.page.request.post(theirs, { form: { intent: "reject" }, headers: { origin: stack.appUrl } });
+  expect(post.status()).toBe(404);
+  await page.reload();
+  await page.getByRole("button", { name: "Approve" }).waitFor();
+
+  const notFound = (url: string) =>
+    `${url}: Failed to load resource: the server responded with a status of 404 (Not Found)`;
+  expectNoErrors(watched, [notFound(proposalUrl)]);
+  expectNoErrors(other, [notFound(theirs)]);
+}, 300_000);

@@ -50,12 +50,16 @@ export class TestOAuthClient extends InMemoryOAuthClient {
     return this.#authorizationUrl.toString();
   }
 
-  /** Opens the authorization page in a signed-in browser, answers it, and returns the code. */
-  async consentIn(page: Page, answer: { write: boolean }): Promise<string> {
+  /**
+   * Opens the authorization page in a signed-in browser, answers it (`review`: the person
+   * reviews this client's writes), and returns the code.
+   */
+  async consentIn(page: Page, answer: { write: boolean; review?: boolean }): Promise<string> {
     if (!this.#authorizationUrl) throw new Error("the client never asked for authorization");
     await page.goto(this.#authorizationUrl.toString());
     const write = page.getByLabel(/Run commands in your ctx repository/);
     if ((await write.count()) > 0) await write.setChecked(answer.write);
+    if (answer.review) await page.getByLabel(/Review its changes first/).setChecked(true);
     await page.getByRole("button", { name: "Allow" }).click();
     await page.waitForURL(`${REDIRECT_URL}**`);
     await page.getByText("You can close this window.").waitFor();
@@ -67,14 +71,15 @@ export class TestOAuthClient extends InMemoryOAuthClient {
 
 /**
  * An MCP client named `name` (the SDK's, over Streamable HTTP) that the person allows, with
- * write access, in `page`, their signed-in browser; connected to the app at `appUrl`.
+ * write access (reviewed when `review`), in `page`, their signed-in browser; connected to the
+ * app at `appUrl`.
  */
-export async function connectClient(page: Page, appUrl: string, name: string): Promise<Client> {
+export async function connectClient(page: Page, appUrl: string, name: string, review = false): Promise<Client> {
   const oauth = new TestOAuthClient(name);
   const url = new URL("/mcp", appUrl);
   const first = new StreamableHTTPClientTransport(url, { authProvider: oauth });
   await expect(new Client({ name: "e2e", version: "1.0.0" }).connect(first)).rejects.toThrow(UnauthorizedError);
-  await first.finishAuth(await oauth.consentIn(page, { write: true }));
+  await first.finishAuth(await oauth.consentIn(page, { write: true, review }));
   const client = new Client({ name: "e2e", version: "1.0.0" });
   await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }));
   return client;
