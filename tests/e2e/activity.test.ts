@@ -155,6 +155,9 @@ it("holds a reviewed client's writes as proposals: one approved lands, one rejec
   await page.goto(`${stack.appUrl}/me`);
   await page.getByText("Writes await your approval").waitFor();
   await screenshot(page, "review-05-me");
+  await page.getByRole("button", { name: "Stop reviewing Cursor's writes" }).click();
+  await page.getByText("Cursor's writes go straight to your memory again.").waitFor();
+  await page.getByText("Read and write").waitFor();
 
   // Another person finds none of it: the proposal's page is not there for them.
   const other = await e2e.newPage();

@@ -197,9 +197,6 @@ type Ready = {
   lane?: { proposal: Proposal; base: string; root: SandboxBackend };
 };
 
-/** Who calls: the OAuth client's id (review mode is chosen per client) and its name for trailers. */
-export type Caller = { clientId: string; name?: string };
-
 /**
  * One user's workspace: their config (read from Postgres once), installation token, sandbox
  * and clone. Every operation on the clone runs one at a time; a reset (new repo, disconnect)

@@ -1,6 +1,7 @@
 import { Octokit } from "@octokit/core";
 import { z } from "zod";
 import { WEB_CLIENT } from "../../../workers/workspace/client-trailer";
+import { proposalBranchSchema } from "../../../workers/workspace/web-actions";
 import { clientOf, subjectOf } from "../commit-trailers";
 import { type GitHubEnv, httpStatus, mintRepoToken } from "./app.server";
 
@@ -126,8 +127,6 @@ const fileContentSchema = entrySchema.extend({
   content: z.string().default(""),
   encoding: z.string().default("none"),
 });
-
-const PROPOSAL_BRANCH = /^ctx4-ai\/review-[0-9a-f]{16}$/;
 
 /** What the pages read of the memory repo; see the module comment for the calls each costs. */
 export type MemoryReader = {
@@ -274,7 +273,9 @@ export async function openMemory(env: MemoryEnv, target: MemoryTarget): Promise<
     },
 
     async proposals() {
-      const names = (await branchNames()).filter((name) => PROPOSAL_BRANCH.test(name)).slice(0, MAX_PROPOSALS);
+      const names = (await branchNames())
+        .filter((name) => proposalBranchSchema.safeParse(name).success)
+        .slice(0, MAX_PROPOSALS);
       const found = await Promise.all(names.map(proposalOn));
       // A proposal holding nothing the default branch lacks waits for nothing.
       return found.filter((proposal): proposal is Proposal => proposal !== undefined && proposal.aheadBy > 0);
