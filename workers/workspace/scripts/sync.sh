@@ -208,11 +208,13 @@ read_state() {
   nested=(.)
   changed=no head_oid="" head_name="" head_ab=""
   local entry path assumed=() skipped=()
+  # grep hands bash only the entries that may matter (bash reads a NUL-ended list a byte at a
+  # time: a whole index of thousands of files took hundreds of ms); the case below decides.
   while IFS= read -r -d '' entry; do
     path=${entry#*$'\t'}
     case $entry in ?' 160000 '*) nested+=(":(exclude,literal)$path") ;; esac
     case $entry in [a-z]' '*) assumed+=("$path") ;; S' '*) skipped+=("$path") ;; esac
-  done < <(git ls-files -z -s -v)
+  done < <(git ls-files -z -s -v | LC_ALL=C grep -a -z -e '^[a-zS] ' -e '^. 160000 ')
   # One flag per update-index: with --stdin, git applies only one of them.
   [ ${#assumed[@]} -eq 0 ] || printf '%s\0' "${assumed[@]}" | git update-index -z --no-assume-unchanged --stdin
   [ ${#skipped[@]} -eq 0 ] || printf '%s\0' "${skipped[@]}" | git update-index -z --no-skip-worktree --stdin
