@@ -13,4 +13,7 @@ if [ -L repo ] || [ ! -d repo/.git ] || ! cd repo 2>/dev/null; then
   printf '%s missing\n' "$ctx4_mark"
   exit 0
 fi
-exec env -u CTX4_COMMAND bash --noprofile --norc -c "$CTX4_COMMAND"
+# The command is not in its own environment; unset by bash itself, not by one more process (env).
+ctx4_command=$CTX4_COMMAND
+unset CTX4_COMMAND
+exec bash --noprofile --norc -c "$ctx4_command"

@@ -74,17 +74,40 @@ fail() {
 # shallow), or leave files out of our commits, are removed first.
 is_our_clone() {
   [ -d repo ] && [ ! -L repo ] && [ -d repo/.git ] && [ ! -L repo/.git ] || return 1
-  rm -rf repo/.git/config.ctx4 repo/.git/commondir repo/.git/config.worktree repo/.git/info/grafts \
+  local path planted=()
+  # Looked for by bash: they are almost never there, and rm would be one more process each sync.
+  for path in repo/.git/config.ctx4 repo/.git/commondir repo/.git/config.worktree repo/.git/info/grafts \
     repo/.git/objects/info/alternates repo/.git/info/exclude repo/.git/info/sparse-checkout repo/.git/shallow \
-    repo/.git/objects/info/commit-graph repo/.git/objects/info/commit-graphs
+    repo/.git/objects/info/commit-graph repo/.git/objects/info/commit-graphs; do
+    if [ -e "$path" ] || [ -L "$path" ]; then planted+=("$path"); fi
+  done
+  [ ${#planted[@]} -eq 0 ] || rm -rf -- "${planted[@]}"
+  # The config exactly as configure writes it names this repo, without asking git.
+  configured repo/.git/config && return 0
   [ "$(git config --file repo/.git/config --get ctx4.repoid 2>/dev/null)" = "$CTX4_REPO_ID" ]
 }
 
 # Writes the clone's whole git config: the repo's URL and branch, partial clone, the bot as
 # author, Linux defaults. Nothing a command put there survives: it may have added settings
 # (URL rewrites, proxies, hooks, filters, includes) that would run a program or change where
-# git sends the memory when we fetch or push. Written by bash itself: no git process needed.
+# git sends the memory when we fetch or push. Written by bash itself: no git process needed,
+# and not at all when the file is already exactly that (the usual case: one process less).
 configure() {
+  configured .git/config || { printf '%s' "$config_text" >.git/config.ctx4 && mv -f .git/config.ctx4 .git/config; }
+}
+
+# Whether file $1 is a regular file holding exactly the config configure writes ($config_text,
+# set here). Read by bash up to 8192 characters or a NUL: a longer file, or one with a NUL, differs.
+configured() {
+  local current=""
+  config_text
+  [ -f "$1" ] && [ ! -L "$1" ] || return 1
+  IFS= read -r -d '' -n 8192 current <"$1"
+  [ "$current" = "$config_text" ]
+}
+
+# Sets $config_text to the clone's whole git config (see configure).
+config_text() {
   quote "$CTX4_REPO_URL"
   local url=$quoted
   quote "+refs/heads/$branch:$upstream"
@@ -106,14 +129,13 @@ configure() {
     quote "+refs/heads/$base:$base_ref"
     base_fetch=("	fetch = $quoted")
   fi
-  printf '%s\n' \
+  printf -v config_text '%s\n' \
     "[core]" "	repositoryformatversion = 1" "	filemode = true" "	bare = false" "	logallrefupdates = true" \
     "[extensions]" "	partialclone = origin" \
     '[remote "origin"]' "	url = $url" "	fetch = $refspec" "${base_fetch[@]}" "	promisor = true" "	partialclonefilter = $filter" \
     "[branch $section]" "	remote = origin" "	merge = $merge" \
     "[ctx4]" "	repoid = $repo_id" \
-    "[user]" "	name = $name" "	email = $email" >.git/config.ctx4 &&
-    mv -f .git/config.ctx4 .git/config
+    "[user]" "	name = $name" "	email = $email"
 }
 
 # Sets $quoted to $1 as a double-quoted git config value (or subsection name).
@@ -208,11 +230,13 @@ read_state() {
   nested=(.)
   changed=no head_oid="" head_name="" head_ab=""
   local entry path assumed=() skipped=()
+  # grep hands bash only the entries that may matter (bash reads a NUL-ended list a byte at a
+  # time: a whole index of thousands of files took hundreds of ms); the case below decides.
   while IFS= read -r -d '' entry; do
     path=${entry#*$'\t'}
     case $entry in ?' 160000 '*) nested+=(":(exclude,literal)$path") ;; esac
     case $entry in [a-z]' '*) assumed+=("$path") ;; S' '*) skipped+=("$path") ;; esac
-  done < <(git ls-files -z -s -v)
+  done < <(git ls-files -z -s -v | LC_ALL=C grep -a -z -e '^[a-zS] ' -e '^. 160000 ')
   # One flag per update-index: with --stdin, git applies only one of them.
   [ ${#assumed[@]} -eq 0 ] || printf '%s\0' "${assumed[@]}" | git update-index -z --no-assume-unchanged --stdin
   [ ${#skipped[@]} -eq 0 ] || printf '%s\0' "${skipped[@]}" | git update-index -z --no-skip-worktree --stdin
