@@ -4,6 +4,8 @@ import { workerdPlugins } from "./tests/workerd-plugins";
 export default defineConfig({
   test: {
     globalSetup: ["./tests/global-setup.ts"],
+    // Every request writes a JSON log line: shown for a failing test, where it helps, not for the rest.
+    silent: "passed-only",
     projects: [
       {
         extends: true,
