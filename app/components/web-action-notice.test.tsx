@@ -40,3 +40,17 @@ describe("what the Activity pages say after the person's revert or bring-in", ()
     expect(renderToStaticMarkup(<ActivityFeedback feedback={null} />)).toBe("");
   });
 });
+
+describe("what the Activity pages say after the person approves or rejects a proposal", () => {
+  it("names the commit an approval landed as, or says its work was there already, never a rejection", () => {
+    const landed = text(<ActivityFeedback feedback={{ kind: "approved", client: "Cursor", sha: "d".repeat(40) }} />);
+    expect(landed).toContain("Approved Cursor&#x27;s proposal");
+    expect(landed).toContain("It is on the default branch as commit ddddddd");
+    const already = text(<ActivityFeedback feedback={{ kind: "approved", client: "Cursor", sha: null }} />);
+    expect(already).toContain("Approved Cursor&#x27;s proposal");
+    expect(already).toContain("Everything in it was on the default branch already");
+    expect(already).not.toContain("Rejected");
+    const rejected = text(<ActivityFeedback feedback={{ kind: "rejected", client: null }} />);
+    expect(rejected).toContain("nothing of it reached your memory");
+  });
+});

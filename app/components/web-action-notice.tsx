@@ -87,7 +87,9 @@ export function ActivityFeedback({ feedback }: { feedback: Feedback | null }) {
     case "approved":
       return (
         <Notice tone="success" title={`Approved${feedback.client ? ` ${feedback.client}'s proposal` : ""}`}>
-          It is on the default branch as commit {short(feedback.sha)}, and the proposal is closed.
+          {feedback.sha
+            ? `It is on the default branch as commit ${short(feedback.sha)}, and the proposal is closed.`
+            : "Everything in it was on the default branch already, so nothing was added; the proposal is closed."}
         </Notice>
       );
     case "rejected":

@@ -23,8 +23,9 @@ const feedbackSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("reverted"), reverted: commitShaSchema, sha: commitShaSchema }),
   z.object({ kind: z.literal("brought-in"), branch: sideBranchSchema, sha: commitShaSchema }),
   z.object({ kind: z.literal("bring-in-stopped"), branch: z.string().max(200), outcome: webActionStopSchema }),
-  // A reviewed client's proposal: approved as commit `sha`, or rejected (its branch deleted).
-  z.object({ kind: z.literal("approved"), client: z.string().max(200).nullable(), sha: commitShaSchema }),
+  // A reviewed client's proposal: approved as commit `sha` (null: its work was on the default
+  // branch already, so it was only closed), or rejected (its branch deleted).
+  z.object({ kind: z.literal("approved"), client: z.string().max(200).nullable(), sha: commitShaSchema.nullable() }),
   z.object({ kind: z.literal("rejected"), client: z.string().max(200).nullable() }),
 ]);
 

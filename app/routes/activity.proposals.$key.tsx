@@ -60,7 +60,12 @@ export async function action({ request, context, params }: Route.ActionArgs) {
     const feedback = { kind: "approved" as const, client: proposal.client, sha: outcome.sha };
     return redirect(`/activity/${outcome.sha}`, { headers: await feedbackHeaders(request, feedback) });
   }
-  if (outcome.state === "rejected" || (intent === "approve" && outcome.state === "nothing")) {
+  // Approved, but its work was on the default branch already: closed, and said so, not as a rejection.
+  if (intent === "approve" && outcome.state === "nothing") {
+    const feedback = { kind: "approved" as const, client: proposal.client, sha: null };
+    return redirect("/activity", { headers: await feedbackHeaders(request, feedback) });
+  }
+  if (outcome.state === "rejected") {
     const feedback = { kind: "rejected" as const, client: proposal.client };
     return redirect("/activity", { headers: await feedbackHeaders(request, feedback) });
   }
