@@ -19,7 +19,7 @@
  * per process, so an upper bound), and the disk the workspace uses afterwards. Needs git,
  * bash and GNU time (`apt-get install time`).
  */
-import { type ChildProcess, type ChildProcessByStdio, execFileSync, spawn } from "node:child_process";
+import { type ChildProcessByStdio, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -29,6 +29,7 @@ import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { CLONE_FILTER } from "../workers/workspace/sync-settings";
+import { generateMemory, mulberry32, prose } from "./memory";
 
 const SYNC_SCRIPT = new URL("../workers/workspace/scripts/sync.sh", import.meta.url).pathname;
 const PAGE_BYTES = Number(execFileSync("getconf", ["PAGESIZE"], { encoding: "utf8" }));
@@ -53,147 +54,6 @@ const scales: Scale[] = (values.scale ?? ["1000x50", "10000x500"]).map((text) =>
   if (!match) throw new Error(`--scale ${text}: expected FILESxMB, e.g. 1000x50`);
   return { files: Number(match[1]), megabytes: Number(match[2]) };
 });
-
-/** A fixed-seed generator (mulberry32): every run writes the same memory. */
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const WORDS = (
-  "memory note project meeting decision review design test deploy budget client release roadmap question " +
-  "answer summary detail context person team plan risk idea draft topic reference schema migration incident " +
-  "postmortem metric latency cache index search sync invoice contract holiday travel recipe garden doctor " +
-  "school birthday insurance mortgage account password reminder follow-up agenda minutes feedback"
-).split(" ");
-
-/** About `bytes` of Markdown prose, with an id or a date now and then, as notes have. */
-function prose(random: () => number, bytes: number): string {
-  let text = "";
-  while (text.length < bytes) {
-    const words = Array.from(
-      { length: 6 + Math.floor(random() * 12) },
-      () => WORDS[Math.floor(random() * WORDS.length)],
-    );
-    if (random() < 0.2) words.push(Math.floor(random() * 2 ** 32).toString(16));
-    if (random() < 0.1) words.push(`2026-${1 + Math.floor(random() * 12)}-${1 + Math.floor(random() * 28)}`);
-    text += `${words.join(" ")}.\n${random() < 0.15 ? "\n" : ""}`;
-  }
-  return text;
-}
-
-/** Random bytes, as a photo or a PDF is to git: nothing to compress or delta. */
-function binary(random: () => number, bytes: number): Buffer {
-  const buffer = Buffer.alloc(bytes + 3);
-  for (let index = 0; index < bytes; index += 4) buffer.writeUInt32LE(Math.floor(random() * 2 ** 32), index);
-  return buffer.subarray(0, bytes);
-}
-
-/** Writes to a child's stdin, waiting when its pipe is full. */
-async function write(child: ChildProcess, chunk: string | Buffer): Promise<void> {
-  if (!child.stdin?.write(chunk)) await new Promise((resolve) => child.stdin?.once("drain", resolve));
-}
-
-/**
- * A bare repo at `dir` holding a memory of `scale`: the notes in the ctx layout (README,
- * `resources/`, `knowledge/<area>/`, `skills/<name>/SKILL.md`) added 200 a commit, then commits
- * that append to one to four notes (a note over 24 KB is rewritten), add a note now and then,
- * and add binary attachments (32 KB to 1.5 MB) until a fifth of the history is theirs, a
- * quarter of them deleted again later. Repacked afterwards (`git repack -a -d`).
- * @returns the number of commits and the files of the last tree
- */
-async function generateMemory(dir: string, scale: Scale): Promise<{ commits: number; files: number }> {
-  execFileSync("git", ["init", "-q", "--bare", "-b", "main", dir]);
-  // As GitHub serves: partial clones, their later fetches by object id, and pushes over HTTP.
-  for (const key of ["uploadpack.allowFilter", "uploadpack.allowAnySHA1InWant", "http.receivepack"])
-    execFileSync("git", ["-C", dir, "config", key, "true"]);
-  const importer = spawn("git", ["-C", dir, "fast-import", "--quiet"], { stdio: ["pipe", "inherit", "inherit"] });
-  const done = new Promise<number | null>((resolve) => importer.on("close", resolve));
-  const random = mulberry32(17);
-  const budget = scale.megabytes * 1e6;
-  let written = 0;
-  let binaryWritten = 0;
-  let commits = 0;
-  let time = 1_700_000_000;
-  const notes = new Map<string, string>();
-  const attachments: string[] = [];
-  const commit = async (message: string, changes: { path: string; content?: string | Buffer }[]) => {
-    commits += 1;
-    time += 600;
-    let body = `commit refs/heads/main\nauthor Person <person@example.com> ${time} +0000\ncommitter Person <person@example.com> ${time} +0000\ndata ${Buffer.byteLength(message)}\n${message}\n`;
-    await write(importer, body);
-    for (const { path, content } of changes) {
-      if (content === undefined) {
-        body = `D ${path}\n`;
-      } else {
-        written += Buffer.byteLength(content);
-        body = `M 100644 inline ${path}\ndata ${Buffer.byteLength(content)}\n`;
-      }
-      await write(importer, body);
-      if (content !== undefined) await write(importer, content);
-      await write(importer, "\n");
-    }
-  };
-  const newNote = (index: number): { path: string; content: string } => {
-    const size = 2000 + Math.floor(random() * 6000);
-    const path =
-      index % 25 === 0
-        ? `resources/topic-${index}.md`
-        : index % 50 === 1
-          ? `skills/skill-${index}/SKILL.md`
-          : `knowledge/area-${index % 40}/note-${index}.md`;
-    const frontMatter = path.startsWith("knowledge/") ? "" : `---\nname: n${index}\ndescription: About ${index}\n---\n`;
-    const content = `${frontMatter}# Note ${index}\n\n${prose(random, size)}`;
-    notes.set(path, content);
-    return { path, content };
-  };
-
-  const first = [{ path: "README.md", content: "# ctx\n\nThe memory of an AI assistant, kept by ctx4-ai.\n" }];
-  for (let index = 1; index < scale.files; index += 1) first.push(newNote(index));
-  for (let start = 0; start < first.length; start += 200)
-    await commit(`Add notes, part ${start / 200 + 1}`, first.slice(start, start + 200));
-
-  const paths = [...notes.keys()];
-  for (let next = scale.files; written < budget; ) {
-    if (binaryWritten < (written * 0.2) / 0.8 || binaryWritten === 0) {
-      const bytes = 32 * 1024 + Math.floor(random() * 1.5 * MIB);
-      const path = `attachments/file-${attachments.length}.bin`;
-      attachments.push(path);
-      binaryWritten += bytes;
-      await commit(`Attach ${path}`, [{ path, content: binary(random, bytes) }]);
-      // A quarter are deleted again: old versions a blobless clone leaves on the server.
-      if (attachments.length % 4 === 0) await commit(`Remove ${path}`, [{ path }]);
-      continue;
-    }
-    const changes: { path: string; content: string }[] = [];
-    for (let count = 1 + Math.floor(random() * 4); count > 0; count -= 1) {
-      const path = paths[Math.floor(random() * paths.length)] ?? "README.md";
-      const old = notes.get(path) ?? "";
-      const content =
-        old.length > 24_000
-          ? `# Rewritten\n\n${prose(random, 4000)}`
-          : `${old}\n${prose(random, 200 + random() * 800)}`;
-      notes.set(path, content);
-      changes.push({ path, content });
-    }
-    if (random() < 0.1) {
-      const added = newNote(next);
-      next += 1;
-      paths.push(added.path);
-      changes.push(added);
-    }
-    await commit(`Edit ${changes.length} notes`, changes);
-  }
-  importer.stdin?.end();
-  if ((await done) !== 0) throw new Error("git fast-import failed");
-  execFileSync("git", ["-C", dir, "repack", "-a", "-d", "-q"]);
-  return { commits, files: notes.size + 1 + attachments.length - Math.floor(attachments.length / 4) };
-}
 
 /**
  * Serves the bare repos under `root` over git's smart HTTP on loopback, by `git http-backend`
@@ -348,7 +208,7 @@ async function measureScale(scale: Scale, rows: Step[]): Promise<void> {
     const memory = await generateMemory(join(root, "memory.git"), scale);
     const packMiB = diskBytes(join(root, "memory.git")) / MIB;
     console.error(
-      `${label}: ${memory.commits} commits, ${memory.files} files, ${packMiB.toFixed(1)} MiB on the server (generated in ${((performance.now() - generated) / 1000).toFixed(0)} s)`,
+      `${label}: ${memory.commits} commits, ${memory.paths.length} files, ${packMiB.toFixed(1)} MiB on the server (generated in ${((performance.now() - generated) / 1000).toFixed(0)} s)`,
     );
     const server = await startGitServer(root);
     const workspace = join(root, "workspace");

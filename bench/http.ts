@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -5,20 +8,29 @@ import { z } from "zod";
 import { authUserId, gitHubUserToken, HttpVisitor, onboard } from "../tests/http-visitor";
 import { connectWithConsent, SdkOAuthClient } from "../tests/sdk-oauth-client";
 import { startWorkerStack } from "../tests/worker-stack";
-import { NEEDLE, seedLargeMemory } from "./large-memory";
+import { generateMemory, type MemoryScale, NEEDLE, pushMemory } from "./memory";
 import { timePlainClone } from "./plain-clone";
+import { startQueryCounter } from "./postgres-counter";
 import { execOnHost } from "./sandbox-host-exec";
-import { ms, ratio, summarise } from "./stats";
+import { ms, ratio, summarise, table } from "./stats";
 
 /**
- * Benchmarks over real HTTP against the built Worker under `wrangler dev` and the local stack
- * (as `npm run preview` serves it), each figure against a floor measured in the same run,
- * interleaved (A, floor, A, floor, …), with the official MCP SDK client (issues 15 and 18):
+ * Benchmarks over real HTTP against the built Worker on wrangler's dev server and the local stack
+ * (as `npm run preview` serves it), with the official MCP SDK client (issues 15 and 18):
  *
- *   npm run bench:http [-- --calls 100 --files 5000 --megabytes 50 --cold 3]
+ *   npm run bench [-- --calls 100 --files 5000 --megabytes 50 --cold 3 --growth-calls 20 --growth 1000x500 --users 32 --rounds 10 --parts main,growth,users]
  *
- * Prints one table of median, p99 and mean per figure and its floor, their ratios against
- * the goals, and what each floor is.
+ * Prints, from one run:
+ * - main: each figure against a floor measured in the same run, interleaved (A, floor, A,
+ *   floor, …), median, p99 and mean, their ratios and the goals; then what 500 warm calls
+ *   cost in Postgres statements, token mints and GitHub requests, counted at the database's
+ *   wire and at GitHub's door;
+ * - growth: the cold first call, ctx_instructions, ctx_search and resources/list on memories
+ *   of 10, 1,000 and 10,000 files and of 1, 50 and 500 MB of history;
+ * - users: 1, 4, 16 and 32 people at once, each with their own client and memory, starting
+ *   sessions and making warm calls: throughput, median, p99, failures, against their floors
+ *   at the same concurrency.
+ * Exits 1 when any request failed.
  */
 
 const options = z
@@ -27,26 +39,51 @@ const options = z
     files: z.coerce.number().int().min(20).max(50_000).default(5_000),
     megabytes: z.coerce.number().min(1).max(500).default(50),
     cold: z.coerce.number().int().min(1).max(20).default(3),
+    "growth-calls": z.coerce.number().int().min(5).max(1_000).default(20),
+    users: z.coerce.number().int().min(1).max(64).default(32),
+    rounds: z.coerce.number().int().min(2).max(200).default(10),
+    growth: z
+      .string()
+      .regex(/^\d+x\d+(,\d+x\d+)*$/, "FILESxMB,…, e.g. 1000x500")
+      .optional()
+      .transform((text) => text?.split(",")),
+    parts: z
+      .string()
+      .default("main,growth,users")
+      .transform((text) => new Set(text.split(",")))
+      .pipe(z.set(z.enum(["main", "growth", "users"]))),
   })
   .parse(
     parseArgs({
-      options: {
-        calls: { type: "string" },
-        files: { type: "string" },
-        megabytes: { type: "string" },
-        cold: { type: "string" },
-      },
+      options: Object.fromEntries(
+        ["calls", "files", "megabytes", "cold", "growth-calls", "growth", "users", "rounds", "parts"].map((name) => [
+          name,
+          { type: "string" as const },
+        ]),
+      ),
     }).values,
   );
 
 const WARM_UP = 10;
+const COUNTED_CALLS = 500;
+const USER_LEVELS = [1, 4, 16, 32].filter((level) => level <= options.users);
+/**
+ * The growth memories: notes of about 1 KB, so the file axis (10, 1,000, 10,000 files, no
+ * history beyond the notes) and the history axis (1,000 files with 1, 50, 500 MB of history)
+ * share the memory of 1,000 files and 1 MB.
+ */
+const GROWTH: MemoryScale[] = [
+  { files: 10, megabytes: 0, noteBytes: 1_000 },
+  { files: 1_000, megabytes: 1, noteBytes: 1_000 },
+  { files: 10_000, megabytes: 0, noteBytes: 1_000 },
+  { files: 1_000, megabytes: 50, noteBytes: 1_000 },
+  { files: 1_000, megabytes: 500, noteBytes: 1_000 },
+];
 /** A call's own limit for the bare execs: far above any figure here. */
 const EXEC_LIMITS = { timeoutMs: 60_000, maxOutputBytes: 4 * 1024 * 1024, offline: true };
 
-/** One figure and its floor; `a` is absent when the server does not offer what it measures. */
-type Measured = { label: string; floorLabel: string; floorIs: string; goal: string; a?: number[]; floor: number[] };
-
 const log = (line: string) => console.log(`[bench] ${line}`);
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 const timed = async (work: () => Promise<unknown>) => {
   const started = performance.now();
   await work();
@@ -54,12 +91,8 @@ const timed = async (work: () => Promise<unknown>) => {
 };
 
 /** `calls` rounds of A then its floor, after a few unmeasured rounds of each. */
-async function interleaved(
-  calls: number,
-  a: () => Promise<unknown>,
-  floor: () => Promise<unknown>,
-): Promise<{ a: number[]; floor: number[] }> {
-  for (let round = 0; round < WARM_UP; round += 1) {
+async function interleaved(calls: number, a: () => Promise<unknown>, floor: () => Promise<unknown>) {
+  for (let round = 0; round < Math.min(WARM_UP, calls); round += 1) {
     await a();
     await floor();
   }
@@ -71,240 +104,514 @@ async function interleaved(
   return samples;
 }
 
-/** A tool call that must succeed: the SDK reports a tool's failure as a result, not a throw. */
+/** The same work by every member of `group` at once, `rounds` times each after one unmeasured round. */
+async function together<T>(group: T[], rounds: number, work: (member: T) => Promise<number | undefined>) {
+  const samples: number[] = [];
+  const failures: string[] = [];
+  const attempt = async (member: T, measured: boolean) => {
+    try {
+      const started = performance.now();
+      const own = await work(member);
+      if (measured) samples.push(own ?? performance.now() - started);
+    } catch (error) {
+      failures.push(error instanceof Error ? error.message : String(error));
+    }
+  };
+  await Promise.all(group.map((member) => attempt(member, false)));
+  const started = performance.now();
+  await Promise.all(
+    group.map(async (member) => {
+      for (let round = 0; round < rounds; round += 1) await attempt(member, true);
+    }),
+  );
+  return { samples, failures, wallMs: performance.now() - started };
+}
+
+/**
+ * A tool call that must succeed: the SDK reports a tool's failure as a result, not a throw.
+ * The SDK's own 60 s limit is lifted: a first call that clones a large memory takes longer.
+ */
 async function callTool(client: Client, name: string, args: Record<string, unknown>) {
-  const result = await client.callTool({ name, arguments: args });
+  const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 900_000 });
   if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content).slice(0, 500)}`);
   return result;
 }
 
+/** Requests by route: how many, and the milliseconds each took to be answered. */
+type Routes = Map<string, number[]>;
+type Counts = { github: Routes; sandbox: Routes; statements: number; connections: number };
+
+/**
+ * Starts counting what the Worker asks of the others: GitHub's requests and the sandbox
+ * host's, by route, with the time each took, at their doors; Postgres statements and
+ * connections, at the database's wire.
+ * @returns stop, which ends the count and gives it once every counted request is answered
+ */
+function countRequests(): { stop: () => Promise<Counts> } {
+  const github: Routes = new Map();
+  const sandbox: Routes = new Map();
+  const pending: Promise<unknown>[] = [];
+  const add = (counted: Routes, route: string, finished: Promise<number>) => {
+    const times = counted.get(route) ?? [];
+    counted.set(route, times);
+    pending.push(finished.then((elapsed) => times.push(elapsed)));
+  };
+  const stopGitHub = stack.onGitHubRequest((method, path, finished) =>
+    add(github, gitHubRoute(method, path), finished),
+  );
+  const stopSandbox = stack.onSandboxHostRequest((method, path, finished) =>
+    add(
+      sandbox,
+      `${method} ${path.replace(/^\/sandboxes\/[^/]+/, "/sandboxes/{id}").replace(/[0-9a-f-]{36}/g, "{uuid}")}`,
+      finished,
+    ),
+  );
+  const before = database.counter?.counts() ?? { connections: 0, statements: 0 };
+  return {
+    async stop() {
+      stopGitHub();
+      stopSandbox();
+      const after = database.counter?.counts() ?? { connections: 0, statements: 0 };
+      await Promise.all(pending);
+      return {
+        github,
+        sandbox,
+        statements: after.statements - before.statements,
+        connections: after.connections - before.connections,
+      };
+    },
+  };
+}
+
+/**
+ * Counts as lines: Postgres, token mints, then each door's requests by route, most first,
+ * with the time they took in all and per request (median), and per `calls` when given.
+ */
+function describeCounts(counts: Counts, calls?: number): string[] {
+  const total = (counted: Routes) => [...counted.values()].reduce((sum, times) => sum + times.length, 0);
+  const byRoute = (counted: Routes) =>
+    [...counted]
+      .sort((x, y) => y[1].length - x[1].length)
+      .map(([route, times]) => {
+        const spent = times.reduce((sum, elapsed) => sum + elapsed, 0);
+        const perCall = calls ? `, ${ms(spent / calls)} per call` : "";
+        return `  ${String(times.length).padStart(6)}  ${route}  (${ms(spent)} in all, median ${ms(summarise(times).median)}${perCall})`;
+      });
+  const mints = [...counts.github].filter(([route]) => route.endsWith("/access_tokens"));
+  return [
+    `Postgres statements: ${counts.statements} (connections opened: ${counts.connections})`,
+    `token mints (POST /app/installations/{id}/access_tokens): ${mints.reduce((sum, [, times]) => sum + times.length, 0)}`,
+    `GitHub requests: ${total(counts.github)}`,
+    ...byRoute(counts.github),
+    `sandbox host requests: ${total(counts.sandbox)}`,
+    ...byRoute(counts.sandbox),
+  ];
+}
+
+/** A GitHub request's route, ids and names made placeholders, for counting by kind. */
+function gitHubRoute(method: string, path: string): string {
+  const route = path
+    .replace(/^\/repos\/[^/]+\/[^/]+/, "/repos/{owner}/{repo}")
+    .replace(/^\/[^/]+\/[^/]+?(?:\.git)?\/(info\/refs|git-upload-pack|git-receive-pack)$/, "/{owner}/{repo}.git/$1")
+    .replace(/\/\d+(?=\/|$)/g, "/{id}");
+  return `${method} ${route}`;
+}
+
+const memoryLabel = (scale: MemoryScale) =>
+  `${scale.files.toLocaleString("en")} files, ${scale.megabytes === 0 ? "notes only" : `${scale.megabytes} MB`}`;
+
 const startedAt = performance.now();
-log(`building the Worker and starting the local stack under wrangler dev`);
-const stack = await startWorkerStack(crypto.randomUUID());
-// wrangler dev runs in a process group of its own: on Ctrl-C it would outlive this script.
+log(`building the Worker and starting the local stack on wrangler's dev server (${cpus().length} CPUs)`);
+const database: { counter?: Awaited<ReturnType<typeof startQueryCounter>> } = {};
+const stack = await startWorkerStack(crypto.randomUUID(), {
+  databaseVia: async (url) => {
+    database.counter = await startQueryCounter(url);
+    return database.counter.url;
+  },
+});
+stack.exited.then(({ code, signal }) => {
+  console.error(
+    `[bench] the dev server exited (${signal ?? code}) mid-run; its last lines:\n${stack.output().split("\n").slice(-40).join("\n")}`,
+  );
+  process.exit(1);
+});
+const memoriesDir = mkdtempSync(join(tmpdir(), "ctx4-bench-memories-"));
+const stopAll = async () => {
+  await stack.stop();
+  await database.counter?.stop();
+  rmSync(memoriesDir, { recursive: true, force: true });
+};
+// The dev server runs in a process group of its own: on Ctrl-C it would outlive this script.
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     log(`${signal}: stopping the stack`);
-    stack.stop().finally(() => process.exit(130));
+    stopAll().finally(() => process.exit(130));
   });
 }
-const results: Measured[] = [];
-let instructionsAfterCold: number | undefined;
-try {
-  log(`stack ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s at ${stack.appUrl}`);
-  const host = { url: stack.sandboxHostUrl, localSecret: stack.localSecret };
-  const endpoint = new URL("/mcp", stack.appUrl);
 
-  /**
-   * A new person with a memory of their own: a GitHub account and repo seeded at the asked
-   * scale; they sign in, install the App on that repo and pick it; their AI client connects
-   * with OAuth (registration, PKCE, consent with write access). Nothing has run in a sandbox.
-   */
-  const newConnectedUser = async () => {
-    const login = `bench-${crypto.randomUUID().slice(0, 8)}`;
-    await stack.github.createAccount({ login, type: "User" });
-    const repo = await stack.github.createRepo(login, "ctx", "empty");
-    const seedStarted = performance.now();
-    const memory = await seedLargeMemory(stack.github, repo.full_name, {
-      files: options.files,
-      bytes: options.megabytes * 1_000_000,
-    });
-    log(
-      `seeded ${repo.full_name}: ${memory.paths.length} files, ${(memory.bytes / 1_000_000).toFixed(1)} MB, ${memory.commits} commits, in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`,
+const host = { url: stack.sandboxHostUrl, localSecret: stack.localSecret };
+const endpoint = new URL("/mcp", stack.appUrl);
+const generated = new Map<string, ReturnType<typeof generateMemory>>();
+/** Each scale's memory, generated once (fast-import, fixed seed) and pushed to every repo that asks for it. */
+const memoryOf = (scale: MemoryScale) => {
+  const key = `${scale.files}x${scale.megabytes}x${scale.noteBytes ?? ""}`;
+  let memory = generated.get(key);
+  if (!memory) {
+    const started = performance.now();
+    memory = generateMemory(join(memoriesDir, `${key}.git`), scale);
+    memory.then((done) =>
+      log(
+        `generated ${memoryLabel(scale)}: ${done.paths.length} files, ${(done.treeBytes / 1e6).toFixed(1)} MB of files, ${done.commits} commits, a pack of ${(done.packBytes / 2 ** 20).toFixed(1)} MiB, in ${seconds(started)}`,
+      ),
     );
-    const email = `${login}@example.com`;
-    const visitor = new HttpVisitor({
-      site: stack.appUrl,
-      fetch: (url, init) => fetch(url, init),
-      mailboxUrl: stack.mailboxUrl,
-    });
-    await visitor.signIn(email);
-    await onboard(visitor, stack.github, login, [repo.name], repo.id);
-    const oauth = new SdkOAuthClient("ctx4-ai HTTP benchmark");
-    const { client } = await connectWithConsent(
-      visitor,
-      () => new StreamableHTTPClientTransport(endpoint, { authProvider: oauth }),
-      { write: true },
-      oauth,
-    );
-    const userId = await authUserId(stack.authUrl, stack.localSecret, email);
-    return { login, repo, memory, oauth, client, userId };
-  };
-
-  /** A user's first tool call (config, token, a clone of the whole memory, the command), then a plain clone of the same repo. */
-  const coldAndClone = async (user: Awaited<ReturnType<typeof newConnectedUser>>) => {
-    const first = await timed(() => callTool(user.client, "ctx_bash", { command: "true" }));
-    const token = await gitHubUserToken(stack.githubUrl, stack.github, stack.githubApp, user.login);
-    return { first, clone: await timePlainClone(host, user.repo, token) };
-  };
-
-  const user = await newConnectedUser();
-  const { client, oauth, memory, userId } = user;
-  const tools = new Set((await client.listTools()).tools.map((tool) => tool.name));
-  const offersResources = client.getServerCapabilities()?.resources !== undefined;
-  log(`connected; tools: ${[...tools].sort().join(", ")}; resources: ${offersResources ? "offered" : "not offered"}`);
-
-  log(`cold first call: ${options.cold} new users`);
-  const cold = { a: [] as number[], floor: [] as number[] };
-  for (let run = 0; run < options.cold; run += 1) {
-    const coldUser = run === 0 ? user : await newConnectedUser();
-    const { first, clone } = await coldAndClone(coldUser);
-    cold.a.push(first);
-    cold.floor.push(clone);
-    if (run === 0) instructionsAfterCold = await timed(() => callTool(client, "ctx_instructions", {}));
-    else await coldUser.client.close();
+    generated.set(key, memory);
   }
-  results.push({
-    label: 'cold first call (ctx_bash "true")',
-    floorLabel: "git clone",
-    floorIs:
-      "a plain `git clone` of the same repo in a fresh sandbox, through the same egress relay and the Worker's git route code (run by the benchmark, with the person's token)",
-    goal: "median ≤1.3x",
-    ...cold,
+  return memory.then((done) => ({ ...done, dir: join(memoriesDir, `${key}.git`) }));
+};
+
+/**
+ * A new person with a memory of their own: a GitHub account and its repo. They sign in by the
+ * emailed link, install the App on that repo and pick it; they push a generated memory of
+ * `scale` to it (as they would push an existing one), or, without one, it holds the ctx
+ * template. Their AI client connects with OAuth (registration, PKCE, consent with write access). Nothing has
+ * run in a sandbox yet.
+ */
+async function newPerson(scale?: MemoryScale) {
+  const login = `bench-${crypto.randomUUID().slice(0, 8)}`;
+  await stack.github.createAccount({ login, type: "User" });
+  const repo = await stack.github.createRepo(login, "ctx", scale ? "empty" : "ctx");
+  const token = () => gitHubUserToken(stack.githubUrl, stack.github, stack.githubApp, login);
+  const email = `${login}@example.com`;
+  const visitor = new HttpVisitor({
+    site: stack.appUrl,
+    fetch: (url, init) => fetch(url, init),
+    mailboxUrl: stack.mailboxUrl,
+  });
+  await visitor.signIn(email);
+  await onboard(visitor, stack.github, login, [repo.name], repo.id);
+  // A person's token reaches only the repos the App is installed on, as on GitHub.
+  let paths = ["README.md"];
+  if (scale) {
+    const memory = await memoryOf(scale);
+    await pushMemory(memory.dir, repo.clone_url, await token());
+    paths = memory.paths;
+  }
+  const oauth = new SdkOAuthClient("ctx4-ai HTTP benchmark");
+  const { client } = await connectWithConsent(
+    visitor,
+    () => new StreamableHTTPClientTransport(endpoint, { authProvider: oauth }),
+    { write: true },
+    oauth,
+  );
+  const userId = await authUserId(stack.authUrl, stack.localSecret, email);
+  const onHost = (command: string) => execOnHost(host, userId, { command, cwd: "repo", ...EXEC_LIMITS });
+  return { login, repo, paths, oauth, client, userId, token, onHost };
+}
+type Person = Awaited<ReturnType<typeof newPerson>>;
+
+/**
+ * A person's first tool call (config, token, a clone of the whole memory, the command), then
+ * a plain clone of the same repo; what the first call asked of the others, when `counted`.
+ */
+async function coldAndClone(person: Person, counted = false) {
+  const counting = counted ? countRequests() : undefined;
+  const first = await timed(() => callTool(person.client, "ctx_bash", { command: "true" }));
+  const counts = await counting?.stop();
+  return { first, counts, clone: await timePlainClone(host, person.repo, await person.token()) };
+}
+
+/** A new MCP session's start (`initialize`, `initialized`, `tools/list`), then its end; the clock stops at tools/list's answer. */
+async function sessionStart(person: Person): Promise<number> {
+  const transport = new StreamableHTTPClientTransport(endpoint, { authProvider: person.oauth });
+  const session = new Client({ name: "ctx4-ai HTTP benchmark", version: "1.0.0" });
+  const elapsed = await timed(async () => {
+    await session.connect(transport);
+    await session.listTools();
+  });
+  await transport.terminateSession();
+  await session.close();
+  return elapsed;
+}
+
+const threePings = async (person: Person) => {
+  for (let trip = 0; trip < 3; trip += 1) await person.client.ping();
+};
+
+const readFigures = (person: Person) => {
+  const readPath = person.paths.find((path) => path.startsWith("knowledge/")) ?? "README.md";
+  return {
+    search: {
+      a: () => callTool(person.client, "ctx_search", { query: NEEDLE }),
+      floor: () => person.onHost(`git grep -n -I -F -e ${NEEDLE}`),
+    },
+    read: {
+      readPath,
+      a: () => callTool(person.client, "ctx_read", { path: readPath }),
+      floor: () => person.onHost(`cat -- '${readPath}'`),
+    },
+    resources: { a: () => person.client.listResources(), floor: () => person.onHost("git ls-files") },
+  };
+};
+
+const report: string[] = [];
+let failed = 0;
+
+/** One figure against its floor: median / p99 / mean of each and their ratios. */
+type Measured = { label: string; floorLabel: string; goal: string; a: number[]; floor: number[] };
+const figureRows = (results: Measured[]) =>
+  results.map((result) => {
+    const a = summarise(result.a);
+    const floor = summarise(result.floor);
+    return [
+      result.label,
+      `${ms(a.median)} / ${ms(a.p99)} / ${ms(a.mean)}`,
+      `${result.floorLabel}: ${ms(floor.median)} / ${ms(floor.p99)} / ${ms(floor.mean)}`,
+      `${ratio(a.median, floor.median)} / ${ratio(a.p99, floor.p99)} / ${ratio(a.mean, floor.mean)}`,
+      result.goal,
+    ];
   });
 
-  const onHost = (command: string) => execOnHost(host, userId, { command, cwd: "repo", ...EXEC_LIMITS });
-  const ping = () => client.ping();
+async function mainPart() {
+  const scale = { files: options.files, megabytes: options.megabytes };
+  log(`main: a person with a memory of ${memoryLabel(scale)}`);
+  const person = await newPerson(scale);
+  const results: Measured[] = [];
+
+  log(`cold first call: ${options.cold} new people`);
+  const cold = { a: [] as number[], floor: [] as number[] };
+  let coldCounts: Counts | undefined;
+  for (let run = 0; run < options.cold; run += 1) {
+    const coldPerson = run === 0 ? person : await newPerson(scale);
+    const { first, clone, counts } = await coldAndClone(coldPerson, run === 0);
+    coldCounts ??= counts;
+    cold.a.push(first);
+    cold.floor.push(clone);
+    if (run > 0) await coldPerson.client.close();
+  }
+  results.push({ label: 'cold first call (ctx_bash "true")', floorLabel: "git clone", goal: "median ≤1.3x", ...cold });
 
   log(`session start: ${options.calls} rounds`);
-  const sessionStart = async () => {
-    const transport = new StreamableHTTPClientTransport(endpoint, { authProvider: oauth });
-    const session = new Client({ name: "ctx4-ai HTTP benchmark", version: "1.0.0" });
-    const elapsed = await timed(async () => {
-      await session.connect(transport);
-      await session.listTools();
-    });
-    await transport.terminateSession();
-    await session.close();
-    return elapsed;
-  };
-  {
-    // The session's own clock stops at tools/list's answer, before the session is closed.
-    const a: number[] = [];
-    const floor: number[] = [];
-    for (let round = 0; round < WARM_UP + options.calls; round += 1) {
-      const opened = await sessionStart();
-      const pinged = await timed(async () => {
-        for (let trip = 0; trip < 3; trip += 1) await ping();
-      });
-      if (round >= WARM_UP) {
-        a.push(opened);
-        floor.push(pinged);
-      }
+  const sessions = { a: [] as number[], floor: [] as number[] };
+  let sessionCounting: ReturnType<typeof countRequests> | undefined;
+  for (let round = 0; round < WARM_UP + options.calls; round += 1) {
+    if (round === WARM_UP) sessionCounting = countRequests();
+    const opened = await sessionStart(person);
+    const pinged = await timed(() => threePings(person));
+    if (round >= WARM_UP) {
+      sessions.a.push(opened);
+      sessions.floor.push(pinged);
     }
-    results.push({
-      label: "session start",
-      floorLabel: "3 pings",
-      floorIs: "three MCP pings on an open session: same token check, same hop to the user's object, same SDK dispatch",
-      goal: "median ≤1.5x, p99 ≤2x",
-      a,
-      floor,
-    });
   }
+  const sessionCounts = await sessionCounting?.stop();
+  results.push({ label: "session start", floorLabel: "3 pings", goal: "median ≤1.5x, p99 ≤2x", ...sessions });
 
   log(`warm ctx_bash "true": ${options.calls} rounds`);
   results.push({
     label: 'warm ctx_bash "true"',
     floorLabel: "ping + exec",
-    floorIs:
-      "one MCP ping, then `true` sent straight to the sandbox host in the same clone, offline as ctx_bash runs it",
     goal: "median ≤1.2x, p99 ≤1.5x",
     ...(await interleaved(
       options.calls,
-      () => callTool(client, "ctx_bash", { command: "true" }),
+      () => callTool(person.client, "ctx_bash", { command: "true" }),
       async () => {
-        await ping();
-        await onHost("true");
+        await person.client.ping();
+        await person.onHost("true");
       },
     )),
   });
 
-  const readPath = memory.paths.find((path) => path.startsWith("knowledge/")) ?? "README.md";
-  const reads: {
-    label: string;
-    offered: boolean;
-    floorLabel: string;
-    floorIs: string;
-    goal: string;
-    a: () => Promise<unknown>;
-    floor: () => Promise<unknown>;
-  }[] = [
-    {
-      label: `ctx_search "${NEEDLE}"`,
-      offered: tools.has("ctx_search"),
-      floorLabel: "git grep",
-      floorIs: `a bare \`git grep -n -I -F -e ${NEEDLE}\` sent straight to the sandbox host in the same clone`,
-      goal: "median ≤1.5x",
-      a: () => callTool(client, "ctx_search", { query: NEEDLE }),
-      floor: () => onHost(`git grep -n -I -F -e ${NEEDLE}`),
-    },
-    {
-      label: `ctx_read (${readPath})`,
-      offered: tools.has("ctx_read"),
-      floorLabel: "cat",
-      floorIs: "a bare `cat` of the same file sent straight to the sandbox host",
-      goal: "median ≤1.2x",
-      a: () => callTool(client, "ctx_read", { path: readPath }),
-      floor: () => onHost(`cat -- '${readPath}'`),
-    },
-    {
-      label: "resources/list, first page",
-      offered: offersResources,
-      floorLabel: "git ls-files",
-      floorIs: "a bare `git ls-files` of the whole clone sent straight to the sandbox host",
-      goal: "median ≤1.5x",
-      a: () => client.listResources(),
-      floor: () => onHost("git ls-files"),
-    },
-  ];
-  for (const read of reads) {
-    log(
-      `${read.label}: ${options.calls} rounds${read.offered ? "" : " of the floor alone (not offered by this server)"}`,
-    );
-    if (!read.offered) {
-      const floor: number[] = [];
-      for (let round = 0; round < WARM_UP + options.calls; round += 1) {
-        const elapsed = await timed(read.floor);
-        if (round >= WARM_UP) floor.push(elapsed);
-      }
-      results.push({ ...read, a: undefined, floor });
-      continue;
-    }
-    results.push({ ...read, ...(await interleaved(options.calls, read.a, read.floor)) });
-  }
-  await client.close();
-} finally {
-  await stack.stop();
+  const reads = readFigures(person);
+  log(`reads: ${options.calls} rounds each`);
+  results.push({
+    label: `ctx_search "${NEEDLE}"`,
+    floorLabel: "git grep",
+    goal: "median ≤1.5x",
+    ...(await interleaved(options.calls, reads.search.a, reads.search.floor)),
+  });
+  results.push({
+    label: `ctx_read (${reads.read.readPath})`,
+    floorLabel: "cat",
+    goal: "median ≤1.2x",
+    ...(await interleaved(options.calls, reads.read.a, reads.read.floor)),
+  });
+  results.push({
+    label: "resources/list, first page",
+    floorLabel: "git ls-files",
+    goal: "median ≤1.5x",
+    ...(await interleaved(options.calls, reads.resources.a, reads.resources.floor)),
+  });
+
+  log(`counting: ${COUNTED_CALLS} warm ctx_bash calls`);
+  const counting = countRequests();
+  const countedStart = performance.now();
+  for (let call = 0; call < COUNTED_CALLS; call += 1) await callTool(person.client, "ctx_bash", { command: "true" });
+  const countedMs = performance.now() - countedStart;
+  const counts = await counting.stop();
+  await person.client.close();
+
+  report.push(
+    "",
+    `== main: over real HTTP (the built Worker on wrangler's dev server, inspector off), ${options.calls} interleaved calls each (cold: ${options.cold} new people), a memory of ${memoryLabel(scale)}`,
+    table(["figure", "median / p99 / mean", "floor: median / p99 / mean", "ratio", "goal"], figureRows(results)),
+    "",
+    `== ${COUNTED_CALLS} warm ctx_bash "true" calls in a row (${(countedMs / 1000).toFixed(1)} s), counted at the doors (goals: Postgres 0, token mints ≤1)`,
+    ...describeCounts(counts, COUNTED_CALLS),
+    "",
+    `== ${options.calls} session starts (the 3 pings after each included), counted likewise`,
+    ...(sessionCounts ? describeCounts(sessionCounts, options.calls) : []),
+    "",
+    "== the first cold call, counted likewise (its plain clone not included)",
+    ...(coldCounts ? describeCounts(coldCounts) : []),
+  );
 }
 
-const pad = (text: string, width: number) => text.padEnd(width);
-const rows = results.map((result) => {
-  const floor = summarise(result.floor);
-  const floorCell = `${result.floorLabel}: ${ms(floor.median)} / ${ms(floor.p99)} / ${ms(floor.mean)}`;
-  if (!result.a) return [result.label, "not offered by this server", floorCell, "", result.goal];
-  const a = summarise(result.a);
-  return [
-    result.label,
-    `${ms(a.median)} / ${ms(a.p99)} / ${ms(a.mean)}`,
-    floorCell,
-    `${ratio(a.median, floor.median)} / ${ratio(a.p99, floor.p99)} / ${ratio(a.mean, floor.mean)}`,
-    result.goal,
-  ];
-});
-const header = ["figure", "median / p99 / mean", "floor: median / p99 / mean", "ratio", "goal"];
-const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+async function growthPart() {
+  const rows: string[][] = [];
+  const calls = options["growth-calls"];
+  const chosen = GROWTH.filter(
+    (scale) => !options.growth || options.growth.includes(`${scale.files}x${scale.megabytes}`),
+  );
+  for (const scale of chosen) {
+    log(`growth: ${memoryLabel(scale)}`);
+    const memory = await memoryOf(scale);
+    const person = await newPerson(scale);
+    const { first, clone, counts } = await coldAndClone(person, true);
+    const requests = (routes: Routes | undefined) =>
+      [...(routes ?? new Map<string, number[]>()).values()].reduce((sum, times) => sum + times.length, 0);
+    const instructions: number[] = [];
+    for (let round = 0; round < WARM_UP + calls; round += 1) {
+      const elapsed = await timed(() => callTool(person.client, "ctx_instructions", {}));
+      if (round >= WARM_UP) instructions.push(elapsed);
+    }
+    const reads = readFigures(person);
+    const search = await interleaved(calls, reads.search.a, reads.search.floor);
+    const resources = await interleaved(calls, reads.resources.a, reads.resources.floor);
+    await person.client.close();
+    const against = (samples: { a: number[]; floor: number[] }) => {
+      const a = summarise(samples.a).median;
+      const floor = summarise(samples.floor).median;
+      return `${ms(a)} (${ms(floor)}, ${ratio(a, floor)})`;
+    };
+    const own = summarise(instructions);
+    rows.push([
+      memoryLabel(scale),
+      (memory.treeBytes / 1e6).toFixed(2),
+      (memory.packBytes / 2 ** 20).toFixed(1),
+      `${ms(first)} (${ms(clone)}, ${ratio(first, clone)})`,
+      `${requests(counts?.github)} / ${requests(counts?.sandbox)}`,
+      `${ms(own.median)} / ${ms(own.p99)}`,
+      against(search),
+      against(resources),
+    ]);
+  }
+  report.push(
+    "",
+    `== growth: one new person per memory (notes of about 1 KB); cold: one call each; the rest ${calls} calls each, medians`,
+    table(
+      [
+        "memory",
+        "files MB",
+        "pack MiB",
+        "cold first call (git clone, ratio)",
+        "its requests: GitHub / sandbox",
+        "ctx_instructions median / p99",
+        "ctx_search (git grep, ratio)",
+        "resources/list (git ls-files, ratio)",
+      ],
+      rows,
+    ),
+  );
+}
+
+async function usersPart() {
+  const most = Math.max(...USER_LEVELS);
+  log(`users: ${most} people, each with the ctx template, signing in and connecting 4 at a time`);
+  const people: Person[] = [];
+  for (let start = 0; start < most; start += 4) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(4, most - start) }, async () => {
+        const person = await newPerson();
+        await callTool(person.client, "ctx_bash", { command: "true" });
+        return person;
+      }),
+    );
+    people.push(...batch);
+  }
+  const rows: string[][] = [];
+  const phase = async (level: number, label: string, work: (person: Person) => Promise<number | undefined>) => {
+    const result = await together(people.slice(0, level), options.rounds, work);
+    const summary = summarise(result.samples);
+    if (result.failures.length > 0) {
+      failed += result.failures.length;
+      log(`${label} at ${level}: ${result.failures.length} failed, first: ${result.failures[0]}`);
+      log(`the dev server's last lines:\n${stack.output().split("\n").slice(-30).join("\n")}`);
+    }
+    return {
+      label,
+      summary,
+      perSecond: (result.samples.length / result.wallMs) * 1000,
+      failures: result.failures.length,
+    };
+  };
+  for (const level of USER_LEVELS) {
+    log(`users: ${level} at once, ${options.rounds} rounds each`);
+    const pairs = [
+      [
+        await phase(level, "session start", sessionStart),
+        await phase(level, "3 pings", async (person) => {
+          await threePings(person);
+          return undefined;
+        }),
+      ],
+      [
+        await phase(level, 'warm ctx_bash "true"', async (person) => {
+          await callTool(person.client, "ctx_bash", { command: "true" });
+          return undefined;
+        }),
+        await phase(level, "ping + exec", async (person) => {
+          await person.client.ping();
+          await person.onHost("true");
+          return undefined;
+        }),
+      ],
+    ] as const;
+    for (const [a, floor] of pairs)
+      rows.push([
+        String(level),
+        a.label,
+        `${a.perSecond.toFixed(1)}/s`,
+        `${ms(a.summary.median)} / ${ms(a.summary.p99)}`,
+        String(a.failures),
+        `${floor.label}: ${floor.perSecond.toFixed(1)}/s, ${ms(floor.summary.median)} / ${ms(floor.summary.p99)}, ${floor.failures} failed`,
+        `${ratio(a.summary.median, floor.summary.median)} / ${ratio(a.summary.p99, floor.summary.p99)}`,
+      ]);
+  }
+  for (const person of people) await person.client.close();
+  report.push(
+    "",
+    `== users at once: each their own client, OAuth grant, object and sandbox; ${options.rounds} rounds each per level, one after another per person, all people at once; the floor right after, likewise`,
+    table(["people", "figure", "throughput", "median / p99", "failed", "floor", "ratio median / p99"], rows),
+  );
+}
+
+try {
+  log(`stack ready in ${seconds(startedAt)} at ${stack.appUrl}`);
+  if (options.parts.has("main")) await mainPart();
+  if (options.parts.has("growth")) await growthPart();
+  if (options.parts.has("users")) await usersPart();
+} finally {
+  await stopAll();
+}
+
 console.log(
   [
+    ...report,
     "",
-    `== ctx4-ai over real HTTP (wrangler dev): ${options.calls} interleaved calls each (cold: ${options.cold} new users), memory of ${options.files} files and about ${options.megabytes} MB`,
-    header.map((title, column) => pad(title, widths[column] ?? 0)).join("  "),
-    ...rows.map((row) => row.map((cell, column) => pad(cell, widths[column] ?? 0)).join("  ")),
-    "",
-    instructionsAfterCold === undefined
-      ? ""
-      : `ctx_instructions right after the first user's cold call: ${ms(instructionsAfterCold)}`,
-    "",
-    "What each floor is:",
-    ...results.map((result) => `- ${result.label}: ${result.floorIs}`),
+    `Floors: cold, a plain \`git clone\` of the same repo in a fresh sandbox through the same egress relay and the Worker's git route code, with the person's token; session start, three MCP pings on an open session (same token check, same hop to the person's object, same SDK dispatch); warm ctx_bash, one ping then \`true\` sent straight to the sandbox host in the same clone, offline as ctx_bash runs it; ctx_search, a bare \`git grep -n -I -F\`; ctx_read, a bare \`cat\`; resources/list, a bare \`git ls-files\`, each sent straight to the sandbox host in the same clone.`,
+    `Postgres over the whole run: ${database.counter?.counts().statements} statements on ${database.counter?.counts().connections} connections.`,
+    `Ran ${seconds(startedAt)}; load average at the end ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(" ")}; requests failed: ${failed}.`,
   ].join("\n"),
 );
+if (failed > 0) process.exitCode = 1;

@@ -13,6 +13,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { seedFiles } from "../local/github/seed";
 import { type AddedFile, findSecrets } from "../workers/workspace/secret-scan";
+import { mulberry32 } from "./memory";
 
 const GENERATED_NOTES = 1000;
 const MAX_FILE_BYTES = 1_000_000;
@@ -34,17 +35,6 @@ function folderMarkdown(root: string): [string, string][] {
   };
   walk(root);
   return found;
-}
-
-/** A fixed-seed generator (mulberry32), so every run measures the same notes. */
-function mulberry32(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function generatedNotes(): [string, string][] {

@@ -9,8 +9,8 @@ import { watchStarter } from "./starter-watch";
 /**
  * `npm run dev`: the whole product on this machine, offline. Embedded Postgres (unless
  * DATABASE_URL), the Supabase Auth emulator with its mailbox, the GitHub emulator, the
- * sandbox host, and the app under Vite. `--preview` serves the built Worker with
- * `wrangler dev` instead. Ctrl-C, or any piece dying, stops everything; so does this process
+ * sandbox host, and the app under Vite. `--preview` serves the built Worker on wrangler's dev
+ * server instead (serve-built-worker.ts). Ctrl-C, or any piece dying, stops everything; so does this process
  * dying, even by SIGKILL: each piece runs tethered to it (local/tether.ts); and so does npm
  * dying, which the shell and tsx between npm and us outlive (local/starter-watch.ts).
  */
@@ -76,7 +76,15 @@ async function main() {
     CLOUDFLARE_CF_FETCH_ENABLED: "false",
   };
   const appReady = preview
-    ? build().then(() => run("app", bin("wrangler"), ["dev", "--port", String(ports.app)], appEnv, /Ready on/))
+    ? build().then(() =>
+        run(
+          "app",
+          process.execPath,
+          ["--import", "tsx", "local/serve-built-worker.ts", "--port", String(ports.app)],
+          appEnv,
+          /Ready on/,
+        ),
+      )
     : run("app", bin("react-router"), ["dev", "--port", String(ports.app), "--strictPort"], appEnv, /Local:/);
   await Promise.all([servicesReady, appReady]);
 

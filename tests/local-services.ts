@@ -53,6 +53,7 @@ export async function startLocalServices(site: string, options: { webhooks: bool
     auth,
     github,
     sandboxHostUrl: sandboxHost.url,
+    onSandboxHostRequest: sandboxHost.onRequest,
     workerVars: vars,
     /**
      * Stops everything, then fails if an installation token or a Worker secret ever reached a

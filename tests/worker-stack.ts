@@ -9,13 +9,18 @@ import { startLocalServices } from "./local-services";
 
 /**
  * The whole product over real HTTP, for end-to-end journeys and the HTTP benchmarks: the built
- * Worker under `wrangler dev` (as `npm run preview` serves it), a fresh database, and the
+ * Worker on wrangler's dev server (`local/serve-built-worker.ts`, as `npm run preview` serves it), a fresh database, and the
  * emulators and sandbox host, all on free ports with fresh secrets. Nothing of the developer's
  * `.dev.vars` or `.data/` is read or written.
  * @param buildId marks the one build that stacks sharing it serve (see buildOnce): the test
  *   run's id for e2e files running in parallel, a fresh one to build anew.
+ * @param options.databaseVia gives the URL the Worker's Hyperdrive connects to, for the
+ *   database's own: a relay in front of it that counts queries, for the benchmarks.
  */
-export async function startWorkerStack(buildId: string) {
+export async function startWorkerStack(
+  buildId: string,
+  options: { databaseVia?: (databaseUrl: string) => Promise<string> } = {},
+) {
   const appUrl = `http://127.0.0.1:${await freePort()}`;
   const services = await startLocalServices(appUrl, { webhooks: true });
   const envFile = join(services.dir, "worker.env");
@@ -28,25 +33,26 @@ export async function startWorkerStack(buildId: string) {
 
   await buildOnce(buildId);
   const app = spawn(
-    "node_modules/.bin/wrangler",
+    process.execPath,
     [
-      "dev",
+      "--import",
+      "tsx",
+      "local/serve-built-worker.ts",
       "--env-file",
       envFile,
       "--ip",
       "127.0.0.1",
       "--port",
       new URL(appUrl).port,
-      // Its own inspector port: the default 9229 would clash with another stack running at once.
-      "--inspector-port",
-      String(await freePort()),
       "--persist-to",
       join(services.dir, "wrangler"),
     ],
     {
       env: {
         ...process.env,
-        CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: services.databaseUrl,
+        CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: options.databaseVia
+          ? await options.databaseVia(services.databaseUrl)
+          : services.databaseUrl,
         CLOUDFLARE_CF_FETCH_ENABLED: "false",
         CI: "true",
       },
@@ -57,6 +63,12 @@ export async function startWorkerStack(buildId: string) {
   const output: string[] = [];
   app.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
   app.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  let stopping = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    app.once("exit", (code, signal) => {
+      if (!stopping) resolve({ code, signal });
+    }),
+  );
   await waitForHealthy(appUrl, app, output);
 
   return {
@@ -64,16 +76,25 @@ export async function startWorkerStack(buildId: string) {
     mailboxUrl: services.auth.mailboxUrl,
     githubUrl: services.github.url,
     github: emulatorControl(services.github.url, services.localSecret),
+    /** Every request GitHub (the emulator) receives, as they arrive: see RunningGitHubEmulator.onRequest. */
+    onGitHubRequest: services.github.onRequest,
+    /** Every request the sandbox host receives, as they arrive: see RunningSandboxHost.onRequest. */
+    onSandboxHostRequest: services.onSandboxHostRequest,
     authUrl: services.auth.url,
     sandboxHostUrl: services.sandboxHostUrl,
     /** The local stack's secret, which the emulators' control APIs and the sandbox host ask for. */
     localSecret: services.localSecret,
+    /** What the dev server printed so far: the Worker's log lines and wrangler's own. */
+    output: () => output.join(""),
     /** The GitHub App's OAuth client, as the Worker holds it, for user tokens made as its web flow makes them. */
     githubApp: {
       clientId: services.workerVars.GITHUB_APP_CLIENT_ID ?? "",
       clientSecret: services.workerVars.GITHUB_APP_CLIENT_SECRET ?? "",
     },
+    /** Settles only if the dev server exits before stop(): with its exit code or signal. */
+    exited,
     async stop() {
+      stopping = true;
       stopGroup(app);
       await services.stop();
     },
@@ -85,7 +106,7 @@ export type WorkerStack = Awaited<ReturnType<typeof startWorkerStack>>;
 /**
  * The production build every stack serves, as `npm run build` makes it, made once per
  * `runId`. The e2e files run in parallel, and building again while another file's
- * `wrangler dev` serves `build/` restarts that Worker mid-request ("fetch failed"). A lock
+ * the dev server serves `build/` restarts that Worker mid-request ("fetch failed"). A lock
  * folder (mkdir is atomic) lets one file build while the others wait; the run's id in
  * `build/` tells them it is done.
  */
@@ -121,7 +142,7 @@ async function buildOnce(runId: string): Promise<void> {
 async function waitForHealthy(appUrl: string, app: ChildProcess, output: string[]) {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (app.exitCode !== null) throw new Error(`wrangler dev exited:\n${output.join("")}`);
+    if (app.exitCode !== null) throw new Error(`the dev server exited:\n${output.join("")}`);
     try {
       if ((await fetch(`${appUrl}/healthz`)).ok) return;
     } catch {
@@ -130,7 +151,7 @@ async function waitForHealthy(appUrl: string, app: ChildProcess, output: string[
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   stopGroup(app);
-  throw new Error(`wrangler dev did not become healthy:\n${output.join("")}`);
+  throw new Error(`the dev server did not become healthy:\n${output.join("")}`);
 }
 
 function stopGroup(child: ChildProcess) {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isLoopbackHost } from "../guard";
+import { observeRequests, type RequestListener } from "../observe-requests";
 import { apiRoutes } from "./api";
 import { EmulatorContext } from "./context";
 import { controlRoutes } from "./control";
@@ -30,6 +31,11 @@ export type RunningGitHubEmulator = {
   deliveries(): Delivery[];
   /** Resolves once every queued webhook delivery has been attempted. */
   idle(): Promise<void>;
+  /**
+   * Calls `listener` with each request as it arrives, until the returned function is called:
+   * how the benchmarks count and time what GitHub is asked (see observeRequests).
+   */
+  onRequest(listener: RequestListener): () => void;
   stop(): Promise<void>;
 };
 
@@ -71,6 +77,7 @@ export async function startGitHubEmulator(options: EmulatorOptions): Promise<Run
     state: ctx.state,
     deliveries: () => ctx.webhooks.list(),
     idle: () => ctx.webhooks.idle(),
+    onRequest: (listener) => observeRequests(server, listener),
     async stop() {
       await ctx.webhooks.idle();
       await new Promise<void>((resolve) => {

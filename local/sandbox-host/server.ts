@@ -2,6 +2,7 @@ import { appendFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { checkLocalRequest, isLoopbackHost } from "../guard";
+import { observeRequests, type RequestListener } from "../observe-requests";
 import { GitEgressRelay } from "./git-egress-relay";
 import { HttpError, readJsonBody, sendJson } from "./http";
 import { BadRequestError, SandboxDirs } from "./sandbox-dirs";
@@ -17,7 +18,15 @@ export type SandboxHostOptions = {
   /** false runs every command bare, without namespaces, as a container that refuses them does (tests). */
   namespaces?: boolean;
 };
-export type RunningSandboxHost = { url: string; stop(): Promise<void> };
+export type RunningSandboxHost = {
+  url: string;
+  /**
+   * Calls `listener` with each request as it arrives, until the returned function is called:
+   * how the benchmarks count and time what the Worker asks of the sandbox (see observeRequests).
+   */
+  onRequest(listener: RequestListener): () => void;
+  stop(): Promise<void>;
+};
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const SANDBOX_ROUTE = /^\/sandboxes\/([^/]*)(?:\/(exec)|\/egress\/([0-9a-f-]{36})|\/exec\/([0-9a-f-]{36})\/cancel)?$/;
@@ -42,6 +51,7 @@ export async function startSandboxHost(options: SandboxHostOptions): Promise<Run
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    onRequest: (listener) => observeRequests(server, listener),
     async stop() {
       const closed = new Promise((resolve) => server.close(resolve));
       await sandboxes.stopAll();

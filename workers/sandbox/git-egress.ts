@@ -256,15 +256,17 @@ async function readAtMost(
   limit: number,
 ): Promise<Uint8Array<ArrayBuffer> | undefined> {
   const reader = stream.getReader();
-  let bytes = new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let length = 0;
   for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    bytes = concat(bytes, chunk.value);
-    if (bytes.length > limit) {
+    chunks.push(chunk.value);
+    length += chunk.value.length;
+    if (length > limit) {
       await reader.cancel();
       return undefined;
     }
   }
-  return bytes;
+  return concat(chunks);
 }
 
 function parseCommand(packet: Uint8Array): { update: RefUpdate; capabilities: string } | undefined {
@@ -286,7 +288,7 @@ function pushedRefs(push: PushCommands, report: Uint8Array): PushedRef[] {
     const parts = (readPackets(report)?.packets ?? []).filter(
       (packet): packet is Uint8Array => typeof packet !== "string" && packet[0] === 1,
     );
-    payload = parts.reduce((all, part) => concat(all, part.subarray(1)), new Uint8Array(0));
+    payload = concat(parts.map((part) => part.subarray(1)));
   }
   const verdicts = new Map<string, { ok: boolean; reason?: string }>();
   for (const packet of readPackets(payload)?.packets ?? []) {
@@ -303,10 +305,14 @@ function pushedRefs(push: PushCommands, report: Uint8Array): PushedRef[] {
   }));
 }
 
-function concat(first: Uint8Array, second: Uint8Array): Uint8Array<ArrayBuffer> {
-  const joined = new Uint8Array(first.length + second.length);
-  joined.set(first);
-  joined.set(second, first.length);
+/** The parts joined into one array, each byte copied once. */
+function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
   return joined;
 }
 
