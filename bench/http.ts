@@ -296,16 +296,22 @@ async function newPerson(scale?: MemoryScale) {
     await pushMemory(memory.dir, repo.clone_url, await token());
     paths = memory.paths;
   }
+  // Their AI client calls from an address of its own, as rate limits (registration's) count them.
+  const fromOwnAddress = (url: string | URL, init?: RequestInit) => {
+    const headers = new Headers(init?.headers);
+    headers.set("CF-Connecting-IP", visitor.ip);
+    return fetch(url, { ...init, headers });
+  };
   const oauth = new SdkOAuthClient("ctx4-ai HTTP benchmark");
   const { client } = await connectWithConsent(
     visitor,
-    () => new StreamableHTTPClientTransport(endpoint, { authProvider: oauth }),
+    () => new StreamableHTTPClientTransport(endpoint, { authProvider: oauth, fetch: fromOwnAddress }),
     { write: true },
     oauth,
   );
   const userId = await authUserId(stack.authUrl, stack.localSecret, email);
   const onHost = (command: string) => execOnHost(host, userId, { command, cwd: "repo", ...EXEC_LIMITS });
-  return { login, repo, paths, oauth, client, userId, token, onHost };
+  return { login, repo, paths, oauth, fromOwnAddress, client, userId, token, onHost };
 }
 type Person = Awaited<ReturnType<typeof newPerson>>;
 
@@ -322,7 +328,10 @@ async function coldAndClone(person: Person, counted = false) {
 
 /** A new MCP session's start (`initialize`, `initialized`, `tools/list`), then its end; the clock stops at tools/list's answer. */
 async function sessionStart(person: Person): Promise<number> {
-  const transport = new StreamableHTTPClientTransport(endpoint, { authProvider: person.oauth });
+  const transport = new StreamableHTTPClientTransport(endpoint, {
+    authProvider: person.oauth,
+    fetch: person.fromOwnAddress,
+  });
   const session = new Client({ name: "ctx4-ai HTTP benchmark", version: "1.0.0" });
   const elapsed = await timed(async () => {
     await session.connect(transport);
