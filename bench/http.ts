@@ -139,7 +139,9 @@ async function callTool(client: Client, name: string, args: Record<string, unkno
 
 /** Requests by route: how many, and the milliseconds each took to be answered. */
 type Routes = Map<string, number[]>;
-type Counts = { github: Routes; sandbox: Routes; statements: number; connections: number };
+/** One request seen at a door: when it arrived and was answered, in ms since the count began. */
+type Seen = { door: "GitHub" | "sandbox"; route: string; arrived: number; answered: number };
+type Counts = { github: Routes; sandbox: Routes; statements: number; connections: number; timeline: Seen[] };
 
 /**
  * Starts counting what the Worker asks of the others: GitHub's requests and the sandbox
@@ -151,16 +153,25 @@ function countRequests(): { stop: () => Promise<Counts> } {
   const github: Routes = new Map();
   const sandbox: Routes = new Map();
   const pending: Promise<unknown>[] = [];
-  const add = (counted: Routes, route: string, finished: Promise<number>) => {
+  const timeline: Seen[] = [];
+  const began = performance.now();
+  const add = (door: Seen["door"], counted: Routes, route: string, finished: Promise<number>) => {
     const times = counted.get(route) ?? [];
     counted.set(route, times);
-    pending.push(finished.then((elapsed) => times.push(elapsed)));
+    const arrived = performance.now() - began;
+    pending.push(
+      finished.then((elapsed) => {
+        times.push(elapsed);
+        timeline.push({ door, route, arrived, answered: arrived + elapsed });
+      }),
+    );
   };
   const stopGitHub = stack.onGitHubRequest((method, path, finished) =>
-    add(github, gitHubRoute(method, path), finished),
+    add("GitHub", github, gitHubRoute(method, path), finished),
   );
   const stopSandbox = stack.onSandboxHostRequest((method, path, finished) =>
     add(
+      "sandbox",
       sandbox,
       `${method} ${path.replace(/^\/sandboxes\/[^/]+/, "/sandboxes/{id}").replace(/[0-9a-f-]{36}/g, "{uuid}")}`,
       finished,
@@ -178,6 +189,7 @@ function countRequests(): { stop: () => Promise<Counts> } {
         sandbox,
         statements: after.statements - before.statements,
         connections: after.connections - before.connections,
+        timeline: timeline.sort((x, y) => x.arrived - y.arrived),
       };
     },
   };
@@ -428,6 +440,22 @@ async function mainPart() {
       },
     )),
   });
+  // The tool makes two sandbox round trips, the command and the sync after it (which must
+  // not share the command's exec: the git route opens only for our own sync); this floor has both.
+  results.push({
+    label: 'warm ctx_bash "true", same',
+    floorLabel: "ping + 2 execs",
+    goal: "(its two round trips)",
+    ...(await interleaved(
+      options.calls,
+      () => callTool(person.client, "ctx_bash", { command: "true" }),
+      async () => {
+        await person.client.ping();
+        await person.onHost("true");
+        await person.onHost("true");
+      },
+    )),
+  });
 
   const reads = readFigures(person);
   log(`reads: ${options.calls} rounds each`);
@@ -469,8 +497,12 @@ async function mainPart() {
     `== ${options.calls} session starts (the 3 pings after each included), counted likewise`,
     ...(sessionCounts ? describeCounts(sessionCounts, options.calls) : []),
     "",
-    "== the first cold call, counted likewise (its plain clone not included)",
+    `== the first cold call (${ms(cold.a[0] ?? 0)}), counted likewise (its plain clone not included), then each request in order: arrived → answered, ms since the call began`,
     ...(coldCounts ? describeCounts(coldCounts) : []),
+    ...(coldCounts?.timeline ?? []).map(
+      (seen) =>
+        `  ${seen.arrived.toFixed(1).padStart(9)} → ${seen.answered.toFixed(1).padStart(9)}  ${seen.door}: ${seen.route}`,
+    ),
   );
 }
 
