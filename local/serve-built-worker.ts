@@ -14,7 +14,8 @@ import { z } from "zod";
  * chunk of every `fetch` the Worker makes. A first clone of a 231 MiB memory made 20,000 such
  * sockets in 25 s, workerd ran out of file descriptors ("Too many open files") and the clone
  * never finished; every small call paid for them too (README, Decisions).
- * Prints `Ready on <url>` once it answers; stops on SIGINT or SIGTERM.
+ * Prints `Ready on <url>` once it answers; stops on SIGINT or SIGTERM. It never reloads: rebuild,
+ * then start it again.
  */
 const options = z
   .object({
@@ -34,6 +35,9 @@ const options = z
     }).values,
   );
 
+// It serves the build it started with: every build rewrites build/server/wrangler.json, and
+// wrangler reloads the Worker when it sees its config file change (its ConfigController).
+process.env.WRANGLER_CI_DISABLE_CONFIG_WATCHING = "true";
 const worker = await unstable_startWorker({
   envFiles: options["env-file"] ? [options["env-file"]] : undefined,
   dev: {
