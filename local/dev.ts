@@ -65,7 +65,13 @@ async function main() {
             /Ready on/,
           ),
         )
-      : run("app", bin("react-router"), ["dev", "--port", String(ports.app), "--strictPort"], appEnv, /Local:/),
+      : run(
+          "app",
+          process.execPath,
+          [...VITE_NODE_FLAGS, bin("react-router"), "dev", "--port", String(ports.app), "--strictPort"],
+          appEnv,
+          /Local:/,
+        ),
   );
   const postgresReady = timed("postgres", startPostgres());
   const servicesReady = timed(
@@ -139,6 +145,13 @@ function build() {
 }
 
 const bin = (name: string) => `node_modules/.bin/${name}`;
+
+/**
+ * Node's flags for the Vite dev server. Its start allocates fast and keeps much of it: with V8's
+ * default young generation, a quarter of its CPU went to garbage collection (`--cpu-prof` of one
+ * warm start: 3.6 s of 13 s); with 64 MB semi-spaces, 1.4 s.
+ */
+const VITE_NODE_FLAGS = ["--max-semi-space-size=64"];
 
 /**
  * Starts a child with a log prefix; resolves when one of its lines matches `ready`.
