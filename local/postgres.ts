@@ -10,6 +10,9 @@ const MIGRATIONS_FOLDER = new URL("../drizzle", import.meta.url).pathname;
 
 export type RunningPostgres = { url: string; stop(): Promise<void> };
 
+/** The URL of embedded Postgres on `port`: known before it starts, so its clients can start beside it. */
+export const embeddedPostgresUrl = (port: number) => `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+
 /**
  * Embedded Postgres (PGlite) behind the Postgres wire protocol, so the Worker talks to it
  * exactly as it talks to Supabase. `dataDir` keeps data between runs; omit it for a
@@ -33,7 +36,7 @@ export async function startEmbeddedPostgres(options: { port: number; dataDir?: s
   });
   const port = await listen(server, options.port);
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    url: embeddedPostgresUrl(port),
     async stop() {
       await Promise.all([...handlers].map((handler) => handler.detach(true)));
       await new Promise((resolve) => server.close(resolve));
