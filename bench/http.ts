@@ -22,11 +22,12 @@ import { ms, ratio, summarise, table } from "./stats";
  *
  * Prints, from one run:
  * - main: each figure against a floor measured in the same run, interleaved (A, floor, A,
- *   floor, …), median, p99 and mean, their ratios and the goals; then what 500 warm calls
- *   cost in Postgres statements, token mints and GitHub requests, counted at the database's
- *   wire and at GitHub's door;
+ *   floor, …), median, p99 and mean, their ratios and the goals; then what 500 warm calls,
+ *   the session starts and the first cold call asked of the others, counted at their doors:
+ *   Postgres statements at the database's wire, GitHub's and the sandbox host's requests by
+ *   route with their times, and the cold call's requests in order;
  * - growth: the cold first call, ctx_instructions, ctx_search and resources/list on memories
- *   of 10, 1,000 and 10,000 files and of 1, 50 and 500 MB of history;
+ *   of 10, 1,000 and 10,000 files and of 1, 50 and 500 MB of history (`--growth` picks some);
  * - users: 1, 4, 16 and 32 people at once, each with their own client and memory, starting
  *   sessions and making warm calls: throughput, median, p99, failures, against their floors
  *   at the same concurrency.
