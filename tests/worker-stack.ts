@@ -9,9 +9,9 @@ import { startLocalServices } from "./local-services";
 
 /**
  * The whole product over real HTTP, for end-to-end journeys and the HTTP benchmarks: the built
- * Worker on wrangler's dev server (`local/serve-built-worker.ts`, as `npm run preview` serves it), a fresh database, and the
- * emulators and sandbox host, all on free ports with fresh secrets. Nothing of the developer's
- * `.dev.vars` or `.data/` is read or written.
+ * Worker on wrangler's dev server (`local/serve-built-worker.ts`, as `npm run preview` serves
+ * it), a fresh database, and the emulators and sandbox host, all on free ports with fresh
+ * secrets. Nothing of the developer's `.dev.vars` or `.data/` is read or written.
  * @param buildId marks the one build that stacks sharing it serve (see buildOnce): the test
  *   run's id for e2e files running in parallel, a fresh one to build anew.
  * @param options.databaseVia gives the URL the Worker's Hyperdrive connects to, for the
@@ -105,8 +105,8 @@ export type WorkerStack = Awaited<ReturnType<typeof startWorkerStack>>;
 
 /**
  * The production build every stack serves, as `npm run build` makes it, made once per
- * `runId`. The e2e files run in parallel, and building again while another file's
- * the dev server serves `build/` restarts that Worker mid-request ("fetch failed"). A lock
+ * `runId`. The e2e files run in parallel, and building again while another file's server
+ * serves `build/` breaks that server mid-run (`wrangler dev` restarted or exited). A lock
  * folder (mkdir is atomic) lets one file build while the others wait; the run's id in
  * `build/` tells them it is done.
  */
