@@ -205,6 +205,38 @@ describe("no secrets reach GitHub", () => {
 });
 
 describe("reading what a push adds", () => {
+  it("finds an AWS secret key whatever its last character, once, and shows no more of it than its first four", async () => {
+    const ending = (last: string) => `${awsPair().secret.slice(0, 39)}${last}`;
+    const [slash, plus, letter] = [ending("/"), ending("+"), ending("Q")];
+    const files = [
+      {
+        commit: "c".repeat(40),
+        client: null,
+        path: "notes/aws.md",
+        lines: [
+          { line: 1, text: `aws_secret_access_key = ${slash}` },
+          { line: 2, text: `AWS_SECRET_ACCESS_KEY: ${plus} (rotated)` },
+          { line: 3, text: `aws_secret_access_key="${letter}"` },
+          { line: 4, text: "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+        ],
+      },
+    ];
+    const findings = await findSecrets(files);
+    expect(findings.map((finding) => `${finding.line} ${finding.rule}`).sort()).toEqual([
+      "1 aws/AWSSecretAccessKey",
+      "2 aws/AWSSecretAccessKey",
+      "3 aws/AWSSecretAccessKey",
+    ]);
+    for (const [finding, key] of [
+      [findings.find((found) => found.line === 1), slash],
+      [findings.find((found) => found.line === 2), plus],
+      [findings.find((found) => found.line === 3), letter],
+    ] as const) {
+      expect(finding?.excerpt).toContain(`${key.slice(0, 4)}****`);
+      for (let at = 4; at + 4 <= key.length; at += 1) expect(finding?.excerpt).not.toContain(key.slice(at, at + 4));
+    }
+  });
+
   it("takes no line of a file's text for a header, reads C-quoted paths, and masks every match on a line", async () => {
     const mark = "0123456789abcdef01234567";
     const [first, second] = [githubToken(), githubToken()];

@@ -36,6 +36,19 @@ export type SecretFinding = {
 
 /** secretlint's recommended preset (secretlint.github.io): the provider rules, private keys, basic auth in URLs. */
 const CONFIG = { rules: [{ id: "@secretlint/secretlint-rule-preset-recommend", rule: recommendedRules }] };
+
+/**
+ * An AWS secret access key assigned to its name, as secretlint's aws rule (12.0.0) reads one,
+ * but ending where the key's 40 characters end. That rule wants a word boundary there, so it
+ * misses every key whose last character is `/` or `+` (about 1 in 32) when a line end or a
+ * space follows; and the range it reports starts at the name, so a mask over it would show
+ * most of the key. These matches give the key's own range, and report what the rule missed.
+ */
+const AWS_SECRET_ACCESS_KEY =
+  /["']?(?:AWS|aws|Aws)?_?(?:SECRET|secret|Secret)_?(?:ACCESS|access|Access)_?(?:KEY|key|Key)["']?\s*(?::|=>|=)\s*["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/g;
+const AWS_RULE = ruleName({ ruleId: "@secretlint/secretlint-rule-aws", messageId: "AWSSecretAccessKey" });
+/** AWS's own example key, which secretlint lets through too. */
+const AWS_EXAMPLE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const EXCERPT_CHARS = 120;
 const SHOWN_CHARS = 4;
 
@@ -114,12 +127,27 @@ export async function findSecrets(files: AddedFile[]): Promise<SecretFinding[]> 
       options: { config: CONFIG, maskSecrets: true, noPhysicFilePath: true },
     });
     const starts = lineStarts(texts);
-    const matches = result.messages.map((message) => {
-      const [from, to] = message.range;
-      return { message, from, to, index: lineIndex(starts, from) };
+    const awsKeys = [...content.matchAll(AWS_SECRET_ACCESS_KEY)].map((found) => {
+      const key = found[1] ?? "";
+      const to = (found.index ?? 0) + found[0].length;
+      return { key, at: found.index ?? 0, from: to - key.length, to };
     });
-    for (const { message, from, to, index } of matches) {
-      const rule = `${message.ruleId.replace(/^@secretlint\/secretlint-rule-/, "")}/${message.messageId ?? "secret"}`;
+    const matches = result.messages.map((message) => {
+      let [from, to] = message.range;
+      const rule = ruleName(message);
+      if (rule === AWS_RULE) {
+        const key = awsKeys.find((candidate) => candidate.at === from);
+        const lineEnd = content.indexOf("\n", from);
+        [from, to] = key ? [key.from, key.to] : [from, lineEnd < 0 ? content.length : lineEnd];
+      }
+      return { rule, docs: message.docsUrl ?? null, from, to, index: lineIndex(starts, from) };
+    });
+    for (const { key, from, to } of awsKeys) {
+      if (key === AWS_EXAMPLE_SECRET || matches.some((match) => match.rule === AWS_RULE && match.from === from))
+        continue;
+      matches.push({ rule: AWS_RULE, docs: null, from, to, index: lineIndex(starts, from) });
+    }
+    for (const { rule, docs, from, to, index } of matches) {
       const print = await fingerprint(rule, file.path, content.slice(from, to));
       if (findings.has(print)) continue;
       const start = starts[index] ?? 0;
@@ -129,7 +157,7 @@ export async function findSecrets(files: AddedFile[]): Promise<SecretFinding[]> 
       findings.set(print, {
         fingerprint: print,
         rule,
-        docs: message.docsUrl ?? null,
+        docs,
         path: file.path,
         line: numbers[index] ?? 0,
         excerpt: excerpt(texts[index] ?? "", from - start, onLine),
@@ -139,6 +167,11 @@ export async function findSecrets(files: AddedFile[]): Promise<SecretFinding[]> 
     }
   }
   return [...findings.values()];
+}
+
+/** A finding's rule as we name it: secretlint's rule without its package prefix, then its message id. */
+function ruleName(message: { ruleId: string; messageId?: string }): string {
+  return `${message.ruleId.replace(/^@secretlint\/secretlint-rule-/, "")}/${message.messageId ?? "secret"}`;
 }
 
 /**
