@@ -359,6 +359,15 @@ const threePings = async (person: Person) => {
   for (let trip = 0; trip < 3; trip += 1) await person.client.ping();
 };
 
+/** A warm `ctx_bash "true"`: the command and the sync after it, with nothing to push. */
+const warmCall = (person: Person) => callTool(person.client, "ctx_bash", { command: "true" });
+
+/** A warm call's floor: one ping, then `execs` bare `true`s sent straight to the sandbox host in the person's clone. */
+const pingAndExecs = async (person: Person, execs: number) => {
+  await person.client.ping();
+  for (let exec = 0; exec < execs; exec += 1) await person.onHost("true");
+};
+
 const readFigures = (person: Person) => {
   const readPath = person.paths.find((path) => path.startsWith("knowledge/")) ?? "README.md";
   return {
@@ -434,11 +443,8 @@ async function mainPart() {
     goal: "median ≤1.2x, p99 ≤1.5x",
     ...(await interleaved(
       options.calls,
-      () => callTool(person.client, "ctx_bash", { command: "true" }),
-      async () => {
-        await person.client.ping();
-        await person.onHost("true");
-      },
+      () => warmCall(person),
+      () => pingAndExecs(person, 1),
     )),
   });
   // The tool makes two sandbox round trips, the command and the sync after it (which must
@@ -449,12 +455,8 @@ async function mainPart() {
     goal: "(its two round trips)",
     ...(await interleaved(
       options.calls,
-      () => callTool(person.client, "ctx_bash", { command: "true" }),
-      async () => {
-        await person.client.ping();
-        await person.onHost("true");
-        await person.onHost("true");
-      },
+      () => warmCall(person),
+      () => pingAndExecs(person, 2),
     )),
   });
 
@@ -482,7 +484,7 @@ async function mainPart() {
   log(`counting: ${COUNTED_CALLS} warm ctx_bash calls`);
   const counting = countRequests();
   const countedStart = performance.now();
-  for (let call = 0; call < COUNTED_CALLS; call += 1) await callTool(person.client, "ctx_bash", { command: "true" });
+  for (let call = 0; call < COUNTED_CALLS; call += 1) await warmCall(person);
   const countedMs = performance.now() - countedStart;
   const counts = await counting.stop();
   await person.client.close();
@@ -573,7 +575,7 @@ async function usersPart() {
     const batch = await Promise.all(
       Array.from({ length: Math.min(4, most - start) }, async () => {
         const person = await newPerson();
-        await callTool(person.client, "ctx_bash", { command: "true" });
+        await warmCall(person);
         return person;
       }),
     );
@@ -607,12 +609,11 @@ async function usersPart() {
       ],
       [
         await phase(level, 'warm ctx_bash "true"', async (person) => {
-          await callTool(person.client, "ctx_bash", { command: "true" });
+          await warmCall(person);
           return undefined;
         }),
         await phase(level, "ping + exec", async (person) => {
-          await person.client.ping();
-          await person.onHost("true");
+          await pingAndExecs(person, 1);
           return undefined;
         }),
       ],
