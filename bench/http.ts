@@ -141,7 +141,7 @@ async function callTool(client: Client, name: string, args: Record<string, unkno
 /** Requests by route: how many, and the milliseconds each took to be answered. */
 type Routes = Map<string, number[]>;
 /** One request seen at a door: when it arrived and was answered, in ms since the count began. */
-type Seen = { door: "GitHub" | "sandbox"; route: string; arrived: number; answered: number };
+type Seen = { door: "GitHub" | "sandbox" | "Postgres"; route: string; arrived: number; answered: number };
 type Counts = { github: Routes; sandbox: Routes; statements: number; connections: number; timeline: Seen[] };
 
 /**
@@ -178,11 +178,20 @@ function countRequests(): { stop: () => Promise<Counts> } {
       finished,
     ),
   );
+  const stopPostgres = database.counter?.onExchange((kind, answered) => {
+    const arrived = performance.now() - began;
+    pending.push(
+      answered.then(({ elapsed }) =>
+        timeline.push({ door: "Postgres", route: kind, arrived, answered: arrived + elapsed }),
+      ),
+    );
+  });
   const before = database.counter?.counts() ?? { connections: 0, statements: 0 };
   return {
     async stop() {
       stopGitHub();
       stopSandbox();
+      stopPostgres?.();
       const after = database.counter?.counts() ?? { connections: 0, statements: 0 };
       await Promise.all(pending);
       return {
