@@ -26,8 +26,9 @@ import { ms, ratio, summarise, table } from "./stats";
  *   the session starts and the first cold call asked of the others, counted at their doors:
  *   Postgres statements at the database's wire, GitHub's and the sandbox host's requests by
  *   route with their times, and the cold call's requests in order;
- * - growth: the cold first call, ctx_instructions, ctx_search and resources/list on memories
- *   of 10, 1,000 and 10,000 files and of 1, 50 and 500 MB of history (`--growth` picks some);
+ * - growth: the cold first call (of `--cold` new people each), ctx_instructions, ctx_search
+ *   and resources/list on memories of 10, 1,000 and 10,000 files and of 1, 50 and 500 MB of
+ *   history (`--growth` picks some);
  * - users: 1, 4, 16 and 32 people at once, each with their own client and memory, starting
  *   sessions and making warm calls: throughput, median, p99, failures, against their floors
  *   at the same concurrency.
@@ -338,14 +339,27 @@ async function newPerson(scale?: MemoryScale) {
 type Person = Awaited<ReturnType<typeof newPerson>>;
 
 /**
- * A person's first tool call (config, token, a clone of the whole memory, the command), then
- * a plain clone of the same repo; what the first call asked of the others, when `counted`.
+ * The cold first call (config, token, a clone of the whole memory, the command) of `runs`
+ * people with a memory of `scale`, each against a plain clone of their own repo: `first`, who
+ * stays connected, then new people. The two go in turns, the call first for one person and the
+ * clone first for the next, so that neither always finds the caches the other warmed. What
+ * `first`'s call asked of the others is counted.
  */
-async function coldAndClone(person: Person, counted = false) {
-  const counting = counted ? countRequests() : undefined;
-  const first = await timed(() => callTool(person.client, "ctx_bash", { command: "true" }));
-  const counts = await counting?.stop();
-  return { first, counts, clone: await timePlainClone(host, person.repo, await person.token()) };
+async function coldRuns(scale: MemoryScale, runs: number, first: Person) {
+  const samples = { a: [] as number[], floor: [] as number[] };
+  let counts: Counts | undefined;
+  for (let run = 0; run < runs; run += 1) {
+    const person = run === 0 ? first : await newPerson(scale);
+    const token = await person.token();
+    const cloneFirst = run % 2 === 1;
+    if (cloneFirst) samples.floor.push(await timePlainClone(host, person.repo, token));
+    const counting = run === 0 ? countRequests() : undefined;
+    samples.a.push(await timed(() => callTool(person.client, "ctx_bash", { command: "true" })));
+    counts ??= await counting?.stop();
+    if (!cloneFirst) samples.floor.push(await timePlainClone(host, person.repo, token));
+    if (person !== first) await person.client.close();
+  }
+  return { ...samples, counts };
 }
 
 /** A new MCP session's start (`initialize`, `initialized`, `tools/list`), then its end; the clock stops at tools/list's answer. */
@@ -418,16 +432,7 @@ async function mainPart() {
   const results: Measured[] = [];
 
   log(`cold first call: ${options.cold} new people`);
-  const cold = { a: [] as number[], floor: [] as number[] };
-  let coldCounts: Counts | undefined;
-  for (let run = 0; run < options.cold; run += 1) {
-    const coldPerson = run === 0 ? person : await newPerson(scale);
-    const { first, clone, counts } = await coldAndClone(coldPerson, run === 0);
-    coldCounts ??= counts;
-    cold.a.push(first);
-    cold.floor.push(clone);
-    if (run > 0) await coldPerson.client.close();
-  }
+  const { counts: coldCounts, ...cold } = await coldRuns(scale, options.cold, person);
   results.push({ label: 'cold first call (ctx_bash "true")', floorLabel: "git clone", goal: "median ≤1.3x", ...cold });
 
   log(`session start: ${options.calls} rounds`);
@@ -528,7 +533,7 @@ async function growthPart() {
     log(`growth: ${memoryLabel(scale)}`);
     const memory = await memoryOf(scale);
     const person = await newPerson(scale);
-    const { first, clone, counts } = await coldAndClone(person, true);
+    const { counts, ...cold } = await coldRuns(scale, options.cold, person);
     const requests = (routes: Routes | undefined) =>
       [...(routes ?? new Map<string, number[]>()).values()].reduce((sum, times) => sum + times.length, 0);
     const instructions: number[] = [];
@@ -550,7 +555,7 @@ async function growthPart() {
       memoryLabel(scale),
       (memory.treeBytes / 1e6).toFixed(2),
       (memory.packBytes / 2 ** 20).toFixed(1),
-      `${ms(first)} (${ms(clone)}, ${ratio(first, clone)})`,
+      against(cold),
       `${requests(counts?.github)} / ${requests(counts?.sandbox)}`,
       `${ms(own.median)} / ${ms(own.p99)}`,
       against(search),
@@ -559,14 +564,14 @@ async function growthPart() {
   }
   report.push(
     "",
-    `== growth: one new person per memory (notes of about 1 KB); cold: one call each; the rest ${calls} calls each, medians`,
+    `== growth: per memory (notes of about 1 KB), the cold first call of ${options.cold} new people, each against a plain clone of their repo (in turns: the call first, then the clone first); the rest ${calls} calls each by the first of them; medians`,
     table(
       [
         "memory",
         "files MB",
         "pack MiB",
         "cold first call (git clone, ratio)",
-        "its requests: GitHub / sandbox",
+        "first call's requests: GitHub / sandbox",
         "ctx_instructions median / p99",
         "ctx_search (git grep, ratio)",
         "resources/list (git ls-files, ratio)",
