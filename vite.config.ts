@@ -2,7 +2,7 @@ import { cloudflare } from "@cloudflare/vite-plugin";
 import { reactRouter } from "@react-router/dev/vite";
 import tailwindcss from "@tailwindcss/vite";
 import { defineConfig } from "vite";
-import { flushEventStreamHeadersPlugin } from "./local/flush-event-stream";
+import { flushEventStreamHeadersPlugin } from "./local/flush-event-stream.ts";
 
 export default defineConfig(({ command }) => ({
   plugins: [
