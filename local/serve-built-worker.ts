@@ -1,3 +1,6 @@
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { unstable_startWorker } from "wrangler";
 import { z } from "zod";
@@ -15,7 +18,13 @@ import { z } from "zod";
  * sockets in 25 s, workerd ran out of file descriptors ("Too many open files") and the clone
  * never finished; every small call paid for them too (README, Decisions).
  * Prints `Ready on <url>` once it answers; stops on SIGINT or SIGTERM. It never reloads: rebuild,
- * then start it again.
+ * then start it again. It serves a copy of `build/` taken at its start, so a rebuild under it
+ * (another test run, `npm run bench`, `npm run preview`) changes nothing it serves: wrangler
+ * watches the assets folder whatever `watch` says (its BundlerController) and reloads the
+ * Worker when a file there changes, which answered the POSTs in flight with 503 "Your worker
+ * restarted mid-request" and could leave the server answering nothing. Local state stays in
+ * `.wrangler/state` (from where it is started, the project's root under npm) unless
+ * `--persist-to` says otherwise, as `wrangler dev` keeps it.
  */
 const options = z
   .object({
@@ -38,7 +47,12 @@ const options = z
 // It serves the build it started with: every build rewrites build/server/wrangler.json, and
 // wrangler reloads the Worker when it sees its config file change (its ConfigController).
 process.env.WRANGLER_CI_DISABLE_CONFIG_WATCHING = "true";
+const snapshot = mkdtempSync(join(tmpdir(), "ctx4-built-worker-"));
+const removeSnapshot = () => rmSync(snapshot, { recursive: true, force: true });
+process.once("exit", removeSnapshot);
+cpSync("build", snapshot, { recursive: true });
 const worker = await unstable_startWorker({
+  config: join(snapshot, "server", "wrangler.json"),
   envFiles: options["env-file"] ? [options["env-file"]] : undefined,
   dev: {
     remote: false,
@@ -46,7 +60,8 @@ const worker = await unstable_startWorker({
     watch: false,
     enableContainers: false,
     server: { hostname: options.ip, port: options.port },
-    ...(options["persist-to"] ? { persist: options["persist-to"] } : {}),
+    // The copy's own folder would be gone at the next start.
+    persist: options["persist-to"] ?? ".wrangler/state",
   },
 });
 await worker.ready;

@@ -105,10 +105,10 @@ export type WorkerStack = Awaited<ReturnType<typeof startWorkerStack>>;
 
 /**
  * The production build every stack serves, as `npm run build` makes it, made once per
- * `runId`. The e2e files run in parallel, and building again while another file's server
- * serves `build/` breaks that server mid-run (`wrangler dev` restarted or exited). A lock
- * folder (mkdir is atomic) lets one file build while the others wait; the run's id in
- * `build/` tells them it is done.
+ * `runId`. The e2e files run in parallel: each server serves a copy of `build/` taken at its
+ * start (serve-built-worker.ts), and a file whose server started while another file was
+ * building would copy half a build. A lock folder (mkdir is atomic) lets one file build while
+ * the others wait; the run's id in `build/` tells them it is done.
  */
 async function buildOnce(runId: string): Promise<void> {
   const marker = join("build", ".e2e-run");

@@ -1,3 +1,5 @@
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -121,3 +123,18 @@ it("leads somewhere from every page: 404 and error pages, the login page loaded 
   ];
   expectNoErrors(watched, statusReports);
 }, 120_000);
+
+it("serves the build it started with: what a rebuild writes under it is not served, and it goes on answering", async () => {
+  const name = `later-build-${crypto.randomUUID()}.txt`;
+  const added = join("build", "client", name);
+  writeFileSync(added, "written by a later build");
+  try {
+    // wrangler watched the assets folder and reloaded the Worker on such a change (debounced),
+    // then served the new file; a POST in flight during the reload was answered 503.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await fetch(new URL(`/${name}`, e2e.stack.appUrl))).status).toBe(404);
+    expect((await fetch(new URL("/healthz", e2e.stack.appUrl))).status).toBe(200);
+  } finally {
+    rmSync(added, { force: true });
+  }
+});
