@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { workerdPlugins } from "./tests/workerd-plugins";
+import { workerdPlugins } from "./tests/workerd-plugins.ts";
 
 export default defineConfig({
   test: {

@@ -123,6 +123,29 @@ describe("a hostile command", () => {
     expect(await control.readFile(repo.full_name, "resources/people.md")).toMatch(/changed\n$/);
   });
 
+  it("hides its own changes from git as it makes them: they are committed and pushed in that very call", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    const write = await workspace.bash({
+      command: [
+        "echo changed >> resources/context.md && git update-index --assume-unchanged resources/context.md",
+        "echo changed >> resources/people.md && git update-index --skip-worktree resources/people.md",
+        "echo new > knowledge/new.md && printf '*\\n' >> .git/info/exclude",
+        "git config status.showUntrackedFiles no",
+        "git status --porcelain | wc -l",
+      ].join(" && "),
+      comment: "Hide as I write",
+    });
+    // git itself, as the command left it, shows nothing.
+    expect(write).toMatchObject({ ran: true, exitCode: 0, stdout: { text: "0\n" }, publish: { state: "pushed" } });
+    if (!write.ran) return;
+    expect(write.commit?.files.sort()).toEqual([
+      "A\tknowledge/new.md",
+      "M\tresources/context.md",
+      "M\tresources/people.md",
+    ]);
+    expect(await control.readFile(repo.full_name, "knowledge/new.md")).toBe("new\n");
+  });
+
   it("leaves nothing out without saying so: a file beside one named like it plus .git, a folder holding a .git", async () => {
     const { workspace, repo, control } = await connectedUser();
     const write = await workspace.bash({
