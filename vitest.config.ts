@@ -1,9 +1,13 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 import { workerdPlugins } from "./tests/workerd-plugins.ts";
 
 export default defineConfig({
   test: {
     globalSetup: ["./tests/global-setup.ts"],
+    // A file per core, not vitest's one fewer: most of a file's time is spent waiting on the
+    // sandbox host, git, the Worker or a browser, which the other file's work fills.
+    maxWorkers: availableParallelism(),
     // Every request writes a JSON log line: shown for a failing test, where it helps, not for the rest.
     silent: "passed-only",
     projects: [

@@ -32,7 +32,14 @@ beforeAll(async () => {
     mkdirSync(dirname(join(copy, file)), { recursive: true });
     cpSync(join(root, file), join(copy, file));
   }
-  symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
+  // The packages are linked one by one, so the copy's node_modules/.vite (Vite's dependency
+  // cache, which the dev server rewrites as it starts) is its own: through a link to the whole
+  // folder, another Vite running meanwhile (another file, another checkout sharing it) removed
+  // files the dev server was about to load.
+  mkdirSync(join(copy, "node_modules"));
+  for (const name of readdirSync(join(root, "node_modules"))) {
+    if (name !== ".vite") symlinkSync(join(root, "node_modules", name), join(copy, "node_modules", name));
+  }
 
   ports = await Promise.all(Array.from({ length: 6 }, freePort));
   const [app, postgres, auth, mailbox, github, sandboxHost] = ports.map(String);

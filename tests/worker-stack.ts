@@ -16,17 +16,18 @@ import { startLocalServices } from "./local-services";
  *   run's id for e2e files running in parallel, a fresh one to build anew.
  * @param options.databaseVia gives the URL the Worker's Hyperdrive connects to, for the
  *   database's own: a relay in front of it that counts queries, for the benchmarks.
+ * @param options.vars sets `[vars]` of wrangler.toml otherwise, as `.dev.vars` does.
  */
 export async function startWorkerStack(
   buildId: string,
-  options: { databaseVia?: (databaseUrl: string) => Promise<string> } = {},
+  options: { databaseVia?: (databaseUrl: string) => Promise<string>; vars?: Record<string, string> } = {},
 ) {
   const appUrl = `http://127.0.0.1:${await freePort()}`;
   const services = await startLocalServices(appUrl, { webhooks: true });
   const envFile = join(services.dir, "worker.env");
   writeFileSync(
     envFile,
-    Object.entries(services.workerVars)
+    Object.entries({ ...services.workerVars, ...options.vars })
       .map(([name, value]) => `${name}=${JSON.stringify(value)}\n`)
       .join(""),
   );

@@ -5,6 +5,7 @@ import { reachesRepo, repoUnreachableError, type UserToken } from "../app/lib/gi
 import { userHash } from "../app/lib/log.server";
 import { type GitHubLink, GitHubUser, type LinkDecision, type SettledLink, type UserRepos } from "./github-user";
 import { SERVER_INSTRUCTIONS } from "./mcp/guide";
+import { progressEveryMs } from "./mcp/progress";
 import { type McpGrant, McpSessions } from "./mcp/sessions";
 import { type CtxWorkspace, registerCtxTools } from "./mcp/tools";
 import type { BashInput } from "./workspace/bash-input";
@@ -258,6 +259,7 @@ export class UserWorkspace extends DurableObject<Env> {
       canWrite: grant.scopes.includes("ctx:write"),
       calls: this.#sessions(),
       client: clientTrailerName(grant.clientName, grant.clientId),
+      progressEveryMs: progressEveryMs(this.env.MCP_PROGRESS_SECONDS),
     });
     return server;
   }

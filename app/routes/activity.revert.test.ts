@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
+import { holdClock } from "../../tests/workerd/clock";
 import { execInSandbox, workspaceOf } from "../../tests/workerd/connected-user";
 import { accessToken, callTool, openSession } from "../../tests/workerd/mcp";
 import { githubControl, location, onboardedVisitor, SITE, Visitor } from "../../tests/workerd/visitor";
@@ -101,6 +102,9 @@ describe("revert from the web", () => {
 });
 
 describe("bring in a side branch from the web", () => {
+  // The AI's edit is made within the freshness window, before the clone saw the web's.
+  beforeEach(holdClock);
+
   /** A person whose AI's edit conflicted with one made on GitHub: it waits on a side branch. */
   async function personWithSideBranch(name: string) {
     const onboarded = await onboardedVisitor(name);

@@ -161,13 +161,19 @@ export function runCommand(options: RunOptions): RunningCommand {
   const bash = confine
     ? ["bash", "--noprofile", "--norc", "-c", CONFINE_SCRIPT, "ctx4-confine", confine.own, ...confine.hide, "--"]
     : ["bash", "--noprofile", "--norc", "-c"];
-  const [program = "bash", ...args] = [...wrapper, ...bash, options.command];
-  const child = spawn(program, args, {
-    cwd: options.cwd,
-    env: options.env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // A gate in front: sh waits for a line on stdin, then runs the command with stdin closed
+  // (/dev/null). Until then its output's identities are read (below): a quick command could
+  // otherwise have exited, and a leftover of it still hold them unseen, before they were read.
+  const child = spawn(
+    "sh",
+    ["-c", 'read -r _ && exec "$@" </dev/null', "ctx4-gate", ...wrapper, ...bash, options.command],
+    {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   const stdout = new CappedCollector(child.stdout, options.maxOutputBytes);
   const stderr = new CappedCollector(child.stderr, options.maxOutputBytes);
   let timedOut = false;
@@ -175,17 +181,18 @@ export function runCommand(options: RunOptions): RunningCommand {
   let closed = false;
   let graceTimer: NodeJS.Timeout | undefined;
   // What the command's stdout and stderr are (Node's socket pairs: the command's ends have
-  // inodes of their own), read once it runs, to find who still holds them after it exited.
-  let outputs: string[] = [];
-  child.on("spawn", () => {
-    outputs = [1, 2].flatMap((fd) => {
-      try {
-        return [readlinkSync(`/proc/${child.pid}/fd/${fd}`)];
-      } catch {
-        return [];
-      }
-    });
+  // inodes of their own), to find who still holds them after it exited.
+  const outputs = [1, 2].flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/${child.pid}/fd/${fd}`)];
+    } catch {
+      return [];
+    }
   });
+  child.stdin.on("error", () => {
+    // The gate is gone already (killed): its exit is handled below.
+  });
+  child.stdin.end("\n");
 
   // The group id is bash's pid. Only signal it while bash is alive or at the moment it is
   // reaped: later the id could in theory be reused by an unrelated process group.

@@ -86,13 +86,14 @@ export interface Journey {
 
 /**
  * Starts an e2e stack and Chromium before the calling file's tests and stops both after them.
- * Call it at the top of a journey file; use what it returns inside the tests.
+ * Call it at the top of a journey file; use what it returns inside the tests. `vars` sets the
+ * Worker's `[vars]` otherwise (see startWorkerStack).
  */
-export function journey(): Journey {
+export function journey(vars?: Record<string, string>): Journey {
   let stack: E2EStack | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startE2EStack(), launchBrowser()]);
+    [stack, browser] = await Promise.all([startE2EStack(vars), launchBrowser()]);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

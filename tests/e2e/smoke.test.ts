@@ -138,6 +138,7 @@ describe("npm run smoke", () => {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ redirect_uris: ["http://127.0.0.1/callback"], token_endpoint_auth_method: "none" }),
     });
+    expect(registered.status).toBe(201);
     const { client_id } = (await registered.json()) as { client_id: string };
     const run = await smoke([stack.appUrl, "--client-id", client_id], { CTX4_SMOKE_REFRESH_TOKEN: bogus });
     expect(run.code).toBe(1);

@@ -2,22 +2,32 @@ import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/proto
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 
 /**
- * How often a long tool call reports progress. Clients time a request out after 60 s by
- * default (the SDK's DEFAULT_REQUEST_TIMEOUT_MSEC) and may reset that timer on each progress
- * notification (`resetTimeoutOnProgress`); every 10 s keeps well inside it on a slow network.
+ * How often a long tool call reports progress when `MCP_PROGRESS_SECONDS` does not say. Clients
+ * time a request out after 60 s by default (the SDK's DEFAULT_REQUEST_TIMEOUT_MSEC) and may reset
+ * that timer on each progress notification (`resetTimeoutOnProgress`); every 10 s keeps well
+ * inside it on a slow network.
  */
 export const PROGRESS_EVERY_MS = 10_000;
+
+/**
+ * The progress interval `MCP_PROGRESS_SECONDS` (wrangler.toml `[vars]`) sets, in ms: a whole
+ * number of seconds from 1 to 60; anything else gives {@link PROGRESS_EVERY_MS}.
+ */
+export function progressEveryMs(seconds: string | undefined): number {
+  const parsed = Number(seconds);
+  return Number.isInteger(parsed) && parsed >= 1 && parsed <= 60 ? parsed * 1000 : PROGRESS_EVERY_MS;
+}
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /**
  * Runs `work` and, when the request carries `_meta.progressToken`, sends
- * `notifications/progress` on the request's own stream every {@link PROGRESS_EVERY_MS}
+ * `notifications/progress` on the request's own stream every `everyMs` (see progressEveryMs)
  * (MCP 2025-11-25, "Progress": `progress` is the seconds elapsed, increasing with each one, and
  * there is no `total`, since how long a command runs is not known). Stops at the end of the
  * work or when the request is cancelled; a notification that cannot be sent is dropped.
  */
-export async function withProgress<T>(extra: Extra, work: () => Promise<T>): Promise<T> {
+export async function withProgress<T>(extra: Extra, everyMs: number, work: () => Promise<T>): Promise<T> {
   const progressToken = extra._meta?.progressToken;
   if (progressToken === undefined) return work();
   const started = Date.now();
@@ -30,7 +40,7 @@ export async function withProgress<T>(extra: Extra, work: () => Promise<T>): Pro
         params: { progressToken, progress: seconds, message: `Still running after ${seconds} s` },
       })
       .catch(() => {});
-  }, PROGRESS_EVERY_MS);
+  }, everyMs);
   try {
     return await work();
   } finally {

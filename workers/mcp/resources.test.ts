@@ -5,10 +5,10 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { type Resource, ResourceListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it, vi } from "vitest";
+import { holdClock, pastFreshness } from "../../tests/workerd/clock";
 import { connectedUser } from "../../tests/workerd/connected-user";
 import { connectedClient, workerFetch } from "../../tests/workerd/sdk-client";
 import { githubControl, onboardedVisitor, type Visitor } from "../../tests/workerd/visitor";
-import { REMOTE_FRESH_MS } from "../workspace/workspace";
 import { MEMORY_URI_PREFIX, memoryUri, pathOfUri, RESOURCE_NOT_FOUND } from "./resources";
 import { type CtxWorkspace, registerCtxTools } from "./tools";
 
@@ -205,6 +205,7 @@ async function listeningClient(visitor: Visitor, write: boolean) {
 
 describe("notifications/resources/list_changed", () => {
   it("reaches every session of the user when the memory changes, by a command or on GitHub, and no one else's", async () => {
+    holdClock();
     const { visitor, github } = await onboardedVisitor("listening");
     const writer = await listeningClient(visitor, true);
     const reader = await listeningClient(visitor, false);
@@ -239,7 +240,7 @@ describe("notifications/resources/list_changed", () => {
       author: { name: "Web Person", email: "web@example.com" },
       files: { "resources/web.md": "# Web\n" },
     });
-    await new Promise((resolve) => setTimeout(resolve, REMOTE_FRESH_MS + 200));
+    pastFreshness();
     const seen = await reader.client.readResource({ uri: "ctx://memory/resources/web.md" });
     expect(seen.contents[0]).toMatchObject({ text: "# Web\n" });
     await vi.waitFor(() => expect(writer.heard.count).toBe(2), { timeout: 5_000 });

@@ -15,7 +15,7 @@ import { type SearchInput, type SearchResult, searchInputShape } from "../worksp
 import type { BashOutcome, InstructionsOutcome, ReadOutcome } from "../workspace/workspace";
 import { bashResultText, historyText, instructionsText, lateOutcomeText, searchText } from "./format";
 import { ONBOARDING_PROMPT } from "./guide";
-import { withProgress } from "./progress";
+import { PROGRESS_EVERY_MS, withProgress } from "./progress";
 import { readResultText } from "./read-format";
 import { registerMemoryResources } from "./resources";
 import type { CallWatch } from "./sessions";
@@ -59,12 +59,13 @@ async function answer(calls: CallWatch | undefined, extra: Extra, result: { text
  * resources exist.
  * `calls` is the session's side of a call (its stream, outcomes its client did not see); a
  * transport without sessions (in memory) has none. `client` is the session's AI client as its
- * commits name it (`Ctx4-Client` trailer, see client-trailer.ts).
+ * commits name it (`Ctx4-Client` trailer, see client-trailer.ts). `progressEveryMs`: how often a
+ * long ctx_bash call reports progress (see withProgress).
  */
 export function registerCtxTools(
   server: McpServer,
   workspace: CtxWorkspace,
-  options: { canWrite: boolean; calls?: CallWatch; client?: string },
+  options: { canWrite: boolean; calls?: CallWatch; client?: string; progressEveryMs?: number },
 ) {
   const { calls } = options;
   server.registerTool(
@@ -136,7 +137,9 @@ export function registerCtxTools(
       signal.addEventListener("abort", endStream, { once: true });
       let outcome: BashOutcome;
       try {
-        outcome = await withProgress(extra, () => workspace.bash(input, signal, options.client));
+        outcome = await withProgress(extra, options.progressEveryMs ?? PROGRESS_EVERY_MS, () =>
+          workspace.bash(input, signal, options.client),
+        );
       } finally {
         signal.removeEventListener("abort", endStream);
       }

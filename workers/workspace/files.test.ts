@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { holdClock, pastFreshness } from "../../tests/workerd/clock";
 import { connectedUser, execInSandbox } from "../../tests/workerd/connected-user";
 import { memoryPath, type PathRead } from "./files";
-import { REMOTE_FRESH_MS, type ReadOutcome } from "./workspace";
+import type { ReadOutcome } from "./workspace";
 
 /** The read's value, or a failed test saying why nothing was read. */
 function readValue(outcome: ReadOutcome<PathRead>): PathRead {
@@ -162,6 +163,7 @@ describe("Workspace.read (ctx_read)", () => {
   });
 
   it("never commits, even when a command left changes behind", async () => {
+    holdClock();
     const { workspace, userId, repo, control } = await hostileMemory();
     const head = await control.branchHead(repo.full_name);
     const localHead = await execInSandbox(userId, "git -C repo rev-parse HEAD");
@@ -175,7 +177,7 @@ describe("Workspace.read (ctx_read)", () => {
       author: { name: "Web Person", email: "web@example.com" },
       files: { "web.md": "from the web\n" },
     });
-    await new Promise((resolve) => setTimeout(resolve, REMOTE_FRESH_MS + 200));
+    pastFreshness();
     expect(readValue(await workspace.read({ path: "resources/context.md" }))).toMatchObject({
       lines: expect.arrayContaining(["changed"]),
     });

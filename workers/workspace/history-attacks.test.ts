@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { holdClock, pastFreshness } from "../../tests/workerd/clock";
 import { connectedUser } from "../../tests/workerd/connected-user";
 
 /**
@@ -83,11 +84,12 @@ describe("a command that fakes history", () => {
   });
 
   it("makes its record of GitHub's branch a symbolic ref to the branch: later changes are pushed all the same", async () => {
+    holdClock();
     const { workspace, repo, control } = await connectedUser();
     await workspace.bash({ command: "echo one > knowledge/one.md", comment: "One" });
     await workspace.bash({ command: "git symbolic-ref refs/remotes/origin/main refs/heads/main", comment: "Plant" });
     for (const name of ["a", "b"]) {
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      pastFreshness();
       const next = await workspace.bash({ command: `echo ${name} > knowledge/${name}.md`, comment: name });
       expect(next).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
       expect(await control.readFile(repo.full_name, `knowledge/${name}.md`)).toBe(`${name}\n`);
@@ -95,6 +97,7 @@ describe("a command that fakes history", () => {
   });
 
   it("leaves a lock on that record: its commit is pushed, and later calls run", async () => {
+    holdClock();
     const { workspace, repo, control } = await connectedUser();
     await workspace.bash({ command: "echo one > knowledge/one.md", comment: "One" });
     const plant = await workspace.bash({
@@ -104,7 +107,7 @@ describe("a command that fakes history", () => {
     });
     expect(plant).toMatchObject({ ran: true, publish: { state: "pushed" } });
     expect(await control.readFile(repo.full_name, "knowledge/hidden.md")).toBe("hidden\n");
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    pastFreshness();
     const next = await workspace.bash({ command: "echo a > a.md", comment: "A" });
     expect(next).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
   });

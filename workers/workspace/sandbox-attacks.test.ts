@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { holdClock, pastFreshness } from "../../tests/workerd/clock";
 import { connectedUser } from "../../tests/workerd/connected-user";
 import { GIT_EGRESS_HOST } from "../sandbox/git-egress";
 
@@ -163,6 +164,7 @@ describe("a hostile command", () => {
   });
 
   it("nests a repository whose own config runs a filter: none of our steps ever runs git inside it", async () => {
+    holdClock();
     const { workspace, repo, control } = await connectedUser();
     const history = (await control.commits(repo.full_name)).map((commit) => commit.sha);
     // Once it runs, the filter tries to force-push over main through the open route.
@@ -191,7 +193,7 @@ describe("a hostile command", () => {
       author: { name: "Web", email: "web@example.com" },
       files: { "web.md": "web\n" },
     });
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    pastFreshness();
     expect(await workspace.instructions()).toMatchObject({ ready: true });
     const next = await workspace.bash({
       command:

@@ -1,6 +1,7 @@
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, inject, it } from "vitest";
+import { holdClock, pastFreshness } from "../../tests/workerd/clock";
 import { configOfUser, connectedUser, execInSandbox, workspaceOf } from "../../tests/workerd/connected-user";
 import { asGitHubUser } from "../../tests/workerd/visitor";
 import { bashResultText } from "../mcp/format";
@@ -102,7 +103,7 @@ function describeStep(step: Step): string {
     case "web":
       return `someone commits ${step.path} on github.com`;
     case "wait":
-      return `${REMOTE_FRESH_MS + 200} ms pass`;
+      return `the freshness window (${REMOTE_FRESH_MS} ms) passes`;
     case "rename-default":
       return "the default branch is renamed on GitHub";
     case "clone-lost":
@@ -216,8 +217,12 @@ type Model = {
   suspendedFor: number;
 };
 
-/** Runs one sequence on a fresh user and checks the oracle after every step. */
+/**
+ * Runs one sequence on a fresh user and checks the oracle after every step. The clock is held
+ * (see holdClock): only a "wait" step passes the freshness window, however long steps take.
+ */
 async function runSequence(steps: (Step | null)[]): Promise<void> {
+  holdClock();
   const { userId, login, repo, installation, control } = await connectedUser();
   let workspace = workspaceOf(userId);
   const full = repo.full_name;
@@ -265,7 +270,7 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
       });
       model.files.set(step.path, content);
     } else if (step.kind === "wait") {
-      await new Promise((resolve) => setTimeout(resolve, REMOTE_FRESH_MS + 200));
+      pastFreshness();
     } else if (step.kind === "rename-default") {
       const renamed = `branch-${index}`;
       const answer = await (await asGitHubUser(login)).post(`/repos/${full}/branches/${model.branch}/rename`, {

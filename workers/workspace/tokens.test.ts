@@ -1,5 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
+import { holdClock, pastFreshness } from "../../tests/workerd/clock";
 import { connectedUser, saveConfig } from "../../tests/workerd/connected-user";
 import { bashResultText } from "../mcp/format";
 import type { UserWorkspace } from "../user-workspace";
@@ -155,10 +156,11 @@ describe("a revoked installation", () => {
   });
 
   it("is reported before the command runs once the clone may be stale", async () => {
+    holdClock();
     const { workspace, control, installation } = await connectedUser();
     await workspace.bash({ command: "echo a > a.md" });
     await control.suspend(installation.id);
-    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    pastFreshness();
     const result = await workspace.bash({ command: "echo b > b.md" });
     expect(result).toMatchObject({ ran: false });
     if (!result.ran) expect(result.problem).toMatch(/suspended/);

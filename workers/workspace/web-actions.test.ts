@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
+import { holdClock } from "../../tests/workerd/clock";
 import { connectedUser, execInSandbox } from "../../tests/workerd/connected-user";
 import { clientTrailerName } from "./client-trailer";
 import { webActionOutcome } from "./web-actions";
@@ -150,6 +151,9 @@ describe("reverting a commit from the web", () => {
 });
 
 describe("bringing in a side branch from the web", () => {
+  // The AI's edit is made within the freshness window, before the clone saw the web's.
+  beforeEach(holdClock);
+
   /** A user whose AI's edit conflicted with one made on GitHub: it is on a side branch. */
   async function userWithSideBranch() {
     const user = await connectedUser();
