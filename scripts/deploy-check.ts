@@ -22,6 +22,7 @@ import {
   hyperdriveProblems,
   measureBundle,
   rolloutProblems,
+  varsProblems,
 } from "./deploy-check/rules";
 
 const BUILT_CONFIG = "build/server/wrangler.json";
@@ -67,6 +68,7 @@ try {
 }
 
 problems.push(...rolloutProblems(config));
+problems.push(...varsProblems(config));
 const placeholders = findPlaceholders(config).map(({ where, value }) => `placeholder in ${where}: ${value}`);
 if (production) {
   problems.push(...placeholders);

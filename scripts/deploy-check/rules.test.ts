@@ -12,6 +12,7 @@ import {
   MIN_ROLLOUT_GRACE_SECONDS,
   measureBundle,
   rolloutProblems,
+  varsProblems,
 } from "./rules";
 
 const shipped = DeployConfigSchema.parse(unstable_readConfig({ config: "wrangler.toml" }));
@@ -173,5 +174,19 @@ describe("rollout grace period", () => {
     ]);
     expect(rolloutProblems(withGrace(MIN_ROLLOUT_GRACE_SECONDS - 1))).toHaveLength(1);
     expect(rolloutProblems(withGrace(MIN_ROLLOUT_GRACE_SECONDS))).toEqual([]);
+  });
+});
+
+describe("the Worker's [vars] settings", () => {
+  it("passes the repo's wrangler.toml, and fails a progress interval the Worker would refuse", () => {
+    expect(varsProblems(shipped)).toEqual([]);
+    const withProgress = (seconds: unknown) => ({
+      ...shipped,
+      vars: { ...shipped.vars, MCP_PROGRESS_SECONDS: seconds },
+    });
+    expect(varsProblems(withProgress("90"))).toEqual([
+      "vars: MCP_PROGRESS_SECONDS must be a whole number of seconds from 1 to 60 (past 60 s a client's default timeout ends the call first)",
+    ]);
+    expect(varsProblems(withProgress(5))).toEqual([]);
   });
 });

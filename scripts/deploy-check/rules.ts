@@ -1,5 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { z } from "zod";
+import { progressEveryMs } from "../../workers/mcp/progress";
 import { MAX_TIMEOUT_SECONDS } from "../../workers/workspace/bash-input";
 import { SYNC_TIMEOUT_MS } from "../../workers/workspace/sync-settings";
 
@@ -166,4 +167,15 @@ export function rolloutProblems(config: DeployConfig): string[] {
           `containers ${class_name}: rollout_active_grace_period is ${grace ?? "missing"}; a deploy would kill running commands before they push (set at least ${MIN_ROLLOUT_GRACE_SECONDS} s)`,
         ],
   );
+}
+
+/** One message for each `[vars]` setting the Worker would refuse at run time (MCP_PROGRESS_SECONDS). */
+export function varsProblems(config: DeployConfig): string[] {
+  const seconds = config.vars.MCP_PROGRESS_SECONDS;
+  try {
+    progressEveryMs(seconds === undefined ? undefined : String(seconds));
+    return [];
+  } catch (error) {
+    return [`vars: ${error instanceof Error ? error.message : error}`];
+  }
 }

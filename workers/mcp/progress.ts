@@ -1,5 +1,6 @@
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
 
 /**
  * How often a long tool call reports progress when `MCP_PROGRESS_SECONDS` does not say. Clients
@@ -9,13 +10,25 @@ import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sd
  */
 export const PROGRESS_EVERY_MS = 10_000;
 
+const progressSecondsSchema = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(60, "past 60 s a client's default timeout ends the call first");
+
 /**
  * The progress interval `MCP_PROGRESS_SECONDS` (wrangler.toml `[vars]`) sets, in ms: a whole
- * number of seconds from 1 to 60; anything else gives {@link PROGRESS_EVERY_MS}.
+ * number of seconds from 1 to 60, or {@link PROGRESS_EVERY_MS} when it is unset or empty.
+ * @throws when it is set to anything else, naming the setting: a mistake is said, not ignored
  */
 export function progressEveryMs(seconds: string | undefined): number {
-  const parsed = Number(seconds);
-  return Number.isInteger(parsed) && parsed >= 1 && parsed <= 60 ? parsed * 1000 : PROGRESS_EVERY_MS;
+  if (seconds === undefined || seconds.trim() === "") return PROGRESS_EVERY_MS;
+  const parsed = progressSecondsSchema.safeParse(seconds);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => issue.message).join("; ");
+    throw new Error(`MCP_PROGRESS_SECONDS must be a whole number of seconds from 1 to 60 (${problems})`);
+  }
+  return parsed.data * 1000;
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
