@@ -112,11 +112,13 @@ export async function readHistory(
   if (diffAt === -1) return { commits };
   const status = Number(end[2]);
   const text = body.slice(diffAt + `\n${mark} diff\n`.length);
-  const diff = {
-    text: cleanDiff(text),
-    cut: status === SIGPIPE || new TextEncoder().encode(text).byteLength >= MAX_DIFF_BYTES,
-    ...(status !== 0 && status !== SIGPIPE ? { error: diffError(stderr) } : {}),
-  };
+  const cut = new TextEncoder().encode(text).byteLength >= MAX_DIFF_BYTES;
+  // head stops reading only once it has MAX_DIFF_BYTES, so git's SIGPIPE with less did not come
+  // from it: git died writing to the only program it starts here, the fetch of a missing old
+  // version, which had failed at once (a read has no network). Other times git says so itself.
+  const error =
+    status === SIGPIPE ? (cut ? undefined : OLD_VERSION_MISSING) : status !== 0 ? diffError(stderr) : undefined;
+  const diff = { text: cleanDiff(text), cut, ...(error && { error }) };
   return { commits, diff };
 }
 
@@ -166,10 +168,12 @@ export function parseLog(text: string, mark: string): HistoryCommit[] {
  */
 function diffError(stderr: string): string {
   const last = stderr.trim().split("\n").at(-1) ?? "";
-  if (/promisor remote|not allowed/.test(last))
-    return "it needs an old version of a file over 1 MB, which the sandbox does not keep (see the commit on GitHub).";
+  if (/promisor remote|not allowed/.test(last)) return OLD_VERSION_MISSING;
   return cleanLine(last || "git show failed", 500);
 }
+
+const OLD_VERSION_MISSING =
+  "it needs an old version of a file over 1 MB, which the sandbox does not keep (see the commit on GitHub).";
 
 /** A diff as the AI may read it: every line cleaned of control characters (the lines stay). */
 function cleanDiff(text: string): string {
