@@ -113,12 +113,9 @@ export async function readHistory(
   const status = Number(end[2]);
   const text = body.slice(diffAt + `\n${mark} diff\n`.length);
   const cut = new TextEncoder().encode(text).byteLength >= MAX_DIFF_BYTES;
-  // head stops reading only once it has MAX_DIFF_BYTES, so git's SIGPIPE with less did not come
-  // from it: git died writing to the only program it starts here, the fetch of a missing old
-  // version, which had failed at once (a read has no network). Other times git says so itself.
-  const error =
-    status === SIGPIPE ? (cut ? undefined : OLD_VERSION_MISSING) : status !== 0 ? diffError(stderr) : undefined;
-  const diff = { text: cleanDiff(text), cut, ...(error && { error }) };
+  // A SIGPIPE once head has all it keeps is head's cut; any other non-zero status is a failure.
+  const failed = status !== 0 && !(status === SIGPIPE && cut);
+  const diff = { text: cleanDiff(text), cut, ...(failed && { error: diffError(status, stderr) }) };
   return { commits, diff };
 }
 
@@ -166,7 +163,11 @@ export function parseLog(text: string, mark: string): HistoryCommit[] {
  * Why git show failed. The clone is partial (`CLONE_FILTER`): versions of files over 1 MB stay
  * on GitHub until checked out, and a read never fetches them.
  */
-function diffError(stderr: string): string {
+function diffError(status: number, stderr: string): string {
+  // head stops reading only once it has MAX_DIFF_BYTES, so git's SIGPIPE with less did not come
+  // from it: git died writing to the only program it starts here, the fetch of a missing old
+  // version, which had failed at once (a read has no network). Other times git says so itself.
+  if (status === SIGPIPE) return OLD_VERSION_MISSING;
   const last = stderr.trim().split("\n").at(-1) ?? "";
   if (/promisor remote|not allowed/.test(last)) return OLD_VERSION_MISSING;
   return cleanLine(last || "git show failed", 500);

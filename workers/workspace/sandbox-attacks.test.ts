@@ -3,6 +3,28 @@ import { holdClock, pastFreshness } from "../../tests/workerd/clock";
 import { connectedUser } from "../../tests/workerd/connected-user";
 import { GIT_EGRESS_HOST } from "../sandbox/git-egress";
 
+type Connected = Awaited<ReturnType<typeof connectedUser>>;
+
+/**
+ * What the hiding tests write (knowledge/new.md added, resources/context.md and
+ * resources/people.md appended "changed") is in `result`'s commit and on GitHub's branch.
+ */
+async function expectHiddenChangesPushed(
+  result: Awaited<ReturnType<Connected["workspace"]["bash"]>>,
+  control: Connected["control"],
+  repo: string,
+) {
+  if (!result.ran) throw new Error("the command did not run");
+  expect(result.commit?.files.sort()).toEqual([
+    "A\tknowledge/new.md",
+    "M\tresources/context.md",
+    "M\tresources/people.md",
+  ]);
+  expect(await control.readFile(repo, "knowledge/new.md")).toBe("new\n");
+  expect(await control.readFile(repo, "resources/context.md")).toMatch(/changed\n$/);
+  expect(await control.readFile(repo, "resources/people.md")).toMatch(/changed\n$/);
+}
+
 /**
  * A client with ctx:write (or an AI steered by a prompt injection in the memory) attacking its
  * own sandbox. Each ends with the next change pushed as usual; that no token reached any
@@ -113,15 +135,7 @@ describe("a hostile command", () => {
       comment: "Write notes",
     });
     expect(write).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
-    if (!write.ran) return;
-    expect(write.commit?.files.sort()).toEqual([
-      "A\tknowledge/new.md",
-      "M\tresources/context.md",
-      "M\tresources/people.md",
-    ]);
-    expect(await control.readFile(repo.full_name, "knowledge/new.md")).toBe("new\n");
-    expect(await control.readFile(repo.full_name, "resources/context.md")).toMatch(/changed\n$/);
-    expect(await control.readFile(repo.full_name, "resources/people.md")).toMatch(/changed\n$/);
+    await expectHiddenChangesPushed(write, control, repo.full_name);
   });
 
   it("hides its own changes from git as it makes them: they are committed and pushed in that very call", async () => {
@@ -138,13 +152,7 @@ describe("a hostile command", () => {
     });
     // git itself, as the command left it, shows nothing.
     expect(write).toMatchObject({ ran: true, exitCode: 0, stdout: { text: "0\n" }, publish: { state: "pushed" } });
-    if (!write.ran) return;
-    expect(write.commit?.files.sort()).toEqual([
-      "A\tknowledge/new.md",
-      "M\tresources/context.md",
-      "M\tresources/people.md",
-    ]);
-    expect(await control.readFile(repo.full_name, "knowledge/new.md")).toBe("new\n");
+    await expectHiddenChangesPushed(write, control, repo.full_name);
   });
 
   it("leaves nothing out without saying so: a file beside one named like it plus .git, a folder holding a .git", async () => {
