@@ -14,8 +14,16 @@ export default defineConfig({
       {
         extends: true,
         plugins: workerdPlugins(),
-        // The first request transforms every route module on demand, which takes seconds.
-        test: { name: "workers", include: ["app/**/*.test.{ts,tsx}", "workers/**/*.test.ts"], testTimeout: 30_000 },
+        test: {
+          name: "workers",
+          include: ["app/**/*.test.{ts,tsx}", "workers/**/*.test.ts"],
+          // One workerd per worker for all its files, not one per file: each new one costs a
+          // process and the first request's load of every route module, seconds on a small
+          // machine. The files then share modules and Durable Object namespaces, never a user: each
+          // makes its own.
+          isolate: false,
+          testTimeout: 30_000,
+        },
       },
       {
         extends: true,
