@@ -215,7 +215,8 @@ describe("confinement", () => {
       const reply = await host.exec("confined", {
         command: [
           "echo mine > mine.txt && cat mine.txt",
-          'ls "$(dirname "$PWD")"',
+          // Not the other sandboxes, nor the root's mount tables (.confinement).
+          'ls -A "$(dirname "$PWD")"',
           "cat ../neighbour/private.txt 2>&1 | grep -c 'No such file'",
           `ls ${JSON.stringify(host.parentDir)}`,
           `ls -A ${JSON.stringify(process.cwd())} | wc -l`,
@@ -235,6 +236,24 @@ describe("confinement", () => {
       // Our own (online) steps are not confined: they run none of a command's code.
       const ours = await host.exec("confined", { command: "ls .. | grep -c neighbour" });
       expect(ours.body.stdout).toBe("1\n");
+    },
+  );
+
+  it.runIf(commandNamespaces().confined)(
+    "confines as well under a folder whose name holds a space, a tab, a newline and a backslash",
+    async () => {
+      const odd = await startTestHost({ parentPrefix: "ctx4 odd\tname\n\\" });
+      try {
+        await odd.exec("neighbour", { command: "echo private > private.txt" });
+        const reply = await odd.exec("confined", {
+          command: 'echo mine > mine.txt && cat mine.txt; ls ..; ls -A "$(dirname "$(dirname "$PWD")")"',
+          offline: true,
+        });
+        expect(reply.body).toMatchObject({ exitCode: 0, stdout: "mine\nconfined\nroot\n" });
+        expect(readFileSync(join(odd.rootDir, "confined", "mine.txt"), "utf8")).toBe("mine\n");
+      } finally {
+        await odd.stop();
+      }
     },
   );
 });

@@ -1,6 +1,9 @@
 import { existsSync } from "node:fs";
 import { lstat, mkdir, realpath, rm, stat } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+
+/** The root's folder of mount tables (see confinementTable). */
+const TABLES_FOLDER = ".confinement";
 
 /** A request the caller got wrong: the server answers it with 400 and this message. */
 export class BadRequestError extends Error {}
@@ -16,7 +19,8 @@ export class SandboxDirs {
     /**
      * What a command must not see (where the host can hide it): the folder holding the sandbox
      * root (the local stack's data: keys, database, the emulators' state) and the project
-     * checkout the host runs in (`.dev.vars`). Only folders two levels deep or more, never `/`.
+     * checkout the host runs in (`.dev.vars`), only where two levels deep or more, never `/`;
+     * and the root's mount tables (confinementTable) where the first does not hide them.
      */
     readonly hidden: string[],
   ) {}
@@ -31,7 +35,11 @@ export class SandboxDirs {
     );
     // A folder inside another one to hide is hidden with it (and could not be mounted over then).
     const hidden = candidates.filter((dir) => !candidates.some((outer) => dir.startsWith(outer + sep)));
-    return new SandboxDirs(root, hidden);
+    // The mount tables must never be a command's to read or change: hidden with the root's
+    // parent, or on their own where that is too near `/` to hide.
+    const tables = join(root, TABLES_FOLDER);
+    const tablesHidden = hidden.some((dir) => tables.startsWith(dir + sep));
+    return new SandboxDirs(root, tablesHidden ? hidden : [...hidden, tables]);
   }
 
   private pathOf(id: string): string {
@@ -69,6 +77,15 @@ export class SandboxDirs {
     }
     if (!(await stat(real)).isDirectory()) throw new BadRequestError("cwd is not a directory");
     return real;
+  }
+
+  /**
+   * Where the sandbox's mount table for confined commands is kept (run-command.ts): in the root
+   * but outside every sandbox (an id starts with a letter or digit), in a folder `hidden`
+   * covers, so no command can read or change one.
+   */
+  confinementTable(id: string): string {
+    return join(this.root, TABLES_FOLDER, `${basename(this.pathOf(id))}.fstab`);
   }
 
   /** Removes the sandbox and everything in it; a missing one is already removed. */

@@ -53,7 +53,9 @@ export class Sandboxes {
       maxOutputBytes: request.maxOutputBytes,
       offline: request.offline,
       // A command (offline) sees its own sandbox only; our own sync steps need not pay for that.
-      confine: request.offline ? { own: dir, hide: this.dirs.hidden } : undefined,
+      confine: request.offline
+        ? { own: dir, hide: this.dirs.hidden, fstab: this.dirs.confinementTable(id) }
+        : undefined,
       namespaces: this.namespaces,
     });
     const ofSandbox = this.running.get(id) ?? new Set();

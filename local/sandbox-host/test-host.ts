@@ -19,10 +19,11 @@ export type SendOptions = { body?: unknown; headers?: Record<string, string>; si
  * node:http rather than fetch: the tests need exact paths (fetch would resolve `..` and
  * `%2e%2e`) and their own Host header.
  */
-export async function startTestHost(options: { namespaces?: boolean } = {}) {
-  const parentDir = mkdtempSync(join(tmpdir(), "ctx4-sandbox-host-"));
+export async function startTestHost(options: { namespaces?: boolean; parentPrefix?: string } = {}) {
+  const { parentPrefix = "ctx4-sandbox-host-", ...hostOptions } = options;
+  const parentDir = mkdtempSync(join(tmpdir(), parentPrefix));
   const rootDir = join(parentDir, "root");
-  const host = await startSandboxHost({ port: 0, rootDir, localSecret: TEST_SECRET, ...options });
+  const host = await startSandboxHost({ port: 0, rootDir, localSecret: TEST_SECRET, ...hostOptions });
   const { port } = new URL(host.url);
 
   const send = <T = { error?: string }>(method: string, path: string, options: SendOptions = {}) =>
