@@ -240,6 +240,16 @@ describe("confinement", () => {
   );
 
   it.runIf(commandNamespaces().confined)(
+    "confines the first commands of a sandbox run at once, each of them",
+    async () => {
+      const replies = await Promise.all(
+        Array.from({ length: 8 }, () => host.exec("at-once", { command: 'ls -A "$(dirname "$PWD")"', offline: true })),
+      );
+      expect(replies.map((reply) => reply.body.stdout)).toEqual(Array(8).fill("at-once\n"));
+    },
+  );
+
+  it.runIf(commandNamespaces().confined)(
     "confines as well under a folder whose name holds a space, a tab, a newline and a backslash",
     async () => {
       const odd = await startTestHost({ parentPrefix: "ctx4 odd\tname\n\\" });

@@ -1,5 +1,15 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { CappedCollector, type CappedOutput } from "./capped-output";
@@ -103,7 +113,7 @@ exec unshare --user --map-root-user --mount bash --noprofile --norc -c "$3"
  * its own path, the mount point made first (`X-mount.mkdir`, mount(8)). Paths are escaped as
  * fstab(5) asks: space, tab, newline and backslash as octal.
  */
-export function confinementTable(own: string, hide: string[]): string {
+function confinementTable(own: string, hide: string[]): string {
   const field = (path: string) =>
     path.replace(/[\\ \t\n]/g, (char) => `\\${char.charCodeAt(0).toString(8).padStart(3, "0")}`);
   return [
@@ -114,12 +124,17 @@ export function confinementTable(own: string, hide: string[]): string {
     .concat("\n");
 }
 
-/** Writes the sandbox's table to `file` unless it already holds it. */
+/**
+ * Writes the sandbox's table to `file` unless it already holds it: whole, by a rename, so that
+ * a mount reading it for another exec of the sandbox never sees half of it.
+ */
 function writeConfinementTable(file: string, table: string) {
   const held = existsSync(file) ? readFileSync(file, "utf8") : undefined;
   if (held === table) return;
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, table, { mode: 0o600 });
+  const written = `${file}.${randomUUID()}`;
+  writeFileSync(written, table, { mode: 0o600 });
+  renameSync(written, file);
 }
 
 /** Whether CONFINE_SCRIPT works under `wrapper` here: tried once on a throw-away folder. */

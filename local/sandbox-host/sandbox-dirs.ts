@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { lstat, mkdir, realpath, rm, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
-/** The root's folder of mount tables (see confinementTable). */
+/** The root's folder of mount tables (see confinementTableFile). */
 const TABLES_FOLDER = ".confinement";
 
 /** A request the caller got wrong: the server answers it with 400 and this message. */
@@ -20,7 +20,7 @@ export class SandboxDirs {
      * What a command must not see (where the host can hide it): the folder holding the sandbox
      * root (the local stack's data: keys, database, the emulators' state) and the project
      * checkout the host runs in (`.dev.vars`), only where two levels deep or more, never `/`;
-     * and the root's mount tables (confinementTable) where the first does not hide them.
+     * and the root's mount tables (confinementTableFile) where the first does not hide them.
      */
     readonly hidden: string[],
   ) {}
@@ -84,7 +84,7 @@ export class SandboxDirs {
    * but outside every sandbox (an id starts with a letter or digit), in a folder `hidden`
    * covers, so no command can read or change one.
    */
-  confinementTable(id: string): string {
+  confinementTableFile(id: string): string {
     return join(this.root, TABLES_FOLDER, `${basename(this.pathOf(id))}.fstab`);
   }
 

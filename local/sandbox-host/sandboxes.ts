@@ -54,7 +54,7 @@ export class Sandboxes {
       offline: request.offline,
       // A command (offline) sees its own sandbox only; our own sync steps need not pay for that.
       confine: request.offline
-        ? { own: dir, hide: this.dirs.hidden, fstab: this.dirs.confinementTable(id) }
+        ? { own: dir, hide: this.dirs.hidden, fstab: this.dirs.confinementTableFile(id) }
         : undefined,
       namespaces: this.namespaces,
     });
