@@ -11,6 +11,9 @@ const TEST_SITE = "http://localhost";
  * fails if one did.
  */
 export default async function setup(project: TestProject) {
+  // The projects inherit this file from the root config (`extends: true`), and the values the
+  // root project provides too: one stack serves them all, started by the root.
+  if (!project.isRootProject()) return;
   const services = await startLocalServices(TEST_SITE, { webhooks: false });
   project.provide("stack", {
     runId: crypto.randomUUID(),
