@@ -22,12 +22,34 @@ import { type BashOutcome, REMOTE_FRESH_MS } from "./workspace";
  * - nothing fails while GitHub is reachable, and a suspension the tools meet shows on the
  *   dashboard.
  *
- * CI runs {@link CI_SEEDS} of {@link CI_STEPS} steps; `npm run test:model -- --seeds N` more.
+ * CI runs {@link CI_SEEDS} of {@link CI_STEPS} steps and the sequences in {@link FOUND};
+ * `npm run test:model -- --seeds N` more.
  * A failure prints the seed, fast-check's replay path and the shrunk list of steps.
  */
 
 const CI_SEEDS = [1, 2, 3];
 const CI_STEPS = 12;
+/**
+ * Sequences a run of more seeds once failed on, as fast-check shrank them; CI replays each. A
+ * null is a step left out: it keeps the later steps' indexes, which the content they write carries.
+ */
+const FOUND: { seed: number; why: string; steps: (Step | null)[] }[] = [
+  {
+    seed: 160191428,
+    why: "a failed push's change, set aside before a later rename wrote over its path",
+    steps: [
+      null,
+      { kind: "write", path: "notes/b.md", way: "plain" },
+      null,
+      { kind: "web", path: "a.md" },
+      { kind: "suspend", restoreAfter: 2 },
+      null,
+      { kind: "write", path: "a.md", way: "plain" },
+      { kind: "web", path: "a.md" },
+      { kind: "rename", from: "notes/b.md", to: "a.md" },
+    ],
+  },
+];
 /** How long fast-check may spend shrinking a failing sequence (every try is a fresh run). */
 const SHRINK_BUDGET_MS = 240_000;
 
@@ -331,26 +353,38 @@ async function runSequence(steps: (Step | null)[]): Promise<void> {
     for (const [path, accepted] of changes) model.pending.push({ path, accepted, step: index });
     /** Where each change of this step landed on the branch: its own path, or where a rename took it. */
     const landedAt = new Map<string, string>();
-    /** Paths a newer change landed on: an older one to the same path was written over, not lost, if it reached the branch. */
-    const overwritten = new Set<string>();
+    /** Paths a newer change landed on: an older one to the same path was written over there. */
+    const landedPaths = new Set<string>();
+    /** Paths a newer change reached GitHub on, on the branch or set aside. */
+    const keptPaths = new Set<string>();
+    /** The commits of the branch and of the side branches named: where a change written over may be. */
+    let reachable: string[] | undefined;
+    const reachableCommits = async () => {
+      if (!reachable) {
+        const onSides = await Promise.all(sides.map((side) => control.commits(full, side, 100)));
+        reachable = [...new Set([...history, ...onSides.flat().map((commit) => commit.sha)])];
+      }
+      return reachable;
+    };
     const unconfirmed: Model["pending"] = [];
     for (const change of model.pending.toReversed()) {
       const { path, accepted } = change;
-      if (overwritten.has(path)) {
-        if (!(await someAsync(history, async (sha) => accepted.includes(await readAt(sha, path)))))
-          unconfirmed.unshift(change);
-        continue;
-      }
-      const at = [path, ...renamesOf(path, model.renamed)].find((candidate) =>
-        accepted.includes(onBranch.get(candidate as Path) ?? null),
-      );
-      const setAside = !at && (await someAsync(sides, async (side) => accepted.includes(await readAt(side, path))));
+      const holds = async (ref: string) => accepted.includes(await readAt(ref, path));
+      const at = landedPaths.has(path)
+        ? undefined
+        : [path, ...renamesOf(path, model.renamed)].find((candidate) =>
+            accepted.includes(onBranch.get(candidate as Path) ?? null),
+          );
       if (at) {
         if (change.step === index) landedAt.set(path, at);
         model.files.set(at, onBranch.get(at as Path) ?? null);
-        overwritten.add(path);
+        landedPaths.add(path);
+        keptPaths.add(path);
+      } else if (await someAsync(sides, holds)) {
+        keptPaths.add(path);
+      } else if (!keptPaths.has(path) || !(await someAsync(await reachableCommits(), holds))) {
+        unconfirmed.unshift(change);
       }
-      if (!at && !setAside) unconfirmed.unshift(change);
     }
     model.pending = unconfirmed;
     if (step.kind === "rename" && landedAt.get(step.to) === step.to) model.renamed.set(step.from, step.to);
@@ -444,14 +478,14 @@ async function someAsync<T>(items: T[], test: (item: T) => Promise<boolean>): Pr
   return false;
 }
 
-/** The seeds and steps of this run: CI's fixed set, or what `npm run test:model` provided. */
-function plan(): { seeds: number[]; steps: number; path?: string } {
+/** The seeds and steps of this run: CI's fixed set and {@link FOUND}, or what `npm run test:model` provided. */
+function plan(): { seeds: number[]; steps: number; path?: string; found: typeof FOUND } {
   const asked = inject("modelTest");
-  return asked ?? { seeds: CI_SEEDS, steps: CI_STEPS };
+  return asked ? { ...asked, found: [] } : { seeds: CI_SEEDS, steps: CI_STEPS, found: FOUND };
 }
 
 describe("git sync under random sequences of AI, web and platform steps (model test)", () => {
-  const { seeds, steps, path } = plan();
+  const { seeds, steps, path, found: replays } = plan();
   for (const seed of seeds) {
     it(
       `holds for seed ${seed} (${steps} steps)`,
@@ -465,6 +499,13 @@ describe("git sync under random sequences of AI, web and platform steps (model t
         });
       },
       SHRINK_BUDGET_MS + steps * 60_000,
+    );
+  }
+  for (const found of replays) {
+    it(
+      `holds for the steps seed ${found.seed} shrank to: ${found.why}`,
+      () => runSequence(found.steps),
+      found.steps.length * 60_000,
     );
   }
 });
