@@ -391,19 +391,29 @@ const pingAndExecs = async (person: Person, execs: number) => {
   for (let exec = 0; exec < execs; exec += 1) await person.onHost("true");
 };
 
+/**
+ * The read tools against their floors: one MCP ping (the call's own round trip to the person's
+ * object: same token check, same hop, same SDK dispatch), then the bare command it comes down
+ * to, sent straight to the sandbox host in the same clone (issue 18: "against one ping plus the
+ * same exec").
+ */
 const readFigures = (person: Person) => {
   const readPath = person.paths.find((path) => path.startsWith("knowledge/")) ?? "README.md";
+  const pingAnd = (command: string) => async () => {
+    await person.client.ping();
+    await person.onHost(command);
+  };
   return {
     search: {
       a: () => callTool(person.client, "ctx_search", { query: NEEDLE }),
-      floor: () => person.onHost(`git grep -n -I -F -e ${NEEDLE}`),
+      floor: pingAnd(`git grep -n -I -F -e ${NEEDLE}`),
     },
     read: {
       readPath,
       a: () => callTool(person.client, "ctx_read", { path: readPath }),
-      floor: () => person.onHost(`cat -- '${readPath}'`),
+      floor: pingAnd(`cat -- '${readPath}'`),
     },
-    resources: { a: () => person.client.listResources(), floor: () => person.onHost("git ls-files") },
+    resources: { a: () => person.client.listResources(), floor: pingAnd("git ls-files") },
   };
 };
 
@@ -478,19 +488,19 @@ async function mainPart() {
   log(`reads: ${options.calls} rounds each`);
   results.push({
     label: `ctx_search "${NEEDLE}"`,
-    floorLabel: "git grep",
+    floorLabel: "ping + git grep",
     goal: "median ≤1.5x",
     ...(await interleaved(options.calls, reads.search.a, reads.search.floor)),
   });
   results.push({
     label: `ctx_read (${reads.read.readPath})`,
-    floorLabel: "cat",
+    floorLabel: "ping + cat",
     goal: "median ≤1.2x",
     ...(await interleaved(options.calls, reads.read.a, reads.read.floor)),
   });
   results.push({
     label: "resources/list, first page",
-    floorLabel: "git ls-files",
+    floorLabel: "ping + git ls-files",
     goal: "median ≤1.5x",
     ...(await interleaved(options.calls, reads.resources.a, reads.resources.floor)),
   });
@@ -573,8 +583,8 @@ async function growthPart() {
         "cold first call (git clone, ratio)",
         "first call's requests: GitHub / sandbox",
         "ctx_instructions median / p99",
-        "ctx_search (git grep, ratio)",
-        "resources/list (git ls-files, ratio)",
+        "ctx_search (ping + git grep, ratio)",
+        "resources/list (ping + git ls-files, ratio)",
       ],
       rows,
     ),
@@ -664,7 +674,7 @@ console.log(
   [
     ...report,
     "",
-    `Floors: cold, a plain \`git clone\` of the same repo in a fresh sandbox through the same egress relay and the Worker's git route code, with the person's token; session start, three MCP pings on an open session (same token check, same hop to the person's object, same SDK dispatch); warm ctx_bash, one ping then \`true\` sent straight to the sandbox host in the same clone, offline as ctx_bash runs it; ctx_search, a bare \`git grep -n -I -F\`; ctx_read, a bare \`cat\`; resources/list, a bare \`git ls-files\`, each sent straight to the sandbox host in the same clone.`,
+    `Floors: cold, a plain \`git clone\` of the same repo in a fresh sandbox through the same egress relay and the Worker's git route code, with the person's token; session start, three MCP pings on an open session (same token check, same hop to the person's object, same SDK dispatch); warm ctx_bash, one ping then \`true\` sent straight to the sandbox host in the same clone, offline as ctx_bash runs it; ctx_search, ctx_read and resources/list, one ping then a bare \`git grep -n -I -F\`, \`cat\` or \`git ls-files\` sent straight to the sandbox host in the same clone.`,
     `Postgres over the whole run: ${database.counter?.counts().statements} statements on ${database.counter?.counts().connections} connections.`,
     `Ran ${seconds(startedAt)}; load average at the end ${loadavg()
       .map((value) => value.toFixed(2))
