@@ -1,4 +1,5 @@
 import { startLocalServices } from "./local-services";
+import type { TestStack } from "./provided-context";
 
 /**
  * The test run's local stack in a process of its own, started by `tests/global-setup.ts`.
@@ -18,7 +19,7 @@ process.stdout.write(
     mailboxUrl: services.auth.mailboxUrl,
     githubUrl: services.github.url,
     workerVars: services.workerVars,
-  })}\n`,
+  } satisfies Omit<TestStack, "runId" | "site">)}\n`,
 );
 let stopping = false;
 async function stop() {
