@@ -15,7 +15,7 @@ import { execOnHost } from "./sandbox-host-exec";
 import { ms, ratio, summarise, table } from "./stats";
 
 /**
- * Benchmarks over real HTTP against the built Worker on wrangler's dev server and the local stack
+ * Benchmarks over real HTTP against the built Worker (served as `npm run preview` serves it) and the local stack
  * (as `npm run preview` serves it), with the official MCP SDK client (issues 15 and 18):
  *
  *   npm run bench [-- --calls 100 --files 5000 --megabytes 50 --cold 3 --growth-calls 20 --growth 1000x500 --users 32 --rounds 10 --parts main,growth,users]
@@ -244,7 +244,7 @@ const memoryLabel = (scale: MemoryScale) =>
   `${scale.files.toLocaleString("en")} files, ${scale.megabytes === 0 ? "notes only" : `${scale.megabytes} MB`}`;
 
 const startedAt = performance.now();
-log(`building the Worker and starting the local stack on wrangler's dev server (${cpus().length} CPUs)`);
+log(`building the Worker and starting the local stack (${cpus().length} CPUs)`);
 const database: { counter?: Awaited<ReturnType<typeof startQueryCounter>> } = {};
 const stack = await startWorkerStack(crypto.randomUUID(), {
   databaseVia: async (url) => {
@@ -515,7 +515,7 @@ async function mainPart() {
 
   report.push(
     "",
-    `== main: over real HTTP (the built Worker on wrangler's dev server, inspector off), ${options.calls} interleaved calls each (cold: ${options.cold} new people), a memory of ${memoryLabel(scale)}`,
+    `== main: over real HTTP (the built Worker on workerd as npm run preview serves it: no dev proxy, no inspector), ${options.calls} interleaved calls each (cold: ${options.cold} new people), a memory of ${memoryLabel(scale)}`,
     table(["figure", "median / p99 / mean", "floor: median / p99 / mean", "ratio", "goal"], figureRows(results)),
     "",
     `== ${COUNTED_CALLS} warm ctx_bash "true" calls in a row (${(countedMs / 1000).toFixed(1)} s), counted at the doors (goals: Postgres 0, token mints ≤1)`,

@@ -10,8 +10,8 @@ import { watchStarter } from "./starter-watch";
 /**
  * `npm run dev`: the whole product on this machine, offline. Embedded Postgres (unless
  * DATABASE_URL), the Supabase Auth emulator with its mailbox, the GitHub emulator, the
- * sandbox host, and the app under Vite. `--preview` serves the built Worker on wrangler's dev
- * server instead (serve-built-worker.ts). Ctrl-C, or any piece dying, stops everything; so
+ * sandbox host, and the app under Vite. `--preview` serves the built Worker on workerd
+ * instead (serve-built-worker.ts). Ctrl-C, or any piece dying, stops everything; so
  * does this process dying, even by SIGKILL: each piece runs tethered to it (local/tether.ts);
  * and so does npm dying, which the shell and tsx between npm and us outlive
  * (local/starter-watch.ts).

@@ -1,30 +1,34 @@
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { unstable_startWorker } from "wrangler";
+import { dirname, join } from "node:path";
+import { parseArgs, parseEnv } from "node:util";
+import { Log, LogLevel, Miniflare, type ModuleRule } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { z } from "zod";
 
 /**
- * Serves the built Worker (`npm run build`'s output, found as `wrangler dev` finds it) as
- * `wrangler dev` does, through wrangler's own `startWorker`, but with its inspector off:
+ * Serves the built Worker (`npm run build`'s output) on workerd through Miniflare, with the
+ * options wrangler itself derives from the build's `wrangler.json` (its
+ * `unstable_getMiniflareWorkerOptions`): the runtime, bindings, assets and local storage of
+ * `wrangler dev`, without its dev proxy or inspector:
  *
  *   tsx local/serve-built-worker.ts --port 8787 [--env-file F] [--persist-to DIR]
  *
- * Why not `wrangler dev` itself: its CLI always starts the inspector, and wrangler's inspector
- * proxy enables the runtime's Network domain and sends every inspector event to wrangler's
- * Node process as an HTTP request of its own (InspectorProxyWorker's `sendDebugLog`): one per
- * chunk of every `fetch` the Worker makes. A first clone of a 231 MiB memory made 20,000 such
- * sockets in 25 s, workerd ran out of file descriptors ("Too many open files") and the clone
- * never finished; every small call paid for them too (README, Decisions).
- * Prints `Ready on <url>` once it answers; stops on SIGINT or SIGTERM. It never reloads: rebuild,
- * then start it again. It serves a copy of `build/` taken at its start, so a rebuild under it
- * (another test run, `npm run bench`, `npm run preview`) changes nothing it serves: wrangler
- * watches the assets folder whatever `watch` says (its BundlerController) and reloads the
- * Worker when a file there changes, which answered the POSTs in flight with 503 "Your worker
- * restarted mid-request" and could leave the server answering nothing. Local state stays in
- * `.wrangler/state` (from where it is started, the project's root under npm) unless
- * `--persist-to` says otherwise, as `wrangler dev` keeps it.
+ * Why not `wrangler dev` (or wrangler's `startWorker`): both put wrangler's ProxyWorker in
+ * front of the Worker, a second workerd that forwards each request over a pooled keep-alive
+ * connection. The Worker's server closes a connection idle for 5 s, the proxy may pick it at
+ * that moment, and the proxy then answers a POST with 503 "Your worker restarted
+ * mid-request" though nothing restarted (cloudflare/workers-sdk#14641; upstream retries only
+ * GET and HEAD): under 32 people at once, up to 5 MCP calls of a bench run failed so. Its CLI
+ * also always starts the inspector, whose proxy sent every inspector event to wrangler's
+ * Node process as an HTTP request of its own: a first clone of a 231 MiB memory made 20,000
+ * such sockets in 25 s and workerd ran out of file descriptors (README, Decisions).
+ * Variables come from `--env-file`, or else from the build's `.dev.vars` (the Cloudflare Vite
+ * plugin copies it there), as `wrangler dev` takes them. Prints `Ready on <url>` once it
+ * answers; stops on SIGINT or SIGTERM. It serves a copy of `build/` taken at its start, so a rebuild under it
+ * (another test run, `npm run bench`, `npm run preview`) changes nothing it serves. Local
+ * state stays in `.wrangler/state` (from where it is started, the project's root under npm)
+ * unless `--persist-to` says otherwise, as `wrangler dev` keeps it.
  */
 const options = z
   .object({
@@ -44,29 +48,55 @@ const options = z
     }).values,
   );
 
-// It serves the build it started with: every build rewrites build/server/wrangler.json, and
-// wrangler reloads the Worker when it sees its config file change (its ConfigController).
-process.env.WRANGLER_CI_DISABLE_CONFIG_WATCHING = "true";
 const snapshot = mkdtempSync(join(tmpdir(), "ctx4-built-worker-"));
 const removeSnapshot = () => rmSync(snapshot, { recursive: true, force: true });
 process.once("exit", removeSnapshot);
 cpSync("build", snapshot, { recursive: true });
-const worker = await unstable_startWorker({
-  config: join(snapshot, "server", "wrangler.json"),
-  envFiles: options["env-file"] ? [options["env-file"]] : undefined,
-  dev: {
-    remote: false,
-    inspector: false,
-    watch: false,
-    enableContainers: false,
-    server: { hostname: options.ip, port: options.port },
-    // The copy's own folder would be gone at the next start.
-    persist: options["persist-to"] ?? ".wrangler/state",
-  },
+const config = join(snapshot, "server", "wrangler.json");
+const { workerOptions, main } = unstable_getMiniflareWorkerOptions(config, undefined, {
+  overrides: { enableContainers: false },
 });
-await worker.ready;
-console.log(`Ready on ${await worker.url}`);
+if (!main) throw new Error(`${config} names no main module`);
+// As `wrangler dev` takes them: from the env file given, or else the build's `.dev.vars`.
+const envFile = options["env-file"] ?? join(dirname(config), ".dev.vars");
+const vars = existsSync(envFile) ? parseEnv(readFileSync(envFile, "utf8")) : {};
+const worker = new Miniflare({
+  ...workerOptions,
+  name: "ctx4-ai",
+  modulesRoot: dirname(main),
+  modules: moduleFiles(dirname(main), main, workerOptions.modulesRules ?? []),
+  bindings: { ...workerOptions.bindings, ...vars },
+  host: options.ip,
+  port: options.port,
+  // We are offline by design: no download of Cloudflare's request metadata.
+  cf: false,
+  defaultPersistRoot: options["persist-to"] ?? ".wrangler/state",
+  log: new Log(LogLevel.INFO),
+});
+console.log(`Ready on ${await worker.ready}`);
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(signal, () => {
     worker.dispose().finally(() => process.exit(0));
   });
+
+/**
+ * Every file under `root` a rule of the build's config matches, the entry `main` first, as
+ * wrangler collects a `no_bundle` build's modules (its `find_additional_modules`): the server
+ * build imports its chunks with `import()`, which Miniflare cannot follow by itself. Each of
+ * the rules' globs names one extension, in any folder.
+ */
+function moduleFiles(root: string, main: string, rules: ModuleRule[]) {
+  const types = new Map<string, ModuleRule["type"]>();
+  for (const rule of rules)
+    for (const glob of rule.include) {
+      const extension = /^\*\*\/\*(\.[\w.?]+)$/.exec(glob)?.[1];
+      if (!extension) throw new Error(`unexpected module rule ${glob} in the build's config`);
+      if (!types.has(extension)) types.set(extension, rule.type);
+    }
+  const files = readdirSync(root, { recursive: true, encoding: "utf8" }).map((file) => join(root, file));
+  const modules = files.flatMap((path) => {
+    const type = [...types].find(([extension]) => path.endsWith(extension))?.[1];
+    return type && path !== main ? [{ type, path }] : [];
+  });
+  return [{ type: "ESModule" as const, path: main }, ...modules];
+}

@@ -9,7 +9,7 @@ import { startLocalServices } from "./local-services";
 
 /**
  * The whole product over real HTTP, for end-to-end journeys and the HTTP benchmarks: the built
- * Worker on wrangler's dev server (`local/serve-built-worker.ts`, as `npm run preview` serves
+ * Worker on workerd (`local/serve-built-worker.ts`, as `npm run preview` serves
  * it), a fresh database, and the emulators and sandbox host, all on free ports with fresh
  * secrets. Nothing of the developer's `.dev.vars` or `.data/` is read or written.
  * @param buildId marks the one build that stacks sharing it serve (see buildOnce): the test
