@@ -15,8 +15,8 @@ import { execOnHost } from "./sandbox-host-exec";
 import { ms, ratio, summarise, table } from "./stats";
 
 /**
- * Benchmarks over real HTTP against the built Worker (served as `npm run preview` serves it) and the local stack
- * (as `npm run preview` serves it), with the official MCP SDK client (issues 15 and 18):
+ * Benchmarks over real HTTP against the built Worker and the local stack (as `npm run preview`
+ * serves them), with the official MCP SDK client (issues 15 and 18):
  *
  *   npm run bench [-- --calls 100 --files 5000 --megabytes 50 --cold 3 --growth-calls 20 --growth 1000x500 --users 32 --rounds 10 --parts main,growth,users]
  *

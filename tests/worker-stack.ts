@@ -54,7 +54,6 @@ export async function startWorkerStack(
         CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: options.databaseVia
           ? await options.databaseVia(services.databaseUrl)
           : services.databaseUrl,
-        CLOUDFLARE_CF_FETCH_ENABLED: "false",
         CI: "true",
       },
       stdio: ["ignore", "pipe", "pipe"],
