@@ -385,35 +385,33 @@ const threePings = async (person: Person) => {
 /** A warm `ctx_bash "true"`: the command and the sync after it, with nothing to push. */
 const warmCall = (person: Person) => callTool(person.client, "ctx_bash", { command: "true" });
 
-/** A warm call's floor: one ping, then `execs` bare `true`s sent straight to the sandbox host in the person's clone. */
-const pingAndExecs = async (person: Person, execs: number) => {
+/**
+ * A call's floor: one MCP ping (the call's own round trip to the person's object: same token
+ * check, same hop, same SDK dispatch), then each of `commands`, bare, sent straight to the
+ * sandbox host in the person's clone.
+ */
+const pingThen = async (person: Person, ...commands: string[]) => {
   await person.client.ping();
-  for (let exec = 0; exec < execs; exec += 1) await person.onHost("true");
+  for (const command of commands) await person.onHost(command);
 };
 
 /**
- * The read tools against their floors: one MCP ping (the call's own round trip to the person's
- * object: same token check, same hop, same SDK dispatch), then the bare command it comes down
- * to, sent straight to the sandbox host in the same clone (issue 18: "against one ping plus the
- * same exec").
+ * The read tools against their floors: a ping, then the bare command each comes down to (issue
+ * 18: "against one ping plus the same exec").
  */
 const readFigures = (person: Person) => {
   const readPath = person.paths.find((path) => path.startsWith("knowledge/")) ?? "README.md";
-  const pingAnd = (command: string) => async () => {
-    await person.client.ping();
-    await person.onHost(command);
-  };
   return {
     search: {
       a: () => callTool(person.client, "ctx_search", { query: NEEDLE }),
-      floor: pingAnd(`git grep -n -I -F -e ${NEEDLE}`),
+      floor: () => pingThen(person, `git grep -n -I -F -e ${NEEDLE}`),
     },
     read: {
       readPath,
       a: () => callTool(person.client, "ctx_read", { path: readPath }),
-      floor: pingAnd(`cat -- '${readPath}'`),
+      floor: () => pingThen(person, `cat -- '${readPath}'`),
     },
-    resources: { a: () => person.client.listResources(), floor: pingAnd("git ls-files") },
+    resources: { a: () => person.client.listResources(), floor: () => pingThen(person, "git ls-files") },
   };
 };
 
@@ -468,7 +466,7 @@ async function mainPart() {
     ...(await interleaved(
       options.calls,
       () => warmCall(person),
-      () => pingAndExecs(person, 1),
+      () => pingThen(person, "true"),
     )),
   });
   // The tool makes two sandbox round trips, the command and the sync after it (which must
@@ -480,7 +478,7 @@ async function mainPart() {
     ...(await interleaved(
       options.calls,
       () => warmCall(person),
-      () => pingAndExecs(person, 2),
+      () => pingThen(person, "true", "true"),
     )),
   });
 
@@ -637,7 +635,7 @@ async function usersPart() {
           return undefined;
         }),
         await phase(level, "ping + exec", async (person) => {
-          await pingAndExecs(person, 1);
+          await pingThen(person, "true");
           return undefined;
         }),
       ],

@@ -25,10 +25,10 @@ import { z } from "zod";
  * such sockets in 25 s and workerd ran out of file descriptors (README, Decisions).
  * Variables come from `--env-file`, or else from the build's `.dev.vars` (the Cloudflare Vite
  * plugin copies it there), as `wrangler dev` takes them. Prints `Ready on <url>` once it
- * answers; stops on SIGINT or SIGTERM. It serves a copy of `build/` taken at its start, so a rebuild under it
- * (another test run, `npm run bench`, `npm run preview`) changes nothing it serves. Local
- * state stays in `.wrangler/state` (from where it is started, the project's root under npm)
- * unless `--persist-to` says otherwise, as `wrangler dev` keeps it.
+ * answers; stops on SIGINT or SIGTERM. It serves a copy of `build/` taken at its start, so a
+ * rebuild under it (another test run, `npm run bench`, `npm run preview`) changes nothing it
+ * serves. Local state stays in `.wrangler/state` (from where it is started, the project's root
+ * under npm) unless `--persist-to` says otherwise, as `wrangler dev` keeps it.
  */
 const options = z
   .object({
