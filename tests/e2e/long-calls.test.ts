@@ -40,7 +40,7 @@ class Network {
   readonly gets: { status: number; lastEventId: string | null; at: number }[] = [];
   /** Resolves when the POST stream of the latest tool call ends. */
   callStreamEnded: Promise<void> = Promise.resolve();
-  #cut: (() => void) | undefined;
+  #current: Watched | undefined;
   #held: Promise<void> | undefined;
 
   readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -56,14 +56,21 @@ class Network {
     }
     if (!response.body || !response.headers.get("content-type")?.startsWith("text/event-stream")) return response;
     const watched = watch(response.body);
-    if (method === "GET") this.#cut = watched.cut;
+    if (method === "GET") this.#current = watched;
     if (method === "POST" && String(init?.body).includes('"tools/call"')) this.callStreamEnded = watched.ended;
     return new Response(watched.body, { status: response.status, headers: response.headers });
   };
 
-  /** Drops the open GET stream, as a lost connection does. */
-  cutGetStream(): number {
-    this.#cut?.();
+  /**
+   * Drops the open GET stream, as a lost connection does, once the client holds its cursor (the
+   * id of an event it read); returns when it dropped, in ms since the epoch. A drop before that
+   * leaves the client nothing to resume from: it opens a fresh stream, which replays nothing.
+   */
+  async cutGetStream(): Promise<number> {
+    await vi.waitFor(() => expect(this.#current?.deliveredId()).toBe(true), { timeout: 10_000 });
+    // The client parses what it was handed in microtasks: a macrotask later, it holds the id.
+    await new Promise(setImmediate);
+    this.#current?.cut();
     return Date.now();
   }
 
@@ -80,40 +87,54 @@ class Network {
   }
 }
 
-/** A body that passes `source` through until `cut`, which errors it and closes the connection. */
-function watch(source: ReadableStream<Uint8Array>) {
+/**
+ * A body that passes `source` through until `cut`, which errors it and closes the connection.
+ * `deliveredId` tells whether a chunk with an SSE event id (an `id:` line) was handed to the reader.
+ */
+type Watched = { body: ReadableStream<Uint8Array>; cut: () => void; ended: Promise<void>; deliveredId: () => boolean };
+
+function watch(source: ReadableStream<Uint8Array>): Watched {
   const reader = source.getReader();
+  const decoder = new TextDecoder();
   let cut = () => {};
   let ended = () => {};
+  let deliveredId = false;
   const endedPromise = new Promise<void>((resolve) => {
     ended = resolve;
   });
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      cut = () => {
-        controller.error(new TypeError("network connection lost"));
-        void reader.cancel().catch(() => {});
-        ended();
-      };
-    },
-    async pull(controller) {
-      try {
-        const { value, done } = await reader.read();
-        if (done) {
-          controller.close();
+  // Pulled only when the reader asks: what is enqueued is handed to it at once.
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        cut = () => {
+          controller.error(new TypeError("network connection lost"));
+          void reader.cancel().catch(() => {});
           ended();
-        } else controller.enqueue(value);
-      } catch (error) {
-        controller.error(error);
+        };
+      },
+      async pull(controller) {
+        try {
+          const { value, done } = await reader.read();
+          if (done) {
+            controller.close();
+            ended();
+          } else {
+            controller.enqueue(value);
+            deliveredId ||= /^id: /m.test(decoder.decode(value, { stream: true }));
+          }
+        } catch (error) {
+          controller.error(error);
+          ended();
+        }
+      },
+      cancel: (reason) => {
         ended();
-      }
+        return reader.cancel(reason);
+      },
     },
-    cancel: (reason) => {
-      ended();
-      return reader.cancel(reason);
-    },
-  });
-  return { body, cut: () => cut(), ended: endedPromise };
+    { highWaterMark: 0 },
+  );
+  return { body, cut: () => cut(), ended: endedPromise, deliveredId: () => deliveredId };
 }
 
 async function connect() {
@@ -254,13 +275,13 @@ describe("the session's GET stream", () => {
     const { client, network, logs } = await connect();
     // Dropped, the client reopens it after the server's `retry` (500 ms), from its cursor, on the
     // first try: before, the server still held the old stream and answered 409 for tens of seconds.
-    const firstDrop = network.cutGetStream();
+    const firstDrop = await network.cutGetStream();
     await vi.waitFor(() => expect(network.gets).toHaveLength(2), { timeout: 10_000 });
     expect(network.gets[1]).toMatchObject({ status: 200, lastEventId: expect.stringMatching(/^[0-9a-f]{16}$/) });
     console.info(`GET stream reopened ${(network.gets[1]?.at ?? 0) - firstDrop} ms after it dropped`);
 
     const release = network.holdGets();
-    const droppedAt = network.cutGetStream();
+    const droppedAt = await network.cutGetStream();
     // While the client is away, the server sends on the session's stream: the outcome of a
     // cancelled call (the cancelled call's own stream closes, so the client hears it only there).
     await cancelWhileRunning(client, "sleep 280");
