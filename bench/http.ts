@@ -106,6 +106,24 @@ async function interleaved(calls: number, a: () => Promise<unknown>, floor: () =
   return samples;
 }
 
+/**
+ * An error and its causes, each with its code when it has one: fetch's "fetch failed" says
+ * what failed only in its cause (a reset connection, a closed socket).
+ */
+function describeFailure(error: unknown): string {
+  const parts: string[] = [];
+  for (let current = error; current !== undefined && parts.length < 4; ) {
+    if (!(current instanceof Error)) {
+      parts.push(String(current));
+      break;
+    }
+    const code = (current as { code?: unknown }).code;
+    parts.push(typeof code === "string" ? `${current.message} (${code})` : current.message);
+    current = current.cause;
+  }
+  return parts.join(": ");
+}
+
 /** The same work by every member of `group` at once, `rounds` times each after one unmeasured round. */
 async function together<T>(group: T[], rounds: number, work: (member: T) => Promise<number | undefined>) {
   const samples: number[] = [];
@@ -116,7 +134,7 @@ async function together<T>(group: T[], rounds: number, work: (member: T) => Prom
       const own = await work(member);
       if (measured) samples.push(own ?? performance.now() - started);
     } catch (error) {
-      failures.push(error instanceof Error ? error.message : String(error));
+      failures.push(describeFailure(error));
     }
   };
   await Promise.all(group.map((member) => attempt(member, false)));

@@ -3,15 +3,26 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Agent, setGlobalDispatcher } from "undici";
 import { emulatorControl } from "../local/github/control-client";
 import { freePort } from "./free-port";
 import { startLocalServices } from "./local-services";
 
 /**
+ * How this process's fetch keeps connections: idle ones 1 s. workerd closes a connection 5 s
+ * after its last response and names no `Keep-Alive` timeout (measured: 4,995 ms); Node's
+ * fetch keeps an idle one 4 s and never resends a POST. On a busy machine the second between
+ * them went, and a call written to a connection as workerd closed it failed with "other side
+ * closed" (`npm run bench`, 32 people at once). 1 s leaves 4 s.
+ */
+const KEEP_IDLE_CONNECTIONS_MS = 1_000;
+
+/**
  * The whole product over real HTTP, for end-to-end journeys and the HTTP benchmarks: the built
  * Worker on workerd (`local/serve-built-worker.ts`, as `npm run preview` serves
  * it), a fresh database, and the emulators and sandbox host, all on free ports with fresh
- * secrets. Nothing of the developer's `.dev.vars` or `.data/` is read or written.
+ * secrets. Nothing of the developer's `.dev.vars` or `.data/` is read or written. From then on
+ * this process's fetch keeps idle connections {@link KEEP_IDLE_CONNECTIONS_MS}.
  * @param buildId marks the one build that stacks sharing it serve (see buildOnce): the test
  *   run's id for e2e files running in parallel, a fresh one to build anew.
  * @param options.databaseVia gives the URL the Worker's Hyperdrive connects to, for the
@@ -22,6 +33,7 @@ export async function startWorkerStack(
   buildId: string,
   options: { databaseVia?: (databaseUrl: string) => Promise<string>; vars?: Record<string, string> } = {},
 ) {
+  setGlobalDispatcher(new Agent({ keepAliveTimeout: KEEP_IDLE_CONNECTIONS_MS }));
   const appUrl = `http://127.0.0.1:${await freePort()}`;
   const services = await startLocalServices(appUrl, { webhooks: true });
   const envFile = join(services.dir, "worker.env");
