@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
@@ -20,7 +21,6 @@ const root = join(dirname(new URL(import.meta.url).pathname), "..");
 const copy = mkdtempSync(join(tmpdir(), "ctx4-dev-"));
 let dev: ChildProcess | undefined;
 let ports: number[] = [];
-let env: NodeJS.ProcessEnv = {};
 
 beforeAll(async () => {
   const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: root })
@@ -40,19 +40,6 @@ beforeAll(async () => {
   for (const name of readdirSync(join(root, "node_modules"))) {
     if (name !== ".vite") symlinkSync(join(root, "node_modules", name), join(copy, "node_modules", name));
   }
-
-  ports = await Promise.all(Array.from({ length: 6 }, freePort));
-  const [app, postgres, auth, mailbox, github, sandboxHost] = ports.map(String);
-  env = {
-    ...process.env,
-    DATABASE_URL: "",
-    APP_PORT: app,
-    POSTGRES_PORT: postgres,
-    AUTH_EMULATOR_PORT: auth,
-    MAILBOX_PORT: mailbox,
-    GITHUB_EMULATOR_PORT: github,
-    SANDBOX_HOST_PORT: sandboxHost,
-  };
 });
 
 afterAll(() => {
@@ -64,8 +51,24 @@ afterAll(() => {
   rmSync(copy, { recursive: true, force: true });
 });
 
-/** Starts `command` in the copy, in a process group of its own; resolves once it says it is ready. */
+/**
+ * Starts `command` in the copy on six ports free right now, in a process group of its own; resolves
+ * once it says it is ready. Each start picks its own: a port freed a minute ago may be another
+ * process's by now, which is no fault of ours.
+ */
 async function startDev(command: string, args: string[]): Promise<string> {
+  ports = await Promise.all(Array.from({ length: 6 }, freePort));
+  const [app, postgres, auth, mailbox, github, sandboxHost] = ports.map(String);
+  const env = {
+    ...process.env,
+    DATABASE_URL: "",
+    APP_PORT: app,
+    POSTGRES_PORT: postgres,
+    AUTH_EMULATOR_PORT: auth,
+    MAILBOX_PORT: mailbox,
+    GITHUB_EMULATOR_PORT: github,
+    SANDBOX_HOST_PORT: sandboxHost,
+  };
   dev = spawn(command, args, { cwd: copy, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const log: string[] = [];
   dev.stderr?.on("data", (chunk: Buffer) => log.push(chunk.toString()));
@@ -80,8 +83,8 @@ async function startDev(command: string, args: string[]): Promise<string> {
 }
 
 it("starts the whole local stack, serves each piece, and stops on Ctrl-C", async () => {
-  const [app, postgres, auth, mailbox, github, sandboxHost] = ports;
   const ready = await startDev("npm", ["run", "dev"]);
+  const [app, postgres, auth, mailbox, github, sandboxHost] = ports;
   console.log(`npm run dev was ready in ${ready} s`);
 
   expect(await (await fetch(`http://localhost:${app}/`)).text()).toContain("A memory for your AI that you own.");
@@ -178,7 +181,10 @@ it("stops every piece when npm itself is killed hard, though the shell npm ran t
   await expectAllStopped(pieces, 15_000);
 }, 180_000);
 
-/** Waits up to `ms` for every process of `pieces` to end; then no port of the stack answers. */
+/**
+ * Waits up to `ms` for every process of `pieces` to end; then no port of the stack answers, and
+ * each can be listened on again at once, on every address, as the next start will.
+ */
 async function expectAllStopped(pieces: number[], ms: number) {
   const deadline = Date.now() + ms;
   let left = pieces;
@@ -189,6 +195,16 @@ async function expectAllStopped(pieces: number[], ms: number) {
   }
   expect(left.map((pid) => commandOf(pid))).toEqual([]);
   for (const port of ports) await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  for (const port of ports) await expect(listenOn(port)).resolves.toBe(port);
+}
+
+/** Listens on `port` on every address (IPv6 and IPv4) and closes again; rejects if it is taken. */
+function listenOn(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(port, () => server.close(() => resolve(port)));
+  });
 }
 
 /** Every process below `pid`, from /proc. */
