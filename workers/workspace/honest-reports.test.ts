@@ -162,7 +162,6 @@ describe("the clone is checked, not assumed", () => {
   it.each([
     ["its HEAD is garbage", "echo junk > .git/HEAD"],
     ["its objects are gone", "rm -rf .git/objects"],
-    ["its index is garbage", "echo junk > .git/index"],
     ["its config is garbage", "echo '[core' > .git/config"],
   ])("sets a clone up again when %s, its files kept on a side branch", async (_, breakIt) => {
     const { workspace, repo, control } = await connectedUser();
@@ -181,6 +180,15 @@ describe("the clone is checked, not assumed", () => {
     });
     expect(next).toMatchObject({ ran: true, exitCode: 0, stdout: { text: `${head}\n` }, publish: { state: "pushed" } });
     expect(await control.readFile(repo.full_name, "next.md")).toBe("next\n");
+  });
+
+  it("makes an index git cannot read again from HEAD: only the change is committed, on the branch", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    const result = await workspace.bash({ command: "echo kept > kept.md && echo junk > .git/index" });
+    expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" }, setAside: [] });
+    expect(result.ran && result.commit?.files).toEqual(["A\tkept.md"]);
+    expect(await control.readFile(repo.full_name, "kept.md")).toBe("kept\n");
   });
 
   it.each([

@@ -155,6 +155,37 @@ describe("a hostile command", () => {
     await expectHiddenChangesPushed(write, control, repo.full_name);
   });
 
+  it("forges the index so that git takes its changed file for the committed one: committed and pushed all the same", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    // The index entry gets the changed file's own stat data (mtime an hour back, so not racily
+    // clean) and the committed blob, its checksum redone: with coreutils only, as any command can.
+    const forge = (file: string) =>
+      [
+        `old=$(git rev-parse HEAD:${file})`,
+        `echo changed >> ${file} && touch -d '-1 hour' ${file} && git update-index ${file}`,
+        `new=$(git rev-parse :${file})`,
+        "hex=$(od -An -v -tx1 .git/index | tr -d ' \\n' | head -c -40 | sed \"s/$new/$old/\")",
+        'sum=$(printf "$(sed \'s/../\\\\x&/g\' <<<"$hex")" | sha1sum | cut -c1-40)',
+        'printf "$(sed \'s/../\\\\x&/g\' <<<"$hex$sum")" > .git/index',
+      ].join("\n");
+    const write = await workspace.bash({
+      command: `${forge("resources/context.md")}\ngit status --porcelain | wc -l; git diff HEAD | wc -l`,
+      comment: "Forge the index",
+    });
+    // git itself, as the command left it, sees nothing, not even against HEAD.
+    expect(write).toMatchObject({ ran: true, exitCode: 0, stdout: { text: "0\n0\n" }, publish: { state: "pushed" } });
+    if (!write.ran) return;
+    expect(write.commit?.files).toEqual(["M\tresources/context.md"]);
+    expect(await control.readFile(repo.full_name, "resources/context.md")).toMatch(/changed\n$/);
+
+    // Again in a later call, on the index the last sync left: the same.
+    const again = await workspace.bash({ command: forge("resources/people.md"), comment: "Forge it again" });
+    expect(again).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+    if (!again.ran) return;
+    expect(again.commit?.files).toEqual(["M\tresources/people.md"]);
+    expect(await control.readFile(repo.full_name, "resources/people.md")).toMatch(/changed\n$/);
+  });
+
   it("leaves nothing out without saying so: a file beside one named like it plus .git, a folder holding a .git", async () => {
     const { workspace, repo, control } = await connectedUser();
     const write = await workspace.bash({

@@ -83,6 +83,8 @@ export type SyncOutcome = {
   head?: string | null;
   /** GitHub's branch as the clone last saw it (null: GitHub has no such branch yet). */
   upstream?: string | null;
+  /** The sha256 of the clone's index as this sync left it: the next sync's `knownIndex`. */
+  index?: string;
   /**
    * A proposal clone's commits conflict with GitHub's base branch in these paths: they stay on
    * the older base they were made on (sync.sh's `onto_base`).
@@ -147,6 +149,12 @@ export const LEFTOVER_MESSAGE = "Commit changes an earlier command left uncommit
 export type SyncOptions = {
   commitMessage?: string;
   knownUpstream?: string;
+  /**
+   * The `index` the last sync of this clone reported: sync.sh uses the clone's index only when
+   * it is still that one, and otherwise makes it again from HEAD (a command may have forged it
+   * to hide a change; see sync.sh's trust_index).
+   */
+  knownIndex?: string;
   /** The person's action from the web, for modes `revert` and `bring-in`. */
   action?: WebAction;
   /**
@@ -172,6 +180,8 @@ export async function syncClone(
   mode: SyncMode,
   options: SyncOptions = {},
 ): Promise<SyncOutcome> {
+  // No command runs between this call's runs of the script: each trusts the index the one before left.
+  let index = options.knownIndex;
   const attempt = async (runMode: SyncMode | "hold", cleared?: Cleared): Promise<SyncAttempt> => {
     const result = await sandbox.exec({
       // The web actions' functions come first: sync.sh calls them once the clone is in step.
@@ -188,6 +198,7 @@ export async function syncClone(
         CTX4_COMMIT_MESSAGE: options.commitMessage ?? LEFTOVER_MESSAGE,
         ...(options.base ? { CTX4_BASE: options.base } : {}),
         ...(options.knownUpstream ? { CTX4_KNOWN_UPSTREAM: options.knownUpstream } : {}),
+        ...(index ? { CTX4_INDEX: index } : {}),
         ...(options.action ? webActionEnv(options.action) : {}),
       },
       timeoutMs: SYNC_TIMEOUT_MS,
@@ -195,6 +206,7 @@ export async function syncClone(
     });
     const message = result.stderr.trim();
     const parsed = parseSyncEvents(result.stdout);
+    index = parsed.outcome.index;
     if (result.timedOut) {
       return { failure: "timeout", message: `git did not finish within ${SYNC_TIMEOUT_MS / 1000} s`, ...parsed };
     }
@@ -244,6 +256,7 @@ export async function syncClone(
       return {
         ...outcome,
         head: held.outcome.head,
+        index: held.outcome.index,
         committed: undefined,
         pending: undefined,
         refused: { findings, cut: pending.cut },
@@ -439,6 +452,9 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
       case "@head":
         outcome.head = rest === "empty" ? null : rest;
         complete = true;
+        break;
+      case "@index":
+        outcome.index = rest;
         break;
     }
   }

@@ -206,8 +206,15 @@ export class Workspace {
   #config: UserGithubConfig | null | undefined;
   #identity: BotIdentity | undefined;
   #sandbox: SandboxBackend | undefined;
-  /** The repo the clone was last synced for, when, and GitHub's branch then: undefined until the first sync. */
-  #synced: { repoId: number; branch: string; at: number; upstream: string | null | undefined } | undefined;
+  /**
+   * The repo the clone was last synced for, when, GitHub's branch then, and the clone's index
+   * as that sync left it (see SyncOptions.knownIndex): undefined until the first sync.
+   */
+  #synced:
+    | { repoId: number; branch: string; at: number; upstream: string | null | undefined; index?: string }
+    | undefined;
+  /** A proposal clone's index as its last sync left it, by proposal branch (see SyncOptions.knownIndex). */
+  readonly #proposalIndexes = new Map<string, string>();
   #generation = 0;
   /** Set only while our own sync runs in the sandbox: the one time git there may reach GitHub. */
   #gitRoute: Ready | undefined;
@@ -730,11 +737,14 @@ export class Workspace {
     let outcome: SyncOutcome;
     try {
       const synced = lane ? undefined : this.#synced;
-      const knownUpstream = synced && sameBranch(synced, ready.target) ? (synced.upstream ?? undefined) : undefined;
+      const same = synced && sameBranch(synced, ready.target) ? synced : undefined;
+      const knownUpstream = same?.upstream ?? undefined;
+      const knownIndex = lane ? this.#proposalIndexes.get(ready.target.branch) : same?.index;
       outcome = confirmPushes(
         await syncClone(ready.sandbox, ready.target, ready.identity, credentials, mode, {
           commitMessage: message ?? withClientTrailer(LEFTOVER_MESSAGE, this.#leftoversOf),
           knownUpstream,
+          knownIndex,
           base: lane?.base,
           action,
           allowedFindings: () => this.#allowedFindings(),
@@ -751,6 +761,8 @@ export class Workspace {
       this.#gitRoute = undefined;
     }
     if (lane) {
+      if (outcome.index) this.#proposalIndexes.set(ready.target.branch, outcome.index);
+      else this.#proposalIndexes.delete(ready.target.branch);
       // A proposal's clone: the default branch's record, leftovers and unpushed work are not its.
       if (outcome.refused) await this.storage.put(UNPUSHED_KEY, { repoId: ready.target.repoId, since: Date.now() });
       if (mode !== "read") await this.#recordFindings(outcome.refused);
@@ -762,6 +774,7 @@ export class Workspace {
       branch: ready.target.branch,
       at: Date.now(),
       upstream: outcome.upstream,
+      index: outcome.index,
     };
     if (memoryMoved(outcome, before)) this.memoryChanged();
     // After a push-capable sync, nothing of the clone is left unpushed. A clone set aside may

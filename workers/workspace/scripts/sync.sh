@@ -20,19 +20,22 @@
 #      (optional: where the Worker last saw GitHub's branch), the bot's GIT_AUTHOR_NAME / _EMAIL,
 #      CTX4_CLEARED (optional: the digest of the commits the Worker read and let through) and
 #      CTX4_COMMITTED (optional: the commit the run the gate held made of what was uncommitted),
-#      CTX4_BASE (optional: this clone proposes changes to that branch, see above).
-# Out: one "@<event> ..." line per thing that happened, on stdout; git's messages on stderr.
+#      CTX4_BASE (optional: this clone proposes changes to that branch, see above),
+#      CTX4_INDEX (optional: the sha256 of the index the last sync left, see trust_index).
+# Out: one "@<event> ..." line per thing that happened, on stdout; git's messages on stderr;
+#      last, "@index <sha256>" of the index this sync leaves.
 set -u
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 GIT_EDITOR=true
 export GIT_CEILING_DIRECTORIES=$PWD GIT_NO_REPLACE_OBJECTS=1
 unset GIT_ASKPASS SSH_ASKPASS GIT_SSH GIT_SSH_COMMAND GIT_PROXY_COMMAND GIT_EXEC_PATH GIT_TEMPLATE_DIR
 # For every git call here, whatever the repo says: no hooks, no fsmonitor, no signing program,
 # no credential helper, http only, no redirects, paths printed as they are, parents read from
-# the commits themselves (no commit-graph), and never a step
+# the commits themselves (no commit-graph), the whole index in .git/index (no split index, no
+# untracked cache: trust_index vouches for that file only), and never a step
 # into a nested repository's work tree (a submodule, or any folder with its own .git): git would
 # run there with that repository's own config, filters included, which nothing here rewrites.
 # Which commit a nested repository is at is still committed ("dirty" reads only its HEAD).
-export GIT_CONFIG_COUNT=15 \
+export GIT_CONFIG_COUNT=17 \
   GIT_CONFIG_KEY_0=core.hooksPath GIT_CONFIG_VALUE_0=/dev/null \
   GIT_CONFIG_KEY_1=core.fsmonitor GIT_CONFIG_VALUE_1=false \
   GIT_CONFIG_KEY_2=commit.gpgSign GIT_CONFIG_VALUE_2=false \
@@ -47,7 +50,9 @@ export GIT_CONFIG_COUNT=15 \
   GIT_CONFIG_KEY_11=status.submoduleSummary GIT_CONFIG_VALUE_11=false \
   GIT_CONFIG_KEY_12=fetch.recurseSubmodules GIT_CONFIG_VALUE_12=false \
   GIT_CONFIG_KEY_13=push.recurseSubmodules GIT_CONFIG_VALUE_13=no \
-  GIT_CONFIG_KEY_14=core.commitGraph GIT_CONFIG_VALUE_14=false
+  GIT_CONFIG_KEY_14=core.commitGraph GIT_CONFIG_VALUE_14=false \
+  GIT_CONFIG_KEY_15=core.splitIndex GIT_CONFIG_VALUE_15=false \
+  GIT_CONFIG_KEY_16=core.untrackedCache GIT_CONFIG_VALUE_16=false
 branch=$CTX4_BRANCH
 upstream=refs/remotes/origin/$CTX4_BRANCH
 base=${CTX4_BASE:-}
@@ -55,6 +60,15 @@ base_ref=refs/remotes/origin/$base
 recovered_ref=refs/ctx4/recovered
 
 say() { printf '@%s\n' "$*"; }
+
+# The index as this sync leaves it, for the next sync to use (trust_index): said last, at exit,
+# whatever the way out. A path from here: the sync changes folder as it goes.
+index_file=$PWD/repo/.git/index
+say_index() {
+  local digest
+  [ -f "$index_file" ] && [ ! -L "$index_file" ] && digest=$(sha256sum <"$index_file") && say index "${digest%% *}"
+}
+trap say_index EXIT
 
 # Reports what failed ($1, or the kind of refusal GitHub gave) with git's message $2, and stops.
 fail() {
@@ -183,6 +197,7 @@ clone() {
   [ -z "$recover" ] || recover_files "../$aside"
   cd .. && mv repo.partial repo || fail clone "could not put the new clone in place"
   printf '%s\n' "$CTX4_REPO_ID" >.ctx4-repo-id
+  cloned_now=yes
   head=$(git -C repo rev-parse -q --verify HEAD) || head=
   say cloned "${head:-empty}"
   [ -z "$base" ] || head=$(git -C repo rev-parse -q --verify "$upstream") || head=
@@ -259,6 +274,25 @@ read_state() {
     esac
   done < <(git status -z --porcelain=v2 --branch --ignore-submodules=dirty -- "${nested[@]}" 2>/dev/null)
   wait $!
+}
+
+# The index holds each file's stat data, and git takes a file whose stat data match its entry
+# for unchanged without reading it. A command can write an index that gives its changed file's
+# own stat data beside the committed blob: git status, git add -A and git diff then see nothing,
+# and the change would stay in the clone, unsaid, for every later read. So only the index the
+# last sync left is used (CTX4_INDEX: its sha256, kept by the Worker). Any other, a command's
+# git add as much as a forgery, is made again from HEAD without stat data, so that git reads
+# every file once. A file changed since our index has a new change time, which no command can
+# set back, so its stat data no longer match.
+trust_index() {
+  local digest=""
+  # git clone wrote the index in this very sync.
+  [ -z "${cloned_now:-}" ] || return 0
+  [ -f .git/index ] && [ ! -L .git/index ] && digest=$(sha256sum <.git/index)
+  [ -n "${CTX4_INDEX:-}" ] && [ "${digest%% *}" = "$CTX4_INDEX" ] && return 0
+  rm -f .git/index
+  # Without a HEAD to read (a new repo, or a broken clone, which read_state finds) there is no index.
+  git read-tree HEAD 2>/dev/null || rm -f .git/index
 }
 
 # A clone git cannot read is set up again from GitHub, its files kept on a side branch (clone).
@@ -779,6 +813,7 @@ main() {
     git update-ref --no-deref "$upstream" "$CTX4_KNOWN_UPSTREAM" 2>/dev/null ||
       git update-ref --no-deref -d "$upstream" 2>/dev/null
   fi
+  trust_index
   if [ "$CTX4_MODE" = read ]; then
     fetch_remote
     fast_forward_only
