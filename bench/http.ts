@@ -542,15 +542,21 @@ async function mainPart() {
     "",
     `== the first cold call (${ms(cold.a[0] ?? 0)}), counted likewise (its plain clone not included), then each request in order: arrived → answered, ms since the call began`,
     ...(coldCounts ? describeCounts(coldCounts) : []),
-    ...(coldCounts?.timeline ?? []).map(
-      (seen) =>
-        `  ${seen.arrived.toFixed(1).padStart(9)} → ${seen.answered.toFixed(1).padStart(9)}  ${seen.door}: ${seen.route}`,
-    ),
+    ...describeTimeline(coldCounts),
+  );
+}
+
+/** Each request of a count in order, one line each: arrived → answered, in ms since the count began. */
+function describeTimeline(counts: Counts | undefined): string[] {
+  return (counts?.timeline ?? []).map(
+    (seen) =>
+      `  ${seen.arrived.toFixed(1).padStart(9)} → ${seen.answered.toFixed(1).padStart(9)}  ${seen.door}: ${seen.route}`,
   );
 }
 
 async function growthPart() {
   const rows: string[][] = [];
+  const timelines: string[] = [];
   const calls = options["growth-calls"];
   const chosen = GROWTH.filter(
     (scale) => !options.growth || options.growth.includes(`${scale.files}x${scale.megabytes}`),
@@ -587,6 +593,7 @@ async function growthPart() {
       against(search),
       against(resources),
     ]);
+    timelines.push(`${memoryLabel(scale)}: ${ms(cold.a[0] ?? 0)}`, ...describeTimeline(counts));
   }
   report.push(
     "",
@@ -604,6 +611,9 @@ async function growthPart() {
       ],
       rows,
     ),
+    "",
+    "== growth: each memory's first cold call, each request in order: arrived → answered, ms since the call began",
+    ...timelines,
   );
 }
 
