@@ -87,6 +87,20 @@ describe("the local git egress relay", () => {
     expect(egress?.headers).not.toHaveProperty("cookie");
   });
 
+  it("carries every request git sends on one connection, as a clone or fetch does", async () => {
+    const urls = ["info/refs?service=git-upload-pack", "git-upload-pack", "git-upload-pack"].map(
+      (path) => `http://github.ctx4.internal/alice/ctx.git/${path}`,
+    );
+    const { relayed, result } = await execWithRoute(
+      "relay",
+      `curl -sS -w ' %{http_code} %{num_connects}\\n' ${urls.map((url) => `'${url}'`).join(" ")}`,
+      (egress) => [200, egress.method],
+    );
+    // curl opened one connection and sent all three on it.
+    expect(result).toMatchObject({ exitCode: 0, stdout: "GET 200 1\nGET 200 0\nGET 200 0\n" });
+    expect(relayed.map((egress) => egress.url)).toEqual(urls);
+  });
+
   it("passes the Worker's refusal on, and refuses everything when no exec has the route open", async () => {
     const refused = await execWithRoute("relay", `${curl} http://github.ctx4.internal/x`, () => [403, "no\n"]);
     expect(refused.result.stdout).toBe("no\n 403");

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { HttpError, readBody } from "./http";
 import { peerInSessions } from "./peer-process";
 
@@ -12,7 +12,13 @@ const RELAYED_HEADERS = ["accept", "content-type", "content-encoding", "git-prot
 /** One request git made in a sandbox, as sent to the Worker on the exec's stream. */
 export type EgressRequest = { id: string; method: string; url: string; headers: Record<string, string>; body: string };
 
-type Channel = { send(request: EgressRequest): void; waiting: Map<string, ServerResponse> };
+/**
+ * One exec's route. `verified`: connections already found to come from the exec's own commands.
+ * git sends all of a clone's or a fetch's requests on one connection, and the check reads
+ * /proc (15–60 ms a request, measured in `npm run bench`), so it is made once per connection and
+ * exec: the processes that may use a connection cannot change while the exec runs.
+ */
+type Channel = { send(request: EgressRequest): void; waiting: Map<string, ServerResponse>; verified: WeakSet<Socket> };
 
 /**
  * The local stand-in for the container runtime's outbound interception. Each sandbox gets an
@@ -54,7 +60,7 @@ export class GitEgressRelay {
    * function closes it. Requests still waiting then get 502.
    */
   open(sandboxId: string, send: (request: EgressRequest) => void): () => void {
-    const channel: Channel = { send, waiting: new Map() };
+    const channel: Channel = { send, waiting: new Map(), verified: new WeakSet() };
     this.#channels.set(sandboxId, channel);
     return () => {
       if (this.#channels.get(sandboxId) === channel) this.#channels.delete(sandboxId);
@@ -107,8 +113,11 @@ export class GitEgressRelay {
     // A proxy request names the whole URL; anything else was not sent through http_proxy.
     const url = request.url ?? "";
     if (!url.startsWith("http://")) throw new HttpError(400, "this is the sandbox's proxy for git's requests");
-    const ours = await peerInSessions(request.socket, this.sessionsOf(sandboxId));
+    const open = this.#channels.get(sandboxId);
+    const ours =
+      open?.verified.has(request.socket) || (await peerInSessions(request.socket, this.sessionsOf(sandboxId)));
     if (ours === false) throw new HttpError(403, "this proxy serves only its own sandbox's commands");
+    if (ours) open?.verified.add(request.socket);
     if (ours === undefined && !this.#warnedNoProc) {
       this.#warnedNoProc = true;
       console.warn("[sandbox-host] no /proc here: the egress proxies cannot tell which sandbox a request comes from.");
