@@ -15,7 +15,7 @@ export type EgressRequest = { id: string; method: string; url: string; headers: 
 /**
  * One exec's route. `verified`: connections already found to come from the exec's own commands.
  * git sends all of a clone's or a fetch's requests on one connection, and the check reads
- * /proc (15–60 ms a request, measured in `npm run bench`), so it is made once per connection and
+ * /proc (14–63 ms a request, measured in `npm run bench`), so it is made once per connection and
  * exec: the processes that may use a connection cannot change while the exec runs.
  */
 type Channel = { send(request: EgressRequest): void; waiting: Map<string, ServerResponse>; verified: WeakSet<Socket> };
