@@ -1,5 +1,5 @@
 import { createReadStream, existsSync } from "node:fs";
-import { lstat, readdir, readFile } from "node:fs/promises";
+import { open, readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { createInterface } from "node:readline";
 
@@ -10,6 +10,11 @@ export type Secrets = { named: Record<string, string>; wasIssued(token: string):
 const TOKEN_SHAPE = /gh[sur]_[A-Za-z0-9]{36}/g;
 /** Files past this size are read in part: nothing we write in a sandbox is that large. */
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
+/**
+ * Files read at once. A whole run leaves about 9,000 files (170 MB) in the sandboxes and a
+ * 40 MB record: read one after another, the check spent 4 of its 5.5 s waiting on the disk.
+ */
+const READS_AT_ONCE = 16;
 
 /**
  * The whole test run's check that no credential ever entered a sandbox: every exec the sandbox
@@ -19,26 +24,44 @@ const MAX_FILE_BYTES = 8 * 1024 * 1024;
  */
 export async function findSandboxLeaks(recordFile: string, sandboxRoot: string, secrets: Secrets) {
   const leaks: string[] = [];
+  const named = Object.entries(secrets.named).map(([name, value]) => ({ name, parts: secretParts(value) }));
   const look = (text: string, where: string) => {
-    for (const [name, value] of Object.entries(secrets.named)) {
-      if (secretParts(value).some((part) => text.includes(part))) leaks.push(`${name} in ${where}`);
+    for (const { name, parts } of named) {
+      if (parts.some((part) => text.includes(part))) leaks.push(`${name} in ${where}`);
     }
     for (const token of text.match(TOKEN_SHAPE) ?? []) {
       if (secrets.wasIssued(token)) leaks.push(`a token GitHub issued in this run (${token.slice(0, 4)}…) in ${where}`);
     }
   };
-  if (existsSync(recordFile)) {
+  const scanRecord = async () => {
+    if (!existsSync(recordFile)) return;
     let line = 0;
     for await (const entry of createInterface({ input: createReadStream(recordFile) })) {
       line += 1;
       look(entry, `the sandbox host's record, line ${line}`);
     }
-  }
-  for (const file of await filesUnder(sandboxRoot)) {
-    const bytes = await readFile(file);
-    look(bytes.subarray(0, MAX_FILE_BYTES).toString("latin1"), `file ${relative(sandboxRoot, file)}`);
-  }
+  };
+  const files = await filesUnder(sandboxRoot);
+  const scanFiles = async () => {
+    for (let file = files.pop(); file !== undefined; file = files.pop()) {
+      look(await head(file), `file ${relative(sandboxRoot, file)}`);
+    }
+  };
+  await Promise.all([scanRecord(), ...Array.from({ length: READS_AT_ONCE }, scanFiles)]);
   return leaks;
+}
+
+/** The first MAX_FILE_BYTES of a file, as latin1 text (every byte one character). */
+async function head(file: string): Promise<string> {
+  const handle = await open(file);
+  try {
+    const { buffer, bytesRead } = await handle.read({
+      buffer: Buffer.alloc(Math.min(MAX_FILE_BYTES, (await handle.stat()).size)),
+    });
+    return buffer.subarray(0, bytesRead).toString("latin1");
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A secret, and for a PEM key each line of its body too: a key is as leaked when one line is. */
@@ -47,14 +70,9 @@ function secretParts(value: string): string[] {
   return value.split("\n").filter((line) => line.length >= 40 && !line.startsWith("-----"));
 }
 
+/** Every regular file below `dir` (symbolic links are not followed). */
 async function filesUnder(dir: string): Promise<string[]> {
   if (!existsSync(dir)) return [];
-  const files: string[] = [];
-  for (const entry of await readdir(dir)) {
-    const path = join(dir, entry);
-    const info = await lstat(path);
-    if (info.isDirectory()) files.push(...(await filesUnder(path)));
-    else if (info.isFile()) files.push(path);
-  }
-  return files;
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
 }
