@@ -30,6 +30,11 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
+          // A Node process per worker for all its files, not one per file: each new one imported
+          // vitest, Playwright, the MCP SDK and our local stack again (the project's import time
+          // fell from 21.1 s to 6.7 s, its CPU by 32 s). The files keep no state in shared
+          // modules: each starts and stops what it uses.
+          isolate: false,
           include: ["local/**/*.test.ts", "tests/**/*.test.ts", "bench/**/*.test.ts", "scripts/**/*.test.ts"],
           testTimeout: 30_000,
         },
