@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 import { workerdPlugins } from "./tests/workerd-plugins.ts";
 
 export default defineConfig({
@@ -28,6 +28,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: "e2e",
+          environment: "node",
+          include: ["tests/e2e/**/*.test.ts"],
+          // A stack shared by the files (tests/e2e/global-setup.ts), and one process per worker.
+          globalSetup: ["./tests/e2e/global-setup.ts"],
+          isolate: false,
+          testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "node",
           environment: "node",
           // A Node process per worker for all its files, not one per file: each new one imported
@@ -36,6 +48,7 @@ export default defineConfig({
           // modules: each starts and stops what it uses.
           isolate: false,
           include: ["local/**/*.test.ts", "tests/**/*.test.ts", "bench/**/*.test.ts", "scripts/**/*.test.ts"],
+          exclude: ["tests/e2e/**", ...configDefaults.exclude],
           testTimeout: 30_000,
         },
       },

@@ -31,8 +31,8 @@ export default async function setup(project: TestProject) {
       throw new Error(`the test stack exited (${code}) before it was ready`);
     }),
   ]);
-  const stack: Omit<TestStack, "runId" | "site"> = JSON.parse(line);
-  project.provide("stack", { runId: crypto.randomUUID(), site: TEST_SITE, ...stack });
+  const stack: Omit<TestStack, "site"> = JSON.parse(line);
+  project.provide("stack", { site: TEST_SITE, ...stack });
   return async () => {
     // A stack process that died mid-run has no channel left, and its exit code tells already.
     if (services.connected) services.send("stop");

@@ -1,7 +1,5 @@
 /** What the test run's global set-up hands every test (read with vitest's `inject("stack")`). */
 export type TestStack = {
-  /** This test run's own id (what the end-to-end stacks' one build is marked with). */
-  runId: string;
   /** The origin the Worker under test is addressed with. */
   site: string;
   databaseUrl: string;
@@ -19,9 +17,18 @@ export type TestStack = {
  */
 export type ModelTestPlan = { seeds: number[]; steps: number; path?: string };
 
+/** What the e2e project's global set-up hands its files (`tests/e2e/global-setup.ts`). */
+export type E2EContext = {
+  /** What the e2e stacks' one build is marked with (see buildOnce in tests/worker-stack.ts). */
+  buildId: string;
+  /** Where the shared stack's process writes its URLs once ready (see startE2EStack). */
+  stateFile: string;
+};
+
 declare module "vitest" {
   export interface ProvidedContext {
     stack: TestStack;
+    e2e: E2EContext;
     /** Seeds and steps for the sync model test, from `npm run test:model` (CI's own otherwise). */
     modelTest?: ModelTestPlan;
   }

@@ -1,5 +1,6 @@
 import { startLocalServices } from "./local-services";
 import type { TestStack } from "./provided-context";
+import { stopWhenAsked } from "./stop-when-asked";
 
 /**
  * The test run's local stack in a process of its own, started by `tests/global-setup.ts`.
@@ -19,22 +20,6 @@ process.stdout.write(
     mailboxUrl: services.auth.mailboxUrl,
     githubUrl: services.github.url,
     workerVars: services.workerVars,
-  } satisfies Omit<TestStack, "runId" | "site">)}\n`,
+  } satisfies Omit<TestStack, "site">)}\n`,
 );
-let stopping = false;
-async function stop() {
-  if (stopping) return;
-  stopping = true;
-  try {
-    await services.stop();
-    process.exit(0);
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  }
-}
-process.on("message", (message) => {
-  if (message === "stop") void stop();
-});
-// vitest gone without a word (killed, Ctrl-C): nothing of the stack outlives it.
-process.on("disconnect", () => void stop());
+stopWhenAsked(() => services.stop());

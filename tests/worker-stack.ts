@@ -17,14 +17,19 @@ import { startLocalServices } from "./local-services";
  */
 const KEEP_IDLE_CONNECTIONS_MS = 1_000;
 
+/** From now on, this process's fetch keeps idle connections {@link KEEP_IDLE_CONNECTIONS_MS}. */
+export function keepIdleConnectionsBriefly() {
+  setGlobalDispatcher(new Agent({ keepAliveTimeout: KEEP_IDLE_CONNECTIONS_MS }));
+}
+
 /**
  * The whole product over real HTTP, for end-to-end journeys and the HTTP benchmarks: the built
  * Worker on workerd (`local/serve-built-worker.ts`, as `npm run preview` serves
  * it), a fresh database, and the emulators and sandbox host, all on free ports with fresh
  * secrets. Nothing of the developer's `.dev.vars` or `.data/` is read or written. From then on
  * this process's fetch keeps idle connections {@link KEEP_IDLE_CONNECTIONS_MS}.
- * @param buildId marks the one build that stacks sharing it serve (see buildOnce): the test
- *   run's id for e2e files running in parallel, a fresh one to build anew.
+ * @param buildId marks the one build that stacks sharing it serve (see buildOnce): the e2e
+ *   project's id for its stacks, a fresh one to build anew.
  * @param options.databaseVia gives the URL the Worker's Hyperdrive connects to, for the
  *   database's own: a relay in front of it that counts queries, for the benchmarks.
  * @param options.vars sets `[vars]` of wrangler.toml otherwise, as `.dev.vars` does.
@@ -33,7 +38,7 @@ export async function startWorkerStack(
   buildId: string,
   options: { databaseVia?: (databaseUrl: string) => Promise<string>; vars?: Record<string, string> } = {},
 ) {
-  setGlobalDispatcher(new Agent({ keepAliveTimeout: KEEP_IDLE_CONNECTIONS_MS }));
+  keepIdleConnectionsBriefly();
   const appUrl = `http://127.0.0.1:${await freePort()}`;
   const services = await startLocalServices(appUrl, { webhooks: true });
   const envFile = join(services.dir, "worker.env");
@@ -117,12 +122,13 @@ export type WorkerStack = Awaited<ReturnType<typeof startWorkerStack>>;
 
 /**
  * The production build every stack serves, as `npm run build` makes it, made once per
- * `runId`. The e2e files run in parallel: each server serves a copy of `build/` taken at its
- * start (serve-built-worker.ts), and a file whose server started while another file was
- * building would copy half a build. A lock folder (mkdir is atomic) lets one file build while
- * the others wait; the run's id in `build/` tells them it is done.
+ * `buildId`. Stacks start in parallel (the e2e project's shared one and a file's own, another
+ * checkout's run, the bench): each server serves a copy of `build/` taken at its start
+ * (serve-built-worker.ts), and a server started while another process was building would copy
+ * half a build. A lock folder (mkdir is atomic) lets one build while the others wait; the id
+ * in `build/` tells them it is done.
  */
-async function buildOnce(runId: string): Promise<void> {
+async function buildOnce(buildId: string): Promise<void> {
   const marker = join("build", ".e2e-run");
   const lock = join(
     tmpdir(),
@@ -142,10 +148,10 @@ async function buildOnce(runId: string): Promise<void> {
     }
   }
   try {
-    if (existsSync(marker) && readFileSync(marker, "utf8") === runId) return;
+    if (existsSync(marker) && readFileSync(marker, "utf8") === buildId) return;
     // Vite reads the mode from NODE_ENV, which vitest sets to "test".
     await run("node_modules/.bin/react-router", ["build"], { NODE_ENV: "production" });
-    writeFileSync(marker, runId);
+    writeFileSync(marker, buildId);
   } finally {
     rmSync(lock, { force: true, recursive: true });
   }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
-import { type E2EStack, startE2EStack } from "./stack";
+import { type E2EStack, type StackChoice, startE2EStack } from "./stack";
 
 /**
  * Chromium's headless shell, the build Playwright itself runs headless tests on: the full
@@ -92,24 +92,24 @@ export interface Journey {
 }
 
 /**
- * Starts an e2e stack and Chromium before the calling file's tests and stops both after them.
- * Call it at the top of a journey file; use what it returns inside the tests. `vars` sets the
- * Worker's `[vars]` otherwise (see startWorkerStack).
+ * Gets an e2e stack (the shared one, or as `stack` chooses: see startE2EStack) and starts
+ * Chromium before the calling file's tests, and stops both after them. Call it at the top of a
+ * journey file; use what it returns inside the tests.
  */
-export function journey(vars?: Record<string, string>): Journey {
-  let stack: E2EStack | undefined;
+export function journey(stack: StackChoice = {}): Journey {
+  let started: E2EStack | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startE2EStack(vars), launchBrowser()]);
-  }, 120_000);
+    [started, browser] = await Promise.all([startE2EStack(stack), launchBrowser()]);
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
-    await stack?.stop();
+    await started?.stop();
   });
   return {
     get stack() {
-      if (!stack) throw new Error("the journey's stack is not running: use it inside a test");
-      return stack;
+      if (!started) throw new Error("the journey's stack is not running: use it inside a test");
+      return started;
     },
     async newPage() {
       if (!browser) throw new Error("the journey's browser is not running: use it inside a test");

@@ -9,7 +9,7 @@ import type { E2EStack } from "./stack";
 
 // Progress every second (the product's setting, 10 s by default): the calls below outlast their
 // client's timeout, and are cancelled on their first progress, in seconds rather than minutes.
-const e2e = journey({ MCP_PROGRESS_SECONDS: "1" });
+const e2e = journey({ vars: { MCP_PROGRESS_SECONDS: "1" } });
 let stack: E2EStack;
 let login: string;
 let oauth: TestOAuthClient;
