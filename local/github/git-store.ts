@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { seedFiles } from "./seed";
 import type { Repo } from "./state";
 
 /**
  * The bare repositories on disk, one per emulated repo at `<dataDir>/repos/<owner>/<name>.git`,
- * and the few git operations the emulator itself needs. Bare repos are created on first use.
+ * and the few git operations the emulator itself needs. Bare repos are created on first use,
+ * each a copy of its seed's template (`<dataDir>/seeds/`), made once with git.
  */
 
 export const ZERO_SHA = "0000000000000000000000000000000000000000";
@@ -74,11 +75,14 @@ async function gitOk(gitDir: string, args: string[], input?: string): Promise<st
 
 export class GitStore {
   readonly root: string;
+  private readonly seedsRoot: string;
   private readonly ready = new Map<number, Promise<string>>();
+  private readonly seeds = new Map<string, Promise<string>>();
   private readonly locks = new Map<number, Promise<unknown>>();
 
   constructor(dataDir: string) {
     this.root = join(dataDir, "repos");
+    this.seedsRoot = join(dataDir, "seeds");
     mkdirSync(this.root, { recursive: true });
   }
 
@@ -100,20 +104,51 @@ export class GitStore {
 
   private async create(repo: Repo): Promise<string> {
     const gitDir = join(this.root, this.relativePath(repo));
-    if (existsSync(join(gitDir, "HEAD"))) {
-      writeFileSync(join(gitDir, "hooks", "pre-receive"), LARGE_FILE_HOOK, { mode: 0o755 });
-      return gitDir;
+    if (!existsSync(join(gitDir, "HEAD"))) {
+      // Copied, not made: a test run creates hundreds of repos from a handful of seeds, and
+      // the four git processes each would cost more than reading and writing its few files.
+      const template = await this.seed(repo);
+      mkdirSync(dirname(gitDir), { recursive: true });
+      cpSync(template, gitDir, { recursive: true });
     }
-    mkdirSync(dirname(gitDir), { recursive: true });
-    await gitOk(gitDir, ["init", "--bare", "--quiet", "--initial-branch=main", gitDir]);
     writeFileSync(join(gitDir, "hooks", "pre-receive"), LARGE_FILE_HOOK, { mode: 0o755 });
+    return gitDir;
+  }
+
+  /**
+   * The bare repo a new repo starts as, made once per seed: git's own `init`, then the seed
+   * commit. A fixed date makes it the same, commit ids included, on every machine and in every
+   * copy. Only the owner (the author) and, for a README, the repo's name change the seed.
+   */
+  private seed(repo: Repo): Promise<string> {
+    const key =
+      repo.content === "readme" ? `${repo.content}-${repo.owner}-${repo.name}` : `${repo.content}-${repo.owner}`;
+    let pending = this.seeds.get(key);
+    if (!pending) {
+      pending = this.makeSeed(repo, join(this.seedsRoot, `${encodeURIComponent(key)}.git`));
+      this.seeds.set(key, pending);
+      pending.catch(() => this.seeds.delete(key));
+    }
+    return pending;
+  }
+
+  private async makeSeed(repo: Repo, template: string): Promise<string> {
+    // Made afresh by each emulator: one left by an earlier run may be of older seed files.
+    rmSync(template, { recursive: true, force: true });
+    mkdirSync(this.seedsRoot, { recursive: true });
+    await gitOk(template, ["init", "--bare", "--quiet", "--initial-branch=main", template]);
     const files = seedFiles(repo.content, repo.name);
     if (files) {
       const owner = { name: repo.owner, email: `${repo.owner}@users.noreply.github.com` };
-      // A fixed date makes seeded repos identical, commit ids included, on every machine.
-      await this.commit(gitDir, { branch: "main", author: owner, message: "Initial commit", files, date: 1704067200 });
+      await this.commit(template, {
+        branch: "main",
+        author: owner,
+        message: "Initial commit",
+        files,
+        date: 1704067200,
+      });
     }
-    return gitDir;
+    return template;
   }
 
   /**
@@ -201,6 +236,7 @@ export class GitStore {
     const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}`;
     const lines = [
       `commit refs/heads/${change.branch}`,
+      "mark :1",
       `author ${change.author.name} <${change.author.email}> ${when}`,
       `committer GitHub <noreply@github.com> ${when}`,
       data(change.message),
@@ -209,9 +245,12 @@ export class GitStore {
     for (const [path, content] of Object.entries(change.files)) {
       lines.push(content === null ? `D ${path}` : `M 100644 inline ${path}\n${data(content)}`);
     }
-    await gitOk(gitDir, ["fast-import", "--quiet", "--date-format=raw"], `${lines.join("\n")}\n`);
-    const sha = await this.head(gitDir, change.branch);
-    if (!sha) throw new Error("fast-import left no branch head");
+    // The new commit's id comes back on stdout (`get-mark`); the branch moves when fast-import exits 0.
+    lines.push("get-mark :1");
+    const sha = (
+      await gitOk(gitDir, ["fast-import", "--quiet", "--date-format=raw", "--cat-blob-fd=1"], `${lines.join("\n")}\n`)
+    ).trim();
+    if (!/^[0-9a-f]{40}$/.test(sha)) throw new Error("fast-import gave no commit id");
     return sha;
   }
 
@@ -228,31 +267,44 @@ export class GitStore {
   /** Commits reachable from `after` but not `before` (oldest first, at most `limit`), with their file changes. */
   async commitsBetween(gitDir: string, before: string, after: string, limit = 20): Promise<CommitInfo[]> {
     const range = before === ZERO_SHA ? [after] : [`${before}..${after}`];
-    const format = "%H%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B%x1e";
-    const text = await gitOk(gitDir, ["log", `--max-count=${limit}`, `--format=${format}`, ...range]);
-    const commits: CommitInfo[] = [];
-    for (const record of text.split("\x1e").reverse()) {
-      const [sha, an, ae, ad, cn, ce, cd, message] = record.replace(/^\n/, "").split("\x00");
-      if (sha?.length !== 40) continue;
-      const changes = await gitOk(gitDir, ["diff-tree", "-r", "--root", "--no-commit-id", "--name-status", sha]);
-      const info: CommitInfo = {
-        sha,
-        message: (message ?? "").replace(/\n+$/, ""),
-        author: { name: an ?? "", email: ae ?? "", date: ad ?? "" },
-        committer: { name: cn ?? "", email: ce ?? "", date: cd ?? "" },
-        added: [],
-        removed: [],
-        modified: [],
-      };
-      for (const line of changes.split("\n")) {
-        const [status, path] = line.split("\t");
-        if (!status || !path) continue;
-        if (status === "A") info.added.push(path);
-        else if (status === "D") info.removed.push(path);
-        else info.modified.push(path);
-      }
-      commits.push(info);
-    }
-    return commits;
+    // One process for the commits and their files. Each commit is \x1e, its fields, then (-z)
+    // its files as NUL-separated status and path pairs; a merge's are none, as with diff-tree.
+    const format = "%x1e%H%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B%x00";
+    const text = await gitOk(gitDir, [
+      "log",
+      `--max-count=${limit}`,
+      "--no-renames",
+      "--name-status",
+      "-z",
+      `--format=${format}`,
+      ...range,
+    ]);
+    return text
+      .split("\x1e")
+      .slice(1)
+      .reverse()
+      .map((record) => {
+        const [sha = "", an = "", ae = "", ad = "", cn = "", ce = "", cd = "", message = "", ...files] =
+          record.split("\x00");
+        const info: CommitInfo = {
+          sha,
+          message: message.replace(/\n+$/, ""),
+          author: { name: an, email: ae, date: ad },
+          committer: { name: cn, email: ce, date: cd },
+          added: [],
+          removed: [],
+          modified: [],
+        };
+        const first = files.findIndex((field) => field !== "");
+        for (let index = Math.max(first, 0); index + 1 < files.length; index += 2) {
+          const status = files[index]?.trim();
+          const path = files[index + 1];
+          if (!status || !path) break;
+          if (status === "A") info.added.push(path);
+          else if (status === "D") info.removed.push(path);
+          else info.modified.push(path);
+        }
+        return info;
+      });
   }
 }
