@@ -4,6 +4,7 @@ import { stripVTControlCharacters } from "node:util";
 import { busyPortProblem } from "./busy-ports";
 import { loadLocalStack, PORTS, ports, workerVars, writeDevVars } from "./dev-config";
 import { firstAnswer } from "./first-answer";
+import { FORKING_NODE_FLAGS } from "./node-flags";
 import { applyMigrations, embeddedPostgresUrl, type RunningPostgres, startEmbeddedPostgres } from "./postgres";
 import { watchStarter } from "./starter-watch";
 
@@ -134,7 +135,7 @@ async function startPostgres(): Promise<void> {
 }
 
 function service(name: string, entry: string, env: Record<string, string>) {
-  return run(name, process.execPath, ["--import", "tsx", entry], env, /^ready /);
+  return run(name, process.execPath, [...FORKING_NODE_FLAGS, "--import", "tsx", entry], env, /^ready /);
 }
 
 function build() {

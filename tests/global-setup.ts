@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
+import { FORKING_NODE_FLAGS } from "../local/node-flags";
 import type { TestStack } from "./provided-context";
 
 /** The site the Worker under test believes it is served from (OAuth accepts plain http only on loopback). */
@@ -17,10 +18,14 @@ export default async function setup(project: TestProject) {
   // The projects inherit this file from the root config (`extends: true`), and the values the
   // root project provides too: one stack serves them all, started by the root.
   if (!project.isRootProject()) return;
-  const services = spawn(process.execPath, ["--import", "tsx", "tests/services-process.ts", TEST_SITE], {
-    cwd: fileURLToPath(new URL("..", import.meta.url)),
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
+  const services = spawn(
+    process.execPath,
+    [...FORKING_NODE_FLAGS, "--import", "tsx", "tests/services-process.ts", TEST_SITE],
+    {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      stdio: ["ignore", "pipe", "inherit", "ipc"],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => services.once("exit", resolve));
   const output = services.stdout;
   if (!output) throw new Error("the test stack's process has no stdout");

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
+import { FORKING_NODE_FLAGS } from "../../local/node-flags";
 
 /**
  * The e2e project's one stack for all its files that keep the product's defaults
@@ -18,10 +19,14 @@ export default function setup(project: TestProject) {
   const buildId = crypto.randomUUID();
   const dir = mkdtempSync(join(tmpdir(), "ctx4-e2e-"));
   const stateFile = join(dir, "stack.json");
-  const child = spawn(process.execPath, ["--import", "tsx", "tests/e2e/stack-process.ts", buildId, stateFile], {
-    cwd: fileURLToPath(new URL("../..", import.meta.url)),
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...FORKING_NODE_FLAGS, "--import", "tsx", "tests/e2e/stack-process.ts", buildId, stateFile],
+    {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
   project.provide("e2e", { buildId, stateFile });
   return async () => {
