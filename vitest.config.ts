@@ -1,8 +1,9 @@
 import { availableParallelism } from "node:os";
 import { configDefaults, defineConfig } from "vitest/config";
-import { workerdPlugins } from "./tests/workerd-plugins.ts";
+import { closeDroppedReactRouter, workerdPlugins } from "./tests/workerd-plugins.ts";
 
 export default defineConfig({
+  plugins: [closeDroppedReactRouter()],
   test: {
     globalSetup: ["./tests/global-setup.ts"],
     // A file per core, not vitest's one fewer: most of a file's time is spent waiting on the
