@@ -43,8 +43,10 @@ export function closeDroppedReactRouter(): Plugin {
   return {
     name: "ctx4:close-dropped-react-router",
     configureVitest({ vitest }) {
-      if (reactRouters.closing) return;
-      reactRouters.closing = true;
+      // Once per vitest: every project that extends the root config brings this plugin too.
+      if (registry.ctx4Closing?.has(vitest)) return;
+      registry.ctx4Closing ??= new WeakSet();
+      registry.ctx4Closing.add(vitest);
       vitest.onClose(async () => {
         for (const instance of reactRouters.filter(({ configured, served }) => configured && !served)) {
           const main = (await instance.plugins).find((plugin) => plugin.name === "react-router");
@@ -60,9 +62,10 @@ type ReactRouterInstance = { plugins: ReturnType<typeof reactRouter>; configured
 
 /**
  * Every workers project's React Router plugins made in this process, and whether their `config`
- * hook ran and vitest then served them. On globalThis: vitest evaluates the config file more
- * than once (the root, and the projects that extend it), each time with new plugins.
+ * hook ran and vitest then served them; and each vitest that will close them. On globalThis:
+ * vitest evaluates the config file more than once (the root, and the projects that extend it),
+ * each time with new plugins.
  */
-const registry = globalThis as { ctx4ReactRouters?: ReactRouterInstance[] & { closing?: boolean } };
+const registry = globalThis as { ctx4ReactRouters?: ReactRouterInstance[]; ctx4Closing?: WeakSet<object> };
 registry.ctx4ReactRouters ??= [];
 const reactRouters = registry.ctx4ReactRouters;
