@@ -126,7 +126,8 @@ describe("what ctx_bash reports is what happened, in words an AI can act on", ()
       command: "truncate -s 101M huge.bin && echo draft > draft.md && git stash -q -u",
       timeoutSeconds: 120,
     });
-    expect(result).toMatchObject({ ran: true, setAside: [{ why: "stashed" }] });
+    // The command's own exit and errors are part of the match, so that a failure says which step went wrong.
+    expect(result).toMatchObject({ ran: true, exitCode: 0, stderr: { text: "" }, setAside: [{ why: "stashed" }] });
     const side = result.ran ? result.setAside[0]?.name : undefined;
     expect(await control.readFile(repo.full_name, "draft.md", side)).toBe("draft\n");
     expect(await control.readFile(repo.full_name, "huge.bin", side)).toBeUndefined();
