@@ -65,6 +65,24 @@ describe("what ctx_bash reports is what happened, in words an AI can act on", ()
     expect(await control.readFile(repo.full_name, "huge.bin")).toBeUndefined();
   });
 
+  it("names the large and binary files among thousands written at once, and pushes them all", async () => {
+    const { workspace, repo, control } = await connectedUser();
+    // 1,500 paths of about 60 bytes: more than one command line holds at once.
+    const result = await workspace.bash({
+      command:
+        "mkdir -p notes/bulk && for n in $(seq 1500); do echo $n > notes/bulk/a-rather-long-name-for-a-note-about-something-$n.md; done && truncate -s 51M notes/bulk/zz-big.txt && head -c 4096 /dev/urandom > notes/bulk/zz-random.bin",
+      timeoutSeconds: 120,
+    });
+    expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+    const text = result.ran ? bashResultText(result).text : "";
+    expect(text).toContain("Committed notes/bulk/zz-big.txt, 51.0 MB: GitHub warns about files over 50 MB");
+    expect(text).toContain("Committed notes/bulk/zz-random.bin, a binary file");
+    expect(text).not.toContain("a-rather-long-name-for-a-note-about-something-1500.md, a binary file");
+    expect(
+      await control.readFile(repo.full_name, "notes/bulk/a-rather-long-name-for-a-note-about-something-1500.md"),
+    ).toBe("1500\n");
+  });
+
   it("puts a command's own commits that bring a file GitHub refuses together without it, so pushes go on", async () => {
     const { workspace, repo, control } = await connectedUser();
     const result = await workspace.bash({

@@ -161,6 +161,27 @@ describe("no secrets reach GitHub", () => {
     expect(await githubRefs(user)).toEqual(before);
   });
 
+  it("reads each line's first 4096 bytes and the first 2 MiB of a change, and says when it read only part", async () => {
+    const user = await connectedUser();
+    const token = githubToken();
+    // The token starts a line of 10,000 bytes: the part of the line that is read holds it.
+    const long = await user.workspace.bash({
+      command: write("notes/long.md", `${token} ${"x".repeat(10_000)}\n`),
+    });
+    expect(long).toMatchObject({ ran: true, publish: { state: "refused" } });
+    expect(long.ran ? bashResultText(long).text : "").toMatch(/notes\/long\.md:1: github\/GITHUB_TOKEN/);
+    await user.workspace.bash({ command: "rm notes/long.md" });
+
+    // 3 MiB of ordinary lines: pushed, and the result says only the first 2 MiB were scanned.
+    const big = await user.workspace.bash({
+      command: "yes 'An ordinary line of notes, nothing secret in it.' | head -c 3145728 > notes/big.md",
+    });
+    expect(big).toMatchObject({ ran: true, publish: { state: "pushed" } });
+    expect(big.ran ? bashResultText(big).text : "").toContain("only the first 2 MiB were scanned for secrets");
+    const small = await user.workspace.bash({ command: "echo small > notes/small.md" });
+    expect(small.ran ? bashResultText(small).text : "").not.toContain("2 MiB");
+  });
+
   it("lets ordinary notes through: password policy, token budget, a base64 image, UUIDs, git shas", async () => {
     const user = await connectedUser();
     const image = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(3000))));

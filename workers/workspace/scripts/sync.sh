@@ -61,6 +61,38 @@ recovered_ref=refs/ctx4/recovered
 
 say() { printf '@%s\n' "$*"; }
 
+# "@upstream <sha or none>" (our record of GitHub's branch) and "@head <sha or empty>", from one
+# git call: show-ref matches the name's tail, so only the exact name counts.
+say_tips() {
+  local sha name tip_upstream=none tip_head=empty
+  while read -r sha name; do
+    case $name in
+      HEAD) tip_head=$sha ;;
+      "$upstream") tip_upstream=$sha ;;
+    esac
+  done < <(git show-ref --head -- "$upstream" 2>/dev/null)
+  say upstream "$tip_upstream"
+  say head "$tip_head"
+}
+
+# The local branches, the stash, our own refs (refs/ctx4/) and our record of GitHub's branch,
+# read in one git call once what was uncommitted is committed: $refs_now maps each one's full
+# name to its object id; $local_branches holds "<branch> <sha>" for each local branch, in git's
+# order; $other_refs counts those that are neither the branch nor that record. From there to
+# gather_work only set_aside_recovered and set_aside_stashes change any of them, each deleting
+# the one ref it read, and fetching moves only that record: so they are all read from here.
+declare -A refs_now=()
+local_branches=()
+read_refs() {
+  local name sha
+  refs_now=() local_branches=() other_refs=0
+  while read -r name sha; do
+    refs_now[$name]=$sha
+    [[ $name != refs/heads/* ]] || local_branches+=("${name#refs/heads/} $sha")
+    [ "$name" = "refs/heads/$branch" ] || [ "$name" = "$upstream" ] || other_refs=$((other_refs + 1))
+  done < <(git for-each-ref --format='%(refname) %(objectname)' refs/heads/ refs/stash refs/ctx4/ "$upstream")
+}
+
 # The index as this sync leaves it, for the next sync to use (trust_index): said last, at exit,
 # whatever the way out. A path from here: the sync changes folder as it goes.
 index_file=$PWD/repo/.git/index
@@ -321,7 +353,7 @@ commit_changes() {
     # git refuses some names (".GIT" in a folder, say); one such file must not hold back the rest.
     git add -A --ignore-errors -- "${nested[@]}" >/dev/null 2>&1
     local path
-    while IFS= read -r -d '' path; do say unstorable "$(escape "$path")"; done < <(git ls-files -z -o --exclude-standard -- "${nested[@]}")
+    while IFS= read -r -d '' path; do escape "$path" && say unstorable "$escaped"; done < <(git ls-files -z -o --exclude-standard -- "${nested[@]}")
   fi
   check_files
   # Only files GitHub would refuse changed: nothing to commit.
@@ -337,8 +369,9 @@ commit_changes() {
 list_files() {
   local status path line listed=0
   while [ $listed -lt 100 ] && IFS= read -r -d '' status && IFS= read -r -d '' path; do
-    line=$status$'\t'$(escape "$path")
-    case $status in R* | C*) IFS= read -r -d '' path && line+=$'\t'$(escape "$path") ;; esac
+    escape "$path"
+    line=$status$'\t'$escaped
+    case $status in R* | C*) IFS= read -r -d '' path && escape "$path" && line+=$'\t'$escaped ;; esac
     say file "$line"
     listed=$((listed + 1))
   done < <(git show -z --no-color --format= --name-status "$1")
@@ -352,7 +385,9 @@ list_files() {
 # commit's author, author date and message: that is how it is found again.
 report_landed() {
   [ -n "$committed" ] && [ "$committed_aside" = no ] || return 0
-  [ "$follow" = "$committed" ] && git merge-base --is-ancestor "$committed" HEAD 2>/dev/null && return 0
+  # Pushed as HEAD itself (the usual case), it landed as it was made: no git call needed.
+  [ "$follow" = "$committed" ] && { [ "$committed" = "$pushed" ] ||
+    git merge-base --is-ancestor "$committed" HEAD 2>/dev/null; } && return 0
   local key sha
   if [ -n "$follow" ]; then
     key=$(git log -1 --format='%at %ae%n%B' "$follow")
@@ -372,38 +407,53 @@ report_landed() {
 # left out, "@refused <bytes> <path>": the push would fail and take every other change with it.
 # One over 50 MiB, which GitHub warns of, is "@large"; a binary one (git sees no lines) "@binary".
 check_files() {
-  local entry added path size
+  local entry added path size at length=0
+  local adds=() paths=() sizes=()
   while IFS= read -r -d '' entry; do
     # "<added>\t<deleted>\t<path>": the path may hold tabs of its own.
     added=${entry%%$'\t'*}
     path=${entry#*$'\t'}
     path=${path#*$'\t'}
     [ -f "$path" ] && [ ! -L "$path" ] || continue
-    size=$(stat -c %s -- "$path") || continue
+    adds+=("$added")
+    paths+=("$path")
+    length=$((length + ${#path} + 1))
+  done < <(git diff --cached --no-renames --numstat -z --diff-filter=AM)
+  [ ${#paths[@]} -gt 0 ] || return 0
+  # Every size from one stat, in order: a command that wrote a thousand notes would otherwise
+  # cost a thousand processes here. A list too long for one command line goes through xargs,
+  # which splits it.
+  if [ "$length" -le 65536 ]; then
+    mapfile -t sizes < <(stat -c %s -- "${paths[@]}")
+  else
+    mapfile -t sizes < <(printf '%s\0' "${paths[@]}" | xargs -0 stat -c %s --)
+  fi
+  [ ${#sizes[@]} -eq ${#paths[@]} ] || fail commit "could not read the size of every file to commit"
+  for ((at = 0; at < ${#paths[@]}; at++)); do
+    added=${adds[at]} path=${paths[at]} size=${sizes[at]}
     if [ "$size" -gt 104857600 ]; then
       if git cat-file -e "HEAD:$path" 2>/dev/null; then
         git reset -q -- ":(literal)$path"
       else
         git rm -q --cached -- ":(literal)$path"
       fi
-      say refused "$size" "$(escape "$path")"
+      escape "$path"
+      say refused "$size" "$escaped"
     elif [ "$size" -gt 52428800 ]; then
-      say large "$size" "$(escape "$path")"
+      escape "$path"
+      say large "$size" "$escaped"
     elif [ "$added" = - ]; then
-      say binary "$size" "$(escape "$path")"
+      escape "$path"
+      say binary "$size" "$escaped"
     fi
-  done < <(git diff --cached --no-renames --numstat -z --diff-filter=AM)
+  done
 }
 
-# $1 with backslashes doubled and newlines as \n, so a path is one field of one report line.
+# Sets $escaped to $1 with backslashes doubled and newlines as \n, so a path is one field of one
+# report line. A variable, not printed: "$(escape ...)" would fork a subshell per path.
 escape() {
-  local text=${1//\\/\\\\}
-  printf '%s' "${text//$'\n'/\\n}"
-}
-
-on_branch() {
-  [ "$(git symbolic-ref -q HEAD)" = "refs/heads/$branch" ] && return 0
-  out=$(git checkout --quiet "$branch" 2>&1) || fail checkout "$out"
+  escaped=${1//\\/\\\\}
+  escaped=${escaped//$'\n'/\\n}
 }
 
 # Every commit a command made ends up on the branch, wherever it made it: on a detached HEAD or
@@ -413,15 +463,16 @@ on_branch() {
 # branch or on GitHub, and the clone is left on the branch. Reported as
 # "@brought <HEAD or branch> <commits>", "@side-branch ..." and "@dropped <branch>".
 gather_work() {
-  local tips=() name sha
-  if ! git symbolic-ref -q HEAD >/dev/null && sha=$(git rev-parse -q --verify HEAD); then
+  local tips=() name sha entry head_ref
+  if ! head_ref=$(git symbolic-ref -q HEAD) && sha=$(git rev-parse -q --verify HEAD); then
     tips+=("HEAD $sha")
   fi
-  while read -r name sha; do
-    [ "$name" = "$branch" ] || tips+=("$name $sha")
-  done < <(git for-each-ref --format='%(refname:strip=2) %(objectname)' refs/heads/)
+  for entry in "${local_branches[@]}"; do
+    [ "${entry% *}" = "$branch" ] || tips+=("$entry")
+  done
   if [ ${#tips[@]} -eq 0 ]; then
-    on_branch
+    [ "$head_ref" = "refs/heads/$branch" ] && return 0
+    out=$(git checkout --quiet "$branch" 2>&1) || fail checkout "$out"
     return 0
   fi
   # HEAD detached where it is, so that moving a branch never leaves the work tree behind it.
@@ -469,10 +520,10 @@ bring_in() {
 # "@side-branch <side> <sha> stashed".
 set_aside_stashes() {
   local entries entry parent base tree commit untracked index=$PWD/.git/ctx4-stash.index
-  git rev-parse -q --verify refs/stash >/dev/null || return 0
+  [ -n "${refs_now[refs/stash]:-}" ] || return 0
   # Its entries are the reflog of refs/stash; a ref without one (made by hand) is one entry.
   entries=$(git stash list --format=%H 2>/dev/null)
-  [ -n "$entries" ] || entries=$(git rev-parse refs/stash)
+  [ -n "$entries" ] || entries=${refs_now[refs/stash]}
   while read -r entry; do
     # An entry without a tree was not made by git stash (a command set the ref): no work in it.
     GIT_INDEX_FILE=$index git read-tree "$entry^{tree}" 2>/dev/null || continue
@@ -544,7 +595,8 @@ set_aside() {
       GIT_INDEX_FILE=$index git update-index --force-remove -- "$path"
       { [[ $path != */* ]] || mkdir -p -- "$kept/${path%/*}"; } && git cat-file blob "$sha" >"$kept/$path" ||
         fail push-side-branch "could not keep $path"
-      say kept-aside "$size" "${kept#../}" "$(escape "$path")"
+      escape "$path"
+      say kept-aside "$size" "${kept#../}" "$escaped"
     done
     tree=$(GIT_INDEX_FILE=$index git write-tree) || fail push-side-branch "could not record the work to set aside"
     rm -f "$index"
@@ -593,7 +645,7 @@ onto_base() {
     return 0
   fi
   local path
-  while IFS= read -r -d '' path; do say base-conflict "$(escape "$path")"; done < <(git diff -z --name-only --diff-filter=U)
+  while IFS= read -r -d '' path; do escape "$path" && say base-conflict "$escaped"; done < <(git diff -z --name-only --diff-filter=U)
   git rebase --abort >/dev/null 2>&1
 }
 
@@ -636,7 +688,8 @@ refused_entry() {
 # was nothing to put together.
 flatten_refused() {
   local size sha path entry count subjects
-  git rev-parse -q --verify "$upstream" >/dev/null || return 1
+  # $remote is present exactly when our record of GitHub's branch exists (main, fetch_remote).
+  [ "$remote" = present ] || return 1
   find_refused "$upstream..HEAD"
   [ ${#refused[@]} -gt 0 ] || return 1
   subjects=$(git log --format='- %s' "$upstream..HEAD")
@@ -645,7 +698,8 @@ flatten_refused() {
   for entry in "${refused[@]}"; do
     refused_entry "$entry"
     git rm -q --cached --ignore-unmatch -- ":(literal)$path"
-    say refused "$size" "$(escape "$path")"
+    escape "$path"
+    say refused "$size" "$escaped"
   done
   if ! git diff --cached --quiet; then
     out=$(git commit --quiet --no-verify -m "Commits made by a command, put together without files over GitHub's 100 MB limit" \
@@ -659,9 +713,9 @@ flatten_refused() {
 
 publish() {
   attempts=0
-  local lease=()
+  local lease=() tip
   while :; do
-    git rev-parse -q --verify HEAD >/dev/null || return 0
+    tip=$(git rev-parse -q --verify HEAD) || return 0
     # A proposal holding nothing its base lacks proposes nothing: there is no branch to push.
     if [ -n "$base" ] && git rev-parse -q --verify "$base_ref" >/dev/null &&
       [ -z "$(git rev-list -n 1 HEAD --not "$base_ref")" ]; then
@@ -670,21 +724,22 @@ publish() {
     if [ "$remote" = present ] && git merge-base --is-ancestor HEAD "$upstream"; then
       # Behind GitHub with nothing of its own (a command reset the branch): commits on GitHub are
       # never removed, so the clone goes back to where GitHub's branch is.
-      [ "$(git rev-parse HEAD)" = "$(git rev-parse "$upstream")" ] && return 0
+      [ "$tip" = "$(git rev-parse "$upstream")" ] && return 0
       out=$(git merge --quiet --ff-only "$upstream" 2>&1) || fail merge "$out"
       say restored "$(git rev-parse HEAD)"
       return 0
     fi
     # Left with nothing but the files GitHub refuses: nothing to push.
-    if [ "$attempts" -eq 0 ] && flatten_refused && [ "$(git rev-parse HEAD)" = "$(git rev-parse "$upstream")" ]; then
-      return 0
+    if [ "$attempts" -eq 0 ] && flatten_refused; then
+      tip=$(git rev-parse HEAD)
+      [ "$tip" != "$(git rev-parse "$upstream")" ] || return 0
     fi
     # A proposal branch is rebased as its base moves: replaced, but only from where we last saw it.
     [ -z "$base" ] || lease=("--force-with-lease=refs/heads/$branch:$(git rev-parse -q --verify "$upstream")")
     if out=$(git push --porcelain --no-thin "${lease[@]}" origin "HEAD:refs/heads/$branch" 2>&1); then
-      git update-ref --no-deref "$upstream" HEAD
-      remote=present
-      say pushed "$(git rev-parse HEAD)"
+      git update-ref --no-deref "$upstream" "$tip"
+      remote=present pushed=$tip
+      say pushed "$tip"
       return 0
     fi
     attempts=$((attempts + 1))
@@ -707,39 +762,47 @@ publish() {
 # a newline and "@scan-end <mark>", and "@held". Every line of the diff starts with a diff
 # marker, never "@": a file's text cannot pass for an event. The Worker scans it (secret-scan.ts).
 gate() {
-  local tips=() commits digest mark out=.git/ctx4-scan.out
-  git rev-parse -q --verify HEAD >/dev/null && tips+=(HEAD)
-  git rev-parse -q --verify refs/stash >/dev/null && tips+=(refs/stash)
-  git rev-parse -q --verify "$recovered_ref" >/dev/null && tips+=("$recovered_ref")
-  tips+=(--branches --not)
-  git rev-parse -q --verify "$upstream" >/dev/null && tips+=("$upstream")
-  # A proposal's commits are those its base lacks: the base's own are on GitHub already.
-  [ -n "$base" ] && git rev-parse -q --verify "$base_ref" >/dev/null && tips+=("$base_ref")
-  commits=$(git rev-list "${tips[@]}" 2>/dev/null) || fail scan "could not list the commits to push"
+  local commits digest mark sha status=0
+  # Tips that do not exist (no stash, an unborn HEAD, GitHub's branch not fetched yet) are left
+  # out by git itself: one process, where asking for each took one more. A proposal's commits
+  # are those its base lacks: the base's own are on GitHub already.
+  commits=$(git rev-list --ignore-missing HEAD refs/stash "$recovered_ref" --branches \
+    --not "$upstream" ${base:+"$base_ref"} 2>/dev/null) || fail scan "could not list the commits to push"
   [ -n "$commits" ] || return 0
-  digest=$(printf '%s\n' "$commits" | sha256sum)
+  digest=$(sha256sum <<<"$commits")
   [ "${digest%% *}" = "${CTX4_CLEARED:-}" ] && return 0
-  mark=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  printf '%s\n' "$commits" | while read -r sha; do say scan-commit "$sha"; done
-  git log -p --no-color --no-ext-diff --no-textconv --diff-merges=first-parent -M -U0 --no-walk=unsorted \
-    --src-prefix=a/ --dst-prefix=b/ --format="$mark %H %(trailers:key=Ctx4-Client,valueonly,unfold,separator=%x20)" $commits 2>/dev/null | cut -b -4096 | head -c 2097153 >"$out"
+  # 96 random bits from bash itself (SRANDOM, bash 5.1: the kernel's getrandom).
+  printf -v mark '%08x%08x%08x' "$SRANDOM" "$SRANDOM" "$SRANDOM"
+  while read -r sha; do say scan-commit "$sha"; done <<<"$commits"
   say scan-begin "$mark"
-  head -c 2097152 "$out"
+  # Lines cut at 4096 bytes by cut (it streams: a line of a 90 MB file is never held whole),
+  # then the whole at 2 MiB by awk (bytes: LC_ALL=C), which ends with status 3 when it cut it;
+  # any other failure stops the sync: nothing unread is pushed.
+  git log -p --no-color --no-ext-diff --no-textconv --diff-merges=first-parent -M -U0 --no-walk=unsorted \
+    --src-prefix=a/ --dst-prefix=b/ --format="$mark %H %(trailers:key=Ctx4-Client,valueonly,unfold,separator=%x20)" $commits 2>/dev/null |
+    cut -b -4096 | LC_ALL=C awk -v left=2097152 '{
+      line = $0 "\n"
+      if (length(line) > left) { printf "%s", substr(line, 1, left); exit 3 }
+      printf "%s", line
+      left -= length(line)
+    }' || status=$?
   printf '\n'
   say scan-end "$mark"
-  [ "$(stat -c %s "$out")" -le 2097152 ] || say scan-cut
-  rm -f "$out"
+  case $status in
+    0) ;;
+    3) say scan-cut ;;
+    *) fail scan "could not read the commits to push" ;;
+  esac
   say held
-  say upstream "$(git rev-parse -q --verify "$upstream" || echo none)"
-  say head "$(git rev-parse -q --verify HEAD || echo empty)"
+  say_tips
   exit 0
 }
 
 # The files of a clone that had lost its git data (recover_files), once the gate let them
 # through: pushed to a side branch, "@side-branch <side> <sha> recovered".
 set_aside_recovered() {
-  local commit
-  commit=$(git rev-parse -q --verify "$recovered_ref") || return 0
+  local commit=${refs_now[$recovered_ref]:-}
+  [ -n "$commit" ] || return 0
   conflicts=""
   set_aside "$commit" recovered
   git update-ref -d "$recovered_ref"
@@ -809,7 +872,9 @@ main() {
   done
   # Our record of GitHub's branch is the Worker's, not whatever a command moved it to (a record
   # moved onto a command's own commit would make that commit look pushed).
-  if [ -n "${CTX4_KNOWN_UPSTREAM:-}" ]; then
+  # A plain ref file already holding it (the usual case: the ref files were checked above) needs no git.
+  if [ -n "${CTX4_KNOWN_UPSTREAM:-}" ] &&
+    ! [[ -f .git/$upstream && ! -L .git/$upstream && $(<".git/$upstream") == "$CTX4_KNOWN_UPSTREAM" ]]; then
     git update-ref --no-deref "$upstream" "$CTX4_KNOWN_UPSTREAM" 2>/dev/null ||
       git update-ref --no-deref -d "$upstream" 2>/dev/null
   fi
@@ -820,7 +885,7 @@ main() {
   elif [ "$CTX4_MODE" = hold ]; then
     hold
   else
-    committed="" follow="" committed_aside=no
+    committed="" follow="" committed_aside=no pushed=""
     commit_changes
     # The run before this one (held by the gate) made the commit: it is followed and reported as
     # if made now, so that where it lands is said.
@@ -829,10 +894,11 @@ main() {
       say committed "$committed"
       list_files "$committed"
     fi
+    read_refs
     # After a command that changed nothing, on the branch, even with GitHub's as last seen, and
-    # with no other local branch and no stash: nothing to push, and the state is known with one more git call.
+    # with no other local branch, no stash and none of our own refs: nothing to push.
     if [ "$CTX4_MODE" = push-only ] && [ -z "$committed" ] && [ "$head_name" = "$branch" ] &&
-      [ "$head_ab" = "+0 -0" ] && [ "$(git for-each-ref --format=x refs/heads/ refs/stash refs/ctx4/)" = x ]; then
+      [ "$head_ab" = "+0 -0" ] && [ "$other_refs" -eq 0 ]; then
       say upstream "$head_oid"
       say head "$head_oid"
       exit 0
@@ -841,7 +907,7 @@ main() {
     # renamed) starts from GitHub's, and the commits of the old one are seen as already there.
     if [ "$CTX4_MODE" != push-only ]; then
       fetch_remote
-    elif git rev-parse -q --verify "$upstream" >/dev/null; then
+    elif [ -n "${refs_now[$upstream]:-}" ]; then
       remote=present
     else
       remote=absent
@@ -857,8 +923,7 @@ main() {
     # it adds nothing GitHub has not had (a revert, a side branch already there), so no gate.
     case $CTX4_MODE in revert | bring-in | approve | reject) web_action ;; esac
   fi
-  say upstream "$(git rev-parse -q --verify "$upstream" || echo none)"
-  say head "$(git rev-parse -q --verify HEAD || echo empty)"
+  say_tips
 }
 
 main

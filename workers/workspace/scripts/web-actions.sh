@@ -127,6 +127,6 @@ bring_in_side() {
 undo_conflict() {
   local path
   say action conflict
-  while IFS= read -r -d '' path; do say action-conflict "$(escape "$path")"; done < <(git diff -z --name-only --diff-filter=U)
+  while IFS= read -r -d '' path; do escape "$path" && say action-conflict "$escaped"; done < <(git diff -z --name-only --diff-filter=U)
   git reset -q --merge || fail reset "could not undo the conflicting change"
 }
