@@ -96,9 +96,19 @@ read_refs() {
 # The index as this sync leaves it, for the next sync to use (trust_index): said last, at exit,
 # whatever the way out. A path from here: the sync changes folder as it goes.
 index_file=$PWD/repo/.git/index
+# The index trust_index found to be the last sync's stays open (fd $trusted_fd). git writes an
+# index whole, to a new file it renames over the old one: while the index is still that very
+# file, its digest is $trusted_digest, and reading it again would be one more process for the
+# usual sync, which changes nothing.
+trusted_fd="" trusted_digest=""
 say_index() {
   local digest
-  [ -f "$index_file" ] && [ ! -L "$index_file" ] && digest=$(sha256sum <"$index_file") && say index "${digest%% *}"
+  [ -f "$index_file" ] && [ ! -L "$index_file" ] || return 0
+  if [ -n "$trusted_fd" ] && [ "$index_file" -ef "/dev/fd/$trusted_fd" ]; then
+    say index "$trusted_digest"
+  else
+    digest=$(sha256sum <"$index_file") && say index "${digest%% *}"
+  fi
 }
 trap say_index EXIT
 
@@ -317,11 +327,17 @@ read_state() {
 # every file once. A file changed since our index has a new change time, which no command can
 # set back, so its stat data no longer match.
 trust_index() {
-  local digest=""
+  local digest="" fd
   # git clone wrote the index in this very sync.
   [ -z "${cloned_now:-}" ] || return 0
-  [ -f .git/index ] && [ ! -L .git/index ] && digest=$(sha256sum <.git/index)
-  [ -n "${CTX4_INDEX:-}" ] && [ "${digest%% *}" = "$CTX4_INDEX" ] && return 0
+  if [ -n "${CTX4_INDEX:-}" ] && [ -f .git/index ] && [ ! -L .git/index ] && exec {fd}<.git/index; then
+    digest=$(sha256sum <&"$fd")
+    if [ "${digest%% *}" = "$CTX4_INDEX" ]; then
+      trusted_fd=$fd trusted_digest=$CTX4_INDEX
+      return 0
+    fi
+    exec {fd}<&-
+  fi
   rm -f .git/index
   # Without a HEAD to read (a new repo, or a broken clone, which read_state finds) there is no index.
   git read-tree HEAD 2>/dev/null || rm -f .git/index
