@@ -141,18 +141,14 @@ function runBackend(
       ...GIT_ENV,
       GIT_PROJECT_ROOT: ctx.git.root,
       GIT_HTTP_EXPORT_ALL: "1",
-      // As on GitHub: pushes over HTTP, partial clones (--filter) and fetching the blobs they
-      // left out; and no `git gc --auto` after each push (GitHub packs repos on its own
-      // schedule, which no client sees): one process less per push.
-      GIT_CONFIG_COUNT: "4",
+      // As on GitHub: pushes over HTTP, partial clones (--filter) and fetching the blobs they left out.
+      GIT_CONFIG_COUNT: "3",
       GIT_CONFIG_KEY_0: "http.receivepack",
       GIT_CONFIG_VALUE_0: "true",
       GIT_CONFIG_KEY_1: "uploadpack.allowFilter",
       GIT_CONFIG_VALUE_1: "true",
       GIT_CONFIG_KEY_2: "uploadpack.allowAnySHA1InWant",
       GIT_CONFIG_VALUE_2: "true",
-      GIT_CONFIG_KEY_3: "receive.autogc",
-      GIT_CONFIG_VALUE_3: "false",
       PATH_INFO: `/${ctx.git.relativePath(repo)}/${tail}`,
       REQUEST_METHOD: request.method ?? "GET",
       QUERY_STRING: url.search.slice(1),
