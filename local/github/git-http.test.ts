@@ -97,6 +97,8 @@ describe("git smart HTTP", () => {
   });
 
   it("declines a push that brings a file over 100 MiB with GH001, even one deleted again, and moves no ref", async () => {
+    // 100 MiB goes through git four times (add, pack, the emulator's unpack, its hook's scan):
+    // 18-28 s on a 2-core machine whose processes start slowly, too close to the default 30 s.
     const token = await installationToken(stack.app, ids.alice);
     const dir = join(work, "alice-large");
     expect((await git(["clone", "-q", cloneUrl(stack.emulator.url, "alice/ctx", token), dir])).code).toBe(0);
@@ -115,8 +117,6 @@ describe("git smart HTTP", () => {
     expect(push.stderr).toContain("GH001: Large files detected");
     expect(push.stderr).toMatch(/\[remote rejected\] HEAD -> main \(pre-receive hook declined\)/);
     expect(await stack.emulator.control.branchHead("alice/ctx")).toBe(head);
-    // 100 MiB goes through git four times (add, pack, the emulator's unpack, its hook's scan):
-    // 18-28 s on a 2-core machine whose processes start slowly, too close to the default 30 s.
   }, 90_000);
 
   it("serves a partial clone and the blobs it left out, as GitHub does", async () => {
