@@ -159,6 +159,9 @@ describe("what ctx_bash reports is what happened, in words an AI can act on", ()
 });
 
 describe("the clone is checked, not assumed", () => {
+  // An object id no clone has: a command can write it into any ref file.
+  const MISSING = "5e6d1f0b2a4c8e9d7f3a1b5c6d8e0f2a4b6c8d0e";
+
   it("sets the clone up again when its folder is gone, then runs the command", async () => {
     const { userId, workspace, repo, control } = await connectedUser();
     await workspace.bash({ command: "true" });
@@ -182,6 +185,8 @@ describe("the clone is checked, not assumed", () => {
     ["its HEAD is garbage", "echo junk > .git/HEAD"],
     ["its objects are gone", "rm -rf .git/objects"],
     ["its config is garbage", "echo '[core' > .git/config"],
+    ["its branch points at an object it lacks", `echo ${MISSING} > .git/refs/heads/main`],
+    ["its HEAD is detached at an object it lacks", `echo ${MISSING} > .git/HEAD`],
   ])("sets a clone up again when %s, its files kept on a side branch", async (_, breakIt) => {
     const { workspace, repo, control } = await connectedUser();
     await workspace.bash({ command: "true" });
@@ -221,6 +226,52 @@ describe("the clone is checked, not assumed", () => {
     expect(result.ran && result.commit?.files).toEqual(["A\tx.md"]);
     expect(await control.readFile(repo.full_name, "x.md")).toBe("x\n");
     expect(await control.readFile(repo.full_name, "resources/instructions.md")).toBeDefined();
+  });
+
+  it.each([
+    ["another branch", "an object it lacks", `echo ${MISSING} > .git/refs/heads/other`, "refs/heads/other"],
+    ["another branch", "a tree", "git rev-parse 'HEAD^{tree}' > .git/refs/heads/tree", "refs/heads/tree"],
+    [
+      "the recovered files' ref",
+      "an object it lacks",
+      `mkdir -p .git/refs/ctx4 && echo ${MISSING} > .git/refs/ctx4/recovered`,
+      "refs/ctx4/recovered",
+    ],
+    [
+      "the recovered files' ref",
+      "a blob",
+      "git update-ref refs/ctx4/recovered HEAD:resources/instructions.md",
+      "refs/ctx4/recovered",
+    ],
+  ])("pushes the change, and later ones, when a command points %s at %s", async (_, _what, breakIt, ref) => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    const result = await workspace.bash({ command: `${breakIt} && echo x > x.md` });
+    expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" }, setAside: [] });
+    if (!result.ran) return;
+    expect(result.commit?.files).toEqual(["A\tx.md"]);
+    expect(result.notes.join(" ")).toContain(`Deleted ref(s) ${ref}: each pointed at no commit this clone has`);
+    expect(await control.readFile(repo.full_name, "x.md")).toBe("x\n");
+
+    const next = await workspace.bash({ command: "git show-ref; echo y > y.md" });
+    expect(next).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+    if (next.ran) expect(next.stdout.text).not.toContain(ref);
+    expect(await control.readFile(repo.full_name, "y.md")).toBe("y\n");
+  });
+
+  it.each([
+    ["the stash", `echo ${MISSING} > .git/refs/stash`],
+    ["the record of GitHub's branch", `echo ${MISSING} > .git/refs/remotes/origin/main`],
+  ])("pushes the change when a command points %s at an object the clone lacks", async (_, breakIt) => {
+    const { workspace, repo, control } = await connectedUser();
+    await workspace.bash({ command: "true" });
+    const result = await workspace.bash({ command: `${breakIt} && echo x > x.md` });
+    expect(result).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" }, setAside: [] });
+    expect(result.ran && result.commit?.files).toEqual(["A\tx.md"]);
+    expect(await control.readFile(repo.full_name, "x.md")).toBe("x\n");
+    const next = await workspace.bash({ command: "echo y > y.md" });
+    expect(next).toMatchObject({ ran: true, exitCode: 0, publish: { state: "pushed" } });
+    expect(await control.readFile(repo.full_name, "y.md")).toBe("y\n");
   });
 
   it("keeps the files of a clone whose .git a command removed on a side branch, and starts again", async () => {

@@ -67,6 +67,11 @@ export type SyncOutcome = {
   brought?: { from: string; commits: number }[];
   /** Local branches other than ours, deleted once their commits were brought in or set aside. */
   dropped?: string[];
+  /**
+   * Refs a command pointed at anything but a commit the clone has (a missing object, a tree, a
+   * blob), by full name: deleted, with nothing behind them to keep (sync.sh's drop_broken_refs).
+   */
+  brokenRefs?: string[];
   /** Files left out of the commit, or committed but worth naming. */
   flagged?: FlaggedFile[];
   /**
@@ -270,6 +275,7 @@ export async function syncClone(
     outcome.cloned ??= held.cloned;
     outcome.movedAside ??= held.movedAside;
     if (held.flagged) outcome.flagged = [...held.flagged, ...(outcome.flagged ?? [])];
+    if (held.brokenRefs) outcome.brokenRefs = [...held.brokenRefs, ...(outcome.brokenRefs ?? [])];
     if (held.nested) outcome.nested = [...new Set([...held.nested, ...(outcome.nested ?? [])])];
     if (pending.cut) outcome.scanCut = true;
   }
@@ -445,6 +451,9 @@ export function parseSyncEvents(stdout: string): { outcome: SyncOutcome; complet
         break;
       case "@dropped":
         outcome.dropped = [...(outcome.dropped ?? []), rest];
+        break;
+      case "@broken-ref":
+        outcome.brokenRefs = [...(outcome.brokenRefs ?? []), rest];
         break;
       case "@upstream":
         outcome.upstream = rest === "none" ? null : rest;

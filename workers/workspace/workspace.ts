@@ -1102,6 +1102,11 @@ function describeSync(outcome: SyncOutcome, target: CloneTarget, phase: "before"
       `Deleted local branch(es) ${outcome.dropped.join(", ")}: their commits are on ${target.branch} or on a side branch named here.`,
     );
   }
+  if (outcome.brokenRefs?.length) {
+    notes.push(
+      `Deleted ref(s) ${outcome.brokenRefs.join(", ")}: each pointed at no commit this clone has (a missing object, a tree or a blob), so there was nothing behind it to keep.`,
+    );
+  }
   if (outcome.restored) {
     notes.push(
       `${target.branch} was behind GitHub's (a reset, or a checkout of an older commit) and is back at GitHub's ${short(outcome.restored)}: commits that reached GitHub are never removed. To undo one, use \`git revert\`.`,

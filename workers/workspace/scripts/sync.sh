@@ -93,6 +93,40 @@ read_refs() {
   done < <(git for-each-ref --format='%(refname) %(objectname)' refs/heads/ refs/stash refs/ctx4/ "$upstream")
 }
 
+# A ref a command pointed at anything but a commit this clone has (an object it lacks, a tree, a
+# blob) holds no commits to keep, and would fail every later step that reads it (bringing a
+# branch in, setting recovered files aside), so that no change of any later call would be pushed:
+# each is deleted and said ("@broken-ref <name>"). The stash is not among them: its entries are
+# in its reflog, which deleting the ref would take along (set_aside_stashes reads them). Asked
+# only when there is such a ref at all, in one git call that may not reach GitHub: a partial clone
+# would otherwise fetch a missing object on demand. The branch and our record of GitHub's branch
+# are checked elsewhere (read_state sets a clone up again when its branch is broken).
+drop_broken_refs() {
+  [ "$other_refs" -gt 0 ] || return 0
+  local name answer names=() asked=() i=0
+  for name in "${!refs_now[@]}"; do
+    case $name in
+      "refs/heads/$branch" | "$upstream" | refs/stash) ;;
+      *) names+=("$name") asked+=("${refs_now[$name]}^{commit}") ;;
+    esac
+  done
+  [ ${#names[@]} -gt 0 ] || return 0
+  while read -r answer; do
+    name=${names[i]}
+    i=$((i + 1))
+    [ "$answer" = commit ] && continue
+    git update-ref --no-deref -d "$name" 2>/dev/null
+    refs_now[$name]=""
+    other_refs=$((other_refs - 1))
+    say broken-ref "$name"
+  done < <(printf '%s\n' "${asked[@]}" | git -c protocol.http.allow=never cat-file --batch-check='%(objecttype)' 2>/dev/null)
+  local kept=() entry
+  for entry in "${local_branches[@]}"; do
+    [ -n "${refs_now[refs/heads/${entry% *}]:-}" ] && kept+=("$entry")
+  done
+  local_branches=("${kept[@]}")
+}
+
 # The index as this sync leaves it, for the next sync to use (trust_index): said last, at exit,
 # whatever the way out. A path from here: the sync changes folder as it goes.
 index_file=$PWD/repo/.git/index
@@ -911,6 +945,7 @@ main() {
       list_files "$committed"
     fi
     read_refs
+    drop_broken_refs
     # After a command that changed nothing, on the branch, even with GitHub's as last seen, and
     # with no other local branch, no stash and none of our own refs: nothing to push.
     if [ "$CTX4_MODE" = push-only ] && [ -z "$committed" ] && [ "$head_name" = "$branch" ] &&
