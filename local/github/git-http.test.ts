@@ -215,7 +215,9 @@ describe("git smart HTTP", () => {
 describe("git smart HTTP with short-lived tokens", () => {
   let short: TestStack;
   beforeAll(async () => {
-    short = await startTestStack({ tokenTtlSeconds: 1 });
+    // Long enough for the clone below on a slow, busy machine: with 1 s, a CI run's clone outlived
+    // its token (git exited 128).
+    short = await startTestStack({ tokenTtlSeconds: 5 });
   });
   afterAll(() => short.stop());
 
@@ -227,7 +229,9 @@ describe("git smart HTTP with short-lived tokens", () => {
     const dir = join(work, "short-notes");
     expect((await git(["clone", "-q", cloneUrl(short.emulator.url, "alice/notes", data.token), dir])).code).toBe(0);
     await commitFile(dir, "README.md", "# later\n", "Too late");
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    // expires_at is given to the second, as GitHub gives it; the token lasts until within a
+    // second after it.
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(data.expires_at) + 1_100 - Date.now()));
 
     const push = await git(["push", "-q", "origin", "HEAD:main"], dir);
     expect(push.code).not.toBe(0);

@@ -243,7 +243,7 @@ describe("the clone is checked, not assumed", () => {
       "git update-ref refs/ctx4/recovered HEAD:resources/instructions.md",
       "refs/ctx4/recovered",
     ],
-    // Read for what they hold, never followed: nothing to delete or say.
+    // Handled where they are read (the stash emptied, the record written again): nothing to say.
     ["the stash", "an object it lacks", `echo ${MISSING} > .git/refs/stash`, undefined],
     [
       "the record of GitHub's branch",

@@ -94,8 +94,8 @@ read_refs() {
 }
 
 # A ref a command pointed at anything but a commit this clone has (an object it lacks, a tree, a
-# blob) holds no commits to keep, and would fail every later step that reads it (bringing a
-# branch in, setting recovered files aside), so that no change of any later call would be pushed:
+# blob) holds no commits to keep, and fails the steps that read it (bringing a branch in,
+# setting recovered files aside), and with them the push, for as long as it is there:
 # each is deleted and said ("@broken-ref <name>"). The stash is not among them: its entries are
 # in its reflog, which deleting the ref would take along (set_aside_stashes reads them). Asked
 # only when there is such a ref at all, in one git call that may not reach GitHub: a partial clone
